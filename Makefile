@@ -1,0 +1,135 @@
+# barriersim: build, test, bench and fuzz.
+#
+#   make            build/barriersim and build/libbarriersim.a
+#   make run        the main job on built-in defaults: the bundled scenario suite, summarised
+#   make test       unit tests and scenarios, plainly and under ASan+UBSan (installs its deps)
+#   make bench      benchmarks, each printed as a ratio to a baseline measured in the same run
+#   make fuzz       libFuzzer harnesses (clang); FUZZ_SECONDS per harness (default 60)
+#   make DEV=1 ...  extra warnings
+#
+# Sources are found by wildcard: a new strategy, invariant or verb is a new file, not a
+# Makefile edit. Objects go to build/<variant>/, one variant per set of flags.
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+PKG_CONFIG ?= pkg-config
+FYAML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libfyaml 2>/dev/null)
+FYAML_LIBS := $(shell $(PKG_CONFIG) --libs libfyaml 2>/dev/null || echo -lfyaml)
+CRITERION_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcriterion)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ifeq ($(DEV),1)
+WARN += -Wconversion -Wno-sign-conversion -Wformat=2 -Wcast-qual
+endif
+CSTD := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT ?= -O2 -g
+BASE_CFLAGS := $(CSTD) $(WARN) $(OPT) $(FYAML_CFLAGS) -MMD -MP
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
+APP_SRC := $(sort $(wildcard sim/*.c sim/*/*.c verify/*.c verify/*/*.c))
+MAIN_SRC := sim/main.c
+LIB_APP_SRC := $(filter-out $(MAIN_SRC),$(APP_SRC))
+TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+SCENARIOS := $(sort $(wildcard scenarios/*/*.yaml))
+
+# $(call objs,variant,sources)
+objs = $(patsubst %.c,build/$(1)/%.o,$(2))
+
+.PHONY: all run test test-unit test-asan test-scenarios deps bench fuzz clean help
+all: build/barriersim build/libbarriersim.a
+
+help:
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- plain build -------------------------------------------------------------------------
+build/plain/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+build/libbarriersim.a: $(call objs,plain,$(CORE_SRC))
+	@mkdir -p build
+	rm -f $@ && ar rcs $@ $^
+
+build/asan/libbarriersim.a: $(call objs,asan,$(CORE_SRC))
+	rm -f $@ && ar rcs $@ $^
+
+build/barriersim: $(call objs,plain,$(APP_SRC)) build/libbarriersim.a
+	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS)
+
+build/asan/barriersim: $(call objs,asan,$(APP_SRC)) build/asan/libbarriersim.a
+	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(FYAML_LIBS)
+
+build/unit-tests: $(call objs,plain,$(TEST_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
+	$(CC) $(OPT) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+
+build/asan/unit-tests: $(call objs,asan,$(TEST_SRC) $(LIB_APP_SRC)) build/asan/libbarriersim.a
+	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+
+# ---- the two README commands ----------------------------------------------------------
+deps:
+	@sh .ci/deps
+
+run: deps
+	@$(MAKE) --no-print-directory build/barriersim
+	./build/barriersim run $(SCENARIOS)
+
+# Sanitizer settings: any report aborts the process, so a Criterion worker dies and its
+# test fails; leaks are checked at the end of every test (tests/leakcheck.c).
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:halt_on_error=1 \
+           UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+           LSAN_OPTIONS=exitcode=23
+CRITERION_ARGS ?= --jobs 2
+
+test: deps
+	@$(MAKE) --no-print-directory test-unit test-asan test-scenarios
+
+test-unit: build/unit-tests build/barriersim
+	./build/unit-tests $(CRITERION_ARGS)
+
+test-asan: build/asan/unit-tests build/asan/barriersim
+	$(SAN_ENV) ./build/asan/unit-tests $(CRITERION_ARGS)
+
+test-scenarios: build/barriersim build/asan/barriersim
+	./build/barriersim run $(SCENARIOS)
+	$(SAN_ENV) ./build/asan/barriersim run $(SCENARIOS)
+	sh tests/cli/run.sh ./build/barriersim
+	$(SAN_ENV) sh tests/cli/run.sh ./build/asan/barriersim
+
+# ---- benchmarks --------------------------------------------------------------------------
+build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
+	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS) -lm
+
+bench: deps build/bench
+	./build/bench
+
+# ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
+FUZZ_CC ?= clang-14
+FUZZ_FLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(FYAML_CFLAGS)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(LIB_APP_SRC)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(FYAML_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

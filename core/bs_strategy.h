@@ -1,0 +1,60 @@
+/*
+ * bs_strategy.h: the interface a barrier-handling strategy implements.
+ *
+ * Each strategy lives in one file under core/strategy/ and is registered in the table of
+ * core/strategies.c; tests may pass their own (bs_handler_config.ops) without touching the
+ * core. A strategy keeps its state behind bs_handler_state(); it reaches the gate, the I/O
+ * interface and the listener only through the helpers below, so that observations are
+ * uniform across strategies.
+ */
+#ifndef BS_STRATEGY_H
+#define BS_STRATEGY_H
+
+#include "barriersim.h"
+
+struct bs_strategy {
+    const char *name;
+    /* Allocates the strategy's state (bs_handler_set_state). 0 or a BS_E* code. */
+    int (*open)(bs_handler *h);
+    /* As bs_handler_next. */
+    int (*next)(bs_handler *h, bs_item *out);
+    /* Closes and removes every spill file and frees the state; 0 or the first I/O error
+     * (recorded with bs_handler_fail). Called once, also after errors. */
+    int (*close)(bs_handler *h);
+    bool (*is_empty)(const bs_handler *h);
+    /* Optional (NULL: the strategy cannot be snapshot). As bs_handler_snapshot/restore. */
+    int (*snapshot)(const bs_handler *h, unsigned flags, bs_buf *out);
+    int (*restore)(bs_handler *h, const uint8_t *snap, size_t len);
+};
+
+const bs_handler_config *bs_handler_cfg(const bs_handler *h);
+void *bs_handler_state(const bs_handler *h);
+void bs_handler_set_state(bs_handler *h, void *state);
+const bs_io *bs_handler_io(const bs_handler *h);
+
+/* Pulls from the gate (see bs_gate.next). */
+int bs_handler_gate_next(bs_handler *h, const uint64_t *blocked, bs_item *out);
+
+/* Notifies the listener. */
+void bs_handler_begin(bs_handler *h, uint64_t id);
+void bs_handler_trigger(bs_handler *h, uint64_t id);
+void bs_handler_abort(bs_handler *h, uint64_t id, bs_abort_reason why);
+void bs_handler_channel_state(bs_handler *h, uint64_t id, const bs_item *data);
+void bs_handler_done(bs_handler *h, uint64_t id);
+
+/* Records an error message (printf-style) and returns `code`, for `return bs_handler_fail(...)`. */
+int bs_handler_fail(bs_handler *h, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Byte-buffer helpers for snapshots (little-endian). 0 or BS_ENOMEM. */
+int bs_buf_put(bs_buf *b, const void *p, size_t n);
+int bs_buf_put_u64(bs_buf *b, uint64_t v);
+/* A cursor over a snapshot; every get fails (returns false) past the end. */
+typedef struct bs_cursor {
+    const uint8_t *p;
+    size_t len, pos;
+} bs_cursor;
+bool bs_cursor_get(bs_cursor *c, void *p, size_t n);
+bool bs_cursor_get_u64(bs_cursor *c, uint64_t *v);
+
+#endif

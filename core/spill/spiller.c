@@ -1,0 +1,199 @@
+/*
+ * spiller.c: writes blocked items to spill files and rolls them over into sequences that
+ * are read back from their start.
+ *
+ * Contract: one write call per record (retried on short writes), the file created lazily
+ * on the first record and numbered 1, 2, ... within the spiller; a roll-over with nothing
+ * written yields no sequence. Every record is checked right before it is written, and the
+ * reader checks it again when it comes back. Errors name the file by number (deterministic)
+ * and print its path and errno on stderr. Removing a file closes it, then unlinks it,
+ * retrying the unlink so that a transient failure does not leave the file behind.
+ */
+#include "../bs_spill.h"
+#include "../core_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define WRITE_NO_PROGRESS_MAX 16
+#define UNLINK_ATTEMPTS_MAX 3
+
+static void report_io(char *errmsg, size_t errmsg_len, const bs_file *f, const char *call, int err)
+{
+    if (errmsg && errmsg_len)
+        snprintf(errmsg, errmsg_len, "spill file %llu: %s: %s", (unsigned long long)f->no, call,
+                 strerror(err));
+    fprintf(stderr, "barriersim: spill file %llu (%s): %s: %s\n", (unsigned long long)f->no,
+            f->path[0] ? f->path : "no path", call, strerror(err));
+}
+
+int bs_spiller_init(bs_spiller *sp, const bs_io *io, uint32_t page_size, uint32_t channels)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->io = io;
+    sp->page_size = page_size ? page_size : BS_PAGE_SIZE_DEFAULT;
+    sp->channels = channels;
+    sp->next_file_no = 1;
+    size_t payload_max = sp->page_size > BS_SPILL_EVENT_BARRIER_BYTES ? sp->page_size
+                                                                      : BS_SPILL_EVENT_BARRIER_BYTES;
+    sp->stage = malloc(BS_SPILL_HEADER_BYTES + payload_max);
+    return sp->stage ? 0 : BS_ENOMEM;
+}
+
+static int spiller_open_file(bs_spiller *sp)
+{
+    memset(&sp->file, 0, sizeof sp->file);
+    sp->file.no = sp->next_file_no++;
+    sp->file.fd = -1;
+    int rc = sp->io->open(sp->io->ctx, sp->file.no, &sp->file);
+    if (rc < 0) {
+        report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "open", -rc);
+        return BS_EIO;
+    }
+    sp->file_open = true;
+    sp->bytes = sp->records = 0;
+    return 0;
+}
+
+/* Writes all n bytes, retrying short writes; 0 or BS_EIO. */
+static int spiller_write_all(bs_spiller *sp, const uint8_t *p, size_t n)
+{
+    size_t done = 0;
+    int stalls = 0;
+    while (done < n) {
+        long k = sp->io->write(sp->io->ctx, &sp->file, p + done, n - done);
+        if (k < 0) {
+            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", (int)-k);
+            return BS_EIO;
+        }
+        if (k == 0 && ++stalls > WRITE_NO_PROGRESS_MAX) {
+            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", EIO);
+            return BS_EIO;
+        }
+        BS_ASSERT((size_t)k <= n - done);
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+/* The record in the stage must say what the item says (paired with the reader's checks). */
+static void spiller_check_stage(const bs_spiller *sp, const bs_item *it, size_t n)
+{
+    const uint8_t *h = sp->stage;
+    uint32_t channel = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+    BS_ASSERT(channel == it->channel);
+    BS_ASSERT(n == BS_SPILL_HEADER_BYTES + (size_t)len);
+    BS_ASSERT(h[8] == (it->kind == BS_DATA ? BS_SPILL_KIND_DATA : BS_SPILL_KIND_EVENT));
+    BS_ASSERT(it->kind != BS_DATA || len <= sp->page_size);
+}
+
+int bs_spiller_add(bs_spiller *sp, const bs_item *it)
+{
+    BS_ASSERT(it->kind != BS_DATA || it->len <= sp->page_size);
+    BS_ASSERT(sp->channels == 0 || it->channel < sp->channels);
+    if (!sp->file_open) {
+        int rc = spiller_open_file(sp);
+        if (rc)
+            return rc;
+    }
+    size_t n = bs_spill_encode(it, sp->stage);
+    spiller_check_stage(sp, it, n);
+    int rc = spiller_write_all(sp, sp->stage, n);
+    if (rc)
+        return rc;
+    sp->bytes += n;
+    sp->records++;
+    return 0;
+}
+
+static long seq_read(void *ctx, uint64_t off, void *buf, size_t n)
+{
+    bs_spill_seq *seq = ctx;
+    if (off >= seq->size_bytes)
+        return 0;
+    if (n > seq->size_bytes - off)
+        n = (size_t)(seq->size_bytes - off);
+    return seq->io->read(seq->io->ctx, &seq->file, off, buf, n);
+}
+
+int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
+{
+    *out = NULL;
+    if (!sp->file_open)
+        return 0;
+    BS_ASSERT(sp->bytes > 0);
+    bs_spill_seq *seq = calloc(1, sizeof *seq);
+    if (!seq)
+        return BS_ENOMEM;
+    seq->file = sp->file;
+    seq->file_open = seq->file_exists = true;
+    seq->size_bytes = sp->bytes;
+    seq->io = sp->io;
+    if (bs_spill_reader_init(&seq->reader, seq_read, seq, sp->page_size, sp->channels)) {
+        free(seq);
+        return BS_ENOMEM;
+    }
+    sp->file_open = false;
+    sp->bytes = sp->records = 0;
+    *out = seq;
+    return 0;
+}
+
+/* Closes (if open) and unlinks a file; returns 0 or BS_EIO for the first failure. */
+static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exists, char *errmsg,
+                             size_t errmsg_len)
+{
+    int rc = 0;
+    if (*open) {
+        *open = false;
+        int k = io->close(io->ctx, f);
+        if (k < 0) {
+            report_io(errmsg, errmsg_len, f, "close", -k);
+            rc = BS_EIO;
+        }
+    }
+    for (int attempt = 0; *exists && attempt < UNLINK_ATTEMPTS_MAX; attempt++) {
+        int k = io->unlink(io->ctx, f);
+        if (k == 0 || k == -ENOENT) {
+            *exists = false;
+        } else if (rc == 0) {
+            report_io(errmsg, errmsg_len, f, "unlink", -k);
+            rc = BS_EIO;
+        }
+    }
+    return rc;
+}
+
+int bs_spiller_close(bs_spiller *sp, char *errmsg, size_t errmsg_len)
+{
+    bool exists = sp->file_open;
+    int rc = spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, errmsg, errmsg_len);
+    free(sp->stage);
+    sp->stage = NULL;
+    return rc;
+}
+
+int bs_spill_seq_next(bs_spill_seq *seq, bs_item *out, char *errmsg, size_t errmsg_len)
+{
+    int rc = bs_spill_reader_next(&seq->reader, out);
+    if (rc == BS_ECORRUPT) {
+        snprintf(errmsg, errmsg_len, "spill file %llu: offset %llu: %s",
+                 (unsigned long long)seq->file.no, (unsigned long long)seq->reader.err_offset,
+                 seq->reader.errmsg);
+    } else if (rc == BS_EIO) {
+        report_io(errmsg, errmsg_len, &seq->file, "read", seq->reader.err_errno);
+    }
+    return rc;
+}
+
+int bs_spill_seq_delete(bs_spill_seq *seq, char *errmsg, size_t errmsg_len)
+{
+    if (!seq)
+        return 0;
+    int rc = spill_file_remove(seq->io, &seq->file, &seq->file_open, &seq->file_exists, errmsg,
+                               errmsg_len);
+    bs_spill_reader_close(&seq->reader);
+    free(seq);
+    return rc;
+}
