@@ -89,13 +89,25 @@ SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:halt_on_error=1 \
 CRITERION_ARGS ?= --jobs 2
 
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-asan test-scenarios
+	@$(MAKE) --no-print-directory test-unit test-asan test-leakcheck test-scenarios
 
 test-unit: build/unit-tests build/barriersim
 	./build/unit-tests $(CRITERION_ARGS)
 
+# A leak reported at a worker's exit shows only as "crashed during its setup or teardown":
+# such a line fails the target too (BS_TEST makes the test itself fail as well).
 test-asan: build/asan/unit-tests build/asan/barriersim
-	$(SAN_ENV) ./build/asan/unit-tests $(CRITERION_ARGS)
+	@{ $(SAN_ENV) ./build/asan/unit-tests $(CRITERION_ARGS); echo $$? > build/asan/unit-tests.rc; } 2>&1 \
+	    | tee build/asan/unit-tests.log
+	@test "$$(cat build/asan/unit-tests.rc)" = 0
+	@! grep -n "crashed during its setup or teardown" build/asan/unit-tests.log
+
+# The leak check must be able to fail: a deliberately leaking test has to fail here.
+test-leakcheck: build/asan/unit-tests
+	@if BS_LEAKCHECK_SELFTEST=1 $(SAN_ENV) ./build/asan/unit-tests --filter 'leakcheck/*' \
+	    >build/asan/leakcheck.log 2>&1; then \
+	    echo "leak check self-test: a leaking test passed"; exit 1; \
+	else echo "leak check self-test: a leaking test fails, as it must"; fi
 
 test-scenarios: build/barriersim build/asan/barriersim
 	./build/barriersim run $(SCENARIOS)

@@ -30,6 +30,7 @@
 #define BS_EINVAL (-4)   /* an invalid argument or configuration */
 #define BS_EAGAIN (-5)   /* the gate has nothing to yield right now (simulation) */
 #define BS_ESTATE (-6)   /* a snapshot cannot be restored (wrong strategy, truncated, ...) */
+#define BS_ESTOPPED (-7) /* the gate's owner asked the handler to stop */
 
 /* Returns a static, human-readable name for a BS_E* code. */
 const char *bs_strerror(int code);

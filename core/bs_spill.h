@@ -112,6 +112,9 @@ int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out);
  * 0 or the first I/O error (message in errmsg when not NULL). */
 int bs_spiller_close(bs_spiller *sp, char *errmsg, size_t errmsg_len);
 
+/* Closes and removes the file being written, if any; the spiller stays usable. */
+int bs_spiller_discard(bs_spiller *sp, char *errmsg, size_t errmsg_len);
+
 /* Next record of a sequence: as bs_spill_reader_next; errors are described in errmsg
  * (errmsg_len bytes) as "spill file N: ...". */
 int bs_spill_seq_next(bs_spill_seq *seq, bs_item *out, char *errmsg, size_t errmsg_len);
@@ -119,5 +122,18 @@ int bs_spill_seq_next(bs_spill_seq *seq, bs_item *out, char *errmsg, size_t errm
 /* Closes and removes the sequence's file and frees it. Returns 0 or the first I/O error
  * (described in errmsg when not NULL); the memory is freed either way. */
 int bs_spill_seq_delete(bs_spill_seq *seq, char *errmsg, size_t errmsg_len);
+
+/* ---- State capture -------------------------------------------------------------------- */
+/* Appends bytes [from, to) of a spill file to out through io. 0, BS_EIO or BS_ENOMEM. */
+int bs_spill_file_copy(const bs_io *io, bs_file *f, uint64_t from, uint64_t to, bs_buf *out);
+
+/* Recreates the file being written as file number `no` holding `bytes` (n > 0), after
+ * which the spiller appends to it. The spiller must have no open file. 0 or BS_EIO. */
+int bs_spiller_restore_file(bs_spiller *sp, uint64_t no, const uint8_t *bytes, size_t n);
+
+/* Recreates a sequence as file number `no` holding `bytes`, to be read from `offset`.
+ * 0, BS_EIO or BS_ENOMEM; *out is the caller's (bs_spill_seq_delete). */
+int bs_spill_seq_restore(bs_spiller *sp, uint64_t no, const uint8_t *bytes, size_t n, uint64_t offset,
+                         bs_spill_seq **out);
 
 #endif

@@ -13,6 +13,7 @@ const char *bs_strerror(int code)
     case BS_EINVAL: return "invalid argument";
     case BS_EAGAIN: return "nothing available now";
     case BS_ESTATE: return "snapshot does not fit this handler";
+    case BS_ESTOPPED: return "stopped by the caller";
     default: return "unknown error";
     }
 }

@@ -58,7 +58,12 @@ static long read_fully(bs_spill_reader *r, uint64_t off, uint8_t *dst, size_t n)
  * Returns how many of them are there (< n at end of file), or -errno. */
 static long window(bs_spill_reader *r, uint64_t off, size_t n)
 {
-    BS_ASSERT(n <= BS_SPILL_READ_BUF_BYTES && off >= r->buf_off);
+    BS_ASSERT(n <= BS_SPILL_READ_BUF_BYTES);
+    if (off < r->buf_off) {
+        /* Back to a record that failed after the window moved into its payload. */
+        r->buf_off = off;
+        r->buf_len = 0;
+    }
     uint64_t end = r->buf_off + r->buf_len;
     if (off + n <= end)
         return (long)n;

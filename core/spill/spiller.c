@@ -165,10 +165,17 @@ static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exis
     return rc;
 }
 
-int bs_spiller_close(bs_spiller *sp, char *errmsg, size_t errmsg_len)
+int bs_spiller_discard(bs_spiller *sp, char *errmsg, size_t errmsg_len)
 {
     bool exists = sp->file_open;
     int rc = spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, errmsg, errmsg_len);
+    sp->bytes = sp->records = 0;
+    return rc;
+}
+
+int bs_spiller_close(bs_spiller *sp, char *errmsg, size_t errmsg_len)
+{
+    int rc = bs_spiller_discard(sp, errmsg, errmsg_len);
     free(sp->stage);
     sp->stage = NULL;
     return rc;
@@ -195,5 +202,62 @@ int bs_spill_seq_delete(bs_spill_seq *seq, char *errmsg, size_t errmsg_len)
                                errmsg_len);
     bs_spill_reader_close(&seq->reader);
     free(seq);
+    return rc;
+}
+
+/* ---- State capture -------------------------------------------------------------------- */
+int bs_spill_file_copy(const bs_io *io, bs_file *f, uint64_t from, uint64_t to, bs_buf *out)
+{
+    uint8_t chunk[8192];
+    while (from < to) {
+        size_t want = to - from < sizeof chunk ? (size_t)(to - from) : sizeof chunk;
+        long k = io->read(io->ctx, f, from, chunk, want);
+        if (k < 0) {
+            report_io(NULL, 0, f, "read", (int)-k);
+            return BS_EIO;
+        }
+        if (k == 0) {
+            report_io(NULL, 0, f, "read", EIO);
+            return BS_EIO;
+        }
+        if (bs_buf_put(out, chunk, (size_t)k))
+            return BS_ENOMEM;
+        from += (uint64_t)k;
+    }
+    return 0;
+}
+
+int bs_spiller_restore_file(bs_spiller *sp, uint64_t no, const uint8_t *bytes, size_t n)
+{
+    BS_ASSERT(!sp->file_open && n > 0);
+    uint64_t next = sp->next_file_no;
+    sp->next_file_no = no;
+    int rc = spiller_open_file(sp);
+    sp->next_file_no = next > no ? next : no + 1;
+    if (rc)
+        return rc;
+    rc = spiller_write_all(sp, bytes, n);
+    if (rc)
+        return rc;
+    sp->bytes = n;
+    return 0;
+}
+
+int bs_spill_seq_restore(bs_spiller *sp, uint64_t no, const uint8_t *bytes, size_t n, uint64_t offset,
+                         bs_spill_seq **out)
+{
+    *out = NULL;
+    BS_ASSERT(!sp->file_open && offset <= n);
+    int rc = bs_spiller_restore_file(sp, no, bytes, n);
+    if (rc == 0)
+        rc = bs_spiller_roll_over(sp, out);
+    if (rc == 0) {
+        (*out)->reader.offset = offset;
+        (*out)->reader.buf_off = offset;
+        (*out)->reader.buf_len = 0;
+    } else if (sp->file_open) {
+        bool exists = true;
+        spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, NULL, 0);
+    }
     return rc;
 }

@@ -8,33 +8,32 @@
  * being replayed and a stack of interrupted ones (a release during a replay puts the new,
  * non-empty roll-over first). An I/O error stops the handler; close removes every file.
  */
-#include "../bs_spill.h"
-#include "../core_int.h"
+#include "spill_int.h"
 
 #include <string.h>
-
-#define SPILL_NESTING_MAX (1u << 20)
-
-typedef struct spill_state {
-    uint32_t channels;
-    uint64_t *blocked;
-    uint32_t barriers;          /* channels blocked for cur */
-    uint32_t closed;            /* eop items processed */
-    uint64_t cur;
-    bool end_of_input;
-    bs_spiller spiller;
-    bs_spill_seq *replay;       /* the sequence being replayed */
-    bs_spill_seq **stack;       /* interrupted sequences, most recent last */
-    size_t stack_len, stack_cap;
-    uint64_t stacked_bytes;     /* full sizes of the interrupted sequences */
-    char msg[224];
-} spill_state;
 
 static bool aligning(const spill_state *s) { return s->barriers > 0; }
 
 static int spill_fail(bs_handler *h, spill_state *s, int rc)
 {
     return bs_handler_fail(h, rc, "%s", s->msg[0] ? s->msg : bs_strerror(rc));
+}
+
+int spill_stack_push(spill_state *s, bs_spill_seq *seq)
+{
+    if (s->stack_len == SPILL_NESTING_MAX)
+        return BS_ENOMEM;
+    if (s->stack_len == s->stack_cap) {
+        size_t cap = s->stack_cap ? 2 * s->stack_cap : 8;
+        bs_spill_seq **q = realloc(s->stack, cap * sizeof *q);
+        if (!q)
+            return BS_ENOMEM;
+        s->stack = q;
+        s->stack_cap = cap;
+    }
+    s->stack[s->stack_len++] = seq;
+    s->stacked_bytes += seq->size_bytes;
+    return 0;
 }
 
 /* Unblocks every channel and rolls the spill file over; a non-empty roll-over is replayed
@@ -50,23 +49,12 @@ static int spill_release(bs_handler *h, spill_state *s)
     if (!seq)
         return 0;
     if (s->replay) {
-        if (s->stack_len == SPILL_NESTING_MAX) {
+        rc = spill_stack_push(s, s->replay);
+        if (rc) {
             bs_spill_seq_delete(seq, NULL, 0);
-            return bs_handler_fail(h, BS_ENOMEM, "spill: replays nested deeper than %u",
+            return bs_handler_fail(h, rc, "spill: replays nested deeper than %u or out of memory",
                                    SPILL_NESTING_MAX);
         }
-        if (s->stack_len == s->stack_cap) {
-            size_t cap = s->stack_cap ? 2 * s->stack_cap : 8;
-            bs_spill_seq **q = realloc(s->stack, cap * sizeof *q);
-            if (!q) {
-                bs_spill_seq_delete(seq, NULL, 0);
-                return bs_handler_fail(h, BS_ENOMEM, "spill: out of memory");
-            }
-            s->stack = q;
-            s->stack_cap = cap;
-        }
-        s->stack[s->stack_len++] = s->replay;
-        s->stacked_bytes += s->replay->size_bytes;
     }
     s->replay = seq;
     return 0;
@@ -264,7 +252,7 @@ static int spill_open(bs_handler *h)
 }
 
 /* Removes every spill file (each is attempted); returns the first error. */
-static int spill_drop_files(spill_state *s, char *msg, size_t msg_len)
+int spill_drop_files(spill_state *s, char *msg, size_t msg_len)
 {
     int first = 0;
     char one[224];
@@ -309,15 +297,12 @@ static bool spill_is_empty(const bs_handler *h)
     return !s->replay && s->stack_len == 0 && !s->spiller.file_open;
 }
 
-int bs_spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out);
-int bs_spill_restore(bs_handler *h, const uint8_t *snap, size_t len);
-
 const bs_strategy bs_strategy_spill = {
     .name = "spill",
     .open = spill_open,
     .next = spill_next,
     .close = spill_close,
     .is_empty = spill_is_empty,
-    .snapshot = NULL,
-    .restore = NULL,
+    .snapshot = spill_snapshot,
+    .restore = spill_restore,
 };

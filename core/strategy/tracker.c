@@ -208,10 +208,70 @@ static bool tracker_is_empty(const bs_handler *h)
     return true;
 }
 
+
+/* ---- State capture: magic, channels, open channels, max id, exhausted, the open set,
+ * then each pending entry (id, aborted, set). Canonical and full are the same here. ---- */
+#define TRACKER_SNAP_MAGIC 0x3176726b63617274ull /* "trackrv1" */
+
+static int tracker_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    const tracker_state *s = bs_handler_state(h);
+    (void)flags;
+    uint64_t head[] = {TRACKER_SNAP_MAGIC, s->channels, s->open_channels, s->max_id, s->exhausted, s->len};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = bs_buf_put_u64(out, head[i]);
+    for (size_t w = 0; w < s->words && !rc; w++)
+        rc = bs_buf_put_u64(out, s->open[w]);
+    for (size_t i = 0; i < s->len && !rc; i++) {
+        rc = bs_buf_put_u64(out, s->pending[i].id);
+        rc = rc ? rc : bs_buf_put_u64(out, s->pending[i].aborted);
+        for (size_t w = 0; w < s->words && !rc; w++)
+            rc = bs_buf_put_u64(out, s->pending[i].set[w]);
+    }
+    return rc;
+}
+
+static int tracker_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    tracker_state *s = bs_handler_state(h);
+    bs_cursor c = {snap, len, 0};
+    uint64_t v[6];
+    for (size_t i = 0; i < 6; i++)
+        if (!bs_cursor_get_u64(&c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != TRACKER_SNAP_MAGIC || v[1] != s->channels || v[2] > s->channels || v[4] > 1 ||
+        v[5] > BS_TRACKER_PENDING_MAX)
+        return BS_ESTATE;
+    s->open_channels = (uint32_t)v[2];
+    s->max_id = v[3];
+    s->exhausted = v[4];
+    s->len = (size_t)v[5];
+    bool ok = true;
+    for (size_t w = 0; w < s->words; w++)
+        ok = ok && bs_cursor_get_u64(&c, &s->open[w]);
+    for (size_t i = 0; i < s->len && ok; i++) {
+        uint64_t aborted;
+        ok = bs_cursor_get_u64(&c, &s->pending[i].id) && bs_cursor_get_u64(&c, &aborted) && aborted <= 1;
+        s->pending[i].aborted = aborted;
+        for (size_t w = 0; w < s->words && ok; w++)
+            ok = bs_cursor_get_u64(&c, &s->pending[i].set[w]);
+    }
+    for (size_t i = s->len; i < BS_TRACKER_PENDING_MAX; i++)
+        memset(s->pending[i].set, 0, s->words * sizeof(uint64_t));
+    if (!ok || c.pos != c.len) {
+        s->len = 0;
+        return BS_ESTATE;
+    }
+    return 0;
+}
+
 const bs_strategy bs_strategy_tracker = {
     .name = "tracker",
     .open = tracker_open,
     .next = tracker_next,
     .close = tracker_close,
     .is_empty = tracker_is_empty,
+    .snapshot = tracker_snapshot,
+    .restore = tracker_restore,
 };

@@ -1,0 +1,173 @@
+/*
+ * spill_snapshot.c: the `spill` strategy's state as bytes, and back (for model checking).
+ *
+ * Layout (little-endian u64s): magic, flags, channels, cur, barriers, closed,
+ * end_of_input, the blocked set's words, next file number, then the file being written,
+ * the sequence being replayed and the interrupted ones, each as (present,) file number,
+ * size, read offset and bytes. A canonical snapshot leaves out file numbers and the bytes
+ * already read, so states that behave alike compare equal; only a full one restores.
+ */
+#include "spill_int.h"
+
+#include <string.h>
+
+#define SPILL_SNAP_MAGIC 0x31766c6c697073ull /* "spillv1" */
+
+static int snap_file(bs_buf *out, const bs_io *io, bs_file *f, uint64_t size, uint64_t offset,
+                     bool canonical)
+{
+    uint64_t from = canonical ? offset : 0;
+    int rc = bs_buf_put_u64(out, canonical ? 0 : f->no);
+    rc = rc ? rc : bs_buf_put_u64(out, size);
+    rc = rc ? rc : bs_buf_put_u64(out, offset);
+    rc = rc ? rc : bs_buf_put_u64(out, size - from);
+    return rc ? rc : bs_spill_file_copy(io, f, from, size, out);
+}
+
+int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    const spill_state *s = bs_handler_state(h);
+    bool canonical = flags & BS_SNAP_CANONICAL;
+    const bs_io *io = bs_handler_io(h);
+    uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->channels, s->cur, s->barriers, s->closed,
+                       s->end_of_input, canonical ? 0 : s->spiller.next_file_no};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = bs_buf_put_u64(out, head[i]);
+    for (size_t w = 0; w < bs_chanset_words(s->channels) && !rc; w++)
+        rc = bs_buf_put_u64(out, s->blocked[w]);
+    bs_file *wf = (bs_file *)&s->spiller.file;
+    rc = rc ? rc : bs_buf_put_u64(out, s->spiller.file_open);
+    if (!rc && s->spiller.file_open)
+        rc = snap_file(out, io, wf, s->spiller.bytes, 0, canonical);
+    rc = rc ? rc : bs_buf_put_u64(out, s->replay != NULL);
+    if (!rc && s->replay)
+        rc = snap_file(out, io, &s->replay->file, s->replay->size_bytes, s->replay->reader.offset, canonical);
+    rc = rc ? rc : bs_buf_put_u64(out, s->stack_len);
+    for (size_t i = 0; i < s->stack_len && !rc; i++)
+        rc = snap_file(out, io, &s->stack[i]->file, s->stack[i]->size_bytes, s->stack[i]->reader.offset, canonical);
+    return rc;
+}
+
+typedef struct snap_file_rec {
+    uint64_t no, size, offset, n;
+    const uint8_t *bytes;
+} snap_file_rec;
+
+static bool read_file_rec(bs_cursor *c, snap_file_rec *f)
+{
+    if (!bs_cursor_get_u64(c, &f->no) || !bs_cursor_get_u64(c, &f->size) ||
+        !bs_cursor_get_u64(c, &f->offset) || !bs_cursor_get_u64(c, &f->n))
+        return false;
+    if (f->n != f->size || f->offset > f->size || f->size == 0 || f->no == 0 || f->n > c->len - c->pos)
+        return false;
+    f->bytes = c->p + c->pos;
+    c->pos += f->n;
+    return true;
+}
+
+static int restore_head(spill_state *s, bs_cursor *c, uint64_t *next_file_no)
+{
+    uint64_t v[8];
+    for (size_t i = 0; i < 8; i++)
+        if (!bs_cursor_get_u64(c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != SPILL_SNAP_MAGIC || (v[1] & BS_SNAP_CANONICAL) || v[2] != s->channels ||
+        v[4] > s->channels || v[5] > s->channels || v[4] + v[5] > s->channels || v[6] > 1)
+        return BS_ESTATE;
+    s->cur = v[3];
+    s->barriers = (uint32_t)v[4];
+    s->closed = (uint32_t)v[5];
+    s->end_of_input = v[6];
+    *next_file_no = v[7];
+    uint32_t blocked = 0;
+    for (size_t w = 0; w < bs_chanset_words(s->channels); w++) {
+        if (!bs_cursor_get_u64(c, &s->blocked[w]))
+            return BS_ESTATE;
+        blocked += (uint32_t)__builtin_popcountll(s->blocked[w]);
+    }
+    return blocked == s->barriers ? 0 : BS_ESTATE;
+}
+
+/* Parses the three file sections: the file being written, the replay and the stack. */
+static int parse_files(bs_cursor *c, snap_file_rec *w, bool *w_present, snap_file_rec *r,
+                       bool *r_present, snap_file_rec **stack, uint64_t *stack_len)
+{
+    uint64_t p;
+    *stack = NULL;
+    if (!bs_cursor_get_u64(c, &p) || p > 1 || (p && !read_file_rec(c, w)))
+        return BS_ESTATE;
+    *w_present = p;
+    if (!bs_cursor_get_u64(c, &p) || p > 1 || (p && !read_file_rec(c, r)))
+        return BS_ESTATE;
+    *r_present = p;
+    if (!bs_cursor_get_u64(c, stack_len) || *stack_len > (c->len - c->pos) / 32)
+        return BS_ESTATE;
+    *stack = calloc(*stack_len + 1, sizeof **stack);
+    if (!*stack)
+        return BS_ENOMEM;
+    for (uint64_t i = 0; i < *stack_len; i++)
+        if (!read_file_rec(c, &(*stack)[i]))
+            return BS_ESTATE;
+    return c->pos == c->len ? 0 : BS_ESTATE;
+}
+
+/* Recreates the files: interrupted sequences (oldest first), the replay, then the file
+ * being written (sequences are made through the spiller, which needs no open file). */
+static int restore_files(spill_state *s, const snap_file_rec *w, bool w_present,
+                         const snap_file_rec *r, bool r_present, const snap_file_rec *stack,
+                         uint64_t stack_len)
+{
+    for (uint64_t i = 0; i < stack_len; i++) {
+        bs_spill_seq *seq;
+        int rc = bs_spill_seq_restore(&s->spiller, stack[i].no, stack[i].bytes, (size_t)stack[i].n,
+                                      stack[i].offset, &seq);
+        if (rc)
+            return rc;
+        rc = spill_stack_push(s, seq);
+        if (rc) {
+            bs_spill_seq_delete(seq, NULL, 0);
+            return rc;
+        }
+    }
+    if (r_present) {
+        int rc = bs_spill_seq_restore(&s->spiller, r->no, r->bytes, (size_t)r->n, r->offset, &s->replay);
+        if (rc)
+            return rc;
+    }
+    return w_present ? bs_spiller_restore_file(&s->spiller, w->no, w->bytes, (size_t)w->n) : 0;
+}
+
+int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    spill_state *s = bs_handler_state(h);
+    char msg[224];
+    int rc = spill_drop_files(s, msg, sizeof msg);
+    int rc2 = bs_spiller_discard(&s->spiller, msg, sizeof msg);
+    if (rc || rc2)
+        return bs_handler_fail(h, rc ? rc : rc2, "%s", msg);
+    s->stacked_bytes = 0;
+    bs_cursor c = {snap, len, 0};
+    uint64_t next_file_no;
+    snap_file_rec w, r, *stack = NULL;
+    bool w_present, r_present;
+    uint64_t stack_len = 0;
+    rc = restore_head(s, &c, &next_file_no);
+    if (!rc)
+        rc = parse_files(&c, &w, &w_present, &r, &r_present, &stack, &stack_len);
+    if (!rc)
+        rc = restore_files(s, &w, w_present, &r, r_present, stack, stack_len);
+    free(stack);
+    if (!rc && next_file_no > s->spiller.next_file_no)
+        s->spiller.next_file_no = next_file_no;
+    if (rc) {
+        spill_drop_files(s, msg, sizeof msg);
+        bs_spiller_discard(&s->spiller, msg, sizeof msg);
+        memset(s->blocked, 0, bs_chanset_words(s->channels) * sizeof *s->blocked);
+        s->barriers = s->closed = 0;
+        s->cur = 0;
+        s->end_of_input = false;
+        return bs_handler_fail(h, rc, "spill: cannot restore the snapshot: %s", bs_strerror(rc));
+    }
+    return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * cmd_run.c: `barriersim run [--trace] [--json] FILE...` runs scenario files.
+ *
+ * Exit codes (DESIGN.md section 6): 0 every expectation and invariant holds; 1 a violation
+ * or an unmet expectation (with the command that reproduces it); 2 a usage error or a
+ * malformed or unreadable scenario (file:line:col). With several files the highest wins.
+ * Without --trace, one status line per scenario and a closing "N passed, N failed" go to
+ * stdout; with --trace, stdout carries only "trace <name>: <tokens>" lines and the status
+ * goes to stderr. --json prints one JSON document instead.
+ */
+#include "cli.h"
+
+#include "../run/hrun.h"
+#include "../scenario/scenario.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char run_usage[] =
+    "usage: barriersim run [--trace] [--json] FILE...\n"
+    "\n"
+    "Runs handler-level scenario files (DESIGN.md section 3) against the real core, checks\n"
+    "every invariant after every step, and compares the trace with `expect`.\n"
+    "\n"
+    "  --trace   print one line per scenario: trace <name>: <tokens>\n"
+    "  --json    print the results as one JSON document\n"
+    "\n"
+    "Exit: 0 all hold, 1 a violation or unmet expectation, 2 a usage error or malformed file.\n";
+
+typedef struct run_opts {
+    bool trace, json;
+    int files_first, files_len;
+} run_opts;
+
+typedef struct run_totals {
+    unsigned passed, failed;
+    int exit_code;
+    bool json_first;
+} run_totals;
+
+static void run_json_result(run_totals *t, const char *path, const char *name, const char *status,
+                            const char *trace, const char *message)
+{
+    printf("%s\n    {\"file\": ", t->json_first ? "" : ",");
+    t->json_first = false;
+    cli_json_string(stdout, path);
+    printf(", \"name\": ");
+    cli_json_string(stdout, name);
+    printf(", \"status\": \"%s\", \"trace\": ", status);
+    cli_json_string(stdout, trace);
+    printf(", \"message\": ");
+    cli_json_string(stdout, message);
+    printf("}");
+}
+
+static void run_report_failure(const run_opts *o, const char *path, const char *why)
+{
+    char quoted[1200];
+    cli_shell_quote(path, quoted, sizeof quoted);
+    FILE *f = o->trace ? stderr : stdout;
+    fprintf(f, "FAIL %s: %s\n", path, why);
+    fprintf(f, "  reproduce: %s run --trace %s\n", cli_argv0, quoted);
+}
+
+static void run_one(const run_opts *o, run_totals *t, const char *path)
+{
+    scenario sc;
+    char err[1200];
+    if (scenario_load(path, &sc, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        t->failed++;
+        t->exit_code = EXIT_USAGE;
+        if (o->json)
+            run_json_result(t, path, "", "invalid", "", err);
+        return;
+    }
+    hrun_result res;
+    if (hrun_scenario(&sc, NULL, &res))
+        die("%s: cannot run: out of memory or bad configuration", path);
+    char why[4096];
+    int bad = hrun_judge(&sc, &res, why, sizeof why);
+    if (o->trace && !o->json)
+        printf("trace %s: %s\n", sc.name, res.trace);
+    if (o->json) {
+        run_json_result(t, path, sc.name, bad ? "fail" : "pass", res.trace, why);
+    } else if (bad) {
+        run_report_failure(o, path, why);
+    } else {
+        fprintf(o->trace ? stderr : stdout, "ok   %s\n", sc.name);
+    }
+    if (bad) {
+        t->failed++;
+        if (t->exit_code < EXIT_VIOLATION)
+            t->exit_code = EXIT_VIOLATION;
+    } else {
+        t->passed++;
+    }
+    hrun_result_free(&res);
+    scenario_free(&sc);
+}
+
+static void run_parse(int argc, char **argv, run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(run_usage, stdout);
+            exit(EXIT_PASS);
+        } else if (strcmp(argv[i], "--trace") == 0) {
+            o->trace = true;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            die("run: unknown option '%s' (see 'barriersim run --help')", argv[i]);
+        }
+    }
+    if (i >= argc)
+        die("run: no scenario file given (see 'barriersim run --help')");
+    o->files_first = i;
+    o->files_len = argc - i;
+}
+
+int cmd_run(int argc, char **argv);
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o;
+    run_parse(argc, argv, &o);
+    run_totals t = {0, 0, EXIT_PASS, true};
+    if (o.json)
+        printf("{\"results\": [");
+    for (int i = 0; i < o.files_len; i++)
+        run_one(&o, &t, argv[o.files_first + i]);
+    if (o.json) {
+        printf("\n  ],\n  \"passed\": %u, \"failed\": %u, \"exit\": %d\n}\n", t.passed, t.failed, t.exit_code);
+    } else {
+        fprintf(o.trace ? stderr : stdout, "%u passed, %u failed\n", t.passed, t.failed);
+    }
+    return t.exit_code;
+}

@@ -1,0 +1,46 @@
+/*
+ * main.c: barriersim's entry point and its table of verbs. A verb is one file under
+ * sim/cli/ plus one line here.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+int cmd_run(int argc, char **argv);
+int cmd_spill(int argc, char **argv);
+
+const cli_verb cli_verbs[] = {
+    {"run", "run scenario files against the real core, checking every invariant", cmd_run},
+    {"spill", "spill dump FILE: list the records of a spill file", cmd_spill},
+    {NULL, NULL, NULL},
+};
+
+static int usage(FILE *f, int code)
+{
+    fputs("usage: barriersim <verb> [options] [args]\n\n"
+          "barriersim is a simulation and model-checking test bench for checkpoint-barrier\n"
+          "alignment (exactly-once, at-least-once) as stream processors do it.\n\nverbs:\n", f);
+    for (const cli_verb *v = cli_verbs; v->name; v++)
+        fprintf(f, "  %-8s %s\n", v->name, v->summary);
+    fputs("\n'barriersim <verb> --help' describes a verb.\n"
+          "Exit codes: 0 all hold, 1 a violation or unmet expectation, 2 usage or input error.\n", f);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 0 && argv[0] && argv[0][0])
+        cli_argv0 = argv[0];
+    if (argc < 2)
+        return usage(stderr, EXIT_USAGE);
+    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
+        return usage(stdout, EXIT_PASS);
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("barriersim 0.1");
+        return EXIT_PASS;
+    }
+    for (const cli_verb *v = cli_verbs; v->name; v++)
+        if (strcmp(v->name, argv[1]) == 0)
+            return v->run(argc - 1, argv + 1);
+    die("unknown verb '%s' (see 'barriersim --help')", argv[1]);
+}

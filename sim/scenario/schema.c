@@ -1,0 +1,263 @@
+/*
+ * schema.c: the shape of a scenario file (DESIGN.md section 3) checked on the YAML tree
+ * and turned into a `scenario`.
+ *
+ * Contract: sc_schema_load accepts a document that is one mapping with the required keys
+ * name, strategy, channels and input and the optional description, options, faults and
+ * expect; each value of the right type and range; options only for the strategies they
+ * belong to (one table, sc_options). The first problem is reported at the node it is
+ * about, checks running in a fixed order: keys (document order), name, description,
+ * strategy, channels, options, faults, expect, input. On failure *out is zeroed.
+ */
+#include "sc_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_NAME, K_DESCRIPTION, K_STRATEGY, K_CHANNELS, K_OPTIONS, K_FAULTS, K_INPUT, K_EXPECT, K_COUNT };
+
+static const sc_keyspec sc_top_keys[K_COUNT] = {
+    [K_NAME] = {"name", true},         [K_DESCRIPTION] = {"description", false},
+    [K_STRATEGY] = {"strategy", true}, [K_CHANNELS] = {"channels", true},
+    [K_OPTIONS] = {"options", false},  [K_FAULTS] = {"faults", false},
+    [K_INPUT] = {"input", true},       [K_EXPECT] = {"expect", false},
+};
+
+/* ---- options: one table ------------------------------------------------------------- */
+typedef struct sc_option {
+    const char *name;
+    const char *strategy;            /* the one strategy it applies to; NULL: every one */
+    uint64_t min, max;
+    uint64_t unset;                  /* the field's value when the option is absent */
+    void (*set)(scenario *sc, uint64_t v);
+    uint64_t (*get)(const scenario *sc);
+} sc_option;
+
+static void sc_set_page_size(scenario *sc, uint64_t v) { sc->page_size = (uint32_t)v; }
+static uint64_t sc_get_page_size(const scenario *sc) { return sc->page_size; }
+static void sc_set_max_buffered(scenario *sc, uint64_t v) { sc->max_buffered_bytes = v; }
+static uint64_t sc_get_max_buffered(const scenario *sc) { return sc->max_buffered_bytes; }
+static void sc_set_timeout(scenario *sc, uint64_t v) { sc->alignment_timeout_ns = v; }
+static uint64_t sc_get_timeout(const scenario *sc) { return sc->alignment_timeout_ns; }
+
+static const sc_option sc_options[] = {
+    {"page-size", NULL, SC_DATA_BYTES_MIN, 16777216u, BS_PAGE_SIZE_DEFAULT, sc_set_page_size,
+     sc_get_page_size},
+    {"max-buffered-bytes", "spill", 1, UINT64_MAX, 0, sc_set_max_buffered, sc_get_max_buffered},
+    {"alignment-timeout", "aligned-timeout", 1, UINT64_MAX, 0, sc_set_timeout, sc_get_timeout},
+};
+#define SC_OPTIONS_LEN (sizeof sc_options / sizeof sc_options[0])
+
+const char *sc_options_problem(const scenario *sc)
+{
+    for (size_t i = 0; i < SC_OPTIONS_LEN; i++) {
+        const sc_option *o = &sc_options[i];
+        uint64_t v = o->get(sc);
+        if (v == o->unset)
+            continue;
+        if (v < o->min || v > o->max)
+            return o->name;
+        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0)
+            return o->name;
+    }
+    return NULL;
+}
+
+static int sc_schema_options(const sc_ctx *cx, uint32_t node, scenario *sc)
+{
+    if (node == SC_NONE)
+        return 0;
+    if (sc_node_at(cx, node)->kind != SC_NODE_MAP)
+        return sc_type_error(cx, node, "options", "a mapping");
+    sc_keyspec keys[SC_OPTIONS_LEN];
+    uint32_t vals[SC_OPTIONS_LEN], at[SC_OPTIONS_LEN];
+    for (size_t i = 0; i < SC_OPTIONS_LEN; i++)
+        keys[i] = (sc_keyspec){sc_options[i].name, false};
+    if (sc_map_keys(cx, node, keys, SC_OPTIONS_LEN, vals, at) != 0)
+        return -1;
+    for (size_t i = 0; i < SC_OPTIONS_LEN; i++) {
+        const sc_option *o = &sc_options[i];
+        if (vals[i] == SC_NONE)
+            continue;
+        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, at[i])->at,
+                      "%s: this option applies only to strategy '%s', not '%s'", o->name,
+                      o->strategy, sc->strategy);
+            return -1;
+        }
+        uint64_t v = 0;
+        if (sc_get_u64(cx, vals[i], o->name, o->min, o->max, &v) != 0)
+            return -1;
+        o->set(sc, v);
+    }
+    return 0;
+}
+
+/* ---- scalars ------------------------------------------------------------------------ */
+static int sc_schema_name(const sc_ctx *cx, uint32_t node, scenario *sc)
+{
+    const char *s;
+    size_t len;
+    if (sc_get_str(cx, node, "name", false, &s, &len) != 0)
+        return -1;
+    const sc_node *n = sc_node_at(cx, node);
+    size_t ok = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-");
+    if (len == 0 || ok != len) {
+        char shown[SC_SHOW_MAX * 4 + 8];
+        sc_show(shown, sizeof shown, s, len);
+        sc_err_at(cx->err, cx->text, n->at,
+                  "name: '%s' is not a valid name (use letters, digits and '-')", shown);
+        return -1;
+    }
+    if (len >= SC_NAME_MAX) {
+        sc_err_at(cx->err, cx->text, n->at, "name: longer than %u characters", SC_NAME_MAX - 1);
+        return -1;
+    }
+    memcpy(sc->name, s, len + 1);
+    return 0;
+}
+
+static int sc_schema_strategy(const sc_ctx *cx, uint32_t node, scenario *sc)
+{
+    const char *s;
+    size_t len;
+    if (sc_get_str(cx, node, "strategy", false, &s, &len) != 0)
+        return -1;
+    if (len < sizeof sc->strategy && bs_strategy_find(s)) {
+        memcpy(sc->strategy, s, len + 1);
+        return 0;
+    }
+    const char *names[32];
+    size_t n = 0;
+    while (n < 32 && (names[n] = bs_strategy_name(n)) != NULL)
+        n++;
+    char shown[SC_SHOW_MAX * 4 + 8], list[256];
+    sc_show(shown, sizeof shown, s, len);
+    const char *best = sc_suggest(s, len, names, n);
+    uint32_t at = sc_node_at(cx, node)->at;
+    if (best) {
+        sc_err_at(cx->err, cx->text, at, "strategy: unknown strategy '%s' (did you mean '%s'?)",
+                  shown, best);
+    } else {
+        sc_join(list, sizeof list, names, n);
+        sc_err_at(cx->err, cx->text, at, "strategy: unknown strategy '%s' (expected %s)", shown,
+                  list);
+    }
+    return -1;
+}
+
+/* Copies a string value into *out (malloc'd). */
+static int sc_schema_dup(const sc_ctx *cx, uint32_t node, const char *s, size_t len, char **out)
+{
+    *out = malloc(len + 1);
+    if (!*out) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at, "out of memory");
+        return -1;
+    }
+    memcpy(*out, s, len);
+    (*out)[len] = '\0';
+    return 0;
+}
+
+static int sc_schema_description(const sc_ctx *cx, uint32_t node, scenario *sc)
+{
+    const char *s;
+    size_t len;
+    if (node == SC_NONE)
+        return 0;
+    if (sc_get_str(cx, node, "description", true, &s, &len) != 0)
+        return -1;
+    return sc_schema_dup(cx, node, s, len, &sc->description);
+}
+
+/* ---- expect ------------------------------------------------------------------------- */
+/* Reads a string with every run of spaces and line breaks made one space, ends trimmed. */
+static int sc_schema_words(const sc_ctx *cx, uint32_t node, const char *key, bool multiline,
+                           char **out)
+{
+    const char *s;
+    size_t len;
+    if (sc_get_str(cx, node, key, multiline, &s, &len) != 0 ||
+        sc_schema_dup(cx, node, s, len, out) != 0)
+        return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        bool space = s[i] == ' ' || s[i] == '\n';
+        if (space && (o == 0 || (*out)[o - 1] == ' '))
+            continue;
+        (*out)[o++] = space ? ' ' : s[i];
+    }
+    while (o > 0 && (*out)[o - 1] == ' ')
+        o--;
+    (*out)[o] = '\0';
+    if (o == 0) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at, "%s: is empty", key);
+        return -1;
+    }
+    return 0;
+}
+
+static int sc_schema_expect(const sc_ctx *cx, uint32_t node, scenario *sc)
+{
+    static const sc_keyspec keys[] = {{"trace", false}, {"error", false}};
+    uint32_t vals[2], at[2];
+    if (node == SC_NONE)
+        return 0;
+    if (sc_node_at(cx, node)->kind != SC_NODE_MAP)
+        return sc_type_error(cx, node, "expect", "a mapping");
+    if (sc_map_keys(cx, node, keys, 2, vals, at) != 0)
+        return -1;
+    if (vals[0] == SC_NONE && vals[1] == SC_NONE) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at,
+                  "expect: give 'trace' and/or 'error'");
+        return -1;
+    }
+    if (vals[0] != SC_NONE && sc_schema_words(cx, vals[0], "trace", true, &sc->expect_trace) != 0)
+        return -1;
+    if (vals[1] != SC_NONE && sc_schema_words(cx, vals[1], "error", false, &sc->expect_error) != 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the document ------------------------------------------------------------------- */
+static int sc_schema_root(const sc_ctx *cx, uint32_t *vals)
+{
+    uint32_t at[K_COUNT];
+    if (cx->tree->len == 0) {
+        sc_err_set(cx->err, (sc_pos){1, 1},
+                   "the file is empty (expected a mapping with name, strategy, channels and input)");
+        return -1;
+    }
+    const sc_node *root = sc_node_at(cx, 0);
+    if (root->kind != SC_NODE_MAP) {
+        sc_err_at(cx->err, cx->text, root->at,
+                  "the document must be a mapping (name, strategy, channels, input, ...), not %s",
+                  sc_vtype_name(sc_node_vtype(root)));
+        return -1;
+    }
+    return sc_map_keys(cx, 0, sc_top_keys, K_COUNT, vals, at);
+}
+
+int sc_schema_load(const sc_tree *tree, const sc_text *text, scenario *out, sc_err *err)
+{
+    sc_ctx cx = {.tree = tree, .text = text, .err = err};
+    uint32_t v[K_COUNT];
+    uint64_t channels = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < SC_OPTIONS_LEN; i++)
+        sc_options[i].set(out, sc_options[i].unset);
+    if (sc_schema_root(&cx, v) != 0 || sc_schema_name(&cx, v[K_NAME], out) != 0 ||
+        sc_schema_description(&cx, v[K_DESCRIPTION], out) != 0 ||
+        sc_schema_strategy(&cx, v[K_STRATEGY], out) != 0 ||
+        sc_get_u64(&cx, v[K_CHANNELS], "channels", 1, BS_CHANNELS_MAX, &channels) != 0)
+        goto out_fail;
+    out->channels = (uint32_t)channels;
+    if (sc_schema_options(&cx, v[K_OPTIONS], out) != 0 ||
+        (v[K_FAULTS] != SC_NONE && sc_faults_load(&cx, v[K_FAULTS], out) != 0) ||
+        sc_schema_expect(&cx, v[K_EXPECT], out) != 0 || sc_items_load(&cx, v[K_INPUT], out) != 0)
+        goto out_fail;
+    return 0;
+out_fail:
+    scenario_free(out);
+    return -1;
+}

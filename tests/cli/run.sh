@@ -1,0 +1,78 @@
+#!/bin/sh
+# tests/cli/run.sh BINARY: the command line's contract (DESIGN.md section 6): exit codes,
+# file:line:col errors for malformed scenarios, spill dump output, --help for every verb.
+# Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
+set -u
+bin=${1:?usage: tests/cli/run.sh BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+passed=0 failed=0
+
+check() { # check NAME CONDITION-EXIT-STATUS
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"
+    else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+
+expect_exit() { # expect_exit NAME CODE CMD...
+    name=$1 want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+    [ "$got" -eq "$want" ]; ok=$?
+    [ $ok -eq 0 ] || { echo "  exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5; }
+    check "$name" $ok
+}
+
+# --help for every verb, and the top level
+expect_exit "help exits 0" 0 "$bin" --help
+for verb in $("$bin" --help | awk '/^verbs:/{v=1; next} v && /^  [a-z]/ {print $1}'); do
+    expect_exit "$verb --help exits 0" 0 "$bin" "$verb" --help
+    grep -q "usage: barriersim $verb" "$tmp/out"; check "$verb --help prints its usage" $?
+done
+expect_exit "unknown verb exits 2" 2 "$bin" frobnicate
+expect_exit "run without files exits 2" 2 "$bin" run
+expect_exit "run with an unknown flag exits 2" 2 "$bin" run --frob x.yaml
+expect_exit "run of a missing file exits 2" 2 "$bin" run "$tmp/missing.yaml"
+
+# malformed scenarios: exit 2 and file:line:col as each file's first line says
+for f in "$here"/bad/*.yaml; do
+    [ -e "$f" ] || continue
+    spec=$(sed -n '1s/^# expect-error: //p' "$f")
+    pos=${spec%%: *} substr=${spec#*: }
+    expect_exit "$(basename "$f") exits 2" 2 "$bin" run "$f"
+    grep -q -F "$f:$pos:" "$tmp/err"; check "$(basename "$f") names $pos" $?
+    grep -q -i -F "$substr" "$tmp/err"; check "$(basename "$f") says '$substr'" $?
+done
+
+# results: 0 pass, 1 unmet expectation with a reproduction command, highest code wins
+expect_exit "a passing scenario exits 0" 0 "$bin" run "$here/good/passes.yaml"
+expect_exit "an unmet expectation exits 1" 1 "$bin" run "$here/good/unmet-expectation.yaml"
+grep -q "reproduce: .* run --trace .*unmet-expectation.yaml" "$tmp/out"; check "an unmet expectation prints the reproduction command" $?
+bad_one=$(ls "$here"/bad/*.yaml 2>/dev/null | head -n 1)
+if [ -n "$bad_one" ]; then
+    expect_exit "with several files the highest exit code wins" 2 "$bin" run "$here/good/unmet-expectation.yaml" "$bad_one" "$here/good/passes.yaml"
+fi
+expect_exit "run --trace exits 0" 0 "$bin" run --trace "$here/good/passes.yaml"
+grep -qx "trace passes: 0 t1 3 4 5 end" "$tmp/out"; check "run --trace prints the trace line alone on stdout" $?
+expect_exit "run --json exits 0" 0 "$bin" run --json "$here/good/passes.yaml"
+grep -q '"status": "pass"' "$tmp/out"; check "run --json reports the status" $?
+
+# spill dump: one record per line; a corrupt file lists what was read, then the error
+# record 1: channel 2, data of 3 bytes; record 2: channel 1, barrier 7 (24 bytes); record 3: eop
+printf '\002\000\000\000\003\000\000\000\000abc' >"$tmp/ok.spill"
+printf '\001\000\000\000\030\000\000\000\001\000\000\000\001\000\000\000\000\000\000\000\007' >>"$tmp/ok.spill"
+printf '\000\000\000\000\000\000\000\000\000\000\000\000' >>"$tmp/ok.spill"
+printf '\000\000\000\000\004\000\000\000\001\000\000\000\000' >>"$tmp/ok.spill"
+expect_exit "spill dump of a good file exits 0" 0 "$bin" spill dump "$tmp/ok.spill"
+printf '2 data 3\n1 barrier 7 24\n0 eop 4\n' | cmp -s - "$tmp/out"; check "spill dump prints channel kind length" $?
+cp "$tmp/ok.spill" "$tmp/bad.spill"
+printf '\000\000\000\000\005\000\000\000\007zz' >>"$tmp/bad.spill"
+expect_exit "spill dump of a corrupt file exits 2" 2 "$bin" spill dump "$tmp/bad.spill"
+tail -n 1 "$tmp/out" | grep -qx "error: offset 58: unknown record kind 7"; check "spill dump names the failing record's offset" $?
+[ "$(wc -l <"$tmp/out")" -eq 4 ]; check "spill dump lists the records read before the error" $?
+expect_exit "spill dump --page-size 2 rejects a 3-byte buffer" 2 "$bin" spill dump --page-size 2 "$tmp/ok.spill"
+grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 bytes)" "$tmp/out"; check "spill dump --page-size is applied" $?
+expect_exit "spill dump of a missing file exits 2" 2 "$bin" spill dump "$tmp/none.spill"
+expect_exit "spill dump --page-size x exits 2" 2 "$bin" spill dump --page-size x "$tmp/ok.spill"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,271 @@
+/*
+ * planted.c: the planted-bug handlers (see planted.h). The table they follow is DESIGN.md
+ * 2.1 without the byte limit; spilled items are copied into in-memory sequences.
+ */
+#include "planted.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pitem {
+    bs_item it;
+    uint8_t *data;
+} pitem;
+
+typedef struct pseq {
+    pitem *items;
+    size_t len, cap, pos;
+} pseq;
+
+typedef struct pstate {
+    plant_bug bug;
+    uint32_t channels, barriers, closed;
+    bool *blocked;
+    uint64_t cur;
+    bool eoi;
+    pseq writing;
+    pseq *seqs;              /* seqs[0] is being replayed, the rest resume in order */
+    size_t nseq, capseq;
+    uint8_t *page;
+} pstate;
+
+static const char *const plant_names[PLANT_COUNT] = {
+    "planted-none", "planted-no-block", "planted-replay-order", "planted-ignore-closed",
+    "planted-lose-on-rollover",
+};
+
+const char *planted_name(plant_bug bug) { return bug < PLANT_COUNT ? plant_names[bug] : "?"; }
+
+static void pseq_free(pseq *s)
+{
+    for (size_t i = 0; i < s->len; i++)
+        free(s->items[i].data);
+    free(s->items);
+    memset(s, 0, sizeof *s);
+}
+
+static int pseq_push(pseq *s, const bs_item *it)
+{
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        pitem *q = realloc(s->items, cap * sizeof *q);
+        if (!q)
+            return BS_ENOMEM;
+        s->items = q;
+        s->cap = cap;
+    }
+    pitem *p = &s->items[s->len];
+    p->it = *it;
+    p->data = NULL;
+    if (it->kind == BS_DATA) {
+        p->data = malloc(it->len ? it->len : 1);
+        if (!p->data)
+            return BS_ENOMEM;
+        memcpy(p->data, it->data, it->len);
+    }
+    s->len++;
+    return 0;
+}
+
+/* Unblocks all and rolls `writing` over into a sequence to replay. */
+static int p_release(pstate *s)
+{
+    memset(s->blocked, 0, s->channels * sizeof *s->blocked);
+    s->barriers = 0;
+    if (s->bug == PLANT_LOSE_ON_ROLLOVER && s->writing.len) {
+        free(s->writing.items[s->writing.len - 1].data);
+        s->writing.len--;
+    }
+    if (s->writing.len == 0)
+        return 0;
+    if (s->nseq == s->capseq) {
+        size_t cap = s->capseq ? 2 * s->capseq : 4;
+        pseq *q = realloc(s->seqs, cap * sizeof *q);
+        if (!q)
+            return BS_ENOMEM;
+        s->seqs = q;
+        s->capseq = cap;
+    }
+    size_t at = s->bug == PLANT_REPLAY_ORDER ? s->nseq : 0;
+    memmove(&s->seqs[at + 1], &s->seqs[at], (s->nseq - at) * sizeof *s->seqs);
+    s->seqs[at] = s->writing;
+    s->nseq++;
+    memset(&s->writing, 0, sizeof s->writing);
+    return 0;
+}
+
+static int p_block_check(bs_handler *h, pstate *s, uint32_t channel)
+{
+    if (!s->blocked[channel]) {
+        s->blocked[channel] = true;
+        s->barriers++;
+    }
+    if (s->barriers + s->closed < s->channels)
+        return 0;
+    int rc = p_release(s);
+    bs_handler_trigger(h, s->cur);
+    return rc;
+}
+
+static int p_barrier(bs_handler *h, pstate *s, const bs_item *it)
+{
+    bool aligning = s->barriers > 0;
+    if (s->eoi || (it->id <= s->cur && !(aligning && it->id == s->cur)))
+        return 0;
+    if (it->id > s->cur) {
+        if (aligning) {
+            bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
+            int rc = p_release(s);
+            if (rc)
+                return rc;
+        }
+        s->cur = it->id;
+        bs_handler_begin(h, it->id);
+    }
+    return p_block_check(h, s, it->channel);
+}
+
+static int p_cancel(bs_handler *h, pstate *s, const bs_item *it)
+{
+    bool aligning = s->barriers > 0;
+    if (it->id < s->cur || (it->id == s->cur && !aligning))
+        return 0;
+    if (aligning && it->id > s->cur)
+        bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
+    int rc = aligning ? p_release(s) : 0;
+    if (it->id > s->cur) {
+        s->cur = it->id;
+        bs_handler_begin(h, it->id);
+    }
+    bs_handler_abort(h, it->id, BS_ABORT_CANCELLED);
+    return rc;
+}
+
+static int p_eop(bs_handler *h, pstate *s)
+{
+    if (s->bug == PLANT_IGNORE_CLOSED)
+        return 1;
+    s->closed++;
+    if (s->barriers == 0)
+        return 1;
+    bs_handler_abort(h, s->cur, BS_ABORT_EOP);
+    int rc = p_release(s);
+    return rc ? rc : 1;
+}
+
+/* 1: return it; 0: consumed; < 0: error. */
+static int p_process(bs_handler *h, pstate *s, const bs_item *it)
+{
+    if (s->blocked[it->channel] && s->bug != PLANT_NO_BLOCK)
+        return pseq_push(&s->writing, it);
+    switch (it->kind) {
+    case BS_DATA: return 1;
+    case BS_BARRIER: return p_barrier(h, s, it);
+    case BS_CANCEL: return p_cancel(h, s, it);
+    case BS_EOP: return p_eop(h, s);
+    }
+    return 0;
+}
+
+/* Next item from the replay or the gate: 1, 0 at the end, or < 0. */
+static int p_pull(bs_handler *h, pstate *s, bs_item *out)
+{
+    for (;;) {
+        if (s->nseq) {
+            pseq *q = &s->seqs[0];
+            if (q->pos < q->len) {
+                pitem *p = &q->items[q->pos++];
+                *out = p->it;
+                if (p->it.kind == BS_DATA) {
+                    memcpy(s->page, p->data, p->it.len);
+                    out->data = s->page;
+                }
+                return 1;
+            }
+            pseq_free(q);
+            memmove(&s->seqs[0], &s->seqs[1], (s->nseq - 1) * sizeof *s->seqs);
+            s->nseq--;
+            continue;
+        }
+        if (s->eoi)
+            return 0;
+        int rc = bs_handler_gate_next(h, NULL, out);
+        if (rc != 0)
+            return rc;
+        if (s->barriers)
+            bs_handler_abort(h, s->cur, BS_ABORT_EOP);
+        s->eoi = true;
+        rc = p_release(s);
+        if (rc)
+            return rc;
+    }
+}
+
+static int p_next(bs_handler *h, bs_item *out)
+{
+    pstate *s = bs_handler_state(h);
+    for (;;) {
+        int rc = p_pull(h, s, out);
+        if (rc <= 0)
+            return rc;
+        rc = p_process(h, s, out);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+static int p_close(bs_handler *h)
+{
+    pstate *s = bs_handler_state(h);
+    for (size_t i = 0; i < s->nseq; i++)
+        pseq_free(&s->seqs[i]);
+    pseq_free(&s->writing);
+    free(s->seqs);
+    free(s->blocked);
+    free(s->page);
+    free(s);
+    return 0;
+}
+
+static bool p_is_empty(const bs_handler *h)
+{
+    const pstate *s = bs_handler_state(h);
+    return s->nseq == 0 && s->writing.len == 0;
+}
+
+static int p_open_bug(bs_handler *h, plant_bug bug)
+{
+    const bs_handler_config *cfg = bs_handler_cfg(h);
+    pstate *s = calloc(1, sizeof *s);
+    if (!s)
+        return BS_ENOMEM;
+    s->bug = bug;
+    s->channels = cfg->channels;
+    s->blocked = calloc(cfg->channels, sizeof *s->blocked);
+    s->page = malloc(cfg->page_size);
+    if (!s->blocked || !s->page) {
+        free(s->blocked);
+        free(s->page);
+        free(s);
+        return BS_ENOMEM;
+    }
+    bs_handler_set_state(h, s);
+    return 0;
+}
+
+static int p_open_none(bs_handler *h) { return p_open_bug(h, PLANT_NONE); }
+static int p_open_no_block(bs_handler *h) { return p_open_bug(h, PLANT_NO_BLOCK); }
+static int p_open_replay_order(bs_handler *h) { return p_open_bug(h, PLANT_REPLAY_ORDER); }
+static int p_open_ignore_closed(bs_handler *h) { return p_open_bug(h, PLANT_IGNORE_CLOSED); }
+static int p_open_lose(bs_handler *h) { return p_open_bug(h, PLANT_LOSE_ON_ROLLOVER); }
+
+
+static const bs_strategy planted[PLANT_COUNT] = {
+    {"planted-none", p_open_none, p_next, p_close, p_is_empty, NULL, NULL},
+    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, NULL, NULL},
+    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, NULL, NULL},
+    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, NULL, NULL},
+    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, NULL, NULL},
+};
+
+const bs_strategy *planted_strategy(plant_bug bug) { return bug < PLANT_COUNT ? &planted[bug] : NULL; }

@@ -1,0 +1,25 @@
+/*
+ * planted.h: deliberately broken handlers, for proving that the checkers catch real bugs.
+ * They live in test code only, never in the core. Each is a small in-memory aligned
+ * exactly-once handler (the `spill` decision table with spill files kept in memory) with
+ * one bug switched on; PLANT_NONE is the same handler without a bug, the control.
+ */
+#ifndef TESTS_PLANTED_H
+#define TESTS_PLANTED_H
+
+#include "../../core/bs_strategy.h"
+
+typedef enum plant_bug {
+    PLANT_NONE,              /* the control: no bug */
+    PLANT_NO_BLOCK,          /* a barrier does not block its channel */
+    PLANT_REPLAY_ORDER,      /* a new roll-over is queued behind the interrupted replay */
+    PLANT_IGNORE_CLOSED,     /* eop neither counts as a closed channel nor ends alignment */
+    PLANT_LOSE_ON_ROLLOVER,  /* the last record written before a roll-over is lost */
+    PLANT_COUNT
+} plant_bug;
+
+/* The strategy with the given bug; its name is "planted-<bug>". */
+const bs_strategy *planted_strategy(plant_bug bug);
+const char *planted_name(plant_bug bug);
+
+#endif

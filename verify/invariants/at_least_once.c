@@ -1,0 +1,37 @@
+/*
+ * at_least_once.c: at t<K> of an at-least-once strategy, every data item that precedes
+ * b<K> on every channel (all data of a finished channel) has been returned. Items after
+ * the barrier may have been returned too. DESIGN.md section 5.
+ */
+#include "../verify_int.h"
+
+static bool applies(const verify_config *cfg) { return cfg->guarantee == VERIFY_AT_LEAST_ONCE; }
+
+static int on_trigger(verify *v, uint64_t id)
+{
+    char a[64];
+    for (uint32_t k = 0; k < v->cfg.channels; k++) {
+        const verify_channel *c = &v->ch[k];
+        size_t barrier = verify_first_marker(c, id, BS_BARRIER);
+        size_t want;
+        if (barrier != VERIFY_NONE && barrier < c->eop)
+            want = verify_data_before(c, barrier);
+        else if (c->eop_returned || c->eop_yielded)
+            want = c->data_len;
+        else
+            return verify_fail(v, "at-least-once", "t%llu: channel %u has delivered neither b%llu nor its eop",
+                               (unsigned long long)id, k, (unsigned long long)id);
+        if (c->returned_prefix < want)
+            return verify_fail(v, "at-least-once", "t%llu: item %s precedes %s but was not returned before the trigger",
+                               (unsigned long long)id,
+                               verify_item_str(v, c->data[c->returned_prefix], a, sizeof a),
+                               barrier != VERIFY_NONE ? "the barrier" : "the eop");
+    }
+    return 0;
+}
+
+const verify_invariant verify_at_least_once = {
+    .name = "at-least-once",
+    .applies = applies,
+    .on_trigger = on_trigger,
+};
