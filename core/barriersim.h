@@ -212,6 +212,16 @@ typedef struct bs_buf {
     size_t len, cap;
 } bs_buf;
 void bs_buf_free(bs_buf *b);
+/* Byte-buffer helpers for snapshots (little-endian). 0 or BS_ENOMEM. */
+int bs_buf_put(bs_buf *b, const void *p, size_t n);
+int bs_buf_put_u64(bs_buf *b, uint64_t v);
+/* A cursor over a snapshot; every get fails (returns false) past the end. */
+typedef struct bs_cursor {
+    const uint8_t *p;
+    size_t len, pos;
+} bs_cursor;
+bool bs_cursor_get(bs_cursor *c, void *p, size_t n);
+bool bs_cursor_get_u64(bs_cursor *c, uint64_t *v);
 
 #define BS_SNAP_CANONICAL 1u /* leave out file numbers and counters: equal states, equal bytes */
 

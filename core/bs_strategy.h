@@ -46,15 +46,4 @@ void bs_handler_done(bs_handler *h, uint64_t id);
 int bs_handler_fail(bs_handler *h, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Byte-buffer helpers for snapshots (little-endian). 0 or BS_ENOMEM. */
-int bs_buf_put(bs_buf *b, const void *p, size_t n);
-int bs_buf_put_u64(bs_buf *b, uint64_t v);
-/* A cursor over a snapshot; every get fails (returns false) past the end. */
-typedef struct bs_cursor {
-    const uint8_t *p;
-    size_t len, pos;
-} bs_cursor;
-bool bs_cursor_get(bs_cursor *c, void *p, size_t n);
-bool bs_cursor_get_u64(bs_cursor *c, uint64_t *v);
-
 #endif

@@ -68,7 +68,7 @@ BS_TEST(planted, a_handler_that_ignores_closed_channels_makes_no_progress)
     expect_caught(PLANT_IGNORE_CLOSED,
                   "name: ignore-closed\nstrategy: spill\nchannels: 2\ninput: |\n"
                   "  0:eop 1:d 1:b1 1:d 1:eop\n",
-                  "progress: checkpoint 1 is still open when the gate is asked for item 3");
+                  "progress: checkpoint 1 is still open when the handler asks its gate for more");
 }
 
 BS_TEST(planted, losing_a_record_on_roll_over_breaks_conservation)

@@ -4,7 +4,6 @@
  */
 #include "verify_int.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define RUN_HOOKS(v, hook, ...)                                                           \
@@ -29,8 +28,7 @@ static int observe_start(verify *v)
         for (size_t i = 0; verify_invariants[i]; i++) {
             const verify_invariant *inv = verify_invariants[i];
             if (!inv->applies || inv->applies(&v->cfg)) {
-                if (v->active_len == sizeof v->active / sizeof v->active[0])
-                    break;
+                BS_ASSERT_VERIFY(v->active_len < sizeof v->active / sizeof v->active[0]);
                 v->active[v->active_len++] = inv;
             }
         }
@@ -39,31 +37,28 @@ static int observe_start(verify *v)
     return 0;
 }
 
-int verify_gate(verify *v, size_t index)
+int verify_gate(verify *v)
 {
     if (observe_start(v))
         return VERIFY_VIOLATION;
-    RUN_HOOKS(v, on_gate, index);
-    if (index < v->cfg.items_len && v->items[index].kind == BS_EOP)
-        v->ch[v->items[index].channel].eop_yielded = true;
+    RUN_HOOKS0(v, on_gate);
     return 0;
 }
 
-/* The input index by which every channel delivered b<id>, x<id> or its eop. */
-static size_t resolved_at(const verify *v, uint64_t id)
+int verify_yield(verify *v, const verify_item *it)
 {
-    size_t at = 0;
-    for (uint32_t k = 0; k < v->cfg.channels; k++) {
-        const verify_channel *c = &v->ch[k];
-        size_t b = verify_first_marker(c, id, BS_BARRIER);
-        size_t x = verify_first_marker(c, id, BS_CANCEL);
-        size_t first = b < x ? b : x;
-        first = c->eop < first ? c->eop : first;
-        if (first == VERIFY_NONE)
-            return VERIFY_NONE;
-        at = first > at ? first : at;
-    }
-    return at;
+    if (observe_start(v))
+        return VERIFY_VIOLATION;
+    if (it->channel >= v->cfg.channels)
+        return verify_fail(v, "input", "item %llu on channel %u of %u", (unsigned long long)it->label,
+                           it->channel, v->cfg.channels);
+    if (v->ch[it->channel].eop != VERIFY_NONE)
+        return verify_fail(v, "input", "item %llu on channel %u after its eop", (unsigned long long)it->label,
+                           it->channel);
+    int rc = verify_note_yield(v, it);
+    if (rc == BS_EINVAL)
+        return verify_fail(v, "input", "two data items share label %llu", (unsigned long long)it->label);
+    return rc ? verify_fail(v, "verify", "out of memory") : 0;
 }
 
 static int open_add(verify *v, uint64_t id)
@@ -100,7 +95,6 @@ int verify_begin(verify *v, uint64_t id)
     if (!ck)
         return verify_fail(v, "verify", "out of memory");
     ck->begun = true;
-    ck->resolved_at = v->cfg.check_progress ? resolved_at(v, id) : VERIFY_NONE;
     return open_add(v, id);
 }
 
@@ -153,50 +147,50 @@ int verify_done(verify *v, uint64_t id)
     return mark_ended(v, id);
 }
 
-/* Finds the input item a returned item is; VERIFY_NONE when it is none. */
-static size_t identify(const verify *v, const bs_item *it)
+/* Finds the yielded item a returned item is: true with its position on it->channel. */
+static bool identify(const verify *v, const bs_item *it, size_t *pos)
 {
     if (it->channel >= v->cfg.channels)
-        return VERIFY_NONE;
-    if (it->kind == BS_EOP)
-        return v->ch[it->channel].eop;
-    uint64_t index;
-    if (it->kind != BS_DATA || !verify_payload_parse(it->data, it->len, &index))
-        return VERIFY_NONE;
-    if (index >= v->cfg.items_len)
-        return VERIFY_NONE;
-    const verify_item *in = &v->items[index];
-    if (in->kind != BS_DATA || in->channel != it->channel || in->len != it->len)
-        return VERIFY_NONE;
-    return (size_t)index;
+        return false;
+    const verify_channel *c = &v->ch[it->channel];
+    if (it->kind == BS_EOP) {
+        *pos = c->eop;
+        return c->eop != VERIFY_NONE;
+    }
+    uint64_t label;
+    uint32_t channel;
+    if (it->kind != BS_DATA || !verify_payload_parse(it->data, it->len, &label) ||
+        !verify_where_find(v, label, &channel, pos))
+        return false;
+    return channel == it->channel && c->items[*pos].len == it->len;
 }
 
-static void note_returned(verify *v, size_t index)
+static void note_returned(verify *v, uint32_t channel, size_t pos)
 {
-    verify_channel *c = &v->ch[v->items[index].channel];
-    v->returned[index] = true;
-    c->last_returned = index;
-    if (v->items[index].kind == BS_EOP) {
+    verify_channel *c = &v->ch[channel];
+    c->items[pos].returned = true;
+    c->last_returned = pos;
+    if (c->items[pos].kind == BS_EOP) {
         c->eop_returned = true;
         return;
     }
     c->returned_count++;
-    while (c->returned_prefix < c->data_len && v->returned[c->data[c->returned_prefix]])
+    while (c->returned_prefix < c->data_len && c->items[c->data_pos[c->returned_prefix]].returned)
         c->returned_prefix++;
 }
 
-int verify_returned(verify *v, const bs_item *it, size_t *index)
+int verify_returned(verify *v, const bs_item *it, uint64_t *label)
 {
-    *index = VERIFY_NONE;
+    *label = UINT64_MAX;
     if (observe_start(v))
         return VERIFY_VIOLATION;
-    size_t i = identify(v, it);
-    if (i == VERIFY_NONE)
-        return verify_fail(v, "conservation", "the handler returned %s on channel %u (%u bytes) that is no input item",
+    size_t pos;
+    if (!identify(v, it, &pos))
+        return verify_fail(v, "conservation", "the handler returned %s on channel %u (%u bytes) that was never yielded",
                            it->kind == BS_EOP ? "an eop" : "data", it->channel, it->len);
-    *index = i;
-    RUN_HOOKS(v, on_return, i);
-    note_returned(v, i);
+    *label = v->ch[it->channel].items[pos].label;
+    RUN_HOOKS(v, on_return, it->channel, pos);
+    note_returned(v, it->channel, pos);
     return 0;
 }
 

@@ -1,15 +1,10 @@
 /*
- * verify.c: observation intake and the bookkeeping shared by the invariants.
- *
- * For each observation: identify what it concerns, run every applicable invariant's hook
- * (they see the state before the observation), then update the bookkeeping. The first
- * violation stops checking; its message names the step (observations counted from 1).
+ * verify.c: the checker's bookkeeping: channels' yielded items, the label index, the
+ * checkpoint table. Observations are in observe.c, state capture in snapshot.c.
  */
 #include "verify_int.h"
 
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 bool verify_guarantee_of(const char *strategy, verify_guarantee *out)
@@ -42,58 +37,17 @@ int verify_fail(verify *v, const char *invariant, const char *fmt, ...)
     return VERIFY_VIOLATION;
 }
 
-const char *verify_item_str(const verify *v, size_t i, char *buf, size_t len)
+const char *verify_item_str(const verify *v, uint32_t c, size_t pos, char *buf, size_t len)
 {
-    const verify_item *it = &v->items[i];
-    switch (it->kind) {
-    case BS_DATA: snprintf(buf, len, "%zu (%u:d)", i, it->channel); break;
-    case BS_BARRIER: snprintf(buf, len, "%zu (%u:b%llu)", i, it->channel, (unsigned long long)it->id); break;
-    case BS_CANCEL: snprintf(buf, len, "%zu (%u:x%llu)", i, it->channel, (unsigned long long)it->id); break;
-    case BS_EOP: snprintf(buf, len, "%zu (%u:eop)", i, it->channel); break;
+    const verify_entry *e = &v->ch[c].items[pos];
+    unsigned long long label = e->label, id = e->id;
+    switch (e->kind) {
+    case BS_DATA: snprintf(buf, len, "%llu (%u:d)", label, c); break;
+    case BS_BARRIER: snprintf(buf, len, "%llu (%u:b%llu)", label, c, id); break;
+    case BS_CANCEL: snprintf(buf, len, "%llu (%u:x%llu)", label, c, id); break;
+    case BS_EOP: snprintf(buf, len, "%llu (%u:eop)", label, c); break;
     }
     return buf;
-}
-
-static int marker_cmp(const void *a, const void *b)
-{
-    const verify_marker *x = a, *y = b;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Counts items per channel, then fills the per-channel index arrays. */
-static int verify_index_input(verify *v)
-{
-    for (size_t i = 0; i < v->cfg.items_len; i++) {
-        verify_channel *c = &v->ch[v->items[i].channel];
-        if (v->items[i].kind == BS_DATA)
-            c->data_len++;
-        else if (v->items[i].kind != BS_EOP)
-            c->markers_len++;
-    }
-    for (uint32_t k = 0; k < v->cfg.channels; k++) {
-        verify_channel *c = &v->ch[k];
-        c->data = calloc(c->data_len + 1, sizeof *c->data);
-        c->markers = calloc(c->markers_len + 1, sizeof *c->markers);
-        if (!c->data || !c->markers)
-            return BS_ENOMEM;
-        c->data_len = c->markers_len = 0;
-        c->eop = c->last_returned = VERIFY_NONE;
-    }
-    for (size_t i = 0; i < v->cfg.items_len; i++) {
-        const verify_item *it = &v->items[i];
-        verify_channel *c = &v->ch[it->channel];
-        if (it->kind == BS_DATA)
-            c->data[c->data_len++] = i;
-        else if (it->kind == BS_EOP)
-            c->eop = c->eop == VERIFY_NONE ? i : c->eop;
-        else
-            c->markers[c->markers_len++] = (verify_marker){it->id, i, it->kind};
-    }
-    for (uint32_t k = 0; k < v->cfg.channels; k++)
-        qsort(v->ch[k].markers, v->ch[k].markers_len, sizeof(verify_marker), marker_cmp);
-    return 0;
 }
 
 int verify_open(verify **out, const verify_config *cfg)
@@ -103,26 +57,19 @@ int verify_open(verify **out, const verify_config *cfg)
     if (!v)
         return BS_ENOMEM;
     v->cfg = *cfg;
-    v->items = malloc((cfg->items_len + 1) * sizeof *v->items);
-    v->returned = calloc(cfg->items_len + 1, sizeof *v->returned);
-    v->ch = calloc(cfg->channels, sizeof *v->ch);
+    v->ch = calloc(cfg->channels ? cfg->channels : 1, sizeof *v->ch);
     v->ckpts_cap = 64;
     v->ckpts = calloc(v->ckpts_cap, sizeof *v->ckpts);
-    if (!v->items || !v->returned || !v->ch || !v->ckpts)
-        goto out_free;
-    if (cfg->items_len)
-        memcpy(v->items, cfg->items, cfg->items_len * sizeof *v->items);
-    v->cfg.items = v->items;
-    for (size_t i = 0; i < cfg->items_len; i++)
-        if (v->items[i].channel >= cfg->channels)
-            goto out_free;
-    if (verify_index_input(v))
-        goto out_free;
+    v->where_cap = 64;
+    v->where = calloc(v->where_cap, sizeof *v->where);
+    if (!v->ch || !v->ckpts || !v->where) {
+        verify_close(v);
+        return BS_ENOMEM;
+    }
+    for (uint32_t k = 0; k < cfg->channels; k++)
+        v->ch[k].eop = v->ch[k].last_returned = VERIFY_NONE;
     *out = v;
     return 0;
-out_free:
-    verify_close(v);
-    return BS_ENOMEM;
 }
 
 void verify_close(verify *v)
@@ -130,60 +77,67 @@ void verify_close(verify *v)
     if (!v)
         return;
     for (uint32_t k = 0; v->ch && k < v->cfg.channels; k++) {
-        free(v->ch[k].data);
+        free(v->ch[k].items);
+        free(v->ch[k].data_pos);
         free(v->ch[k].markers);
     }
     free(v->ch);
     free(v->ckpts);
+    free(v->where);
     free(v->open_ids);
-    free(v->returned);
-    free(v->items);
     free(v);
 }
 
 size_t verify_first_marker(const verify_channel *c, uint64_t id, bs_kind kind)
 {
-    size_t lo = 0, hi = c->markers_len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->markers[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < c->markers_len && c->markers[i].id == id; i++)
-        if (c->markers[i].kind == kind)
-            return c->markers[i].index;
+    for (size_t i = 0; i < c->markers_len; i++)
+        if (c->markers[i].id == id && c->markers[i].kind == kind)
+            return c->markers[i].pos;
     return VERIFY_NONE;
 }
 
-size_t verify_data_before(const verify_channel *c, size_t index)
+size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barrier)
 {
-    size_t lo = 0, hi = c->data_len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->data[mid] < index)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    *barrier = verify_first_marker(c, id, BS_BARRIER);
+    if (*barrier != VERIFY_NONE)
+        return c->items[*barrier].data_before;
+    return c->eop != VERIFY_NONE ? c->data_len : VERIFY_NONE;
 }
 
-static int verify_ckpt_grow(verify *v)
+bool verify_resolved(const verify *v, const verify_ckpt *ck)
+{
+    return ck->marked + ck->closed == v->cfg.channels;
+}
+
+/* ---- hash tables ------------------------------------------------------------------ */
+static size_t hash_u64(uint64_t x, size_t cap) { return (size_t)(x * 0x9E3779B97F4A7C15ull) & (cap - 1); }
+
+verify_ckpt *verify_ckpt_find(const verify *v, uint64_t id)
+{
+    for (size_t i = hash_u64(id, v->ckpts_cap);; i = (i + 1) & (v->ckpts_cap - 1)) {
+        if (!v->ckpts[i].used)
+            return NULL;
+        if (v->ckpts[i].id == id)
+            return &v->ckpts[i];
+    }
+}
+
+static int ckpt_grow(verify *v)
 {
     verify_ckpt *old = v->ckpts;
     size_t old_cap = v->ckpts_cap;
-    v->ckpts = calloc(2 * old_cap, sizeof *v->ckpts);
-    if (!v->ckpts) {
-        v->ckpts = old;
+    verify_ckpt *fresh = calloc(2 * old_cap, sizeof *fresh);
+    if (!fresh)
         return BS_ENOMEM;
-    }
+    v->ckpts = fresh;
     v->ckpts_cap = 2 * old_cap;
-    v->ckpts_len = 0;
     for (size_t i = 0; i < old_cap; i++) {
-        if (old[i].used)
-            *verify_ckpt_get(v, old[i].id) = old[i];
+        if (!old[i].used)
+            continue;
+        size_t j = hash_u64(old[i].id, v->ckpts_cap);
+        while (v->ckpts[j].used)
+            j = (j + 1) & (v->ckpts_cap - 1);
+        v->ckpts[j] = old[i];
     }
     free(old);
     return 0;
@@ -191,15 +145,135 @@ static int verify_ckpt_grow(verify *v)
 
 verify_ckpt *verify_ckpt_get(verify *v, uint64_t id)
 {
-    if (2 * (v->ckpts_len + 1) > v->ckpts_cap && verify_ckpt_grow(v))
+    verify_ckpt *ck = verify_ckpt_find(v, id);
+    if (ck)
+        return ck;
+    if (2 * (v->ckpts_len + 1) > v->ckpts_cap && ckpt_grow(v))
         return NULL;
-    size_t mask = v->ckpts_cap - 1;
-    size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) & mask;
-    while (v->ckpts[i].used && v->ckpts[i].id != id)
-        i = (i + 1) & mask;
-    if (!v->ckpts[i].used) {
-        v->ckpts[i] = (verify_ckpt){.id = id, .used = true, .resolved_at = VERIFY_NONE};
-        v->ckpts_len++;
-    }
+    size_t i = hash_u64(id, v->ckpts_cap);
+    while (v->ckpts[i].used)
+        i = (i + 1) & (v->ckpts_cap - 1);
+    v->ckpts[i] = (verify_ckpt){.id = id, .used = true, .closed = v->channels_closed};
+    v->ckpts_len++;
     return &v->ckpts[i];
+}
+
+static int where_grow(verify *v)
+{
+    verify_where *old = v->where;
+    size_t old_cap = v->where_cap;
+    verify_where *fresh = calloc(2 * old_cap, sizeof *fresh);
+    if (!fresh)
+        return BS_ENOMEM;
+    v->where = fresh;
+    v->where_cap = 2 * old_cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].used)
+            continue;
+        size_t j = hash_u64(old[i].label, v->where_cap);
+        while (v->where[j].used)
+            j = (j + 1) & (v->where_cap - 1);
+        v->where[j] = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+bool verify_where_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
+{
+    for (size_t i = hash_u64(label, v->where_cap);; i = (i + 1) & (v->where_cap - 1)) {
+        if (!v->where[i].used)
+            return false;
+        if (v->where[i].label == label) {
+            *channel = v->where[i].channel;
+            *pos = v->where[i].pos;
+            return true;
+        }
+    }
+}
+
+/* Records a data item's label; false when the label is taken or memory is short. */
+static bool where_add(verify *v, uint64_t label, uint32_t channel, size_t pos)
+{
+    uint32_t c;
+    size_t p;
+    if (verify_where_find(v, label, &c, &p))
+        return false;
+    if (2 * (v->where_len + 1) > v->where_cap && where_grow(v))
+        return false;
+    size_t i = hash_u64(label, v->where_cap);
+    while (v->where[i].used)
+        i = (i + 1) & (v->where_cap - 1);
+    v->where[i] = (verify_where){label, channel, true, pos};
+    v->where_len++;
+    return true;
+}
+
+/* ---- yielded items ----------------------------------------------------------------- */
+static bool grow(void **p, size_t *cap, size_t len, size_t size)
+{
+    if (len < *cap)
+        return true;
+    size_t ncap = *cap ? 2 * *cap : 16;
+    void *q = realloc(*p, ncap * size);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = ncap;
+    return true;
+}
+
+/* A marker (b or x) of `id` on channel c: counts toward resolving the checkpoint. */
+static int note_marker(verify *v, uint32_t c, const verify_entry *e, size_t pos)
+{
+    verify_channel *ch = &v->ch[c];
+    bool seen = verify_first_marker(ch, e->id, BS_BARRIER) != VERIFY_NONE ||
+                verify_first_marker(ch, e->id, BS_CANCEL) != VERIFY_NONE;
+    if (verify_first_marker(ch, e->id, e->kind) == VERIFY_NONE) {
+        if (!grow((void **)&ch->markers, &ch->markers_cap, ch->markers_len, sizeof *ch->markers))
+            return BS_ENOMEM;
+        ch->markers[ch->markers_len++] = (verify_marker){e->id, pos, e->kind};
+    }
+    verify_ckpt *ck = verify_ckpt_get(v, e->id);
+    if (!ck)
+        return BS_ENOMEM;
+    if (!seen)
+        ck->marked++;
+    return 0;
+}
+
+/* An eop on channel c: every known checkpoint c gave no marker to counts it as closed. */
+static void note_eop(verify *v, uint32_t c)
+{
+    for (size_t i = 0; i < v->ckpts_cap; i++) {
+        verify_ckpt *ck = &v->ckpts[i];
+        if (ck->used && verify_first_marker(&v->ch[c], ck->id, BS_BARRIER) == VERIFY_NONE &&
+            verify_first_marker(&v->ch[c], ck->id, BS_CANCEL) == VERIFY_NONE)
+            ck->closed++;
+    }
+    v->channels_closed++;
+}
+
+int verify_note_yield(verify *v, const verify_item *it)
+{
+    verify_channel *ch = &v->ch[it->channel];
+    if (!grow((void **)&ch->items, &ch->cap, ch->len, sizeof *ch->items))
+        return BS_ENOMEM;
+    size_t pos = ch->len;
+    verify_entry *e = &ch->items[pos];
+    *e = (verify_entry){it->kind, false, it->len, it->id, it->label, ch->data_len};
+    ch->len++;
+    if (it->kind == BS_DATA) {
+        if (!grow((void **)&ch->data_pos, &ch->data_cap, ch->data_len, sizeof *ch->data_pos))
+            return BS_ENOMEM;
+        ch->data_pos[ch->data_len++] = pos;
+        if (!where_add(v, it->label, it->channel, pos))
+            return BS_EINVAL;
+    } else if (it->kind == BS_EOP) {
+        ch->eop = pos;
+        note_eop(v, it->channel);
+    } else {
+        return note_marker(v, it->channel, e, pos);
+    }
+    return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * verify.h: invariant checking for one handler (DESIGN.md section 5), after every step.
  *
- * verify/ sees only the generated input and observations of the handler: which input item
- * the gate yields, what the handler returns (identified by payload, never by the handler's
+ * verify/ sees only the input and observations of the handler: each item the gate yields
+ * (the input is learnt as it is generated, so simulations and the model checker can feed
+ * it), what the handler returns (identified by payload, never by the handler's
  * bookkeeping), begins, triggers, aborts, channel state, the end, and live spill files
  * after cleanup. It never reads handler internals. Every observation function returns 0,
  * or VERIFY_VIOLATION for the first violated invariant; verify_message() then says which,
@@ -35,14 +36,14 @@ typedef struct verify_item {
     uint32_t channel;
     uint64_t id;              /* barrier or cancel */
     uint32_t len;             /* data */
+    uint64_t label;           /* the item's identity: unique per run, carried by a data
+                                 payload, printed in traces (the input number) */
 } verify_item;
 
 typedef struct verify_config {
     uint32_t channels;
-    const verify_item *items; /* the generated input, in gate order (copied) */
-    size_t items_len;
     verify_guarantee guarantee;
-    bool check_progress;      /* the gate yields items in input order (spill, tracker) */
+    bool check_progress;      /* the gate yields items in the order it is given them */
 } verify_config;
 
 typedef struct verify verify;
@@ -54,28 +55,36 @@ bool verify_guarantee_of(const char *strategy, verify_guarantee *out);
 int verify_open(verify **out, const verify_config *cfg);
 void verify_close(verify *v);
 
-/* The gate is asked for input item `index` (items_len when it is exhausted). */
-int verify_gate(verify *v, size_t index);
+/* The handler asks the gate for an item (before the gate answers). */
+int verify_gate(verify *v);
+/* The gate yields `it` (the input is learnt as it is yielded). */
+int verify_yield(verify *v, const verify_item *it);
 int verify_begin(verify *v, uint64_t id);
 int verify_trigger(verify *v, uint64_t id);
 int verify_abort(verify *v, uint64_t id, bs_abort_reason why);
 int verify_channel_state(verify *v, uint64_t id, const bs_item *data);
 int verify_done(verify *v, uint64_t id);
-/* The handler returned `it`; *index is set to the input item it is (SIZE_MAX: unknown). */
-int verify_returned(verify *v, const bs_item *it, size_t *index);
+/* The handler returned `it`; *label is set to the yielded item it is. */
+int verify_returned(verify *v, const bs_item *it, uint64_t *label);
 /* The handler reported the end of its input. */
 int verify_end(verify *v);
 /* After the handler was closed: `live_files` spill files still exist. */
 int verify_cleanup(verify *v, uint64_t live_files);
 
+/* Appends the checker's state to out, canonically: equal states give equal bytes whatever
+ * the order in which channels interleaved (the step count is left out). 0 or BS_ENOMEM. */
+int verify_snapshot(const verify *v, bs_buf *out);
+/* Replaces the state of v (same configuration) with a snapshot; 0, BS_ESTATE or BS_ENOMEM. */
+int verify_restore(verify *v, const uint8_t *snap, size_t len);
+
 bool verify_failed(const verify *v);
 /* "step 12: exactly-once: ..." or "" */
 const char *verify_message(const verify *v);
 
-/* Payloads: bytes 0..7 hold the input number (little-endian), the rest a pattern derived
- * from it, so a returned buffer identifies its input item and any corruption shows. */
-void verify_payload_fill(uint8_t *buf, uint32_t len, uint64_t index);
-/* Returns true and sets *index when buf is an intact payload of `len` bytes. */
-bool verify_payload_parse(const uint8_t *buf, uint32_t len, uint64_t *index);
+/* Payloads: bytes 0..7 hold the item's label (little-endian), the rest a pattern derived
+ * from it, so a returned buffer identifies its item and any corruption shows. */
+void verify_payload_fill(uint8_t *buf, uint32_t len, uint64_t label);
+/* Returns true and sets *label when buf is an intact payload of `len` bytes. */
+bool verify_payload_parse(const uint8_t *buf, uint32_t len, uint64_t *label);
 
 #endif

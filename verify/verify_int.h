@@ -1,7 +1,11 @@
 /*
- * verify_int.h: the checker's shared state and the invariant interface. Only verify/
- * includes it. verify.c keeps the bookkeeping that several invariants read (what was
- * returned, where each barrier stands in the input); invariants only read it and report.
+ * verify_int.h: the checker's state and the invariant interface. Only verify/ includes it.
+ * verify.c keeps the bookkeeping that several invariants read (what each channel yielded
+ * and what was returned, where each checkpoint stands); invariants only read it and report.
+ *
+ * Items are kept per channel in the order the channel yielded them (position 0, 1, ...),
+ * so the state does not depend on how channels interleaved: that is what makes it
+ * canonical for the model checker.
  */
 #ifndef VERIFY_INT_H
 #define VERIFY_INT_H
@@ -23,44 +27,63 @@
         }                                                                                 \
     } while (0)
 
-typedef struct verify_marker {  /* a barrier or cancel, first occurrence per (channel, id, kind) */
+typedef struct verify_entry {   /* one yielded item of a channel */
+    bs_kind kind;
+    bool returned;
+    uint32_t len;
     uint64_t id;
-    size_t index;
+    uint64_t label;
+    size_t data_before;         /* data items before it on the channel */
+} verify_entry;
+
+typedef struct verify_marker {  /* first b<id> or x<id> of a channel */
+    uint64_t id;
+    size_t pos;
     bs_kind kind;
 } verify_marker;
 
 typedef struct verify_channel {
-    size_t *data;               /* input indices of the channel's data items, ascending */
-    size_t data_len;
-    verify_marker *markers;     /* sorted by id, then index */
-    size_t markers_len;
-    size_t eop;                 /* input index of the eop, or VERIFY_NONE */
+    verify_entry *items;        /* in the order the channel yielded them */
+    size_t len, cap;
+    size_t *data_pos;           /* position of each data item, by rank */
+    size_t data_len, data_cap;
+    verify_marker *markers;
+    size_t markers_len, markers_cap;
+    size_t eop;                 /* position of the eop, or VERIFY_NONE */
     size_t returned_count;      /* data items returned */
-    size_t returned_prefix;     /* how many of data[0..] are returned without a gap */
-    size_t last_returned;       /* input index of the last returned item, or VERIFY_NONE */
+    size_t returned_prefix;     /* how many of the first data items are returned, no gap */
+    size_t last_returned;       /* position of the last returned item, or VERIFY_NONE */
     bool eop_returned;
-    bool eop_yielded;           /* the gate has yielded the eop: the handler consumed it */
 } verify_channel;
 
 typedef struct verify_ckpt {
     uint64_t id;
     bool used, begun, ended, triggered;
-    size_t resolved_at;         /* input index by which every channel delivered b/x/eop */
+    uint32_t marked;            /* channels that yielded b<id> or x<id> */
+    uint32_t closed;            /* channels that yielded eop without b<id> or x<id> */
 } verify_ckpt;
+
+typedef struct verify_where {   /* label -> (channel, position) */
+    uint64_t label;
+    uint32_t channel;
+    bool used;
+    size_t pos;
+} verify_where;
 
 struct verify {
     verify_config cfg;
-    verify_item *items;
-    bool *returned;
     verify_channel *ch;
+    uint32_t channels_closed;
+    verify_where *where;        /* open addressing by label, data items only */
+    size_t where_cap, where_len;
     verify_ckpt *ckpts;         /* open addressing by id */
     size_t ckpts_cap, ckpts_len;
+    uint64_t *open_ids;         /* begun, not yet ended, in begin order */
+    size_t open_len, open_cap;
     uint64_t step;
     bool ended;
     bool have_trigger;
     uint64_t last_trigger;
-    uint64_t *open_ids;         /* begun, not yet ended, in begin order */
-    size_t open_len, open_cap;
     const struct verify_invariant *active[32];
     size_t active_len;
     bool failed;
@@ -69,12 +92,23 @@ struct verify {
 
 /* Bookkeeping helpers (verify.c). */
 verify_ckpt *verify_ckpt_get(verify *v, uint64_t id); /* NULL on out of memory */
+verify_ckpt *verify_ckpt_find(const verify *v, uint64_t id); /* NULL when unknown */
+/* Position of the channel's first b<id> (kind BS_BARRIER) or x<id>; VERIFY_NONE if none. */
 size_t verify_first_marker(const verify_channel *c, uint64_t id, bs_kind kind);
-size_t verify_data_before(const verify_channel *c, size_t index);
+/* The data items of channel c that must be returned by t<id>: those before its first
+ * b<id>, or all of them after its eop; VERIFY_NONE when it yielded neither. *barrier is
+ * the b<id>'s position or VERIFY_NONE. */
+size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barrier);
+/* True when every channel yielded b<id>, x<id> or its eop. */
+bool verify_resolved(const verify *v, const verify_ckpt *ck);
+/* Records a yielded item (0, BS_ENOMEM, BS_EINVAL for a label already taken). */
+int verify_note_yield(verify *v, const verify_item *it);
+/* Finds a yielded data item by label: true with its channel and position. */
+bool verify_where_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos);
 int verify_fail(verify *v, const char *invariant, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* "3 (1:d)" style description of input item i. */
-const char *verify_item_str(const verify *v, size_t i, char *buf, size_t len);
+/* "3 (1:d)" style description of the item at `pos` of channel `c`. */
+const char *verify_item_str(const verify *v, uint32_t c, size_t pos, char *buf, size_t len);
 
 /* An invariant: every hook may be NULL; each returns 0 or VERIFY_VIOLATION. Hooks run
  * BEFORE verify.c updates its bookkeeping for the observation, so they see the state as
@@ -82,12 +116,12 @@ const char *verify_item_str(const verify *v, size_t i, char *buf, size_t len);
 typedef struct verify_invariant {
     const char *name;
     bool (*applies)(const verify_config *cfg);
-    int (*on_gate)(verify *v, size_t index);
+    int (*on_gate)(verify *v);
     int (*on_begin)(verify *v, uint64_t id);
     int (*on_trigger)(verify *v, uint64_t id);
     int (*on_abort)(verify *v, uint64_t id, bs_abort_reason why);
     int (*on_done)(verify *v, uint64_t id);
-    int (*on_return)(verify *v, size_t index);
+    int (*on_return)(verify *v, uint32_t channel, size_t pos);
     int (*on_end)(verify *v);
     int (*on_cleanup)(verify *v, uint64_t live_files);
 } verify_invariant;

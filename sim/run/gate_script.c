@@ -41,7 +41,7 @@ static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
     gate_script *g = ctx;
     bool waiting;
     size_t i = pick(g, blocked, &waiting);
-    if (g->checker && verify_gate(g->checker, i))
+    if (g->checker && verify_gate(g->checker))
         return BS_ESTOPPED;
     if (i == g->items_len)
         return waiting ? BS_EAGAIN : 0;
@@ -50,6 +50,10 @@ static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
         g->first_untaken++;
     g->yielded++;
     fill_item(g, i, out);
+    const sc_item *s = &g->items[i];
+    verify_item vi = {s->kind, s->channel, s->id, s->len, i};
+    if (g->checker && verify_yield(g->checker, &vi))
+        return BS_ESTOPPED;
     return 1;
 }
 

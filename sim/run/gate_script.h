@@ -4,7 +4,8 @@
  * Data payloads are generated on demand (verify_payload_fill), so a scenario of any length
  * needs one page of memory. With a blocked set, the gate yields the first item not yet
  * taken whose channel is not blocked: per-channel FIFO holds and blocked data waits. Every
- * request is reported to the checker (verify_gate) before it is answered; when the checker
+ * request is reported to the checker (verify_gate) before it is answered and every item it
+ * yields after (verify_yield, labelled with its input number); when the checker
  * has found a violation the gate answers BS_ESTOPPED so that the handler stops at once.
  */
 #ifndef SIM_GATE_SCRIPT_H

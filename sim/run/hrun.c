@@ -92,15 +92,8 @@ static void on_done(void *ctx, uint64_t id)
 
 static int hrun_checker_open(const scenario *sc, verify_guarantee g, bool progress, verify **out)
 {
-    verify_item *items = calloc(sc->items_len + 1, sizeof *items);
-    if (!items)
-        return BS_ENOMEM;
-    for (size_t i = 0; i < sc->items_len; i++)
-        items[i] = (verify_item){sc->items[i].kind, sc->items[i].channel, sc->items[i].id, sc->items[i].len};
-    verify_config cfg = {sc->channels, items, sc->items_len, g, progress};
-    int rc = verify_open(out, &cfg);
-    free(items);
-    return rc;
+    verify_config cfg = {sc->channels, g, progress};
+    return verify_open(out, &cfg);
 }
 
 static int hrun_add_faults(const scenario *sc, io_fault *iof)
@@ -125,10 +118,10 @@ static hrun_outcome hrun_drive(hrun *r, bs_handler *h, size_t items_len, hrun_re
         if (verify_failed(r->checker))
             return HRUN_VIOLATION;
         if (rc == 1) {
-            size_t index;
-            if (verify_returned(r->checker, &it, &index))
+            uint64_t label;
+            if (verify_returned(r->checker, &it, &label))
                 return HRUN_VIOLATION;
-            trace_add(r, "%zu", index);
+            trace_add(r, "%llu", (unsigned long long)label);
             res->items_returned++;
         } else if (rc == 0) {
             if (verify_end(r->checker))

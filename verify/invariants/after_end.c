@@ -13,7 +13,7 @@ static int on_begin(verify *v, uint64_t id) { (void)id; return after(v, "a check
 static int on_trigger(verify *v, uint64_t id) { (void)id; return after(v, "a trigger"); }
 static int on_abort(verify *v, uint64_t id, bs_abort_reason why) { (void)id; (void)why; return after(v, "an abort"); }
 static int on_done(verify *v, uint64_t id) { (void)id; return after(v, "a done"); }
-static int on_return(verify *v, size_t index) { (void)index; return after(v, "an item"); }
+static int on_return(verify *v, uint32_t channel, size_t pos) { (void)channel; (void)pos; return after(v, "an item"); }
 static int on_end(verify *v) { return after(v, "a second end"); }
 
 const verify_invariant verify_after_end = {

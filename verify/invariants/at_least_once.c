@@ -12,19 +12,15 @@ static int on_trigger(verify *v, uint64_t id)
     char a[64];
     for (uint32_t k = 0; k < v->cfg.channels; k++) {
         const verify_channel *c = &v->ch[k];
-        size_t barrier = verify_first_marker(c, id, BS_BARRIER);
-        size_t want;
-        if (barrier != VERIFY_NONE && barrier < c->eop)
-            want = verify_data_before(c, barrier);
-        else if (c->eop_returned || c->eop_yielded)
-            want = c->data_len;
-        else
+        size_t barrier;
+        size_t want = verify_expected_before(c, id, &barrier);
+        if (want == VERIFY_NONE)
             return verify_fail(v, "at-least-once", "t%llu: channel %u has delivered neither b%llu nor its eop",
                                (unsigned long long)id, k, (unsigned long long)id);
         if (c->returned_prefix < want)
             return verify_fail(v, "at-least-once", "t%llu: item %s precedes %s but was not returned before the trigger",
                                (unsigned long long)id,
-                               verify_item_str(v, c->data[c->returned_prefix], a, sizeof a),
+                               verify_item_str(v, k, c->data_pos[c->returned_prefix], a, sizeof a),
                                barrier != VERIFY_NONE ? "the barrier" : "the eop");
     }
     return 0;

@@ -5,26 +5,14 @@
  */
 #include "../verify_int.h"
 
-#include <stdio.h>
-
 static bool applies(const verify_config *cfg) { return cfg->guarantee == VERIFY_EXACTLY_ONCE; }
 
-/* How many data items of channel c must have been returned at t<id>; VERIFY_NONE when
- * the channel delivered neither b<id> nor an eop that was returned. */
-static size_t expected_count(const verify_channel *c, uint64_t id, size_t *barrier)
+/* The first data item whose returned flag differs from "it precedes the barrier". */
+static size_t first_difference(const verify_channel *c, size_t want)
 {
-    *barrier = verify_first_marker(c, id, BS_BARRIER);
-    if (*barrier != VERIFY_NONE && *barrier < c->eop)
-        return verify_data_before(c, *barrier);
-    return c->eop_returned || c->eop_yielded ? c->data_len : VERIFY_NONE;
-}
-
-/* The first input item that makes the returned set differ from the expected prefix. */
-static size_t first_difference(const verify *v, const verify_channel *c, size_t expected)
-{
-    for (size_t i = 0; i < c->data_len; i++)
-        if (v->returned[c->data[i]] != (i < expected))
-            return c->data[i];
+    for (size_t r = 0; r < c->data_len; r++)
+        if (c->items[c->data_pos[r]].returned != (r < want))
+            return c->data_pos[r];
     return VERIFY_NONE;
 }
 
@@ -34,18 +22,18 @@ static int on_trigger(verify *v, uint64_t id)
     for (uint32_t k = 0; k < v->cfg.channels; k++) {
         const verify_channel *c = &v->ch[k];
         size_t barrier;
-        size_t want = expected_count(c, id, &barrier);
+        size_t want = verify_expected_before(c, id, &barrier);
         if (want == VERIFY_NONE)
             return verify_fail(v, "exactly-once", "t%llu: channel %u has delivered neither b%llu nor its eop",
                                (unsigned long long)id, k, (unsigned long long)id);
         if (c->returned_count == want && c->returned_prefix == want)
             continue;
-        size_t diff = first_difference(v, c, want);
+        size_t diff = first_difference(c, want);
         BS_ASSERT_VERIFY(diff != VERIFY_NONE);
         return verify_fail(v, "exactly-once", "t%llu: item %s %s (%zu of channel %u's data items returned, %zu precede %s)",
-                           (unsigned long long)id, verify_item_str(v, diff, a, sizeof a),
-                           v->returned[diff] ? "was returned before the trigger although it follows the barrier"
-                                             : "precedes the barrier but was not returned before the trigger",
+                           (unsigned long long)id, verify_item_str(v, k, diff, a, sizeof a),
+                           c->items[diff].returned ? "was returned before the trigger although it follows the barrier"
+                                                   : "precedes the barrier but was not returned before the trigger",
                            c->returned_count, k, want, barrier != VERIFY_NONE ? "the barrier" : "the eop");
     }
     return 0;

@@ -1,24 +1,22 @@
 /*
- * progress.c: handler-level liveness for strategies that read their gate in input order.
- * Once every channel has delivered b<K>, x<K> or its eop (by input item R), a begun
- * checkpoint K must have ended before the handler asks its gate for any item after R:
- * everything needed to decide K has been read by then, replays included.
+ * progress.c: handler-level liveness for strategies that read their gate in the order it
+ * is given. Once every channel has yielded b<K>, x<K> or its eop, a begun checkpoint K
+ * must have ended before the handler asks its gate for anything more: everything needed
+ * to decide K has been read by then, replays included.
  */
 #include "../verify_int.h"
 
 static bool applies(const verify_config *cfg) { return cfg->check_progress; }
 
-static int on_gate(verify *v, size_t index)
+static int on_gate(verify *v)
 {
     for (size_t i = 0; i < v->open_len; i++) {
-        verify_ckpt *ck = verify_ckpt_get(v, v->open_ids[i]);
-        if (!ck)
-            return verify_fail(v, "verify", "out of memory");
-        if (ck->resolved_at != VERIFY_NONE && ck->resolved_at < index)
+        const verify_ckpt *ck = verify_ckpt_find(v, v->open_ids[i]);
+        BS_ASSERT_VERIFY(ck != NULL);
+        if (verify_resolved(v, ck))
             return verify_fail(v, "progress",
-                               "checkpoint %llu is still open when the gate is asked for item %zu, although every channel delivered b%llu, x%llu or its eop by item %zu",
-                               (unsigned long long)ck->id, index, (unsigned long long)ck->id,
-                               (unsigned long long)ck->id, ck->resolved_at);
+                               "checkpoint %llu is still open when the handler asks its gate for more, although every channel delivered b%llu, x%llu or its eop",
+                               (unsigned long long)ck->id, (unsigned long long)ck->id, (unsigned long long)ck->id);
     }
     return 0;
 }

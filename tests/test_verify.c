@@ -1,0 +1,152 @@
+/*
+ * test_verify.c: rules of the checker itself that the scenario suite cannot pin: its state
+ * is canonical (independent of how channels interleaved), survives snapshot and restore,
+ * and each invariant reports the first violation with the step and the items involved.
+ */
+#include "bs_test.h"
+
+#include "../verify/verify.h"
+
+#include <string.h>
+
+static verify *open_checker(uint32_t channels, verify_guarantee g)
+{
+    verify_config cfg = {channels, g, true};
+    verify *v;
+    cr_assert_eq(verify_open(&v, &cfg), 0);
+    return v;
+}
+
+static void yield(verify *v, bs_kind kind, uint32_t channel, uint64_t id, uint64_t label)
+{
+    verify_item it = {kind, channel, id, 16, label};
+    cr_assert_eq(verify_gate(v), 0, "%s", verify_message(v));
+    cr_assert_eq(verify_yield(v, &it), 0, "%s", verify_message(v));
+}
+
+static int give_back(verify *v, uint32_t channel, uint64_t label)
+{
+    uint8_t payload[16];
+    verify_payload_fill(payload, sizeof payload, label);
+    bs_item it = {BS_DATA, channel, 0, 0, 0, sizeof payload, payload};
+    uint64_t got;
+    int rc = verify_returned(v, &it, &got);
+    cr_assert(rc || got == label);
+    return rc;
+}
+
+static void snap(const verify *v, bs_buf *out)
+{
+    out->len = 0;
+    cr_assert_eq(verify_snapshot(v, out), 0);
+}
+
+BS_TEST(verify, its_state_does_not_depend_on_how_channels_interleave)
+{
+    verify *a = open_checker(2, VERIFY_EXACTLY_ONCE), *b = open_checker(2, VERIFY_EXACTLY_ONCE);
+    yield(a, BS_DATA, 0, 0, 100);
+    yield(a, BS_DATA, 1, 0, 101);
+    give_back(a, 0, 100);
+    yield(b, BS_DATA, 1, 0, 101);
+    yield(b, BS_DATA, 0, 0, 100);
+    give_back(b, 0, 100);
+    bs_buf sa = {0}, sb = {0};
+    snap(a, &sa);
+    snap(b, &sb);
+    cr_assert(sa.len == sb.len && memcmp(sa.p, sb.p, sa.len) == 0);
+    bs_buf_free(&sa);
+    bs_buf_free(&sb);
+    verify_close(a);
+    verify_close(b);
+}
+
+BS_TEST(verify, a_restored_checker_decides_as_the_original)
+{
+    verify *v = open_checker(2, VERIFY_EXACTLY_ONCE);
+    yield(v, BS_BARRIER, 0, 1, 0);
+    cr_assert_eq(verify_begin(v, 1), 0);
+    yield(v, BS_DATA, 0, 0, 1);
+    bs_buf s = {0}, again = {0};
+    snap(v, &s);
+    verify *w = open_checker(2, VERIFY_EXACTLY_ONCE);
+    cr_assert_eq(verify_restore(w, s.p, s.len), 0);
+    snap(w, &again);
+    cr_assert(s.len == again.len && memcmp(s.p, again.p, s.len) == 0);
+    /* Returning item 1 (after b1 on channel 0) before t1 must break exactly-once in both. */
+    verify *both[2] = {v, w};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(give_back(both[i], 0, 1), 0);
+        yield(both[i], BS_BARRIER, 1, 1, 2);
+        cr_assert_eq(verify_trigger(both[i], 1), VERIFY_VIOLATION);
+        cr_assert(strstr(verify_message(both[i]), "exactly-once: t1: item 1 (0:d) was returned before the trigger"),
+                  "%s", verify_message(both[i]));
+    }
+    cr_assert_eq(verify_restore(w, s.p, s.len / 2), BS_ESTATE);
+    bs_buf_free(&s);
+    bs_buf_free(&again);
+    verify_close(v);
+    verify_close(w);
+}
+
+BS_TEST(verify, progress_flags_a_checkpoint_left_open_after_it_is_resolved)
+{
+    verify *v = open_checker(2, VERIFY_EXACTLY_ONCE);
+    yield(v, BS_EOP, 0, 0, 0);
+    yield(v, BS_BARRIER, 1, 1, 1);
+    cr_assert_eq(verify_begin(v, 1), 0);
+    cr_assert_eq(verify_gate(v), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "step 6: progress: checkpoint 1 is still open"), "%s", verify_message(v));
+    verify_close(v);
+}
+
+BS_TEST(verify, an_item_after_its_channels_eop_is_refused)
+{
+    verify *v = open_checker(1, VERIFY_AT_LEAST_ONCE);
+    yield(v, BS_EOP, 0, 0, 0);
+    verify_item it = {BS_DATA, 0, 0, 16, 1};
+    cr_assert_eq(verify_yield(v, &it), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "after its eop"));
+    verify_close(v);
+}
+
+BS_TEST(verify, a_checkpoint_that_ends_twice_or_never_began_is_reported)
+{
+    verify *v = open_checker(1, VERIFY_EXACTLY_ONCE);
+    cr_assert_eq(verify_abort(v, 3, BS_ABORT_CANCELLED), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "checkpoint-once: a3 ends checkpoint 3, which never began"), "%s", verify_message(v));
+    verify_close(v);
+    v = open_checker(1, VERIFY_EXACTLY_ONCE);
+    yield(v, BS_CANCEL, 0, 3, 0);
+    cr_assert_eq(verify_begin(v, 3), 0);
+    cr_assert_eq(verify_abort(v, 3, BS_ABORT_CANCELLED), 0);
+    cr_assert_eq(verify_abort(v, 3, BS_ABORT_SUBSUMED), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "a second time"), "%s", verify_message(v));
+    verify_close(v);
+}
+
+BS_TEST(verify, triggers_must_increase)
+{
+    verify *v = open_checker(1, VERIFY_AT_LEAST_ONCE);
+    yield(v, BS_BARRIER, 0, 2, 0);
+    yield(v, BS_BARRIER, 0, 1, 1);
+    cr_assert_eq(verify_begin(v, 2), 0);
+    cr_assert_eq(verify_trigger(v, 2), 0);
+    cr_assert_eq(verify_begin(v, 1), 0);
+    cr_assert_eq(verify_trigger(v, 1), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "trigger-order: t1 after t2"), "%s", verify_message(v));
+    verify_close(v);
+}
+
+BS_TEST(verify, a_corrupted_payload_is_no_input_item)
+{
+    verify *v = open_checker(1, VERIFY_AT_LEAST_ONCE);
+    yield(v, BS_DATA, 0, 0, 7);
+    uint8_t payload[16];
+    verify_payload_fill(payload, sizeof payload, 7);
+    payload[12] ^= 1;
+    bs_item it = {BS_DATA, 0, 0, 0, 0, sizeof payload, payload};
+    uint64_t label;
+    cr_assert_eq(verify_returned(v, &it, &label), VERIFY_VIOLATION);
+    cr_assert(strstr(verify_message(v), "conservation: the handler returned data on channel 0"), "%s", verify_message(v));
+    verify_close(v);
+}

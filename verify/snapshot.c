@@ -1,0 +1,164 @@
+/*
+ * snapshot.c: the checker's state as canonical bytes, and back (for the model checker).
+ *
+ * Channels are written one after another, each with its yielded items in the channel's
+ * own order and their returned flags, so the bytes do not depend on how channels
+ * interleaved; checkpoints are written sorted by id. Restoring replays the items through
+ * the same bookkeeping that observed them, then sets what was returned and what began or
+ * ended. The step count is left out: it does not change what the checker will decide.
+ */
+#include "verify_int.h"
+
+#include <string.h>
+
+#define VERIFY_SNAP_MAGIC 0x3176796669726576ull /* "verifyv1" */
+
+static int put(bs_buf *b, uint64_t v) { return bs_buf_put_u64(b, v); }
+
+static int snap_channel(const verify_channel *c, bs_buf *out)
+{
+    int rc = put(out, c->len);
+    rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
+    for (size_t p = 0; p < c->len && !rc; p++) {
+        const verify_entry *e = &c->items[p];
+        rc = put(out, (uint64_t)e->kind | (uint64_t)e->returned << 8 | (uint64_t)e->len << 16);
+        rc = rc ? rc : put(out, e->id);
+        rc = rc ? rc : put(out, e->label);
+    }
+    return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int snap_ckpts(const verify *v, bs_buf *out)
+{
+    uint64_t *ids = malloc((v->ckpts_len + 1) * sizeof *ids);
+    if (!ids)
+        return BS_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < v->ckpts_cap; i++)
+        if (v->ckpts[i].used && (v->ckpts[i].begun || v->ckpts[i].ended || v->ckpts[i].triggered))
+            ids[n++] = v->ckpts[i].id;
+    qsort(ids, n, sizeof *ids, cmp_u64);
+    int rc = put(out, n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const verify_ckpt *ck = verify_ckpt_find(v, ids[i]);
+        rc = put(out, ck->id);
+        rc = rc ? rc : put(out, (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2);
+    }
+    free(ids);
+    return rc;
+}
+
+int verify_snapshot(const verify *v, bs_buf *out)
+{
+    uint64_t head[] = {VERIFY_SNAP_MAGIC, v->cfg.channels, v->ended, v->have_trigger, v->last_trigger, v->failed};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = put(out, head[i]);
+    for (uint32_t k = 0; k < v->cfg.channels && !rc; k++)
+        rc = snap_channel(&v->ch[k], out);
+    return rc ? rc : snap_ckpts(v, out);
+}
+
+/* Empties every table, keeping the configuration and the allocations' owners. */
+static void reset(verify *v)
+{
+    for (uint32_t k = 0; k < v->cfg.channels; k++) {
+        verify_channel *c = &v->ch[k];
+        c->len = c->data_len = c->markers_len = 0;
+        c->returned_count = c->returned_prefix = 0;
+        c->eop = c->last_returned = VERIFY_NONE;
+        c->eop_returned = false;
+    }
+    memset(v->ckpts, 0, v->ckpts_cap * sizeof *v->ckpts);
+    memset(v->where, 0, v->where_cap * sizeof *v->where);
+    v->ckpts_len = v->where_len = v->open_len = 0;
+    v->channels_closed = 0;
+    v->failed = false;
+    v->msg[0] = '\0';
+}
+
+static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
+{
+    uint64_t len, last, word, id, label;
+    if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 24 || last > len)
+        return BS_ESTATE;
+    for (uint64_t p = 0; p < len; p++) {
+        if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &label))
+            return BS_ESTATE;
+        verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label};
+        if (it.kind > BS_EOP || ((word >> 8) & 0xff) > 1 || v->ch[k].eop != VERIFY_NONE ||
+            verify_note_yield(v, &it))
+            return BS_ESTATE;
+        v->ch[k].items[p].returned = (word >> 8) & 1;
+    }
+    verify_channel *ch = &v->ch[k];
+    ch->last_returned = last ? (size_t)last - 1 : VERIFY_NONE;
+    for (size_t p = 0; p < ch->len; p++)
+        if (ch->items[p].returned && ch->items[p].kind == BS_DATA)
+            ch->returned_count++;
+    ch->eop_returned = ch->eop != VERIFY_NONE && ch->items[ch->eop].returned;
+    while (ch->returned_prefix < ch->data_len && ch->items[ch->data_pos[ch->returned_prefix]].returned)
+        ch->returned_prefix++;
+    return 0;
+}
+
+static int restore_ckpts(verify *v, bs_cursor *c)
+{
+    uint64_t n, id, flags;
+    if (!bs_cursor_get_u64(c, &n) || n > (c->len - c->pos) / 16)
+        return BS_ESTATE;
+    for (uint64_t i = 0; i < n; i++) {
+        if (!bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &flags) || flags > 7)
+            return BS_ESTATE;
+        verify_ckpt *ck = verify_ckpt_get(v, id);
+        if (!ck)
+            return BS_ENOMEM;
+        ck->begun = flags & 1;
+        ck->ended = flags & 2;
+        ck->triggered = flags & 4;
+        if (ck->begun && !ck->ended) {
+            if (v->open_len == v->open_cap) {
+                size_t cap = v->open_cap ? 2 * v->open_cap : 16;
+                uint64_t *q = realloc(v->open_ids, cap * sizeof *q);
+                if (!q)
+                    return BS_ENOMEM;
+                v->open_ids = q;
+                v->open_cap = cap;
+            }
+            v->open_ids[v->open_len++] = id;
+        }
+    }
+    return c->pos == c->len ? 0 : BS_ESTATE;
+}
+
+int verify_restore(verify *v, const uint8_t *snap, size_t len)
+{
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[6];
+    for (size_t i = 0; i < 6; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != v->cfg.channels || head[2] > 1 || head[3] > 1 || head[5] > 1)
+        return BS_ESTATE;
+    reset(v);
+    v->ended = head[2];
+    v->have_trigger = head[3];
+    v->last_trigger = head[4];
+    int rc = 0;
+    for (uint32_t k = 0; k < v->cfg.channels && !rc; k++)
+        rc = restore_channel(v, k, &c);
+    rc = rc ? rc : restore_ckpts(v, &c);
+    if (rc) {
+        reset(v);
+        return rc;
+    }
+    if (head[5])
+        verify_fail(v, "restored", "the checker had already found a violation");
+    return 0;
+}
