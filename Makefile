@@ -67,6 +67,12 @@ build/barriersim: $(call objs,plain,$(APP_SRC)) build/libbarriersim.a
 build/asan/barriersim: $(call objs,asan,$(APP_SRC)) build/asan/libbarriersim.a
 	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(FYAML_LIBS)
 
+# A test build whose command line also knows the planted-bug handlers of tests/planted/,
+# so that `check` can hunt them and `run` can replay their counterexamples.
+PLANTED_SRC := $(sort $(wildcard tests/planted/*.c))
+build/barriersim-planted: $(call objs,plain,$(APP_SRC) $(PLANTED_SRC)) build/libbarriersim.a
+	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS)
+
 build/unit-tests: $(call objs,plain,$(TEST_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
 	$(CC) $(OPT) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
 

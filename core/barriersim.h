@@ -166,6 +166,7 @@ typedef struct bs_handler_config {
     uint32_t page_size;            /* largest data item; 0 means BS_PAGE_SIZE_DEFAULT */
     uint64_t max_buffered_bytes;   /* spill: abort alignment past this; 0 = no limit */
     uint64_t alignment_timeout_ns; /* aligned-timeout */
+    bool quiet;                    /* do not print I/O errors (path, errno) on stderr */
 } bs_handler_config;
 
 typedef struct bs_handler bs_handler;

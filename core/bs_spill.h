@@ -76,6 +76,7 @@ typedef struct bs_spill_seq {
     bs_file file;
     bool file_open;         /* the handle is open (closed once exhausted or on delete) */
     bool file_exists;       /* the file exists on the medium (until unlinked) */
+    bool quiet;             /* no stderr line per I/O error */
     uint64_t size_bytes;    /* bytes written to it */
     const bs_io *io;
     bs_spill_reader reader;
@@ -91,6 +92,7 @@ typedef struct bs_spiller {
     uint64_t bytes;         /* bytes in the current file */
     uint64_t records;       /* records in the current file */
     uint8_t *stage;         /* one encoded record: header + page_size */
+    bool quiet;             /* no stderr line per I/O error */
     char errmsg[200];       /* last error, "spill file 3: write: No space left on device" */
 } bs_spiller;
 

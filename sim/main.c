@@ -8,10 +8,12 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_spill(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 const cli_verb cli_verbs[] = {
     {"run", "run scenario files against the real core, checking every invariant", cmd_run},
     {"spill", "spill dump FILE: list the records of a spill file", cmd_spill},
+    {"check", "explore every interleaving of a small configuration (model checking)", cmd_check},
     {NULL, NULL, NULL},
 };
 

@@ -45,7 +45,7 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
 
 static bs_handler *open_handler(const scenario *sc, bs_gate *gate, bs_io *io, tokens *t)
 {
-    bs_handler_config cfg = {sc->strategy, NULL, sc->channels, sc->page_size, sc->max_buffered_bytes, 0};
+    bs_handler_config cfg = {sc->strategy, NULL, sc->channels, sc->page_size, sc->max_buffered_bytes, 0, false};
     bs_listener lis = {t, NULL, on_trigger, on_abort, NULL, NULL};
     bs_handler *h;
     cr_assert_eq(bs_handler_open(&h, &cfg, gate, io, &lis), 0);
@@ -147,7 +147,7 @@ BS_TEST(snapshot, a_snapshot_that_does_not_fit_is_refused)
     bs_gate gate = {NULL, 2, NULL};
     static const char *const strategies[] = {"spill", "tracker"};
     for (size_t k = 0; k < 2; k++) {
-        bs_handler_config cfg = {strategies[k], NULL, 2, 0, 0, 0}, cfg3 = cfg;
+        bs_handler_config cfg = {strategies[k], NULL, 2, 0, 0, 0, false}, cfg3 = cfg;
         cfg3.channels = 3;
         bs_handler *h, *h3;
         cr_assert_eq(bs_handler_open(&h, &cfg, &gate, &io, NULL), 0);

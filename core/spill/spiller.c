@@ -18,12 +18,14 @@
 #define WRITE_NO_PROGRESS_MAX 16
 #define UNLINK_ATTEMPTS_MAX 3
 
-static void report_io(char *errmsg, size_t errmsg_len, const bs_file *f, const char *call, int err)
+static void report_io(char *errmsg, size_t errmsg_len, const bs_file *f, const char *call, int err,
+                      bool quiet)
 {
     if (errmsg && errmsg_len)
         snprintf(errmsg, errmsg_len, "spill file %llu: %s: %s", (unsigned long long)f->no, call,
                  strerror(err));
-    fprintf(stderr, "barriersim: spill file %llu (%s): %s: %s\n", (unsigned long long)f->no,
+    if (!quiet)
+        fprintf(stderr, "barriersim: spill file %llu (%s): %s: %s\n", (unsigned long long)f->no,
             f->path[0] ? f->path : "no path", call, strerror(err));
 }
 
@@ -47,7 +49,7 @@ static int spiller_open_file(bs_spiller *sp)
     sp->file.fd = -1;
     int rc = sp->io->open(sp->io->ctx, sp->file.no, &sp->file);
     if (rc < 0) {
-        report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "open", -rc);
+        report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "open", -rc, sp->quiet);
         return BS_EIO;
     }
     sp->file_open = true;
@@ -63,11 +65,11 @@ static int spiller_write_all(bs_spiller *sp, const uint8_t *p, size_t n)
     while (done < n) {
         long k = sp->io->write(sp->io->ctx, &sp->file, p + done, n - done);
         if (k < 0) {
-            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", (int)-k);
+            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", (int)-k, sp->quiet);
             return BS_EIO;
         }
         if (k == 0 && ++stalls > WRITE_NO_PROGRESS_MAX) {
-            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", EIO);
+            report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", EIO, sp->quiet);
             return BS_EIO;
         }
         BS_ASSERT((size_t)k <= n - done);
@@ -130,6 +132,7 @@ int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
     seq->file_open = seq->file_exists = true;
     seq->size_bytes = sp->bytes;
     seq->io = sp->io;
+    seq->quiet = sp->quiet;
     if (bs_spill_reader_init(&seq->reader, seq_read, seq, sp->page_size, sp->channels)) {
         free(seq);
         return BS_ENOMEM;
@@ -142,14 +145,14 @@ int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
 
 /* Closes (if open) and unlinks a file; returns 0 or BS_EIO for the first failure. */
 static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exists, char *errmsg,
-                             size_t errmsg_len)
+                             size_t errmsg_len, bool quiet)
 {
     int rc = 0;
     if (*open) {
         *open = false;
         int k = io->close(io->ctx, f);
         if (k < 0) {
-            report_io(errmsg, errmsg_len, f, "close", -k);
+            report_io(errmsg, errmsg_len, f, "close", -k, quiet);
             rc = BS_EIO;
         }
     }
@@ -158,7 +161,7 @@ static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exis
         if (k == 0 || k == -ENOENT) {
             *exists = false;
         } else if (rc == 0) {
-            report_io(errmsg, errmsg_len, f, "unlink", -k);
+            report_io(errmsg, errmsg_len, f, "unlink", -k, quiet);
             rc = BS_EIO;
         }
     }
@@ -168,7 +171,7 @@ static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exis
 int bs_spiller_discard(bs_spiller *sp, char *errmsg, size_t errmsg_len)
 {
     bool exists = sp->file_open;
-    int rc = spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, errmsg, errmsg_len);
+    int rc = spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, errmsg, errmsg_len, sp->quiet);
     sp->bytes = sp->records = 0;
     return rc;
 }
@@ -189,7 +192,7 @@ int bs_spill_seq_next(bs_spill_seq *seq, bs_item *out, char *errmsg, size_t errm
                  (unsigned long long)seq->file.no, (unsigned long long)seq->reader.err_offset,
                  seq->reader.errmsg);
     } else if (rc == BS_EIO) {
-        report_io(errmsg, errmsg_len, &seq->file, "read", seq->reader.err_errno);
+        report_io(errmsg, errmsg_len, &seq->file, "read", seq->reader.err_errno, seq->quiet);
     }
     return rc;
 }
@@ -199,7 +202,7 @@ int bs_spill_seq_delete(bs_spill_seq *seq, char *errmsg, size_t errmsg_len)
     if (!seq)
         return 0;
     int rc = spill_file_remove(seq->io, &seq->file, &seq->file_open, &seq->file_exists, errmsg,
-                               errmsg_len);
+                               errmsg_len, seq->quiet);
     bs_spill_reader_close(&seq->reader);
     free(seq);
     return rc;
@@ -213,11 +216,11 @@ int bs_spill_file_copy(const bs_io *io, bs_file *f, uint64_t from, uint64_t to, 
         size_t want = to - from < sizeof chunk ? (size_t)(to - from) : sizeof chunk;
         long k = io->read(io->ctx, f, from, chunk, want);
         if (k < 0) {
-            report_io(NULL, 0, f, "read", (int)-k);
+            report_io(NULL, 0, f, "read", (int)-k, false);
             return BS_EIO;
         }
         if (k == 0) {
-            report_io(NULL, 0, f, "read", EIO);
+            report_io(NULL, 0, f, "read", EIO, false);
             return BS_EIO;
         }
         if (bs_buf_put(out, chunk, (size_t)k))
@@ -257,7 +260,7 @@ int bs_spill_seq_restore(bs_spiller *sp, uint64_t no, const uint8_t *bytes, size
         (*out)->reader.buf_len = 0;
     } else if (sp->file_open) {
         bool exists = true;
-        spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, NULL, 0);
+        spill_file_remove(sp->io, &sp->file, &sp->file_open, &exists, NULL, 0, sp->quiet);
     }
     return rc;
 }

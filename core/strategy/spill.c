@@ -247,6 +247,7 @@ static int spill_open(bs_handler *h)
         free(s);
         return BS_ENOMEM;
     }
+    s->spiller.quiet = cfg->quiet;
     bs_handler_set_state(h, s);
     return 0;
 }

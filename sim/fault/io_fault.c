@@ -29,11 +29,15 @@ static const io_fault_rule *fault_match(io_fault *f, io_call call, io_fault_rule
     if (f->fail_any_nth && f->calls_total == f->fail_any_nth) {
         *any = (io_fault_rule){call, n, f->fail_any_err ? f->fail_any_err : EIO, 0};
         f->faults_fired++;
+        f->fired_call = call;
+        f->fired_nth = n;
         return any;
     }
     for (size_t i = 0; i < f->rules_len; i++) {
         if (f->rules[i].call == call && f->rules[i].nth == n) {
             f->faults_fired++;
+            f->fired_call = call;
+            f->fired_nth = n;
             return &f->rules[i];
         }
     }

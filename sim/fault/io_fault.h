@@ -33,6 +33,8 @@ typedef struct io_fault {
     uint64_t fail_any_nth;     /* 0: off */
     int fail_any_err;
     uint64_t faults_fired;
+    io_call fired_call;        /* the last fault: its call and that call's count */
+    uint64_t fired_nth;
     uint64_t live_files;
     uint64_t files_created;
 } io_fault;

@@ -4,6 +4,7 @@
 #include "hrun.h"
 
 #include "../fault/io_fault.h"
+#include "../strategies.h"
 #include "gate_script.h"
 
 #include <ctype.h>
@@ -191,18 +192,22 @@ int hrun_scenario(const scenario *sc, const hrun_options *opt, hrun_result *res)
     memset(res, 0, sizeof *res);
     verify_guarantee g = opt->guarantee;
     bool progress = opt->check_progress;
-    if (!opt->ops) {
-        if (!verify_guarantee_of(sc->strategy, &g))
+    const bs_strategy *ops = opt->ops;
+    if (!ops) {
+        sim_strategy st;
+        if (!sim_strategy_find(sc->strategy, &st))
             return BS_EINVAL;
-        progress = strcmp(sc->strategy, "spill") == 0 || strcmp(sc->strategy, "tracker") == 0;
+        g = st.guarantee;
+        progress = st.check_progress;
+        ops = st.ops;
     }
     hrun r = {0};
     if (hrun_checker_open(sc, g, progress, &r.checker))
         return BS_ENOMEM;
     hrun_env e;
     int rc = hrun_env_open(&e, sc, opt, r.checker);
-    bs_handler_config cfg = {sc->strategy, opt->ops, sc->channels, sc->page_size,
-                             sc->max_buffered_bytes, sc->alignment_timeout_ns};
+    bs_handler_config cfg = {sc->strategy, ops, sc->channels, sc->page_size,
+                             sc->max_buffered_bytes, sc->alignment_timeout_ns, false};
     bs_listener lis = {&r, on_begin, on_trigger, on_abort, on_channel_state, on_done};
     bs_handler *h = NULL;
     if (!rc)

@@ -9,6 +9,8 @@
  */
 #include "sc_int.h"
 
+#include "../strategies.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,8 @@ static int sc_check_head(const scenario *sc, char *why, size_t why_len)
         strspn(sc->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
             strlen(sc->name))
         return sc_check_fail(why, why_len, "bad name");
-    if (!sc_check_str(sc->strategy, sizeof sc->strategy) || !bs_strategy_find(sc->strategy))
+    sim_strategy found;
+    if (!sc_check_str(sc->strategy, sizeof sc->strategy) || !sim_strategy_find(sc->strategy, &found))
         return sc_check_fail(why, why_len, "bad strategy");
     if (sc->channels < 1 || sc->channels > BS_CHANNELS_MAX)
         return sc_check_fail(why, why_len, "bad channel count %u", sc->channels);

@@ -11,6 +11,8 @@
  */
 #include "sc_int.h"
 
+#include "../strategies.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,13 +125,14 @@ static int sc_schema_strategy(const sc_ctx *cx, uint32_t node, scenario *sc)
     size_t len;
     if (sc_get_str(cx, node, "strategy", false, &s, &len) != 0)
         return -1;
-    if (len < sizeof sc->strategy && bs_strategy_find(s)) {
+    sim_strategy found;
+    if (len < sizeof sc->strategy && sim_strategy_find(s, &found)) {
         memcpy(sc->strategy, s, len + 1);
         return 0;
     }
     const char *names[32];
     size_t n = 0;
-    while (n < 32 && (names[n] = bs_strategy_name(n)) != NULL)
+    while (n < 32 && (names[n] = sim_strategy_name(n)) != NULL)
         n++;
     char shown[SC_SHOW_MAX * 4 + 8], list[256];
     sc_show(shown, sizeof shown, s, len);

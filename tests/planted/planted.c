@@ -253,6 +253,111 @@ static int p_open_bug(bs_handler *h, plant_bug bug)
     return 0;
 }
 
+
+/* ---- state capture (so that `check` can explore the planted handlers) ---------------- */
+static int p_put_seq(bs_buf *out, const pseq *q, bool canonical)
+{
+    size_t from = canonical ? q->pos : 0;
+    int rc = bs_buf_put_u64(out, q->len - from);
+    rc = rc ? rc : bs_buf_put_u64(out, canonical ? 0 : q->pos);
+    for (size_t i = from; i < q->len && !rc; i++) {
+        const pitem *p = &q->items[i];
+        uint64_t w[5] = {p->it.kind, p->it.channel, p->it.id, p->it.timestamp, p->it.len};
+        for (int k = 0; k < 5 && !rc; k++)
+            rc = bs_buf_put_u64(out, w[k]);
+        if (!rc && p->it.kind == BS_DATA)
+            rc = bs_buf_put(out, p->data, p->it.len);
+    }
+    return rc;
+}
+
+static int p_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    const pstate *s = bs_handler_state(h);
+    bool canonical = flags & BS_SNAP_CANONICAL;
+    uint64_t head[] = {s->bug, s->channels, s->barriers, s->closed, s->cur, s->eoi, s->nseq};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = bs_buf_put_u64(out, head[i]);
+    for (uint32_t c = 0; c < s->channels && !rc; c++)
+        rc = bs_buf_put_u64(out, s->blocked[c]);
+    rc = rc ? rc : p_put_seq(out, &s->writing, canonical);
+    for (size_t i = 0; i < s->nseq && !rc; i++)
+        rc = p_put_seq(out, &s->seqs[i], canonical);
+    return rc;
+}
+
+static int p_get_seq(bs_cursor *c, pseq *q, uint32_t channels, uint32_t page_size)
+{
+    uint64_t n, pos;
+    memset(q, 0, sizeof *q);
+    if (!bs_cursor_get_u64(c, &n) || !bs_cursor_get_u64(c, &pos) || n > c->len || pos > n)
+        return BS_ESTATE;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t w[5];
+        for (int k = 0; k < 5; k++)
+            if (!bs_cursor_get_u64(c, &w[k]))
+                return BS_ESTATE;
+        if (w[0] > BS_EOP || w[1] >= channels || w[4] > page_size || w[4] > c->len - c->pos)
+            return BS_ESTATE;
+        bs_item it = {(bs_kind)w[0], (uint32_t)w[1], w[2], w[3], 0, (uint32_t)w[4], c->p + c->pos};
+        if (it.kind == BS_DATA)
+            c->pos += it.len;
+        if (pseq_push(q, &it))
+            return BS_ENOMEM;
+    }
+    q->pos = (size_t)pos;
+    return 0;
+}
+
+static void p_clear(pstate *s)
+{
+    for (size_t i = 0; i < s->nseq; i++)
+        pseq_free(&s->seqs[i]);
+    pseq_free(&s->writing);
+    s->nseq = 0;
+}
+
+static int p_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    pstate *s = bs_handler_state(h);
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[7];
+    for (int i = 0; i < 7; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[0] != s->bug || head[1] != s->channels || head[6] > 1u << 20)
+        return BS_ESTATE;
+    p_clear(s);
+    s->barriers = (uint32_t)head[2];
+    s->closed = (uint32_t)head[3];
+    s->cur = head[4];
+    s->eoi = head[5];
+    for (uint32_t k = 0; k < s->channels; k++) {
+        uint64_t b;
+        if (!bs_cursor_get_u64(&c, &b))
+            return BS_ESTATE;
+        s->blocked[k] = b;
+    }
+    uint32_t page = bs_handler_cfg(h)->page_size;
+    int rc = p_get_seq(&c, &s->writing, s->channels, page);
+    if (!rc && head[6] > s->capseq) {
+        pseq *q = realloc(s->seqs, head[6] * sizeof *q);
+        rc = q ? 0 : BS_ENOMEM;
+        if (q) {
+            s->seqs = q;
+            s->capseq = head[6];
+        }
+    }
+    for (uint64_t i = 0; i < head[6] && !rc; i++, s->nseq++)
+        rc = p_get_seq(&c, &s->seqs[i], s->channels, page);
+    if (!rc && c.pos != c.len)
+        rc = BS_ESTATE;
+    if (rc)
+        p_clear(s);
+    return rc;
+}
+
 static int p_open_none(bs_handler *h) { return p_open_bug(h, PLANT_NONE); }
 static int p_open_no_block(bs_handler *h) { return p_open_bug(h, PLANT_NO_BLOCK); }
 static int p_open_replay_order(bs_handler *h) { return p_open_bug(h, PLANT_REPLAY_ORDER); }
@@ -261,11 +366,11 @@ static int p_open_lose(bs_handler *h) { return p_open_bug(h, PLANT_LOSE_ON_ROLLO
 
 
 static const bs_strategy planted[PLANT_COUNT] = {
-    {"planted-none", p_open_none, p_next, p_close, p_is_empty, NULL, NULL},
-    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, NULL, NULL},
-    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, NULL, NULL},
-    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, NULL, NULL},
-    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, NULL, NULL},
+    {"planted-none", p_open_none, p_next, p_close, p_is_empty, p_snapshot, p_restore},
+    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, p_snapshot, p_restore},
+    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, p_snapshot, p_restore},
+    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, p_snapshot, p_restore},
+    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, p_snapshot, p_restore},
 };
 
 const bs_strategy *planted_strategy(plant_bug bug) { return bug < PLANT_COUNT ? &planted[bug] : NULL; }

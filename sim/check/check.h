@@ -1,0 +1,59 @@
+/*
+ * check.h: the model checker. It explores every interleaving of channel deliveries and
+ * fault choices of a small configuration, driving the real core and checking every
+ * invariant of verify/ in every state, breadth-first, so the first violation found has a
+ * shortest path; that path is written as a handler-level scenario that `barriersim run`
+ * replays.
+ *
+ * The configuration is a set of channel scripts (from flags: K checkpoints of D data items
+ * each; or from a scenario's input, channel by channel) plus choices: a channel may end
+ * with eop at any point (eop), deliver x<K> instead of b<K> (cancel), drop a barrier
+ * (skip), and one spill-file I/O call of the run may fail (disk_fault).
+ */
+#ifndef SIM_CHECK_H
+#define SIM_CHECK_H
+
+#include "../../core/barriersim.h"
+#include "../../verify/verify.h"
+#include "../scenario/scenario.h"
+
+typedef struct check_config {
+    const char *strategy;            /* name, for messages and the counterexample */
+    const bs_strategy *ops;          /* the strategy (table or test-only) */
+    verify_guarantee guarantee;
+    bool check_progress;
+    uint32_t channels;
+    uint32_t checkpoints;            /* K, with flags */
+    uint32_t data;                   /* D data items per epoch, with flags */
+    const scenario *from;            /* instead of K/D: the scenario's channel sequences */
+    uint32_t page_size;
+    uint64_t max_buffered_bytes;
+    bool eop, cancel, skip, disk_fault;
+    bool sleep_sets;                 /* partial-order reduction (default on) */
+    uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
+    uint32_t max_depth;              /* 0: no bound */
+    uint32_t bitstate_log2;          /* 0: exact hash set; else a bit array of 2^n bits */
+    uint32_t shard, shards;          /* explore shard `shard` of `shards` (0 of 1: all) */
+    bool progress_line;              /* a progress line on stderr */
+} check_config;
+
+typedef struct check_result {
+    uint64_t states;                 /* distinct states stored */
+    uint64_t transitions;            /* transitions executed */
+    uint64_t revisits;               /* transitions that reached a stored state */
+    uint64_t slept;                  /* transitions not executed thanks to sleep sets */
+    uint32_t depth;                  /* greatest breadth-first depth reached */
+    double seconds;
+    uint64_t memory_bytes;           /* peak resident set */
+    bool complete;                   /* the space was exhausted (no bound hit) */
+    bool violation;
+    char message[1024];              /* the violation */
+    char *counterexample;            /* scenario YAML (malloc'd) when violation */
+    uint32_t counterexample_steps;
+} check_result;
+
+/* Runs the search. 0 with *res filled (free with check_result_free), or a BS_E* code. */
+int check_run(const check_config *cfg, check_result *res);
+void check_result_free(check_result *res);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * model.h: the explorer's model of one handler's input: channel scripts, the choices
+ * each position offers, and the execution of one transition against the real core and
+ * the checker. Internal to sim/check/.
+ */
+#ifndef SIM_CHECK_MODEL_H
+#define SIM_CHECK_MODEL_H
+
+#include "check.h"
+
+#include "../fault/io_fault.h"
+
+#define MC_ALTS 4u                   /* per channel: as scripted, cancel, skip, eop */
+#define MC_ALT_SCRIPT 0u
+#define MC_ALT_CANCEL 1u
+#define MC_ALT_SKIP 2u
+#define MC_ALT_EOP 3u
+#define MC_FAULT_SHIFT 16u           /* transition | (j << 16): the j-th I/O call fails */
+#define MC_CHANNELS_MAX 16u          /* transitions and sleep sets fit a 64-bit mask */
+
+typedef struct mc_chan {             /* explorer-side state of one channel */
+    uint16_t pos;                    /* next script position */
+    uint8_t done;                    /* delivered its eop */
+    uint8_t pad;                     /* keeps the struct free of padding: states hash */
+} mc_chan;
+
+typedef struct mc_vars {             /* the explorer's own part of a state */
+    mc_chan ch[MC_CHANNELS_MAX];
+    uint16_t blocked;                /* channels the handler left unread at its request */
+    uint8_t waiting_at_gate;         /* the handler's gate request is pending */
+    uint8_t exhausted;               /* the gate reported the end */
+    uint8_t terminal;                /* the handler ended or stopped with an error */
+    uint8_t fault_used;
+} mc_vars;
+
+typedef struct mc_script_item {
+    bs_kind kind;
+    uint64_t id;
+    uint32_t len;
+} mc_script_item;
+
+typedef struct mc_step_info {        /* what one transition did */
+    bool pure;                       /* returned the data it yielded, nothing else */
+    bool violation;
+    bool terminal;
+    uint64_t io_calls;
+    char message[1024];
+} mc_step_info;
+
+typedef struct mc_model mc_model;
+
+int mc_model_open(mc_model **out, const check_config *cfg);
+void mc_model_close(mc_model *m);
+
+/* The initial state as a full blob (restorable) and its canonical form. */
+int mc_initial(mc_model *m, bs_buf *full, bs_buf *canon);
+
+/* Fills `t` with the transitions enabled in state `full` (restored first); returns count. */
+size_t mc_enabled(mc_model *m, const mc_vars *vars, uint32_t *t, size_t t_cap);
+
+/* Restores state `full`, executes transition t, and writes the successor (full, canonical). */
+int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_step_info *info,
+            bs_buf *next_full, bs_buf *next_canon);
+
+/* Reads the explorer variables of a full blob. */
+void mc_vars_of(const uint8_t *full, mc_vars *vars);
+
+/* The item transition t yields in state vars (false: none: skip, exhaustion). */
+bool mc_transition_item(const mc_model *m, const mc_vars *vars, uint32_t t, bs_item *it);
+
+typedef struct mc_replay_step {      /* one transition of a path, run straight */
+    bool has_item;
+    bs_item item;                    /* what the gate yielded (data: without payload) */
+    bool fault;
+    io_call fault_call;
+    uint64_t fault_nth;              /* that call's count in the run */
+} mc_replay_step;
+
+/* Runs a path from the initial state of a freshly opened model without snapshots, as
+ * `barriersim run` would, so I/O calls are counted and items numbered as a plain run does;
+ * msg receives the violation the replay meets ("" if none). */
+int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *steps, char *msg,
+              size_t msg_len);
+
+uint32_t mc_exhaust_transition(const mc_model *m);
+uint32_t mc_channels(const mc_model *m);
+
+#endif

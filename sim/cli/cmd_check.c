@@ -1,0 +1,364 @@
+/*
+ * cmd_check.c: `barriersim check` explores every interleaving of a small configuration
+ * (see sim/check/check.h) and reports states, transitions, depth, time and memory. On a
+ * violation it writes the shortest counterexample as a scenario file, prints the command
+ * that replays it, and exits 1. --jobs J runs J shards in child processes and adds up
+ * their figures (states found by several shards are counted by each).
+ */
+#include "cli.h"
+
+#include "../check/check.h"
+#include "../strategies.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char check_usage[] =
+    "usage: barriersim check [options]\n"
+    "\n"
+    "Explores every interleaving of channel deliveries and fault choices of a small\n"
+    "configuration, driving the real core and checking every invariant in every state.\n"
+    "\n"
+    "  --strategy S       spill (default), tracker, ...\n"
+    "  --channels N       input channels, 1..16 (default 2)\n"
+    "  --checkpoints K    checkpoints per channel (default 1)\n"
+    "  --data D           data items per epoch (default 1)\n"
+    "  --scenario FILE    channel scripts, strategy and options from a scenario file instead\n"
+    "  --eop              a channel may end with eop at any point\n"
+    "  --cancel           a channel may deliver xK instead of bK\n"
+    "  --skip             a channel may drop a barrier\n"
+    "  --disk-fault       one spill-file I/O call of the run may fail\n"
+    "  --max-buffered-bytes N   the spill byte limit\n"
+    "  --no-por           no partial-order reduction (sleep sets)\n"
+    "  --max-states N     stop after N states (the result is then incomplete)\n"
+    "  --max-depth N      explore no deeper than N transitions\n"
+    "  --bitstate LOG2    a bit array of 2^LOG2 bits instead of exact state storage\n"
+    "  --shard K/N        explore shard K of N (shards split the space at depth 4)\n"
+    "  --jobs J           run J shards in parallel processes\n"
+    "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
+    "  --json             print the result as one JSON object\n"
+    "\n"
+    "Exit: 0 no violation, 1 a violation (counterexample written), 2 usage error.\n";
+
+typedef struct check_opts {
+    check_config cfg;
+    const char *out;
+    const char *scenario_path;
+    scenario sc;
+    bool json;
+    uint32_t jobs;
+} check_opts;
+
+static uint64_t num(const char *flag, const char *v, uint64_t min, uint64_t max)
+{
+    uint64_t x;
+    if (!v || !cli_parse_u64(v, min, max, &x))
+        die("check: %s: '%s' is not a whole number from %llu to %llu", flag, v ? v : "",
+            (unsigned long long)min, (unsigned long long)max);
+    return x;
+}
+
+static void parse_shard(const char *v, check_config *cfg)
+{
+    unsigned k, n;
+    char tail;
+    if (!v || sscanf(v, "%u/%u%c", &k, &n, &tail) != 2 || n < 1 || k >= n || n > 4096)
+        die("check: --shard: '%s' is not K/N with 0 <= K < N <= 4096", v ? v : "");
+    cfg->shard = k;
+    cfg->shards = n;
+}
+
+static bool parse_flag(check_opts *o, const char *a)
+{
+    bool *flags[] = {&o->cfg.eop, &o->cfg.cancel, &o->cfg.skip, &o->cfg.disk_fault, &o->json};
+    const char *names[] = {"--eop", "--cancel", "--skip", "--disk-fault", "--json"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (strcmp(a, names[i]) == 0) {
+            *flags[i] = true;
+            return true;
+        }
+    }
+    if (strcmp(a, "--no-por") == 0) {
+        o->cfg.sleep_sets = false;
+        return true;
+    }
+    return false;
+}
+
+static void parse_valued(check_opts *o, const char *a, const char *v)
+{
+    check_config *c = &o->cfg;
+    if (strcmp(a, "--strategy") == 0) c->strategy = v;
+    else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)num(a, v, 1, 16);
+    else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)num(a, v, 0, 1000);
+    else if (strcmp(a, "--data") == 0) c->data = (uint32_t)num(a, v, 0, 1000);
+    else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = num(a, v, 1, UINT64_MAX / 2);
+    else if (strcmp(a, "--max-states") == 0) c->max_states = num(a, v, 1, UINT64_MAX / 2);
+    else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)num(a, v, 1, 1u << 30);
+    else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)num(a, v, 10, 40);
+    else if (strcmp(a, "--shard") == 0) parse_shard(v, c);
+    else if (strcmp(a, "--jobs") == 0) o->jobs = (uint32_t)num(a, v, 1, 64);
+    else if (strcmp(a, "--out") == 0) o->out = v;
+    else if (strcmp(a, "--scenario") == 0) o->scenario_path = v;
+    else die("check: unknown option '%s' (see 'barriersim check --help')", a);
+}
+
+static void parse(int argc, char **argv, check_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->cfg = (check_config){.strategy = "spill", .channels = 2, .checkpoints = 1, .data = 1,
+                            .sleep_sets = true, .shards = 1};
+    o->jobs = 1;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(check_usage, stdout);
+            exit(EXIT_PASS);
+        }
+        if (parse_flag(o, argv[i]))
+            continue;
+        if (i + 1 >= argc || strncmp(argv[i], "--", 2) != 0)
+            die("check: '%s' needs a value or is not an option (see 'barriersim check --help')", argv[i]);
+        parse_valued(o, argv[i], argv[i + 1]);
+        i++;
+    }
+}
+
+/* Resolves the strategy and, with --scenario, takes scripts and options from the file. */
+static void resolve(check_opts *o)
+{
+    if (o->scenario_path) {
+        char err[1200];
+        if (scenario_load(o->scenario_path, &o->sc, err, sizeof err))
+            die("%s", err);
+        o->cfg.from = &o->sc;
+        o->cfg.strategy = o->sc.strategy;
+        o->cfg.channels = o->sc.channels;
+        o->cfg.page_size = o->sc.page_size;
+        if (o->sc.max_buffered_bytes)
+            o->cfg.max_buffered_bytes = o->sc.max_buffered_bytes;
+        if (o->cfg.channels > 16)
+            die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, o->cfg.channels);
+    }
+    sim_strategy st;
+    if (!sim_strategy_find(o->cfg.strategy, &st))
+        die("check: unknown strategy '%s'", o->cfg.strategy);
+    o->cfg.ops = st.ops ? st.ops : bs_strategy_find(st.name);
+    o->cfg.guarantee = st.guarantee;
+    o->cfg.check_progress = st.check_progress;
+    if (o->cfg.bitstate_log2)
+        o->cfg.sleep_sets = false;
+}
+
+/* ---- --jobs: shards in child processes ---------------------------------------------- */
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t k = write(fd, b, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        b += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static bool read_all(int fd, void *p, size_t n)
+{
+    uint8_t *b = p;
+    while (n) {
+        ssize_t k = read(fd, b, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        b += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static _Noreturn void job_child(check_config cfg, uint32_t j, uint32_t jobs, int fd)
+{
+    cfg.shard = cfg.shard * jobs + j;
+    cfg.shards = cfg.shards * jobs;
+    cfg.progress_line = false;
+    check_result r;
+    int rc = check_run(&cfg, &r);
+    uint64_t cx_len = r.counterexample ? strlen(r.counterexample) : 0;
+    bool ok = rc == 0 && write_all(fd, &r, sizeof r) && write_all(fd, &cx_len, sizeof cx_len) &&
+              write_all(fd, r.counterexample ? r.counterexample : "", cx_len);
+    if (rc == 0)
+        check_result_free(&r);
+    close(fd);
+    _exit(ok ? 0 : 3);
+}
+
+/* Reads one child's result and adds it to *sum; keeps the first violation by shard. */
+static bool job_collect(int fd, check_result *sum)
+{
+    check_result r;
+    uint64_t cx_len;
+    if (!read_all(fd, &r, sizeof r) || !read_all(fd, &cx_len, sizeof cx_len) || cx_len > (1u << 30))
+        return false;
+    char *cx = malloc(cx_len + 1);
+    if (!cx || !read_all(fd, cx, cx_len)) {
+        free(cx);
+        return false;
+    }
+    cx[cx_len] = '\0';
+    sum->states += r.states;
+    sum->transitions += r.transitions;
+    sum->revisits += r.revisits;
+    sum->slept += r.slept;
+    sum->depth = r.depth > sum->depth ? r.depth : sum->depth;
+    sum->memory_bytes = r.memory_bytes > sum->memory_bytes ? r.memory_bytes : sum->memory_bytes;
+    sum->complete = sum->complete && r.complete;
+    if (r.violation && !sum->violation) {
+        sum->violation = true;
+        memcpy(sum->message, r.message, sizeof sum->message);
+        sum->counterexample = cx;
+        sum->counterexample_steps = r.counterexample_steps;
+    } else {
+        free(cx);
+    }
+    return true;
+}
+
+static void run_jobs(const check_opts *o, check_result *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    sum->complete = true;
+    int fds[64];
+    pid_t pids[64];
+    fflush(NULL);
+    for (uint32_t j = 0; j < o->jobs; j++) {
+        int p[2];
+        if (pipe(p))
+            die("check: pipe: %s", strerror(errno));
+        pids[j] = fork();
+        if (pids[j] < 0)
+            die("check: fork: %s", strerror(errno));
+        if (pids[j] == 0) {
+            close(p[0]);
+            job_child(o->cfg, j, o->jobs, p[1]);
+        }
+        close(p[1]);
+        fds[j] = p[0];
+    }
+    bool ok = true;
+    for (uint32_t j = 0; j < o->jobs; j++) {
+        ok = job_collect(fds[j], sum) && ok;
+        close(fds[j]);
+        int status;
+        while (waitpid(pids[j], &status, 0) < 0 && errno == EINTR)
+            ;
+        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    if (!ok)
+        BUG("check: a --jobs worker failed");
+}
+
+/* ---- output --------------------------------------------------------------------------- */
+static void print_text(const check_opts *o, const check_result *r, const char *cx_path)
+{
+    const check_config *c = &o->cfg;
+    printf("check %s: %u channels, ", c->strategy, c->channels);
+    if (c->from)
+        printf("scripts from %s", o->scenario_path);
+    else
+        printf("%u checkpoints, %u data item%s per epoch", c->checkpoints, c->data, c->data == 1 ? "" : "s");
+    printf(", choices:%s%s%s%s%s\n", c->eop ? " eop" : "", c->cancel ? " cancel" : "", c->skip ? " skip" : "",
+           c->disk_fault ? " disk-fault" : "", c->eop || c->cancel || c->skip || c->disk_fault ? "" : " none");
+    printf("  %llu states, %llu transitions (%llu revisits, %llu slept by POR), depth %u\n",
+           (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
+           (unsigned long long)r->slept, r->depth);
+    printf("  %.3f s, %.0f states/s, peak memory %.1f MiB%s\n", r->seconds,
+           r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0,
+           c->shards > 1 || o->jobs > 1 ? " (shards may count a state more than once)" : "");
+    if (r->violation) {
+        printf("VIOLATION: %s\n", r->message);
+        printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
+        char q[1200];
+        cli_shell_quote(cx_path, q, sizeof q);
+        printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
+    } else if (r->complete) {
+        printf("  no violation: every interleaving explored\n");
+    } else {
+        printf("  no violation found, but the search was bounded (incomplete)\n");
+    }
+}
+
+static void print_json(const check_opts *o, const check_result *r, const char *cx_path)
+{
+    const check_config *c = &o->cfg;
+    printf("{\"strategy\": ");
+    cli_json_string(stdout, c->strategy);
+    printf(", \"channels\": %u, \"checkpoints\": %u, \"data\": %u, \"eop\": %s, \"cancel\": %s, \"skip\": %s, "
+           "\"disk_fault\": %s, \"complete\": %s, \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, "
+           "\"slept\": %llu, \"depth\": %u, \"seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, "
+           "\"violation\": ",
+           c->channels, c->checkpoints, c->data, c->eop ? "true" : "false", c->cancel ? "true" : "false",
+           c->skip ? "true" : "false", c->disk_fault ? "true" : "false", r->complete ? "true" : "false",
+           (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
+           (unsigned long long)r->slept, r->depth, r->seconds, r->seconds > 0 ? (double)r->states / r->seconds : 0.0,
+           (unsigned long long)r->memory_bytes);
+    if (r->violation) {
+        cli_json_string(stdout, r->message);
+        printf(", \"counterexample\": ");
+        cli_json_string(stdout, cx_path);
+    } else {
+        printf("null, \"counterexample\": null");
+    }
+    printf("}\n");
+}
+
+static void write_cx(const char *path, const char *yaml)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(yaml, f) < 0 || fclose(f) != 0)
+        die("check: cannot write the counterexample to %s: %s", path, strerror(errno));
+}
+
+int cmd_check(int argc, char **argv);
+
+int cmd_check(int argc, char **argv)
+{
+    check_opts o;
+    parse(argc, argv, &o);
+    resolve(&o);
+    o.cfg.progress_line = !o.json && isatty(STDERR_FILENO);
+    check_result r;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (o.jobs > 1) {
+        run_jobs(&o, &r);
+    } else {
+        int rc = check_run(&o.cfg, &r);
+        if (rc)
+            die("check: %s", bs_strerror(rc));
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    char cx_path[1024];
+    snprintf(cx_path, sizeof cx_path, "%s", o.out ? o.out : "");
+    if (!o.out)
+        snprintf(cx_path, sizeof cx_path, "check-%s.yaml", o.cfg.strategy);
+    if (r.violation)
+        write_cx(cx_path, r.counterexample);
+    if (o.json)
+        print_json(&o, &r, cx_path);
+    else
+        print_text(&o, &r, cx_path);
+    bool violation = r.violation;
+    check_result_free(&r);
+    if (o.scenario_path)
+        scenario_free(&o.sc);
+    return violation ? EXIT_VIOLATION : EXIT_PASS;
+}

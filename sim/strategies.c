@@ -1,0 +1,45 @@
+/*
+ * strategies.c: the command line's strategy table (see strategies.h).
+ */
+#include "strategies.h"
+
+#include <string.h>
+
+__attribute__((weak)) const sim_strategy *sim_extra_strategies(size_t *count)
+{
+    *count = 0;
+    return NULL;
+}
+
+bool sim_strategy_find(const char *name, sim_strategy *out)
+{
+    if (!name)
+        return false;
+    verify_guarantee g;
+    if (bs_strategy_find(name) && verify_guarantee_of(name, &g)) {
+        bool in_order = strcmp(name, "spill") == 0 || strcmp(name, "tracker") == 0;
+        *out = (sim_strategy){name, NULL, g, in_order};
+        return true;
+    }
+    size_t n;
+    const sim_strategy *extra = sim_extra_strategies(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(extra[i].name, name) == 0) {
+            *out = extra[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *sim_strategy_name(size_t i)
+{
+    size_t core = 0;
+    while (bs_strategy_name(core))
+        core++;
+    if (i < core)
+        return bs_strategy_name(i);
+    size_t n;
+    const sim_strategy *extra = sim_extra_strategies(&n);
+    return i - core < n ? extra[i - core].name : NULL;
+}
