@@ -115,10 +115,10 @@ test-leakcheck: build/asan/unit-tests
 	    echo "leak check self-test: a leaking test passed"; exit 1; \
 	else echo "leak check self-test: a leaking test fails, as it must"; fi
 
-test-scenarios: build/barriersim build/asan/barriersim
+test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	./build/barriersim run $(SCENARIOS)
 	$(SAN_ENV) ./build/asan/barriersim run $(SCENARIOS)
-	sh tests/cli/run.sh ./build/barriersim
+	sh tests/cli/run.sh ./build/barriersim ./build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/run.sh ./build/asan/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------

@@ -303,9 +303,9 @@ static bool mc_arm(mc_model *m, uint32_t t)
     mc_transition_item(m, &m->vars, base, &m->pending_item);
     m->pending = true;
     m->pending_label = m->straight ? m->next_label++ : (uint64_t)c << 32 | m->vars.ch[c].pos;
-    if (alt == MC_ALT_EOP)
+    if (alt == MC_ALT_EOP || m->pending_item.kind == BS_EOP)
         m->vars.ch[c].done = 1;
-    else
+    if (alt != MC_ALT_EOP)
         m->vars.ch[c].pos++;
     return true;
 }

@@ -1,9 +1,10 @@
 #!/bin/sh
-# tests/cli/run.sh BINARY: the command line's contract (DESIGN.md section 6): exit codes,
+# tests/cli/run.sh BINARY [PLANTED-BINARY]: the command line's contract (DESIGN.md section 6): exit codes,
 # file:line:col errors for malformed scenarios, spill dump output, --help for every verb.
 # Prints one line per check and a closing "N passed, N failed"; exits 1 on any failure.
 set -u
-bin=${1:?usage: tests/cli/run.sh BINARY}
+bin=${1:?usage: tests/cli/run.sh BINARY [PLANTED-BINARY]}
+planted=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -73,6 +74,25 @@ expect_exit "spill dump --page-size 2 rejects a 3-byte buffer" 2 "$bin" spill du
 grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 bytes)" "$tmp/out"; check "spill dump --page-size is applied" $?
 expect_exit "spill dump of a missing file exits 2" 2 "$bin" spill dump "$tmp/none.spill"
 expect_exit "spill dump --page-size x exits 2" 2 "$bin" spill dump --page-size x "$tmp/ok.spill"
+
+# check: exit 0 with no violation, 2 on bad flags, JSON for machines
+expect_exit "check of a small configuration exits 0" 0 "$bin" check --channels 2 --checkpoints 1 --eop --cancel
+grep -q "no violation: every interleaving explored" "$tmp/out"; check "check says the space was exhausted" $?
+expect_exit "check --json exits 0" 0 "$bin" check --strategy tracker --channels 2 --json
+grep -q '"violation": null' "$tmp/out" && grep -q '"states": [1-9]' "$tmp/out"; check "check --json reports states and no violation" $?
+expect_exit "check --channels 0 exits 2" 2 "$bin" check --channels 0
+expect_exit "check of an unknown strategy exits 2" 2 "$bin" check --strategy frob
+expect_exit "check --shard 3/2 exits 2" 2 "$bin" check --shard 3/2
+expect_exit "check --scenario of a malformed file exits 2" 2 "$bin" check --scenario "$here/bad/unknown-key.yaml"
+expect_exit "check --scenario takes a scenario's channel scripts" 0 "$bin" check --scenario "$here/good/passes.yaml" --cancel
+if [ -n "$planted" ]; then
+    cx="$tmp/cx.yaml"
+    expect_exit "check finds a planted bug and exits 1" 1 "$planted" check --strategy planted-no-block --channels 2 --out "$cx"
+    grep -q "reproduce: .* run --trace .*cx.yaml" "$tmp/out"; check "check prints the command that replays the counterexample" $?
+    want=$(sed -n 's/^VIOLATION: //p' "$tmp/out")
+    expect_exit "the counterexample replays to a violation" 1 "$planted" run "$cx"
+    grep -q -F "$want" "$tmp/out"; check "the replay reports the violation check found" $?
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

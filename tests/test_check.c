@@ -1,0 +1,149 @@
+/*
+ * test_check.c: the model checker. The real strategies exhaust small configurations with
+ * no violation; every planted bug is found with a counterexample that replays to the same
+ * violation and that is shortest (no violation within one step less); the partial-order
+ * reduction visits exactly the states of the unreduced search; bitstate and shards find
+ * what the exact search finds.
+ */
+#include "bs_test.h"
+
+#include "../sim/check/check.h"
+#include "../sim/run/hrun.h"
+#include "../sim/strategies.h"
+#include "planted/planted.h"
+
+#include <string.h>
+
+static check_config config(const char *strategy, uint32_t channels, uint32_t checkpoints)
+{
+    sim_strategy st;
+    cr_assert(sim_strategy_find(strategy, &st), "unknown strategy %s", strategy);
+    return (check_config){.strategy = strategy, .ops = st.ops ? st.ops : bs_strategy_find(strategy),
+                          .guarantee = st.guarantee, .check_progress = st.check_progress,
+                          .channels = channels, .checkpoints = checkpoints, .data = 1,
+                          .eop = true, .cancel = true, .sleep_sets = true, .shards = 1};
+}
+
+static void run_check(const check_config *cfg, check_result *r)
+{
+    cr_assert_eq(check_run(cfg, r), 0);
+}
+
+BS_TEST(check, the_real_strategies_exhaust_small_configurations_without_violation)
+{
+    static const char *const strategies[] = {"spill", "tracker"};
+    for (size_t i = 0; i < 2; i++) {
+        check_config c = config(strategies[i], 2, 2);
+        c.skip = true;
+        c.disk_fault = strcmp(strategies[i], "spill") == 0;
+        check_result r;
+        run_check(&c, &r);
+        cr_assert(!r.violation, "%s: %s", strategies[i], r.message);
+        cr_assert(r.complete);
+        cr_assert_gt(r.states, 100);
+        check_result_free(&r);
+    }
+}
+
+/* The counterexample replays through `run`'s runner to the violation the search found. */
+static void expect_replays(const check_config *c, const check_result *r)
+{
+    scenario sc;
+    char err[512];
+    cr_assert_eq(scenario_load_bytes("cx.yaml", (const uint8_t *)r->counterexample, strlen(r->counterexample), &sc,
+                                     err, sizeof err), 0, "%s\n%s", err, r->counterexample);
+    hrun_options opt = {c->ops, c->guarantee, c->check_progress, true};
+    hrun_result res;
+    cr_assert_eq(hrun_scenario(&sc, &opt, &res), 0);
+    cr_assert_eq(res.outcome, HRUN_VIOLATION, "%s: replay did not fail: %s", c->strategy, res.trace);
+    cr_assert_str_eq(res.message, r->message);
+    hrun_result_free(&res);
+    scenario_free(&sc);
+}
+
+BS_TEST(check, every_planted_bug_is_found_with_a_shortest_counterexample_that_replays)
+{
+    for (plant_bug b = PLANT_NONE + 1; b < PLANT_COUNT; b++) {
+        check_config c = config(planted_name(b), 3, 2);
+        check_result r;
+        run_check(&c, &r);
+        cr_assert(r.violation, "%s not found", planted_name(b));
+        cr_assert(r.counterexample);
+        expect_replays(&c, &r);
+        check_config shorter = c;
+        shorter.max_depth = r.counterexample_steps - 1;
+        check_result r2;
+        run_check(&shorter, &r2);
+        cr_assert(!r2.violation, "%s: a path of %u steps exists, shorter than %u", planted_name(b),
+                  r2.counterexample_steps, r.counterexample_steps);
+        cr_log_info("%s: %u steps, %llu states: %s", planted_name(b), r.counterexample_steps,
+                    (unsigned long long)r.states, r.message);
+        check_result_free(&r);
+        check_result_free(&r2);
+    }
+}
+
+BS_TEST(check, sleep_sets_visit_every_state_of_the_unreduced_search)
+{
+    static const char *const strategies[] = {"spill", "tracker", "planted-replay-order"};
+    for (size_t i = 0; i < 3; i++) {
+        check_config with = config(strategies[i], 3, 1), without = with;
+        with.skip = without.skip = true;
+        without.sleep_sets = false;
+        check_result a, b;
+        run_check(&with, &a);
+        run_check(&without, &b);
+        cr_assert_eq(a.states, b.states, "%s: %llu states with POR, %llu without", strategies[i],
+                     (unsigned long long)a.states, (unsigned long long)b.states);
+        cr_assert_leq(a.transitions, b.transitions);
+        cr_assert_eq(a.violation, b.violation);
+        check_result_free(&a);
+        check_result_free(&b);
+    }
+}
+
+BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
+{
+    check_config c = config("planted-replay-order", 3, 2);
+    check_result exact, bits;
+    run_check(&c, &exact);
+    check_config cb = c;
+    cb.bitstate_log2 = 22;
+    cb.sleep_sets = false;
+    run_check(&cb, &bits);
+    cr_assert(exact.violation && bits.violation);
+    cr_assert_eq(exact.counterexample_steps, bits.counterexample_steps);
+    bool found = false;
+    uint64_t states = 0;
+    for (uint32_t k = 0; k < 3; k++) {
+        check_config cs = c;
+        cs.shard = k;
+        cs.shards = 3;
+        check_result r;
+        run_check(&cs, &r);
+        found = found || r.violation;
+        states += r.states;
+        check_result_free(&r);
+    }
+    cr_assert(found, "no shard found the violation");
+    check_config clean = config("spill", 3, 1);
+    check_result whole;
+    run_check(&clean, &whole);
+    uint64_t sum = 0;
+    for (uint32_t k = 0; k < 4; k++) {
+        check_config cs = clean;
+        cs.shard = k;
+        cs.shards = 4;
+        check_result r;
+        run_check(&cs, &r);
+        cr_assert(!r.violation && r.complete);
+        sum += r.states;
+        check_result_free(&r);
+    }
+    cr_assert_geq(sum, whole.states, "shards covered %llu states of %llu", (unsigned long long)sum,
+                  (unsigned long long)whole.states);
+    (void)states;
+    check_result_free(&exact);
+    check_result_free(&bits);
+    check_result_free(&whole);
+}
