@@ -106,20 +106,35 @@ static uint32_t get_be32(const uint8_t *p)
 
 static uint64_t get_be64(const uint8_t *p) { return (uint64_t)get_be32(p) << 32 | get_be32(p + 4); }
 
-/* Copies a data payload of `len` bytes at `off` into the page; 0, BS_ECORRUPT or BS_EIO. */
-static int read_data(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t len)
+/* Finds a data payload of `len` bytes at `off`: in place when it is (or can be brought)
+ * into the window, else copied into the page with the remainder read straight into it.
+ * Sets *data; 0, BS_ECORRUPT or BS_EIO. */
+static int read_data(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t len, const uint8_t **data)
 {
-    uint32_t done = 0;
-    while (done < len) {
-        size_t want = len - done < BS_SPILL_READ_BUF_BYTES ? len - done : BS_SPILL_READ_BUF_BYTES;
-        long k = window(r, off + done, want);
+    uint64_t end = r->buf_off + r->buf_len;
+    bool in_window = off >= r->buf_off && off + len <= end;
+    if (in_window || len <= BS_SPILL_READ_BUF_BYTES / 2) {
+        long k = window(r, off, len);
         if (k < 0)
             return io_error(r, start, k);
-        if ((size_t)k < want)
+        if ((uint32_t)k < len)
             return corrupt(r, start, "trailing incomplete buffer");
-        memcpy(r->page + done, r->buf + (off + done - r->buf_off), want);
-        done += (uint32_t)want;
+        *data = r->buf + (off - r->buf_off);
+        return 0;
     }
+    size_t have = off >= r->buf_off && off < end ? (size_t)(end - off) : 0;
+    if (have > len)
+        have = len;
+    if (have)
+        memcpy(r->page, r->buf + (off - r->buf_off), have);
+    long k = read_fully(r, off + have, r->page + have, len - have);
+    if (k < 0)
+        return io_error(r, start, k);
+    if ((size_t)k < len - have)
+        return corrupt(r, start, "trailing incomplete buffer");
+    r->buf_off = off + len;
+    r->buf_len = 0;
+    *data = r->page;
     return 0;
 }
 
@@ -226,10 +241,11 @@ int bs_spill_reader_next(bs_spill_reader *r, bs_item *out)
     uint64_t off = start + BS_SPILL_HEADER_BYTES;
     memset(out, 0, sizeof *out);
     if (kind == BS_SPILL_KIND_DATA) {
-        rc = read_data(r, start, off, len);
+        const uint8_t *data = NULL;
+        rc = read_data(r, start, off, len, &data);
         out->kind = BS_DATA;
         out->len = len;
-        out->data = r->page;
+        out->data = data;
     } else {
         rc = event_present(r, start, off, len);
         if (!rc)
