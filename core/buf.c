@@ -35,8 +35,17 @@ int bs_buf_put(bs_buf *b, const void *p, size_t n)
 int bs_buf_put_u64(bs_buf *b, uint64_t v)
 {
     uint8_t le[8];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(le, &v, sizeof le);
+#else
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)(v >> (8 * i));
+#endif
+    if (b->len + sizeof le <= b->cap) {
+        memcpy(b->p + b->len, le, sizeof le);
+        b->len += sizeof le;
+        return 0;
+    }
     return bs_buf_put(b, le, sizeof le);
 }
 
@@ -53,10 +62,16 @@ bool bs_cursor_get(bs_cursor *c, void *p, size_t n)
 bool bs_cursor_get_u64(bs_cursor *c, uint64_t *v)
 {
     uint8_t le[8];
-    if (!bs_cursor_get(c, le, sizeof le))
+    if (c->len - c->pos < sizeof le)
         return false;
+    memcpy(le, c->p + c->pos, sizeof le);
+    c->pos += sizeof le;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(v, le, sizeof le);
+#else
     *v = 0;
     for (int i = 0; i < 8; i++)
         *v |= (uint64_t)le[i] << (8 * i);
+#endif
     return true;
 }

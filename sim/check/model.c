@@ -38,6 +38,7 @@ struct mc_model {
     bs_kind last_kind;
     bool returned_other;
     bool straight;                   /* replaying a path: label items by yield order */
+    bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
     uint64_t next_label;
 };
 
@@ -183,6 +184,9 @@ void mc_model_close(mc_model *m)
     for (uint32_t c = 0; c < MC_CHANNELS_MAX; c++)
         free(m->script[c]);
     bs_io_mem_close(&m->mem_ctx);
+    bs_buf_free(&m->snap_full);
+    bs_buf_free(&m->snap_canon);
+    bs_buf_free(&m->snap_verify);
     free(m->payload);
     free(m);
 }
@@ -190,23 +194,19 @@ void mc_model_close(mc_model *m)
 /* ---- state blobs -------------------------------------------------------------------- */
 static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
 {
-    full->len = canon->len = 0;
-    bs_buf hf = {0}, hc = {0}, vs = {0};
-    int rc = bs_handler_snapshot(m->h, 0, &hf);
-    rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, &hc);
-    rc = rc ? rc : verify_snapshot(m->v, &vs);
+    bs_buf *hf = &m->snap_full, *hc = &m->snap_canon, *vs = &m->snap_verify;
+    full->len = canon->len = hf->len = hc->len = vs->len = 0;
+    int rc = bs_handler_snapshot(m->h, 0, hf);
+    rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
+    rc = rc ? rc : verify_snapshot(m->v, vs);
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
-    rc = rc ? rc : bs_buf_put_u64(full, hf.len);
-    rc = rc ? rc : bs_buf_put(full, hf.p, hf.len);
-    rc = rc ? rc : bs_buf_put_u64(full, vs.len);
-    rc = rc ? rc : bs_buf_put(full, vs.p, vs.len);
+    rc = rc ? rc : bs_buf_put_u64(full, hf->len);
+    rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
+    rc = rc ? rc : bs_buf_put_u64(full, vs->len);
+    rc = rc ? rc : bs_buf_put(full, vs->p, vs->len);
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
-    rc = rc ? rc : bs_buf_put(canon, hc.p, hc.len);
-    rc = rc ? rc : bs_buf_put(canon, vs.p, vs.len);
-    bs_buf_free(&hf);
-    bs_buf_free(&hc);
-    bs_buf_free(&vs);
-    return rc;
+    rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
+    return rc ? rc : bs_buf_put(canon, vs->p, vs->len);
 }
 
 void mc_vars_of(const uint8_t *full, mc_vars *vars) { memcpy(vars, full, sizeof *vars); }

@@ -37,6 +37,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -430,6 +433,13 @@ int check_run(const check_config *cfg, check_result *res)
     memset(res, 0, sizeof *res);
     res->complete = true;
     search s = {.cfg = cfg, .res = res};
+#ifdef __GLIBC__
+    /* Every transition restores spill files and their read buffers: without this, glibc
+     * grows and trims the heap on each one, and the kernel's brk dominates the profile. */
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+#endif
     clock_gettime(CLOCK_MONOTONIC, &s.t0);
     int rc = mc_model_open(&s.m, cfg);
     if (!rc && cfg->bitstate_log2) {
