@@ -87,6 +87,15 @@ static int spill_complete_check(bs_handler *h, spill_state *s)
     return 0;
 }
 
+/* A newer checkpoint arrives: an alignment in progress ends as subsumed. */
+static int spill_subsume(bs_handler *h, spill_state *s)
+{
+    if (!aligning(s))
+        return 0;
+    bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
+    return spill_release(h, s);
+}
+
 static int spill_on_barrier(bs_handler *h, spill_state *s, const bs_item *it)
 {
     if (s->end_of_input)
@@ -97,12 +106,9 @@ static int spill_on_barrier(bs_handler *h, spill_state *s, const bs_item *it)
     }
     if (it->id <= s->cur)
         return 0;
-    if (aligning(s)) {
-        bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
-        int rc = spill_release(h, s);
-        if (rc)
-            return rc;
-    }
+    int rc = spill_subsume(h, s);
+    if (rc)
+        return rc;
     spill_begin(h, s, it->id);
     spill_block(s, it->channel);
     return spill_complete_check(h, s);
@@ -119,12 +125,9 @@ static int spill_on_cancel(bs_handler *h, spill_state *s, const bs_item *it)
     }
     if (it->id <= s->cur)
         return 0;
-    if (aligning(s)) {
-        bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
-        int rc = spill_release(h, s);
-        if (rc)
-            return rc;
-    }
+    int rc = spill_subsume(h, s);
+    if (rc)
+        return rc;
     spill_begin(h, s, it->id);
     bs_handler_abort(h, it->id, BS_ABORT_CANCELLED);
     return 0;
