@@ -125,8 +125,12 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
 	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS) -lm
 
-bench: deps build/bench
+# The model checker is compared with SPIN's pan on the same configurations (issue 5).
+bench: deps
+	@sh .ci/deps bench
+	@$(MAKE) --no-print-directory build/bench build/barriersim
 	./build/bench
+	@if [ -f bench/check_vs_spin.sh ]; then sh bench/check_vs_spin.sh ./build/barriersim; fi
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
 FUZZ_CC ?= clang-14

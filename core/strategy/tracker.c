@@ -251,7 +251,7 @@ static int tracker_restore(bs_handler *h, const uint8_t *snap, size_t len)
     for (size_t w = 0; w < s->words; w++)
         ok = ok && bs_cursor_get_u64(&c, &s->open[w]);
     for (size_t i = 0; i < s->len && ok; i++) {
-        uint64_t aborted;
+        uint64_t aborted = 0;
         ok = bs_cursor_get_u64(&c, &s->pending[i].id) && bs_cursor_get_u64(&c, &aborted) && aborted <= 1;
         s->pending[i].aborted = aborted;
         for (size_t w = 0; w < s->words && ok; w++)

@@ -33,9 +33,10 @@ static bool sc_check_str(const char *s, size_t cap)
     return n > 0 && n < cap;
 }
 
-static bool sc_check_opt_text(const char *s, bool multiline)
+/* An optional text: absent, or valid (and non-empty unless it may be empty). */
+static bool sc_check_opt_text(const char *s, bool multiline, bool may_be_empty)
 {
-    return !s || (s[0] != '\0' && !sc_string_problem(s, strlen(s), multiline));
+    return !s || ((may_be_empty || s[0] != '\0') && !sc_string_problem(s, strlen(s), multiline));
 }
 
 static int sc_check_head(const scenario *sc, char *why, size_t why_len)
@@ -45,15 +46,17 @@ static int sc_check_head(const scenario *sc, char *why, size_t why_len)
             strlen(sc->name))
         return sc_check_fail(why, why_len, "bad name");
     sim_strategy found;
-    if (!sc_check_str(sc->strategy, sizeof sc->strategy) || !sim_strategy_find(sc->strategy, &found))
+    if (!sc_check_str(sc->strategy, sizeof sc->strategy) ||
+        !sim_strategy_find(sc->strategy, &found))
         return sc_check_fail(why, why_len, "bad strategy");
     if (sc->channels < 1 || sc->channels > BS_CHANNELS_MAX)
         return sc_check_fail(why, why_len, "bad channel count %u", sc->channels);
     const char *opt = sc_options_problem(sc);
     if (opt)
         return sc_check_fail(why, why_len, "bad option %s", opt);
-    if (!sc_check_opt_text(sc->description, true) || !sc_check_opt_text(sc->expect_trace, true) ||
-        !sc_check_opt_text(sc->expect_error, false))
+    if (!sc_check_opt_text(sc->description, true, true) ||
+        !sc_check_opt_text(sc->expect_trace, false, false) ||
+        !sc_check_opt_text(sc->expect_error, false, false))
         return sc_check_fail(why, why_len, "bad description or expectation");
     return 0;
 }

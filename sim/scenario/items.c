@@ -93,8 +93,8 @@ typedef struct sc_items_job {
     sc_cursor cur;
 } sc_items_job;
 
-static int sc_item_fail(sc_items_job *j, uint32_t off, const char *tok, size_t len, const char *what,
-                        const char *arg)
+static int sc_item_fail(sc_items_job *j, uint32_t off, const char *tok, size_t len,
+                        const char *what, const char *arg)
 {
     char shown[SC_SHOW_MAX * 4 + 8];
     sc_show(shown, sizeof shown, tok, len);
@@ -129,9 +129,9 @@ static int sc_item_body(sc_items_job *j, uint32_t off, const char *tok, size_t l
         if (sc_digits(b + 1, blen - 1, &it->id) && it->id >= 1)
             return 0;
         snprintf(range, sizeof range, " (1..%" PRIu64 ")", UINT64_MAX);
-        return sc_item_fail(j, off, tok, len,
-                            b[0] == 'b' ? ": barrier id is out of range" : ": cancel id is out of range",
-                            range);
+        const char *what = b[0] == 'b' ? ": barrier id is out of range"
+                                       : ": cancel id is out of range";
+        return sc_item_fail(j, off, tok, len, what, range);
     }
     return sc_item_fail(j, off, tok, len, malformed, NULL);
 }

@@ -53,25 +53,30 @@ int sc_parse_validate(const sc_text *t, scenario *out, sc_err *err)
     return rc;
 }
 
+/* Parses and validates, then encodes the outcome into *b (scenario or error). */
+static void sc_parse_encode(const sc_text *t, sc_wbuf *b)
+{
+    scenario sc;
+    sc_err err;
+    if (sc_parse_validate(t, &sc, &err) != 0) {
+        sc_wire_put_error(b, &err);
+        return;
+    }
+    char why[128];
+    if (sc_scenario_check(&sc, why, sizeof why) != 0) {
+        fprintf(stderr, "barriersim: BUG: %s:%d: loaded scenario fails its check: %s\n",
+                __FILE__, __LINE__, why);
+        abort();
+    }
+    sc_wire_put_scenario(b, &sc);
+    scenario_free(&sc);
+}
+
 /* Runs in the child: parse, validate, reply. Returns the exit status. */
 static int sc_child_work(void *ctx, int fd)
 {
-    const sc_text *t = ctx;
-    scenario sc;
-    sc_err err;
     sc_wbuf b = {0};
-    if (sc_parse_validate(t, &sc, &err) == 0) {
-        char why[128];
-        if (sc_scenario_check(&sc, why, sizeof why) != 0) {
-            fprintf(stderr, "barriersim: BUG: %s:%d: loaded scenario fails its check: %s\n",
-                    __FILE__, __LINE__, why);
-            abort();
-        }
-        sc_wire_put_scenario(&b, &sc);
-        scenario_free(&sc);
-    } else {
-        sc_wire_put_error(&b, &err);
-    }
+    sc_parse_encode(ctx, &b);
     int status = b.failed ? SC_CHILD_EXIT_NOMEM : SC_CHILD_EXIT_OK;
     for (size_t off = 0; status == SC_CHILD_EXIT_OK && off < b.len;) {
         ssize_t n = write(fd, b.p + off, b.len - off);
@@ -123,25 +128,19 @@ int sc_load_inprocess(const char *path, const uint8_t *bytes, size_t len, scenar
 {
     sc_text t;
     sc_err e;
-    scenario sc;
     sc_wbuf b = {0};
     memset(out, 0, sizeof *out);
     if (sc_screen(bytes, len, &t, &e) != 0)
         return sc_fail(path, &e, err, err_len);
-    int rc = sc_parse_validate(&t, &sc, &e);
+    sc_parse_encode(&t, &b);
     sc_text_free(&t);
-    if (rc == 0) {
-        sc_wire_put_scenario(&b, &sc);
-        scenario_free(&sc);
-    } else {
-        sc_wire_put_error(&b, &e);
-    }
+    int rc = -1;
     if (b.failed) {
-        sc_wbuf_free(&b);
         e = (sc_err){.pos = {1, 1}, .msg = "out of memory"};
-        return sc_fail(path, &e, err, err_len);
+        sc_fail(path, &e, err, err_len);
+    } else {
+        rc = sc_take_reply(path, b.p, b.len, out, err, err_len);
     }
-    rc = sc_take_reply(path, b.p, b.len, out, err, err_len);
     sc_wbuf_free(&b);
     return rc;
 }

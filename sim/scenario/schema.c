@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_NAME, K_DESCRIPTION, K_STRATEGY, K_CHANNELS, K_OPTIONS, K_FAULTS, K_INPUT, K_EXPECT, K_COUNT };
+enum {
+    K_NAME, K_DESCRIPTION, K_STRATEGY, K_CHANNELS, K_OPTIONS, K_FAULTS, K_INPUT, K_EXPECT, K_COUNT
+};
 
 static const sc_keyspec sc_top_keys[K_COUNT] = {
     [K_NAME] = {"name", true},         [K_DESCRIPTION] = {"description", false},
@@ -217,7 +219,7 @@ static int sc_schema_expect(const sc_ctx *cx, uint32_t node, scenario *sc)
     }
     if (vals[0] != SC_NONE && sc_schema_words(cx, vals[0], "trace", true, &sc->expect_trace) != 0)
         return -1;
-    if (vals[1] != SC_NONE && sc_schema_words(cx, vals[1], "error", false, &sc->expect_error) != 0)
+    if (vals[1] != SC_NONE && sc_schema_words(cx, vals[1], "error", true, &sc->expect_error) != 0)
         return -1;
     return 0;
 }
@@ -227,8 +229,8 @@ static int sc_schema_root(const sc_ctx *cx, uint32_t *vals)
 {
     uint32_t at[K_COUNT];
     if (cx->tree->len == 0) {
-        sc_err_set(cx->err, (sc_pos){1, 1},
-                   "the file is empty (expected a mapping with name, strategy, channels and input)");
+        sc_err_set(cx->err, (sc_pos){1, 1}, "the file is empty (expected a mapping with name, "
+                                            "strategy, channels and input)");
         return -1;
     }
     const sc_node *root = sc_node_at(cx, 0);

@@ -72,24 +72,36 @@ static sc_bad sc_screen_refuse(uint32_t cp, int next)
     return SC_BAD_NONE;
 }
 
+/* Messages by reason: text, then the byte ('b'), the code point ('u') or nothing, then text. */
+static const struct {
+    const char *pre;
+    char arg;
+    const char *post;
+} sc_bad_text[] = {
+    [SC_BAD_CONT] = {"invalid UTF-8 (unexpected continuation byte ", 'b', ")"},
+    [SC_BAD_BYTE] = {"invalid UTF-8 (byte ", 'b', " never appears in UTF-8)"},
+    [SC_BAD_TRUNC] = {"invalid UTF-8 (incomplete sequence starting with byte ", 'b', ")"},
+    [SC_BAD_OVERLONG] = {"invalid UTF-8 (overlong encoding starting with byte ", 'b', ")"},
+    [SC_BAD_SURROGATE] = {"invalid UTF-8 (encoded surrogate ", 'u', ")"},
+    [SC_BAD_RANGE] = {"invalid UTF-8 (code point above U+10FFFF)", 0, ""},
+    [SC_BAD_NUL] = {"NUL byte", 0, ""},
+    [SC_BAD_TAB] = {"tab character (use spaces to indent)", 0, ""},
+    [SC_BAD_CR] = {"carriage return without a line feed (use LF or CRLF line endings)", 0, ""},
+    [SC_BAD_BOM] = {"byte order mark (U+FEFF) after the start of the file", 0, ""},
+    [SC_BAD_LSEP] = {"Unicode line separator ", 'u', " (use LF)"},
+    [SC_BAD_NONCHAR] = {"Unicode non-character ", 'u', ""},
+    [SC_BAD_CONTROL] = {"control character ", 'u', ""},
+};
+
 static void sc_screen_fail(sc_err *err, sc_pos pos, sc_bad bad, uint8_t byte, uint32_t cp)
 {
-    switch (bad) {
-    case SC_BAD_CONT: sc_err_set(err, pos, "invalid UTF-8 (unexpected continuation byte 0x%02X)", byte); break;
-    case SC_BAD_BYTE: sc_err_set(err, pos, "invalid UTF-8 (byte 0x%02X never appears in UTF-8)", byte); break;
-    case SC_BAD_TRUNC: sc_err_set(err, pos, "invalid UTF-8 (incomplete sequence starting with byte 0x%02X)", byte); break;
-    case SC_BAD_OVERLONG: sc_err_set(err, pos, "invalid UTF-8 (overlong encoding starting with byte 0x%02X)", byte); break;
-    case SC_BAD_SURROGATE: sc_err_set(err, pos, "invalid UTF-8 (encoded surrogate U+%04X)", (unsigned)cp); break;
-    case SC_BAD_RANGE: sc_err_set(err, pos, "invalid UTF-8 (code point above U+10FFFF)"); break;
-    case SC_BAD_NUL: sc_err_set(err, pos, "NUL byte"); break;
-    case SC_BAD_TAB: sc_err_set(err, pos, "tab character (use spaces to indent)"); break;
-    case SC_BAD_CR: sc_err_set(err, pos, "carriage return without a line feed (use LF or CRLF line endings)"); break;
-    case SC_BAD_BOM: sc_err_set(err, pos, "byte order mark (U+FEFF) after the start of the file"); break;
-    case SC_BAD_LSEP: sc_err_set(err, pos, "Unicode line separator U+%04X (use LF)", (unsigned)cp); break;
-    case SC_BAD_NONCHAR: sc_err_set(err, pos, "Unicode non-character U+%04X", (unsigned)cp); break;
-    case SC_BAD_CONTROL: sc_err_set(err, pos, "control character U+%04X", (unsigned)cp); break;
-    case SC_BAD_NONE: break;
-    }
+    const char *pre = sc_bad_text[bad].pre, *post = sc_bad_text[bad].post;
+    if (sc_bad_text[bad].arg == 'b')
+        sc_err_set(err, pos, "%s0x%02X%s", pre, byte, post);
+    else if (sc_bad_text[bad].arg == 'u')
+        sc_err_set(err, pos, "%sU+%04X%s", pre, (unsigned)cp, post);
+    else
+        sc_err_set(err, pos, "%s%s", pre, post);
 }
 
 static int sc_screen_index(sc_text *t)
@@ -149,7 +161,9 @@ int sc_screen(const uint8_t *bytes, size_t len, sc_text *out, sc_err *err)
                    (unsigned)SC_FILE_BYTES_MAX);
         return -1;
     }
-    if (len >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF))) {
+    bool utf16 = len >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) ||
+                              (bytes[0] == 0xFE && bytes[1] == 0xFF));
+    if (utf16) {
         sc_err_set(err, start, "the file is UTF-16 or UTF-32 (byte order mark); save it as UTF-8");
         return -1;
     }

@@ -155,7 +155,8 @@ static int sc_yaml_open(sc_builder *b, struct fy_event *e, sc_node_kind kind)
     bool map = kind == SC_NODE_MAP;
     struct fy_token *anchor = map ? e->mapping_start.anchor : e->sequence_start.anchor;
     struct fy_token *tag = map ? e->mapping_start.tag : e->sequence_start.tag;
-    struct fy_token *start = map ? e->mapping_start.mapping_start : e->sequence_start.sequence_start;
+    struct fy_token *start = map ? e->mapping_start.mapping_start
+                                 : e->sequence_start.sequence_start;
     uint32_t at = sc_mark_off(b->text, fy_event_start_mark(e));
     if (sc_yaml_refuse(b, anchor, tag) != 0)
         return -1;
