@@ -110,7 +110,17 @@ bool verify_resolved(const verify *v, const verify_ckpt *ck)
 }
 
 /* ---- hash tables ------------------------------------------------------------------ */
-static size_t hash_u64(uint64_t x, size_t cap) { return (size_t)(x * 0x9E3779B97F4A7C15ull) & (cap - 1); }
+/* A full-avalanche mix (splitmix64's finalizer): labels that differ only in high bits,
+ * such as the model checker's (channel << 32 | position), still spread over the table. */
+static size_t hash_u64(uint64_t x, size_t cap)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return (size_t)x & (cap - 1);
+}
 
 verify_ckpt *verify_ckpt_find(const verify *v, uint64_t id)
 {

@@ -1,0 +1,161 @@
+/*
+ * run.c: sim_run, the event loop, and the reference configuration (see sim.h).
+ *
+ * The loop pops one event at a time and dispatches it: a node's step (EV_RUN), an item's
+ * arrival (EV_ARRIVE), the coordinator's interval (EV_TICK) and timeout (EV_TIMEOUT). It
+ * stops when every sink has ended, at the first violation or error (sim_fail), at
+ * max_events, or when no event is left although a sink has not ended: a deadlock.
+ */
+#include "engine_int.h"
+
+#include "../strategies.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define MAX_EVENTS_DEFAULT 1000000000ULL
+
+void sim_config_default(sim_config *c)
+{
+    *c = (sim_config){0};
+    c->sources = 4;
+    c->stages = 2;
+    c->parallelism = 4;
+    c->credits = 4;
+    c->latency = (sim_dist){1000, 5000, 50000};
+    for (int s = 0; s < SIM_STAGES_MAX; s++)
+        c->service[s] = (sim_dist){100, 400, 20000};
+    c->source_interval_ns = 2000;
+    c->records_per_source = 2000;
+    c->payload_len = 32;
+    c->checkpoint_interval_ns = 200000;
+    c->checkpoint_timeout_ns = 10000000;
+    c->strategy = "spill";
+}
+
+const char *sim_outcome_name(sim_outcome o)
+{
+    return o == SIM_OK ? "ok" : o == SIM_VIOLATION ? "violation" : "error";
+}
+
+_Noreturn void sim_bug(const sim_world *w, const char *file, int line, const char *what)
+{
+    fprintf(stderr, "barriersim: BUG: %s:%d: assertion failed: %s (seed %llu, t=%llu ns, event %llu)\n", file,
+            line, what, (unsigned long long)w->seed, (unsigned long long)w->q.now_ns,
+            (unsigned long long)w->q.popped);
+    abort();
+}
+
+void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
+{
+    if (w->stop)
+        return;
+    w->stop = true;
+    w->res->outcome = o;
+    char what[896];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(w->res->message, sizeof w->res->message, "t=%llu event %llu: %s: %s",
+             (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped, who, what);
+    sim_trace(w, who, "%s: %s", sim_outcome_name(o), what);
+}
+
+static void dispatch(sim_world *w, const ev_event *e)
+{
+    switch (e->type) {
+    case EV_RUN: {
+        topo_node *n = &w->nodes[e->obj];
+        SIM_ASSERT(w, n->run_pending && e->arg == n->run_gen);
+        n->run_pending = false;
+        if (n->is_source)
+            sim_source_run(w, n);
+        else
+            sim_task_run(w, n);
+        break;
+    }
+    case EV_ARRIVE:
+        topo_arrive(w, &w->chans[e->obj]);
+        break;
+    case EV_TICK:
+        sim_coord_tick(w);
+        break;
+    case EV_TIMEOUT:
+        sim_coord_timeout(w);
+        break;
+    default:
+        SIM_ASSERT(w, !"unknown event type");
+    }
+}
+
+static void loop(sim_world *w)
+{
+    uint64_t max = w->cfg->max_events ? w->cfg->max_events : MAX_EVENTS_DEFAULT;
+    while (!w->stop && w->sinks_done < w->n_sinks) {
+        if (w->q.popped >= max) {
+            w->res->stopped_at_max_events = true;
+            sim_trace(w, "engine", "stop: max events");
+            return;
+        }
+        ev_event e;
+        if (ev_pop(&w->q, &e)) {
+            sim_fail(w, SIM_VIOLATION, "engine", "deadlock: no event is left, but %u of %u sinks have not ended",
+                     w->n_sinks - w->sinks_done, w->n_sinks);
+            return;
+        }
+        dispatch(w, &e);
+    }
+}
+
+static int start(sim_world *w)
+{
+    const sim_config *c = w->cfg;
+    size_t cap = (size_t)w->n_nodes + (size_t)w->n_chans * c->credits + 8;
+    if (ev_queue_init(&w->q, cap))
+        return BS_ENOMEM;
+    sim_trace_header(w);
+    for (uint32_t i = w->n_sources; i < w->n_nodes; i++)
+        w->nodes[i].idle = true; /* tasks wait for their first arrival */
+    for (uint32_t i = 0; i < w->n_sources; i++)
+        topo_schedule(w, &w->nodes[i], (uint64_t)rng_exp(&w->r_workload, (double)c->source_interval_ns));
+    if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
+        return BS_ENOMEM;
+    return 0;
+}
+
+int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
+{
+    memset(res, 0, sizeof *res);
+    sim_world w = {.cfg = cfg, .seed = seed, .res = res, .trace = trace};
+    sim_strategy st;
+    if (!cfg->strategy || !sim_strategy_find(cfg->strategy, &st)) {
+        res->outcome = SIM_ERROR;
+        snprintf(res->message, sizeof res->message, "invalid configuration: unknown strategy '%s'",
+                 cfg->strategy ? cfg->strategy : "");
+        return BS_EINVAL;
+    }
+    w.guarantee = st.guarantee;
+    w.check_progress = st.check_progress;
+    rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
+    rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
+    rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);
+    int rc = topo_build(&w, cfg, res->message, sizeof res->message);
+    if (!rc)
+        rc = start(&w);
+    if (rc) {
+        res->outcome = SIM_ERROR;
+        if (!res->message[0])
+            snprintf(res->message, sizeof res->message, "%s", bs_strerror(rc));
+        topo_free(&w);
+        ev_queue_free(&w.q);
+        return rc;
+    }
+    loop(&w);
+    res->events = w.q.popped;
+    res->time_ns = w.q.now_ns;
+    res->queue_len_max = w.q.len_max;
+    topo_free(&w); /* closes every handler: cleanup is checked too */
+    ev_queue_free(&w.q);
+    return 0;
+}

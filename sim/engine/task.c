@@ -1,0 +1,182 @@
+/*
+ * task.c: a task: a real core handler over an input gate fed by the task's channels, an
+ * operator state folded from the records it is returned, and its own verify/ checker.
+ *
+ * The gate yields arrived, not yet consumed items in arrival order (skipping channels the
+ * handler blocks), returns BS_EAGAIN when nothing has arrived (the task then idles until
+ * an arrival wakes it) and 0 once every input channel has yielded its eop. Every request
+ * and every item is reported to the checker first, as are the listener's notifications,
+ * what the handler returns and its end; the run stops at the first violation. On t<K> the
+ * task snapshots its state and per-channel counts, puts b<K> on every output ahead of
+ * anything it returns later, and acknowledges K; on a<K> it declines K and, unless K was
+ * subsumed by a newer barrier, sends x<K> downstream. Records keep their label (their
+ * identity) on their way downstream.
+ */
+#include "engine_int.h"
+
+#include "../strategies.h"
+
+#include <string.h>
+
+#define NON_DATA_LABEL (1ULL << 63) /* labels of yielded barriers, cancels and eops */
+
+/* Index in the arrival ring of the first arrived item on a channel that is not blocked. */
+static bool first_unblocked(const sim_task *t, const uint64_t *blocked, uint32_t *at)
+{
+    for (uint32_t i = 0; i < t->arr_len; i++) {
+        uint32_t port = t->arrivals[(t->arr_head + i) % t->arr_cap];
+        if (!blocked || !bs_chanset_has(blocked, port)) {
+            *at = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint32_t take_arrival(sim_task *t, uint32_t at)
+{
+    uint32_t port = t->arrivals[(t->arr_head + at) % t->arr_cap];
+    for (uint32_t i = at; i > 0; i--) /* close the gap: later arrivals keep their order */
+        t->arrivals[(t->arr_head + i) % t->arr_cap] = t->arrivals[(t->arr_head + i - 1) % t->arr_cap];
+    t->arr_head = (t->arr_head + 1) % t->arr_cap;
+    t->arr_len--;
+    return port;
+}
+
+static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    if (w->stop || verify_gate(t->checker))
+        return BS_ESTOPPED;
+    uint32_t at;
+    if (!first_unblocked(t, blocked, &at))
+        return t->inputs_ended == t->node->n_in ? 0 : BS_EAGAIN;
+    uint32_t port = take_arrival(t, at);
+    topo_chan *c = &w->chans[t->node->in_first + port];
+    sim_item it = c->ring[c->head];
+    memset(out, 0, sizeof *out);
+    out->kind = (bs_kind)it.kind;
+    out->channel = port;
+    verify_item vi = {out->kind, port, 0, 0, NON_DATA_LABEL | t->folded};
+    if (it.kind == BS_DATA) {
+        out->len = vi.len = w->cfg->payload_len;
+        verify_payload_fill(t->payload, out->len, it.val);
+        out->data = t->payload;
+        vi.label = it.val;
+    } else if (it.kind == BS_BARRIER || it.kind == BS_CANCEL) {
+        out->id = vi.id = it.val;
+        out->timestamp = it.val;
+    } else {
+        t->inputs_ended++;
+    }
+    sim_note(w, t->node->id, OP_TAKE, it.kind | (uint64_t)port << 8, it.val);
+    topo_consumed(w, c);
+    if (verify_yield(t->checker, &vi))
+        return BS_ESTOPPED;
+    return 1;
+}
+
+static void on_begin(void *ctx, uint64_t id)
+{
+    sim_task *t = ctx;
+    verify_begin(t->checker, id);
+}
+
+static void on_trigger(void *ctx, uint64_t id)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    topo_node *n = t->node;
+    if (verify_trigger(t->checker, id) || w->stop)
+        return;
+    sim_note(w, n->id, OP_TRIGGER, id, t->fold);
+    t->snap_fold = t->fold;
+    t->snap_k = id;
+    for (uint32_t p = 0; p < n->n_in; p++) {
+        topo_chan *c = &w->chans[n->in_first + p];
+        c->snap_k = id;
+        c->snap_count = c->data_returned;
+    }
+    if (topo_broadcast(w, n, BS_BARRIER, id))
+        return;
+    sim_coord_ack(w, n, id);
+}
+
+static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    if (verify_abort(t->checker, id, why) || w->stop)
+        return;
+    sim_note(w, t->node->id, OP_ABORT, id, why);
+    /* Tell downstream with x<id>, unless a newer barrier subsumed it (it follows and
+     * subsumes downstream too) or the outbox lacks room for it and a barrier or eop
+     * broadcast plus a record after it: a cancel marker only hastens an abort. */
+    topo_node *n = t->node;
+    if (why != BS_ABORT_SUBSUMED && !n->is_sink) {
+        if (n->ob_len + 3 * n->n_out + 1 <= n->ob_cap) {
+            if (topo_broadcast(w, n, BS_CANCEL, id))
+                return;
+        } else {
+            sim_note(w, n->id, OP_NO_CANCEL, id, 0);
+        }
+    }
+    sim_coord_decline(w, t->node, id, why);
+}
+
+static void on_channel_state(void *ctx, uint64_t id, const bs_item *data)
+{
+    sim_task *t = ctx;
+    verify_channel_state(t->checker, id, data);
+}
+
+static void on_done(void *ctx, uint64_t id)
+{
+    sim_task *t = ctx;
+    verify_done(t->checker, id);
+}
+
+int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
+{
+    t->w = w;
+    t->node = n;
+    n->task = t;
+    t->arr_cap = n->n_in * w->cfg->credits;
+    t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
+    t->payload = calloc(1, w->cfg->payload_len);
+    verify_config vc = {n->n_in, w->guarantee, w->check_progress};
+    if (!t->arrivals || !t->payload || verify_open(&t->checker, &vc))
+        return BS_ENOMEM;
+    bs_io_mem_init(&t->mem, &t->mem_ctx);
+    io_fault_init(&t->io, &t->faults, &t->mem);
+    t->gate = (bs_gate){t, n->n_in, gate_next};
+    sim_strategy st;
+    if (!sim_strategy_find(strategy, &st))
+        return BS_EINVAL;
+    bs_handler_config hc = {strategy, st.ops, n->n_in, 0, w->cfg->max_buffered_bytes, 0, true};
+    bs_listener lis = {t, on_begin, on_trigger, on_abort, on_channel_state, on_done};
+    return bs_handler_open(&t->h, &hc, &t->gate, &t->io, &lis);
+}
+
+void sim_task_close(sim_world *w, topo_node *n)
+{
+    sim_task *t = n->task;
+    if (!t)
+        return;
+    if (t->h) {
+        char msg[512] = "";
+        if (bs_handler_close(t->h, msg, sizeof msg))
+            sim_fail(w, SIM_ERROR, n->name, "closing the handler: %s", msg);
+        t->h = NULL;
+        if (t->checker && !w->stop && verify_cleanup(t->checker, t->faults.live_files))
+            sim_fail(w, SIM_VIOLATION, n->name, "%s", verify_message(t->checker));
+    }
+    w->res->spill_files += t->faults.files_created;
+    w->res->spill_writes += t->faults.calls[IO_WRITE];
+    bs_io_mem_close(&t->mem_ctx);
+    verify_close(t->checker);
+    free(t->arrivals);
+    free(t->payload);
+    n->task = NULL;
+}

@@ -1,0 +1,188 @@
+/*
+ * topo.c: checks a configuration and lays the topology out (engine_int.h): nodes,
+ * channels, rings, outboxes and tasks, every array allocated here, once, when the run
+ * starts. topo_free releases all of it, after a partial build too.
+ */
+#include "engine_int.h"
+
+#include <string.h>
+
+#define OUTBOX_BROADCASTS 8 /* barrier/cancel broadcasts an outbox can hold at once */
+
+static int check_config(const sim_config *c, char *why, size_t why_len)
+{
+    const char *bad = NULL;
+    if (c->sources < 1 || c->sources > SIM_SOURCES_MAX)
+        bad = "sources must be 1 .. 256";
+    else if (c->stages < 1 || c->stages > SIM_STAGES_MAX)
+        bad = "stages must be 1 .. 8";
+    else if (c->parallelism < 1 || c->parallelism > SIM_PARALLELISM_MAX)
+        bad = "parallelism must be 1 .. 256";
+    else if (c->credits < 1 || c->credits > SIM_CREDITS_MAX)
+        bad = "credits must be 1 .. 4096";
+    else if (c->payload_len < 8 || c->payload_len > 4096)
+        bad = "payload_len must be 8 .. 4096";
+    else if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism)
+        bad = "a forward link from the sources needs as many sources as tasks per stage";
+    else if (c->records_per_source >= (1ULL << 40))
+        bad = "records_per_source must be below 2^40";
+    else if (!c->strategy)
+        bad = "no strategy";
+    for (uint32_t s = 0; !bad && s < c->stages; s++)
+        if (c->link[s] != SIM_LINK_FORWARD && c->link[s] != SIM_LINK_ALL_TO_ALL)
+            bad = "unknown link kind";
+    if (bad)
+        snprintf(why, why_len, "invalid configuration: %s", bad);
+    return bad ? BS_EINVAL : 0;
+}
+
+static uint32_t senders_of(const sim_config *c, uint32_t stage)
+{
+    return stage == 0 ? c->sources : c->parallelism;
+}
+
+/* Counts nodes, channels and output slots. */
+static void count(sim_world *w, const sim_config *c, size_t *outs)
+{
+    w->n_sources = c->sources;
+    w->n_tasks = c->stages * c->parallelism;
+    w->n_sinks = c->parallelism;
+    w->n_nodes = w->n_sources + w->n_tasks;
+    w->n_chans = 0;
+    *outs = 0;
+    for (uint32_t s = 0; s < c->stages; s++) {
+        uint32_t per = c->link[s] == SIM_LINK_FORWARD ? 1 : senders_of(c, s);
+        w->n_chans += per * c->parallelism;
+        *outs += (size_t)per * c->parallelism;
+    }
+}
+
+static void name_nodes(sim_world *w, const sim_config *c)
+{
+    for (uint32_t i = 0; i < w->n_nodes; i++) {
+        topo_node *n = &w->nodes[i];
+        n->id = i;
+        n->is_source = i < w->n_sources;
+        n->stage = n->is_source ? SIM_NONE : (i - w->n_sources) / c->parallelism;
+        n->index = n->is_source ? i : (i - w->n_sources) % c->parallelism;
+        n->is_sink = !n->is_source && n->stage == c->stages - 1;
+        if (n->is_source)
+            snprintf(n->name, sizeof n->name, "src%u", n->index);
+        else
+            snprintf(n->name, sizeof n->name, "s%ut%u", n->stage, n->index);
+    }
+}
+
+static uint32_t node_of(const sim_world *w, uint32_t stage, uint32_t index, bool sender)
+{
+    if (sender && stage == 0)
+        return index;
+    uint32_t st = sender ? stage - 1 : stage;
+    return w->n_sources + st * w->cfg->parallelism + index;
+}
+
+/* Joins every boundary's senders to its receivers; each sender's outputs are its
+ * receivers in order of receiver index. */
+static void wire(sim_world *w, const sim_config *c)
+{
+    uint32_t ch = 0;
+    size_t out_next = 0;
+    for (uint32_t s = 0; s < c->stages; s++) {
+        bool fwd = c->link[s] == SIM_LINK_FORWARD;
+        uint32_t senders = senders_of(c, s), base = ch;
+        for (uint32_t i = 0; i < senders; i++) {
+            topo_node *snd = &w->nodes[node_of(w, s, i, true)];
+            snd->outs = &w->out_ids[out_next];
+            snd->n_out = fwd ? 1 : c->parallelism;
+            out_next += snd->n_out;
+        }
+        for (uint32_t r = 0; r < c->parallelism; r++) {
+            topo_node *rcv = &w->nodes[node_of(w, s, r, false)];
+            rcv->in_first = ch;
+            rcv->n_in = fwd ? 1 : senders;
+            for (uint32_t p = 0; p < rcv->n_in; p++, ch++) {
+                uint32_t from = node_of(w, s, fwd ? r : p, true);
+                w->chans[ch] = (topo_chan){.from = from, .to = rcv->id, .port = p};
+                w->nodes[from].outs[fwd ? 0 : r] = ch;
+            }
+        }
+        SIM_ASSERT(w, ch - base == (fwd ? 1 : senders) * c->parallelism);
+    }
+    SIM_ASSERT(w, ch == w->n_chans);
+}
+
+static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
+{
+    w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
+    w->chans = calloc(w->n_chans, sizeof *w->chans);
+    w->out_ids = calloc(outs + 1, sizeof *w->out_ids);
+    w->rings = calloc((size_t)w->n_chans * c->credits, sizeof *w->rings);
+    size_t ob = 0;
+    for (uint32_t s = 0; s < c->stages; s++)
+        ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS);
+    w->outboxes = calloc(ob + 1, sizeof *w->outboxes);
+    w->tasks = calloc(w->n_tasks, sizeof *w->tasks);
+    if (!w->nodes || !w->chans || !w->out_ids || !w->rings || !w->outboxes || !w->tasks)
+        return BS_ENOMEM;
+    return 0;
+}
+
+static void place_buffers(sim_world *w, const sim_config *c)
+{
+    for (uint32_t i = 0; i < w->n_chans; i++) {
+        w->chans[i].ring = &w->rings[(size_t)i * c->credits];
+        w->chans[i].cap = c->credits;
+    }
+    size_t ob = 0;
+    for (uint32_t i = 0; i < w->n_nodes; i++) {
+        topo_node *n = &w->nodes[i];
+        if (n->n_out == 0)
+            continue;
+        n->outbox = &w->outboxes[ob];
+        n->ob_cap = n->n_out * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS;
+        ob += n->ob_cap;
+    }
+}
+
+int topo_build(sim_world *w, const sim_config *c, char *why, size_t why_len)
+{
+    int rc = check_config(c, why, why_len);
+    if (rc)
+        return rc;
+    size_t outs;
+    count(w, c, &outs);
+    if (alloc_arrays(w, c, outs)) {
+        snprintf(why, why_len, "out of memory");
+        return BS_ENOMEM;
+    }
+    name_nodes(w, c);
+    wire(w, c);
+    place_buffers(w, c);
+    for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
+        rc = sim_task_open(w, &w->nodes[i], &w->tasks[i - w->n_sources], c->strategy);
+        if (rc) {
+            snprintf(why, why_len, "%s: cannot open a '%s' handler: %s", w->nodes[i].name, c->strategy,
+                     bs_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void topo_free(sim_world *w)
+{
+    for (uint32_t i = w->n_sources; w->nodes && i < w->n_nodes; i++)
+        sim_task_close(w, &w->nodes[i]);
+    free(w->nodes);
+    free(w->chans);
+    free(w->out_ids);
+    free(w->rings);
+    free(w->outboxes);
+    free(w->tasks);
+    w->nodes = NULL;
+    w->chans = NULL;
+    w->out_ids = NULL;
+    w->rings = NULL;
+    w->outboxes = NULL;
+    w->tasks = NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * trace.c: the run's trace.
+ *
+ * Every happening is one line, "<time_ns> <event#> <who> <what>\n". Frequent happenings
+ * are noted in structured form (sim_note: an operation code and two numbers) and formatted
+ * as text only when the caller gave a FILE; rare ones (violations, stops) are text
+ * (sim_trace). Either way the line's content, never its formatting, is folded into a
+ * running 64-bit hash (the header line and free text by their bytes), so the hash is the
+ * same with or without a FILE, equal runs give equal hashes, and computing it costs a few
+ * multiplications per line. The header line holds every parameter of the run, so that the
+ * seed and the header reproduce it. Nothing here allocates.
+ */
+#include "engine_int.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* One multiply per word; the rotation carries high bits down into the next product. */
+static void fold(sim_world *w, uint64_t x)
+{
+    uint64_t h = w->res->trace_hash ^ x;
+    w->res->trace_hash = ((h << 29) | (h >> 35)) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+}
+
+static void fold_bytes(sim_world *w, const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 of the text, then folded */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    fold(w, h ^ len);
+}
+
+static const char *who_name(const sim_world *w, uint32_t who)
+{
+    return who < w->n_nodes ? w->nodes[who].name : "coord";
+}
+
+static void item_text(uint64_t kind, uint64_t val, char *buf, size_t len)
+{
+    sim_item it = {val, (uint8_t)kind};
+    sim_item_str(&it, buf, len);
+}
+
+/* Formats a structured line's "what" (only when there is a FILE). */
+static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, char *buf, size_t len)
+{
+    char s[32];
+    unsigned long long ua = (unsigned long long)a, ub = (unsigned long long)b;
+    switch (op) {
+    case OP_EMIT: snprintf(buf, len, "emit d%u:%llu", sim_label_src(a), (unsigned long long)sim_label_seq(a)); break;
+    case OP_SOURCE_EOP: snprintf(buf, len, "eop"); break;
+    case OP_ARRIVE:
+    case OP_TAKE:
+    case OP_RET:
+        item_text(a & 0xff, b, s, sizeof s);
+        snprintf(buf, len, "%s %s in%llu", op == OP_ARRIVE ? "arrive" : op == OP_TAKE ? "take" : "ret", s, ua >> 8);
+        break;
+    case OP_END: snprintf(buf, len, "end state %016llx records %llu", ua, ub); break;
+    case OP_TRIGGER: snprintf(buf, len, "trigger %llu state %016llx", ua, ub); break;
+    case OP_ABORT: snprintf(buf, len, "abort %llu %s", ua, bs_abort_reason_name((bs_abort_reason)b)); break;
+    case OP_ACK: snprintf(buf, len, "ack %llu", ua); break;
+    case OP_START: snprintf(buf, len, "start %llu", ua); break;
+    case OP_COMPLETE: snprintf(buf, len, "complete %llu after %llu ns", ua, ub); break;
+    case OP_DECLINE:
+        snprintf(buf, len, "decline %llu by %s: %s", ua, who_name(w, (uint32_t)(b >> 8)),
+                 bs_abort_reason_name((bs_abort_reason)(b & 0xff)));
+        break;
+    case OP_TIMEOUT: snprintf(buf, len, "timeout %llu acks %llu of %u", ua, ub, w->n_nodes); break;
+    case OP_SKIP: snprintf(buf, len, "skip %llu: %s still holds a barrier", ua, who_name(w, (uint32_t)b)); break;
+    case OP_NO_CANCEL: snprintf(buf, len, "no room for x%llu: not sent", ua); break;
+    case OP_WAIT_INPUT: snprintf(buf, len, "wait input"); break;
+    case OP_WAIT_CREDIT: snprintf(buf, len, "wait credit (%llu in outbox)", ua); break;
+    case OP_TICK:
+        if (a)
+            snprintf(buf, len, "%s: %llu still pending", b ? "timeout check" : "tick", ua);
+        else
+            snprintf(buf, len, "%s: nothing to do", b ? "timeout check" : "tick");
+        break;
+    default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
+    }
+}
+
+void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b)
+{
+    fold(w, w->q.now_ns);
+    fold(w, w->q.popped);
+    fold(w, ((uint64_t)who << 8) | (uint64_t)op);
+    fold(w, a);
+    fold(w, b);
+    w->res->trace_lines++;
+    if (!w->trace)
+        return;
+    char what[256];
+    note_text(w, op, a, b, what, sizeof what);
+    fprintf(w->trace, "%llu %llu %s %s\n", (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped,
+            who_name(w, who), what);
+}
+
+void sim_trace(sim_world *w, const char *who, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        what[0] = '\0';
+    fold(w, w->q.now_ns);
+    fold(w, w->q.popped);
+    fold_bytes(w, who, strlen(who));
+    fold_bytes(w, what, strlen(what));
+    w->res->trace_lines++;
+    if (w->trace)
+        fprintf(w->trace, "%llu %llu %s %s\n", (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped,
+                who, what);
+}
+
+static const char *link_name(sim_link l) { return l == SIM_LINK_FORWARD ? "forward" : "all-to-all"; }
+
+void sim_trace_header(sim_world *w)
+{
+    const sim_config *c = w->cfg;
+    char line[2048], links[256] = "", service[512] = "";
+    size_t ln = 0, sn = 0;
+    for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++) {
+        ln += (size_t)snprintf(links + ln, sizeof links - ln, "%s%s", s ? "," : "", link_name(c->link[s]));
+        sn += (size_t)snprintf(service + sn, sizeof service - sn, "%s%llu/%llu/%llu", s ? "," : "",
+                               (unsigned long long)c->service[s].min_ns, (unsigned long long)c->service[s].mean_ns,
+                               (unsigned long long)c->service[s].max_ns);
+    }
+    int n = snprintf(line, sizeof line,
+                     "# barriersim sim seed=%llu strategy=%s sources=%u stages=%u parallelism=%u links=%s "
+                     "credits=%u latency=%llu/%llu/%llu service=%s source-interval=%llu records=%llu "
+                     "payload=%u checkpoint-interval=%llu checkpoint-timeout=%llu max-buffered-bytes=%llu "
+                     "max-events=%llu\n",
+                     (unsigned long long)w->seed, c->strategy, c->sources, c->stages, c->parallelism, links,
+                     c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
+                     (unsigned long long)c->latency.max_ns, service, (unsigned long long)c->source_interval_ns,
+                     (unsigned long long)c->records_per_source, c->payload_len,
+                     (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,
+                     (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    w->res->trace_hash = 0;
+    fold_bytes(w, line, len);
+    w->res->trace_lines++;
+    if (w->trace)
+        fwrite(line, 1, len, w->trace);
+}
+
+const char *sim_item_str(const sim_item *it, char *buf, size_t len)
+{
+    switch (it->kind) {
+    case BS_DATA:
+        snprintf(buf, len, "d%u:%llu", sim_label_src(it->val), (unsigned long long)sim_label_seq(it->val));
+        break;
+    case BS_BARRIER:
+        snprintf(buf, len, "b%llu", (unsigned long long)it->val);
+        break;
+    case BS_CANCEL:
+        snprintf(buf, len, "x%llu", (unsigned long long)it->val);
+        break;
+    default:
+        snprintf(buf, len, "eop");
+        break;
+    }
+    return buf;
+}
