@@ -130,7 +130,7 @@ bench: deps
 	@sh .ci/deps bench
 	@$(MAKE) --no-print-directory build/bench build/barriersim
 	./build/bench
-	@if [ -f bench/check_vs_spin.sh ]; then sh bench/check_vs_spin.sh ./build/barriersim; fi
+	@if [ -f bench/check_vs_spin.sh ]; then sh bench/check_vs_spin.sh $(CURDIR)/build/barriersim; fi
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
 FUZZ_CC ?= clang-14

@@ -49,10 +49,11 @@ typedef struct bs_spill_reader {
     uint64_t offset;        /* file offset of the next record */
     uint64_t err_offset;    /* start of the record that failed */
     int err_errno;          /* for BS_EIO: the errno */
-    uint8_t *buf;           /* read-ahead window of BS_SPILL_READ_BUF_BYTES */
+    uint8_t *buf;           /* read-ahead window of buf_cap bytes (allocated on first read) */
+    size_t buf_cap;         /* BS_SPILL_READ_BUF_BYTES, or less for a small file */
     uint64_t buf_off;       /* file offset of buf[0] */
     size_t buf_len;         /* valid bytes in buf */
-    uint8_t *page;          /* payload of the last data record (page_size bytes) */
+    uint8_t *page;          /* a data record larger than the window (allocated when needed) */
     char errmsg[160];       /* "unknown record kind 7", ... (without the offset) */
 } bs_spill_reader;
 
@@ -61,6 +62,10 @@ typedef struct bs_spill_reader {
 int bs_spill_reader_init(bs_spill_reader *r, bs_spill_read_fn read, void *read_ctx,
                          uint32_t page_size, uint32_t channels);
 void bs_spill_reader_close(bs_spill_reader *r);
+
+/* Before the first read: the source holds `bytes` in all, so a smaller window will do
+ * (the model checker restores thousands of small files a second). */
+void bs_spill_reader_size_hint(bs_spill_reader *r, uint64_t bytes);
 
 /*
  * Reads the next record: 1 with *out filled (out->data points into the reader and stays

@@ -15,15 +15,20 @@
 
 static int put(bs_buf *b, uint64_t v) { return bs_buf_put_u64(b, v); }
 
-static int snap_channel(const verify_channel *c, bs_buf *out)
+/* A label equal to (channel << 32 | position), the model checker's, is implied (bit 9). */
+static uint64_t implied_label(uint32_t channel, size_t pos) { return (uint64_t)channel << 32 | pos; }
+
+static int snap_channel(const verify_channel *c, uint32_t k, bs_buf *out)
 {
     int rc = put(out, c->len);
     rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
     for (size_t p = 0; p < c->len && !rc; p++) {
         const verify_entry *e = &c->items[p];
-        rc = put(out, (uint64_t)e->kind | (uint64_t)e->returned << 8 | (uint64_t)e->len << 16);
+        bool implied = e->label == implied_label(k, p);
+        rc = put(out, (uint64_t)e->kind | (uint64_t)e->returned << 8 | (uint64_t)implied << 9 |
+                          (uint64_t)e->len << 16);
         rc = rc ? rc : put(out, e->id);
-        rc = rc ? rc : put(out, e->label);
+        rc = rc || implied ? rc : put(out, e->label);
     }
     return rc;
 }
@@ -61,7 +66,7 @@ int verify_snapshot(const verify *v, bs_buf *out)
     for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
         rc = put(out, head[i]);
     for (uint32_t k = 0; k < v->cfg.channels && !rc; k++)
-        rc = snap_channel(&v->ch[k], out);
+        rc = snap_channel(&v->ch[k], k, out);
     return rc ? rc : snap_ckpts(v, out);
 }
 
@@ -86,13 +91,17 @@ static void reset(verify *v)
 static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
 {
     uint64_t len, last, word, id, label;
-    if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 24 || last > len)
+    if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 16 || last > len)
         return BS_ESTATE;
     for (uint64_t p = 0; p < len; p++) {
-        if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &label))
+        if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id))
+            return BS_ESTATE;
+        if ((word >> 9) & 1)
+            label = implied_label(k, (size_t)p);
+        else if (!bs_cursor_get_u64(c, &label))
             return BS_ESTATE;
         verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label};
-        if (it.kind > BS_EOP || ((word >> 8) & 0xff) > 1 || v->ch[k].eop != VERIFY_NONE ||
+        if (it.kind > BS_EOP || ((word >> 8) & 0xfd) > 1 || v->ch[k].eop != VERIFY_NONE ||
             verify_note_yield(v, &it))
             return BS_ESTATE;
         v->ch[k].items[p].returned = (word >> 8) & 1;

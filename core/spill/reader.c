@@ -21,13 +21,17 @@ int bs_spill_reader_init(bs_spill_reader *r, bs_spill_read_fn read, void *read_c
     r->read_ctx = read_ctx;
     r->page_size = page_size ? page_size : BS_PAGE_SIZE_DEFAULT;
     r->channels = channels;
-    r->buf = malloc(BS_SPILL_READ_BUF_BYTES);
-    r->page = malloc(r->page_size);
-    if (!r->buf || !r->page) {
-        bs_spill_reader_close(r);
-        return BS_ENOMEM;
-    }
+    r->buf_cap = BS_SPILL_READ_BUF_BYTES;
     return 0;
+}
+
+void bs_spill_reader_size_hint(bs_spill_reader *r, uint64_t bytes)
+{
+    BS_ASSERT(r->buf == NULL);
+    size_t cap = 64;
+    while (cap < bytes && cap < BS_SPILL_READ_BUF_BYTES)
+        cap *= 2;
+    r->buf_cap = cap;
 }
 
 void bs_spill_reader_close(bs_spill_reader *r)
@@ -58,7 +62,9 @@ static long read_fully(bs_spill_reader *r, uint64_t off, uint8_t *dst, size_t n)
  * Returns how many of them are there (< n at end of file), or -errno. */
 static long window(bs_spill_reader *r, uint64_t off, size_t n)
 {
-    BS_ASSERT(n <= BS_SPILL_READ_BUF_BYTES);
+    BS_ASSERT(n <= r->buf_cap);
+    if (!r->buf && !(r->buf = malloc(r->buf_cap)))
+        return -ENOMEM;
     if (off < r->buf_off) {
         /* Back to a record that failed after the window moved into its payload. */
         r->buf_off = off;
@@ -72,7 +78,7 @@ static long window(bs_spill_reader *r, uint64_t off, size_t n)
         memmove(r->buf, r->buf + (off - r->buf_off), keep);
     r->buf_off = off;
     r->buf_len = keep;
-    long k = read_fully(r, off + keep, r->buf + keep, BS_SPILL_READ_BUF_BYTES - keep);
+    long k = read_fully(r, off + keep, r->buf + keep, r->buf_cap - keep);
     if (k < 0)
         return k;
     r->buf_len += (size_t)k;
@@ -113,7 +119,7 @@ static int read_data(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t 
 {
     uint64_t end = r->buf_off + r->buf_len;
     bool in_window = off >= r->buf_off && off + len <= end;
-    if (in_window || len <= BS_SPILL_READ_BUF_BYTES / 2) {
+    if (in_window || len <= r->buf_cap / 2) {
         long k = window(r, off, len);
         if (k < 0)
             return io_error(r, start, k);
@@ -122,6 +128,8 @@ static int read_data(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t 
         *data = r->buf + (off - r->buf_off);
         return 0;
     }
+    if (!r->page && !(r->page = malloc(r->page_size)))
+        return io_error(r, start, -ENOMEM);
     size_t have = off >= r->buf_off && off < end ? (size_t)(end - off) : 0;
     if (have > len)
         have = len;
@@ -141,7 +149,7 @@ static int read_data(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t 
 /* Checks that an event payload of `len` bytes at `off` is all there; 0 or an error. */
 static int event_present(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t len)
 {
-    if (len <= BS_SPILL_READ_BUF_BYTES) {
+    if (len <= r->buf_cap) {
         long k = window(r, off, len);
         if (k < 0)
             return io_error(r, start, k);

@@ -137,6 +137,7 @@ int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
         free(seq);
         return BS_ENOMEM;
     }
+    bs_spill_reader_size_hint(&seq->reader, seq->size_bytes);
     sp->file_open = false;
     sp->bytes = sp->records = 0;
     *out = seq;

@@ -90,6 +90,10 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+static uint64_t rotl(uint64_t x, int r) { return x << r | x >> (64 - r); }
+
+/* Two independent 64-bit lanes, one multiply per word each, then a full mix: 128 bits
+ * of state identity (a collision between two of n states has odds near n^2 / 2^129). */
 static void hash128(const uint8_t *p, size_t n, uint64_t *h1, uint64_t *h2)
 {
     uint64_t a = 0x9e3779b97f4a7c15ull ^ n, b = 0xc2b2ae3d27d4eb4full + n;
@@ -97,13 +101,13 @@ static void hash128(const uint8_t *p, size_t n, uint64_t *h1, uint64_t *h2)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        a = mix(a ^ w);
-        b = mix(b + w * 0x9e3779b97f4a7c15ull);
+        a = rotl(a ^ w, 31) * 0x87c37b91114253d5ull;
+        b = rotl(b + w, 27) * 0x4cf5ad432745937full;
     }
     uint64_t tail = 0;
     memcpy(&tail, p + i, n - i);
     *h1 = mix(a ^ tail ^ 0x1234567ull);
-    *h2 = mix(b + tail);
+    *h2 = mix(b + tail + (a >> 7));
 }
 
 static int table_grow(search *s)
