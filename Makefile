@@ -120,6 +120,8 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) ./build/asan/barriersim run $(SCENARIOS)
 	sh tests/cli/run.sh ./build/barriersim ./build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/run.sh ./build/asan/barriersim
+	sh tests/cli/sim.sh ./build/barriersim ./build/barriersim-planted
+	$(SAN_ENV) sh tests/cli/sim.sh ./build/asan/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a

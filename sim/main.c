@@ -9,11 +9,19 @@
 int cmd_run(int argc, char **argv);
 int cmd_spill(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 const cli_verb cli_verbs[] = {
     {"run", "run scenario files against the real core, checking every invariant", cmd_run},
     {"spill", "spill dump FILE: list the records of a spill file", cmd_spill},
     {"check", "explore every interleaving of a small configuration (model checking)", cmd_check},
+    {"fuzz", "run many seeds of randomized simulations (swarm testing), for CI", cmd_fuzz},
+    {"replay", "reproduce one simulation seed (or --config FILE) with its full event trace", cmd_replay},
+    {"soak", "run seeds for a duration, watching memory, open files and temp files", cmd_soak},
+    {"merge", "combine the --json reports of fuzz shards into one", cmd_merge},
     {NULL, NULL, NULL},
 };
 

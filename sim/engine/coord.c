@@ -8,7 +8,12 @@
  * aborts it, and times out after checkpoint_timeout_ns. At completion, K must be a
  * consistent cut: on every channel the data records the sender emitted before b<K> equal
  * (exactly-once) or are at most (at-least-once) those the receiver had been returned when
- * it snapshotted K.
+ * it snapshotted K (a channel whose eop the receiver took before that snapshot, without
+ * b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
+ * goes back to it. Faults (fault.c) make a source skip its barrier (it then acknowledges K
+ * only if its eop comes first, with all its records before K), start K+1 while K is
+ * pending (K is abandoned), time K out, or cancel it. With faults quiet (see quiet()), K
+ * must end within checkpoint_bound_ns: the liveness invariant.
  */
 #include "engine_int.h"
 
@@ -17,8 +22,12 @@ static void check_cut(sim_world *w, uint64_t k)
     bool exact = w->guarantee != VERIFY_AT_LEAST_ONCE;
     for (uint32_t i = 0; i < w->n_chans; i++) {
         const topo_chan *c = &w->chans[i];
-        bool ok = c->bar_k == k && c->snap_k == k &&
-                  (exact ? c->snap_count == c->bar_before : c->snap_count >= c->bar_before);
+        /* A channel whose eop the receiver took before its snapshot, without b<K>: all of
+         * its data (DESIGN.md section 5; the tracker counts a finished channel). */
+        bool ended = c->bar_k != k && c->snap_ended;
+        uint64_t before = ended ? c->data_sent : c->bar_before;
+        bool ok = (c->bar_k == k || ended) && c->snap_k == k &&
+                  (exact ? c->snap_count == before : c->snap_count >= before);
         if (!ok) {
             sim_fail(w, SIM_VIOLATION, "coord",
                      "consistent cut: checkpoint %llu completed, but on channel %s -> %s in%u the sender "
@@ -32,11 +41,35 @@ static void check_cut(sim_world *w, uint64_t k)
     }
 }
 
+/* Faults are quiet for a checkpoint that started once the run had settled (a checkpoint
+ * begun after the last fault completed: what a fault left behind has drained) and saw no
+ * fault since. */
+static bool quiet(const sim_world *w) { return w->ck_quiet; }
+
+void sim_coord_fault_seen(sim_world *w)
+{
+    w->last_fault_ns = w->q.now_ns;
+    w->settled = w->ck_quiet = false;
+}
+
+/* Liveness: with faults quiet, the pending checkpoint may not have lasted past the bound. */
+static bool overdue(sim_world *w)
+{
+    uint64_t bound = w->cfg->checkpoint_bound_ns, took = w->q.now_ns - w->ck_start_ns;
+    if (!bound || !w->ck_pending || !quiet(w) || took <= bound)
+        return false;
+    sim_fail(w, SIM_VIOLATION, "coord",
+             "liveness: checkpoint %llu has been pending for %llu ns with faults quiet (bound %llu ns)",
+             (unsigned long long)w->ck_pending, (unsigned long long)took, (unsigned long long)bound);
+    return true;
+}
+
 static void start(sim_world *w)
 {
     uint64_t k = ++w->ck_last;
     w->ck_pending = k;
     w->ck_start_ns = w->q.now_ns;
+    w->ck_quiet = w->settled;
     w->ck_acks = 0;
     w->res->checkpoints_started++;
     sim_note(w, SIM_NONE, OP_START, k, 0);
@@ -48,15 +81,79 @@ static void start(sim_world *w)
     for (uint32_t i = 0; i < w->n_sources && !w->stop; i++) {
         topo_node *n = &w->nodes[i];
         n->snap_offset = n->emitted;
+        n->owes_ack = 0;
+        if (sim_faults_skip(w, n, k)) {
+            /* No b<K> from this source: its snapshot of K is where its stream turns out
+             * to place K: after all of it when its eop comes first (source.c). */
+            n->owes_ack = k;
+            continue;
+        }
         if (topo_broadcast(w, n, BS_BARRIER, k))
             return;
         topo_flush(w, n);
         sim_coord_ack(w, n, k);
     }
+    if (!w->stop)
+        sim_faults_on_start(w, k);
+}
+
+void sim_coord_start(sim_world *w)
+{
+    if (w->sources_done > 0)
+        return;
+    for (uint32_t i = 0; i < w->n_sources; i++) {
+        const topo_node *n = &w->nodes[i];
+        if (n->ob_len + 3 * n->n_out + 1 > n->ob_cap) {
+            sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, i);
+            return;
+        }
+    }
+    sim_coord_abandon(w, "overlap");
+    start(w);
+}
+
+void sim_coord_abandon(sim_world *w, const char *why)
+{
+    (void)why;
+    if (!w->ck_pending)
+        return;
+    sim_note(w, SIM_NONE, OP_ABANDON, w->ck_pending, 0);
+    w->res->checkpoints_abandoned++;
+    w->ck_pending = 0;
+}
+
+void sim_coord_force_timeout(sim_world *w)
+{
+    if (!w->ck_pending)
+        return;
+    sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
+    w->res->checkpoints_timed_out++;
+    w->ck_pending = 0;
+}
+
+void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
+{
+    if (k == 0 || n->done)
+        return;
+    sim_note(w, n->id, OP_CANCEL, k, 0);
+    if (n->is_sink) {
+        sim_coord_decline(w, n, k, BS_ABORT_CANCELLED);
+        return;
+    }
+    if (n->ob_len + 3 * n->n_out + 1 > n->ob_cap) {
+        sim_note(w, n->id, OP_NO_CANCEL, k, 0);
+        return;
+    }
+    if (topo_broadcast(w, n, BS_CANCEL, k))
+        return;
+    topo_flush(w, n);
 }
 
 void sim_coord_tick(sim_world *w)
 {
+    w->tick_queued = false;
+    if (overdue(w))
+        return;
     if (w->sources_done > 0) {
         sim_note(w, SIM_NONE, OP_TICK, 0, 0);
         return; /* no new checkpoints, and no more ticks: the run can drain */
@@ -72,7 +169,10 @@ void sim_coord_tick(sim_world *w)
         if (i + 1 == w->n_sources)
             start(w);
     }
-    if (!w->stop && ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_interval_ns, EV_TICK, 0, 0))
+    if (w->stop)
+        return;
+    w->tick_queued = true;
+    if (ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_interval_ns, EV_TICK, 0, 0))
         sim_fail(w, SIM_ERROR, "coord", "event queue full (%zu events)", w->q.cap);
 }
 
@@ -84,6 +184,8 @@ void sim_coord_timeout(sim_world *w)
         return;
     }
     uint64_t due = w->ck_start_ns + w->cfg->checkpoint_timeout_ns;
+    if (overdue(w))
+        return;
     if (w->q.now_ns >= due) {
         sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
         w->res->checkpoints_timed_out++;
@@ -101,11 +203,15 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
     sim_note(w, n->id, OP_ACK, id, 0);
     if (id != w->ck_pending)
         return; /* late: K already ended */
-    if (++w->ck_acks < w->n_nodes)
+    uint32_t need = w->n_nodes - (w->cfg->plant == SIM_PLANT_EARLY_COMPLETE ? 1 : 0);
+    if (++w->ck_acks < need)
         return;
     check_cut(w, id);
-    if (w->stop)
+    if (w->stop || overdue(w))
         return;
+    sim_commit(w, id);
+    if (w->last_fault_ns == UINT64_MAX || w->last_fault_ns < w->ck_start_ns)
+        w->settled = true;
     uint64_t took = w->q.now_ns - w->ck_start_ns;
     sim_note(w, SIM_NONE, OP_COMPLETE, id, took);
     if (took > w->res->checkpoint_duration_max_ns)

@@ -33,7 +33,7 @@
 struct sim_world;
 _Noreturn void sim_bug(const struct sim_world *w, const char *file, int line, const char *what);
 
-enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4 };
+enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5 };
 
 #define SIM_NONE UINT32_MAX
 
@@ -52,6 +52,7 @@ typedef struct topo_chan {
     uint64_t data_returned;    /* ... and returned to the receiver's operator */
     uint64_t bar_k, bar_before;   /* last barrier sent, data sent before it */
     uint64_t snap_k, snap_count;  /* last snapshot of the receiver, data it counted */
+    bool eop_taken, snap_ended;   /* the receiver took the eop (before that snapshot) */
 } topo_chan;
 
 typedef struct topo_out {   /* an item waiting in a node's outbox */
@@ -59,12 +60,37 @@ typedef struct topo_out {   /* an item waiting in a node's outbox */
     uint32_t port;          /* output index */
 } topo_out;
 
+/* disk.c: the I/O a task's handler sees, in front of its io_fault: counts live spill
+ * files and bytes, runs out of space after a byte budget, and corrupts, truncates or (a
+ * planted bug) drops a record of a spill file on read-back. */
+#define SIM_DISK_FILES 64
+typedef struct sim_disk_file {
+    uint64_t no, bytes;
+    uint64_t drop_from, drop_to;   /* a dropped record's bytes (drop_to > drop_from) */
+    uint64_t trunc_at;             /* UINT64_MAX: not truncated */
+    bool read_seen, corrupt;
+} sim_disk_file;
+
+typedef struct sim_disk {
+    bs_io inner;                   /* the io_fault wrapper */
+    const bs_io *raw;              /* the files themselves (planted drop scans them) */
+    sim_disk_file files[SIM_DISK_FILES];
+    uint32_t n_files;
+    bool overflow;                 /* more live files than SIM_DISK_FILES */
+    uint64_t live_bytes;
+    bool enospc_armed, corrupt_armed, truncate_armed, drop_armed;
+    uint64_t enospc_budget, truncate_at;
+    uint64_t fired;                /* faults of this wrapper that took effect */
+} sim_disk;
+void sim_disk_init(bs_io *io, sim_disk *d, const bs_io *inner, const bs_io *raw);
+
 typedef struct sim_task {     /* a task's handler, its gate and its checker */
     bs_handler *h;
     verify *checker;
-    bs_io mem, io;
+    bs_io mem, io, dio;
     bs_io_mem mem_ctx;
     io_fault faults;
+    sim_disk disk;
     bs_gate gate;
     struct sim_world *w;
     struct topo_node *node;
@@ -73,7 +99,10 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     uint32_t inputs_ended;    /* input channels whose eop the gate yielded */
     uint8_t *payload;         /* the payload of the item the gate yielded last */
     uint64_t fold, folded;    /* operator state: a sum of mixed labels, and their count */
-    uint64_t snap_fold, snap_k;
+    uint64_t snap_fold, snap_folded, snap_k;
+    uint64_t ck_fold, ck_folded;  /* the state in the latest completed checkpoint */
+    uint8_t *cnt, *cnt_snap, *cnt_ck; /* sink: how often its state holds each record (now,
+                                         at its last snapshot, committed); NULL: untracked */
 } sim_task;
 
 typedef struct topo_node {
@@ -92,6 +121,12 @@ typedef struct topo_node {
     uint32_t ob_barriers;      /* barriers in the outbox */
     uint64_t wait_since_ns;
     uint64_t emitted, snap_offset; /* source: records emitted, and at the last barrier */
+    uint64_t ck_offset;        /* source: the offset in the latest completed checkpoint */
+    uint64_t limit;            /* source: its partition's length (an eop fault shortens it) */
+    uint64_t emitted_max;      /* source: the most it ever emitted (the reference so far) */
+    bool skip_next;            /* source: a skip fault holds back its next barrier */
+    uint64_t owes_ack;         /* source: skipped b<K>: its data all precede K if its eop
+                                  comes first; it acknowledges K (offset: all) then */
     uint64_t run_gen;
     sim_task *task;            /* NULL for a source */
 } topo_node;
@@ -100,7 +135,7 @@ typedef struct sim_world {
     const sim_config *cfg;
     uint64_t seed;
     ev_queue q;
-    rng r_schedule, r_workload, r_latency;
+    rng r_schedule, r_workload, r_latency, r_faults;
     topo_node *nodes;
     uint32_t n_nodes, n_sources, n_tasks, n_sinks;
     topo_chan *chans;
@@ -114,8 +149,20 @@ typedef struct sim_world {
     /* coordinator */
     uint64_t ck_last, ck_pending, ck_start_ns;
     uint32_t ck_acks;
-    bool timeout_queued;
+    bool timeout_queued, tick_queued;
+    uint64_t ck_committed;      /* the latest completed checkpoint (0: the start) */
     uint32_t sources_done, sinks_done;
+    /* faults (fault.c): the scripted ones, then those drawn from the seed */
+    sim_fault *faults;
+    uint32_t n_faults;
+    uint64_t last_fault_ns;     /* UINT64_MAX: no fault yet */
+    bool settled;               /* a checkpoint started after the last fault has completed */
+    bool ck_quiet;              /* the pending checkpoint started settled, and no fault since */
+    bool plant_dropped;         /* SIM_PLANT_DROP_REPLAYED fired (once a run) */
+    /* global invariants (restart.c) */
+    uint64_t last_progress_ns;
+    uint8_t *counts;            /* sinks' per-record counts: 3 arrays of `labels` per sink */
+    uint64_t labels;            /* sources * records_per_source, or 0: not tracked */
     /* run */
     bool stop;
     sim_result *res;
@@ -145,6 +192,32 @@ void sim_coord_tick(sim_world *w);
 void sim_coord_timeout(sim_world *w);
 void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id);
 void sim_coord_decline(sim_world *w, const topo_node *n, uint64_t id, bs_abort_reason why);
+/* fault.c */
+int sim_faults_build(sim_world *w, char *why, size_t why_len);
+int sim_faults_schedule(sim_world *w);
+void sim_faults_free(sim_world *w);
+void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k);
+void sim_faults_on_start(sim_world *w, uint64_t k);
+bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k);
+/* restart.c */
+void sim_restart(sim_world *w, const topo_node *who, const char *why);
+void sim_commit(sim_world *w, uint64_t k);
+void sim_emitted(sim_world *w, topo_node *src, uint64_t seq);
+void sim_sink_got(sim_world *w, sim_task *t, uint64_t label);
+void sim_sink_snapshot(sim_task *t);
+int sim_global_open(sim_world *w);
+void sim_global_free(sim_world *w);
+void sim_check_final(sim_world *w);
+void sim_check_bounds(sim_world *w, topo_node *n);
+/* task.c: a task's handler and checker, (re)opened at the start and at every restart */
+int sim_task_handler_open(sim_world *w, topo_node *n);
+void sim_task_handler_close(sim_world *w, topo_node *n);
+/* coord.c */
+void sim_coord_start(sim_world *w);
+void sim_coord_force_timeout(sim_world *w);
+void sim_coord_abandon(sim_world *w, const char *why);
+void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k);
+void sim_coord_fault_seen(sim_world *w);
 /* trace.c: structured lines (sim_note; who is a node id, or SIM_NONE for the coordinator)
  * and free-text lines (sim_trace). */
 typedef enum sim_op {
@@ -167,6 +240,12 @@ typedef enum sim_op {
     OP_WAIT_CREDIT,   /* a = items in the outbox: the node waits for credit */
     OP_TICK,          /* a coordinator event that starts nothing: a = the pending id or 0,
                          b = 0 for the interval, 1 for the timeout check */
+    OP_FAULT,         /* a = fault index, b = checkpoint (0: time-keyed) */
+    OP_SKIP_BARRIER,  /* a = id: a skip fault keeps this source's b<id> back */
+    OP_CANCEL,        /* a = id: a cancel fault sends x<id> */
+    OP_ABANDON,       /* a = id: the coordinator gives the pending checkpoint up */
+    OP_RESTART,       /* a = the checkpoint restored, b = restarts so far */
+    OP_FAILED,        /* the task's handler stopped with an I/O error: a = its code */
 } sim_op;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

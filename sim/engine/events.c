@@ -86,3 +86,35 @@ int ev_pop(ev_queue *q, ev_event *out)
 }
 
 const ev_event *ev_peek(const ev_queue *q) { return q->len ? &q->heap[0] : NULL; }
+
+/* Sift down from i over the first n entries (heap property below i restored). */
+static void sift_down(ev_queue *q, size_t i, size_t n)
+{
+    ev_event e = q->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && before(&q->heap[c + 1], &q->heap[c]))
+            c++;
+        if (!before(&q->heap[c], &e))
+            break;
+        q->heap[i] = q->heap[c];
+        i = c;
+    }
+    q->heap[i] = e;
+}
+
+size_t ev_remove_if(ev_queue *q, bool (*drop)(const ev_event *e, void *ctx), void *ctx)
+{
+    size_t kept = 0, n = q->len;
+    for (size_t i = 0; i < n; i++)
+        if (!drop(&q->heap[i], ctx))
+            q->heap[kept++] = q->heap[i];
+    q->len = kept;
+    /* Floyd's heap construction: (time, seq) is a total order, so the pops that follow come
+     * out exactly as they would have without the removed events. */
+    for (size_t i = kept / 2; i-- > 0;)
+        sift_down(q, i, kept);
+    return n - kept;
+}

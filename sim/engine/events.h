@@ -14,6 +14,7 @@
 #ifndef SIM_ENGINE_EVENTS_H
 #define SIM_ENGINE_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,9 @@ int ev_push(ev_queue *q, uint64_t time_ns, uint16_t type, uint32_t obj, uint64_t
 /* Removes the earliest event into *out and advances the clock to its time; returns 0, or
  * -1 when the queue is empty. */
 int ev_pop(ev_queue *q, ev_event *out);
+/* Removes every event for which drop(e, ctx) is true (a restart cancels what was in
+ * flight); the others keep their order. Returns how many were removed. */
+size_t ev_remove_if(ev_queue *q, bool (*drop)(const ev_event *e, void *ctx), void *ctx);
 /* The earliest event without removing it; NULL when empty. */
 const ev_event *ev_peek(const ev_queue *q);
 

@@ -2,9 +2,11 @@
  * run.c: sim_run, the event loop, and the reference configuration (see sim.h).
  *
  * The loop pops one event at a time and dispatches it: a node's step (EV_RUN), an item's
- * arrival (EV_ARRIVE), the coordinator's interval (EV_TICK) and timeout (EV_TIMEOUT). It
- * stops when every sink has ended, at the first violation or error (sim_fail), at
- * max_events, or when no event is left although a sink has not ended: a deadlock.
+ * arrival (EV_ARRIVE), the coordinator's interval (EV_TICK) and timeout (EV_TIMEOUT), a
+ * fault (EV_FAULT). It stops when every sink has ended (then the sinks' final state is
+ * checked against the failure-free result), at the first violation or error (sim_fail), at
+ * max_events, or at a deadlock: no event is left although a sink has not ended, or events
+ * remain but nothing was emitted or returned for stall_bound_ns.
  */
 #include "engine_int.h"
 
@@ -31,6 +33,14 @@ void sim_config_default(sim_config *c)
     c->checkpoint_interval_ns = 200000;
     c->checkpoint_timeout_ns = 10000000;
     c->strategy = "spill";
+    c->checkpoint_bound_ns = 5000000;
+    c->stall_bound_ns = 100000000;
+}
+
+const char *sim_plant_name(sim_plant p)
+{
+    static const char *const names[] = {"none", "early-complete", "wrong-offsets", "drop-replayed"};
+    return (unsigned)p < sizeof names / sizeof *names ? names[p] : NULL;
 }
 
 const char *sim_outcome_name(sim_outcome o)
@@ -84,6 +94,9 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_TIMEOUT:
         sim_coord_timeout(w);
         break;
+    case EV_FAULT:
+        sim_fault_fire(w, e->obj, e->arg);
+        break;
     default:
         SIM_ASSERT(w, !"unknown event type");
     }
@@ -105,20 +118,28 @@ static void loop(sim_world *w)
             return;
         }
         dispatch(w, &e);
+        uint64_t stall = w->cfg->stall_bound_ns;
+        if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
+            sim_fail(w, SIM_VIOLATION, "engine",
+                     "deadlock: events remain, but no record was emitted or returned for %llu ns (bound %llu ns)",
+                     (unsigned long long)(w->q.now_ns - w->last_progress_ns), (unsigned long long)stall);
     }
 }
 
 static int start(sim_world *w)
 {
     const sim_config *c = w->cfg;
-    size_t cap = (size_t)w->n_nodes + (size_t)w->n_chans * c->credits + 8;
+    size_t cap = (size_t)w->n_nodes + (size_t)w->n_chans * c->credits + w->n_faults + 8;
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
     sim_trace_header(w);
+    if (sim_faults_schedule(w))
+        return BS_ENOMEM;
     for (uint32_t i = w->n_sources; i < w->n_nodes; i++)
         w->nodes[i].idle = true; /* tasks wait for their first arrival */
     for (uint32_t i = 0; i < w->n_sources; i++)
         topo_schedule(w, &w->nodes[i], (uint64_t)rng_exp(&w->r_workload, (double)c->source_interval_ns));
+    w->tick_queued = c->checkpoint_interval_ns != 0;
     if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
         return BS_ENOMEM;
     return 0;
@@ -140,22 +161,29 @@ int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);
+    rng_stream(&w.r_faults, seed, RNG_STREAM_FAULTS);
     int rc = topo_build(&w, cfg, res->message, sizeof res->message);
+    if (!rc)
+        rc = sim_faults_build(&w, res->message, sizeof res->message);
+    if (!rc)
+        rc = sim_global_open(&w);
     if (!rc)
         rc = start(&w);
     if (rc) {
         res->outcome = SIM_ERROR;
         if (!res->message[0])
             snprintf(res->message, sizeof res->message, "%s", bs_strerror(rc));
-        topo_free(&w);
-        ev_queue_free(&w.q);
-        return rc;
+        goto out_free;
     }
     loop(&w);
     res->events = w.q.popped;
     res->time_ns = w.q.now_ns;
     res->queue_len_max = w.q.len_max;
+    sim_check_final(&w);
+out_free:
     topo_free(&w); /* closes every handler: cleanup is checked too */
+    sim_faults_free(&w);
+    sim_global_free(&w);
     ev_queue_free(&w.q);
-    return 0;
+    return rc;
 }

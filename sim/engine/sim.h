@@ -6,13 +6,18 @@
  * core handler in every task over an input gate fed by its channels, and lets a
  * coordinator start, complete, decline and time out checkpoints. Every task's handler is
  * checked by its own verify/ checker after every step (DESIGN.md section 5); when a
- * checkpoint completes, the run also checks that it is a consistent cut.
+ * checkpoint completes, the run also checks that it is a consistent cut. Faults (scripted
+ * or drawn from the seed) end partitions early, skip barriers, overlap, cancel and time
+ * out checkpoints, fail spill I/O and fail tasks; a failed task restarts the job from the
+ * latest completed checkpoint (fresh handlers and checkers, restored operator states,
+ * sources rewound). At the end the sinks' state is checked against the failure-free
+ * result; liveness, deadlock and spill bounds are checked as the run goes.
  *
  * Contract: the same configuration, seed and binary give the same result and a
  * byte-identical trace (and trace hash); nothing reads the wall clock; the library prints
  * nothing except into the caller's trace FILE. All memory is allocated when the run starts
  * and freed before sim_run returns; the event loop itself does not allocate (the core's
- * handlers and the checkers keep their own bookkeeping).
+ * handlers and the checkers keep their own bookkeeping, and a restart reopens them).
  */
 #ifndef SIM_ENGINE_SIM_H
 #define SIM_ENGINE_SIM_H
@@ -38,6 +43,59 @@ typedef struct sim_dist {
     uint64_t min_ns, mean_ns, max_ns;
 } sim_dist;
 
+/*
+ * Faults (fault.c). Each is scriptable (a sim_fault in sim_config.faults) and randomizable
+ * (sim_config.fault_ppm: drawn from the faults PRNG stream when the run starts, so the seed
+ * decides them; the trace prints every fault drawn). `target` is a node id: sources are
+ * 0 .. sources-1, then tasks stage by stage (task i of stage s is sources + s*parallelism
+ * + i). A fault fires at simulated time `at_ns`, or, when `checkpoint` is not 0, `at_ns`
+ * after that checkpoint starts (a skip applies when it starts). A disk fault arms the
+ * task's I/O: it fires at the next matching call (after a restart, armed faults are gone).
+ * A disk error or a corrupt read-back stops the task's handler: a task failure.
+ */
+typedef enum sim_fault_kind {
+    SIM_FAULT_EOP = 0,     /* source: its partition ends now (eop on every output); stays
+                              ended at this offset after a restore */
+    SIM_FAULT_SKIP,        /* source: does not send the barrier of `checkpoint` (or of the
+                              next checkpoint started after at_ns) */
+    SIM_FAULT_OVERLAP,     /* coordinator: starts the next checkpoint now, before the pending
+                              one ends (which is abandoned) */
+    SIM_FAULT_CANCEL,      /* source or task: sends x<K> on its outputs (K = `checkpoint`, else
+                              the last started); a sink declines K instead */
+    SIM_FAULT_TIMEOUT,     /* coordinator: the pending checkpoint times out now */
+    SIM_FAULT_WRITE_ERROR, /* task: its next spill write fails (EIO) */
+    SIM_FAULT_ENOSPC,      /* task: spill writes fail with ENOSPC once `arg` more bytes are written */
+    SIM_FAULT_SHORT_WRITE, /* task: its next spill write writes at most `arg` (>= 1) bytes */
+    SIM_FAULT_READ_ERROR,  /* task: its next spill read fails (EIO) */
+    SIM_FAULT_CORRUPT,     /* task: the next spill file it reads back has its first record's
+                              kind byte flipped */
+    SIM_FAULT_TRUNCATE,    /* task: the next spill file it reads back ends after `arg` bytes */
+    SIM_FAULT_FAIL,        /* task: fails; the job restarts from the latest completed checkpoint */
+    SIM_FAULT_KINDS
+} sim_fault_kind;
+
+typedef struct sim_fault {
+    sim_fault_kind kind;
+    uint32_t target;      /* node id (ignored by coordinator faults) */
+    uint64_t at_ns;       /* time, or delay after `checkpoint` starts */
+    uint64_t checkpoint;  /* 0: time-keyed */
+    uint64_t arg;         /* ENOSPC: bytes; SHORT_WRITE: bytes; TRUNCATE: bytes kept */
+} sim_fault;
+
+#define SIM_FAULTS_MAX 4096
+#define SIM_FAULT_DRAWS_DEFAULT 2
+
+/*
+ * Bugs planted in the simulation, for proving that the global invariants catch them.
+ * A test-only hook: the core never sees them; SIM_PLANT_NONE (0) is a correct run.
+ */
+typedef enum sim_plant {
+    SIM_PLANT_NONE = 0,
+    SIM_PLANT_EARLY_COMPLETE,  /* the coordinator completes with one acknowledgement missing */
+    SIM_PLANT_WRONG_OFFSETS,   /* a restore rewinds each source one record past its offset */
+    SIM_PLANT_DROP_REPLAYED,   /* spill read-back drops the first data record of one file */
+} sim_plant;
+
 typedef struct sim_config {
     uint32_t sources;                 /* 1 .. SIM_SOURCES_MAX */
     uint32_t stages;                  /* 1 .. SIM_STAGES_MAX; the last stage's tasks are sinks */
@@ -54,11 +112,26 @@ typedef struct sim_config {
     const char *strategy;             /* "spill", "tracker", ... (sim_strategy_find) */
     uint64_t max_buffered_bytes;      /* spill option; 0: no limit */
     uint64_t max_events;              /* stop after this many events; 0: 1e9 */
+    /* faults */
+    const sim_fault *faults;          /* scripted faults (not owned), n_faults of them */
+    uint32_t n_faults;                /* <= SIM_FAULTS_MAX */
+    uint32_t fault_ppm[SIM_FAULT_KINDS]; /* random: per kind, each of fault_draws slots holds
+                                           such a fault with this chance (millionths) */
+    uint32_t fault_draws;             /* slots per kind; 0: SIM_FAULT_DRAWS_DEFAULT */
+    uint32_t max_restarts;            /* more restarts than this is an error; 0: 64 */
+    /* bounds (0: unchecked) */
+    uint64_t checkpoint_bound_ns;     /* with faults quiet, a checkpoint ends within this */
+    uint64_t stall_bound_ns;          /* no record emitted or returned for this long while
+                                         events remain: a deadlock */
+    uint64_t spill_bytes_max;         /* a task's live spill bytes */
+    uint32_t open_files_max;          /* a task's live spill files (<= 64 are tracked) */
+    sim_plant plant;                  /* test-only: a planted bug */
 } sim_config;
 
 /* Fills cfg with the reference configuration: 4 sources of 2000 records each, then a
  * 2-stage 4x4 all-to-all topology, 4 credits per channel, spill, a checkpoint every
- * 200 us (timeout 10 ms). */
+ * 200 us (timeout 10 ms); with faults quiet a checkpoint must end within 5 ms, and 100 ms
+ * without a record emitted or returned is a deadlock; no faults. */
 void sim_config_default(sim_config *cfg);
 
 typedef enum sim_outcome {
@@ -90,6 +163,15 @@ typedef struct sim_result {
     uint64_t trace_hash;            /* a 64-bit hash of every trace line's content, header
                                        included: the same with or without a trace FILE */
     uint64_t queue_len_max;         /* the event queue's high-water mark */
+    uint64_t faults_fired;          /* faults that fired (a disk fault: was armed) */
+    uint64_t disk_faults_hit;       /* I/O calls or read-backs a disk fault changed */
+    uint64_t restarts;              /* job restarts after a task failure */
+    uint64_t checkpoints_abandoned; /* pending when an overlap or a restart ended it */
+    uint64_t reference_records;     /* the failure-free result: records the sources emitted */
+    uint64_t reference_fold;        /* ... folded as the sinks fold them */
+    uint64_t sink_records;          /* the sinks' final operator state: records folded */
+    uint64_t spill_bytes_live_max;  /* the most live spill bytes one task held */
+    uint64_t open_files_max;        /* the most live spill files one task held */
 } sim_result;
 
 /*
@@ -101,6 +183,12 @@ typedef struct sim_result {
  * number), BS_EINVAL for an invalid configuration (res->message says why) or BS_ENOMEM.
  */
 int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace);
+
+/* "eop", "skip", ... ; NULL for an unknown kind. */
+const char *sim_fault_kind_name(sim_fault_kind k);
+
+/* "none", "early-complete", "wrong-offsets", "drop-replayed"; NULL for an unknown plant. */
+const char *sim_plant_name(sim_plant p);
 
 /* "ok", "violation" or "error". */
 const char *sim_outcome_name(sim_outcome o);

@@ -10,7 +10,9 @@
  * task snapshots its state and per-channel counts, puts b<K> on every output ahead of
  * anything it returns later, and acknowledges K; on a<K> it declines K and, unless K was
  * subsumed by a newer barrier, sends x<K> downstream. Records keep their label (their
- * identity) on their way downstream.
+ * identity) on their way downstream. The handler sees its files through the task's disk
+ * wrapper (disk.c) in front of its io_fault; handler, checker and files are reopened at
+ * every restart (sim_task_handler_open / _close), the arrival ring and payload stay.
  */
 #include "engine_int.h"
 
@@ -69,6 +71,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
         out->timestamp = it.val;
     } else {
         t->inputs_ended++;
+        c->eop_taken = true;
     }
     sim_note(w, t->node->id, OP_TAKE, it.kind | (uint64_t)port << 8, it.val);
     topo_consumed(w, c);
@@ -92,11 +95,15 @@ static void on_trigger(void *ctx, uint64_t id)
         return;
     sim_note(w, n->id, OP_TRIGGER, id, t->fold);
     t->snap_fold = t->fold;
+    t->snap_folded = t->folded;
     t->snap_k = id;
+    if (n->is_sink)
+        sim_sink_snapshot(t);
     for (uint32_t p = 0; p < n->n_in; p++) {
         topo_chan *c = &w->chans[n->in_first + p];
         c->snap_k = id;
         c->snap_count = c->data_returned;
+        c->snap_ended = c->eop_taken;
     }
     if (topo_broadcast(w, n, BS_BARRIER, id))
         return;
@@ -137,33 +144,33 @@ static void on_done(void *ctx, uint64_t id)
     verify_done(t->checker, id);
 }
 
-int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
+/* Opens the task's checker, files and handler: at the start, and at every restart (a
+ * fresh checker per attempt; the operator state is the caller's to restore). */
+int sim_task_handler_open(sim_world *w, topo_node *n)
 {
-    t->w = w;
-    t->node = n;
-    n->task = t;
-    t->arr_cap = n->n_in * w->cfg->credits;
-    t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
-    t->payload = calloc(1, w->cfg->payload_len);
+    sim_task *t = n->task;
     verify_config vc = {n->n_in, w->guarantee, w->check_progress};
-    if (!t->arrivals || !t->payload || verify_open(&t->checker, &vc))
+    if (verify_open(&t->checker, &vc))
         return BS_ENOMEM;
     bs_io_mem_init(&t->mem, &t->mem_ctx);
     io_fault_init(&t->io, &t->faults, &t->mem);
-    t->gate = (bs_gate){t, n->n_in, gate_next};
+    sim_disk_init(&t->dio, &t->disk, &t->io, &t->mem);
+    t->disk.drop_armed = w->cfg->plant == SIM_PLANT_DROP_REPLAYED && !w->plant_dropped;
+    t->inputs_ended = 0;
+    t->arr_head = t->arr_len = 0;
     sim_strategy st;
-    if (!sim_strategy_find(strategy, &st))
+    if (!sim_strategy_find(w->cfg->strategy, &st))
         return BS_EINVAL;
-    bs_handler_config hc = {strategy, st.ops, n->n_in, 0, w->cfg->max_buffered_bytes, 0, true};
+    bs_handler_config hc = {w->cfg->strategy, st.ops, n->n_in, 0, w->cfg->max_buffered_bytes, 0, true};
     bs_listener lis = {t, on_begin, on_trigger, on_abort, on_channel_state, on_done};
-    return bs_handler_open(&t->h, &hc, &t->gate, &t->io, &lis);
+    return bs_handler_open(&t->h, &hc, &t->gate, &t->dio, &lis);
 }
 
-void sim_task_close(sim_world *w, topo_node *n)
+/* Closes the handler (removing its files), checks that no spill file is left, and frees
+ * the checker and the files. */
+void sim_task_handler_close(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
-    if (!t)
-        return;
     if (t->h) {
         char msg[512] = "";
         if (bs_handler_close(t->h, msg, sizeof msg))
@@ -174,8 +181,34 @@ void sim_task_close(sim_world *w, topo_node *n)
     }
     w->res->spill_files += t->faults.files_created;
     w->res->spill_writes += t->faults.calls[IO_WRITE];
+    w->res->disk_faults_hit += t->faults.faults_fired + t->disk.fired;
+    t->faults.files_created = t->faults.calls[IO_WRITE] = t->faults.faults_fired = t->disk.fired = 0;
     bs_io_mem_close(&t->mem_ctx);
     verify_close(t->checker);
+    t->checker = NULL;
+}
+
+int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
+{
+    (void)strategy;
+    t->w = w;
+    t->node = n;
+    n->task = t;
+    t->arr_cap = n->n_in * w->cfg->credits;
+    t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
+    t->payload = calloc(1, w->cfg->payload_len);
+    if (!t->arrivals || !t->payload)
+        return BS_ENOMEM;
+    t->gate = (bs_gate){t, n->n_in, gate_next};
+    return sim_task_handler_open(w, n);
+}
+
+void sim_task_close(sim_world *w, topo_node *n)
+{
+    sim_task *t = n->task;
+    if (!t)
+        return;
+    sim_task_handler_close(w, n);
     free(t->arrivals);
     free(t->payload);
     n->task = NULL;

@@ -22,12 +22,14 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
     }
     topo_chan *c = &w->chans[n->in_first + it->channel];
     c->data_returned++;
+    w->last_progress_ns = w->q.now_ns;
     t->fold += rng_mix64(label);
     t->folded++;
     sim_note(w, n->id, OP_RET, BS_DATA | (uint64_t)it->channel << 8, label);
     if (n->is_sink) {
         w->res->records_delivered++;
         w->res->sink_fold += rng_mix64(label);
+        sim_sink_got(w, t, label);
         return;
     }
     topo_send(w, n, BS_DATA, label, topo_route(n, label));
@@ -38,6 +40,7 @@ static void ended(sim_world *w, topo_node *n)
     if (verify_end(n->task->checker))
         return;
     sim_note(w, n->id, OP_END, n->task->fold, n->task->folded);
+    w->last_progress_ns = w->q.now_ns;
     n->done = true;
     if (n->is_sink)
         w->sinks_done++;
@@ -69,10 +72,21 @@ void sim_task_run(sim_world *w, topo_node *n)
     }
     if (w->stop)
         return;
+    if (rc == BS_EIO || rc == BS_ECORRUPT) {
+        /* A disk error stops the handler: the task has failed; the job restarts. */
+        sim_note(w, n->id, OP_FAILED, (uint64_t)-rc, 0);
+        char why[600];
+        snprintf(why, sizeof why, "task failure: %s", bs_handler_errmsg(t->h));
+        sim_restart(w, n, why);
+        return;
+    }
     if (rc < 0 && rc != BS_EAGAIN) {
         sim_fail(w, SIM_ERROR, n->name, "%s", bs_handler_errmsg(t->h));
         return;
     }
+    sim_check_bounds(w, n);
+    if (w->stop)
+        return;
     topo_flush(w, n); /* what a trigger, an abort or the item put in the outbox */
     if (rc == BS_EAGAIN) {
         n->idle = true; /* an arrival wakes it (or a credit, when the outbox is stuck) */

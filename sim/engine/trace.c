@@ -78,6 +78,17 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
         else
             snprintf(buf, len, "%s: nothing to do", b ? "timeout check" : "tick");
         break;
+    case OP_FAULT:
+        if (b)
+            snprintf(buf, len, "fault %llu fires (checkpoint %llu)", ua, ub);
+        else
+            snprintf(buf, len, "fault %llu fires", ua);
+        break;
+    case OP_SKIP_BARRIER: snprintf(buf, len, "skip b%llu (fault)", ua); break;
+    case OP_CANCEL: snprintf(buf, len, "cancel x%llu (fault)", ua); break;
+    case OP_ABANDON: snprintf(buf, len, "abandon %llu", ua); break;
+    case OP_RESTART: snprintf(buf, len, "restarted from checkpoint %llu (restart %llu)", ua, ub); break;
+    case OP_FAILED: snprintf(buf, len, "failed: %s", bs_strerror(-(int)a)); break;
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
 }
@@ -122,8 +133,10 @@ static const char *link_name(sim_link l) { return l == SIM_LINK_FORWARD ? "forwa
 void sim_trace_header(sim_world *w)
 {
     const sim_config *c = w->cfg;
-    char line[2048], links[256] = "", service[512] = "";
-    size_t ln = 0, sn = 0;
+    char line[2048], links[256] = "", service[512] = "", ppm[256] = "";
+    size_t ln = 0, sn = 0, pn = 0;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++)
+        pn += (size_t)snprintf(ppm + pn, sizeof ppm - pn, "%s%u", k ? "," : "", c->fault_ppm[k]);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++) {
         ln += (size_t)snprintf(links + ln, sizeof links - ln, "%s%s", s ? "," : "", link_name(c->link[s]));
         sn += (size_t)snprintf(service + sn, sizeof service - sn, "%s%llu/%llu/%llu", s ? "," : "",
@@ -134,13 +147,17 @@ void sim_trace_header(sim_world *w)
                      "# barriersim sim seed=%llu strategy=%s sources=%u stages=%u parallelism=%u links=%s "
                      "credits=%u latency=%llu/%llu/%llu service=%s source-interval=%llu records=%llu "
                      "payload=%u checkpoint-interval=%llu checkpoint-timeout=%llu max-buffered-bytes=%llu "
-                     "max-events=%llu\n",
+                     "max-events=%llu fault-ppm=%s fault-draws=%u scripted-faults=%u max-restarts=%u "
+                     "checkpoint-bound=%llu stall-bound=%llu spill-bytes-max=%llu open-files-max=%u plant=%d\n",
                      (unsigned long long)w->seed, c->strategy, c->sources, c->stages, c->parallelism, links,
                      c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
                      (unsigned long long)c->latency.max_ns, service, (unsigned long long)c->source_interval_ns,
                      (unsigned long long)c->records_per_source, c->payload_len,
                      (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,
-                     (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events);
+                     (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events, ppm,
+                     c->fault_draws, c->n_faults, c->max_restarts, (unsigned long long)c->checkpoint_bound_ns,
+                     (unsigned long long)c->stall_bound_ns, (unsigned long long)c->spill_bytes_max, c->open_files_max,
+                     (int)c->plant);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;

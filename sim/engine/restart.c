@@ -1,0 +1,262 @@
+/*
+ * restart.c: task failure and restart, and the global invariants that look at a whole run.
+ *
+ * Commit: when checkpoint K completes, every source's offset at b<K> and every task's
+ * operator state at t<K> become the committed state. Restart (a task failed: a fault, or
+ * its handler stopped on a disk error): the pending checkpoint is abandoned, everything in
+ * flight (steps, arrivals) is cancelled, every task's handler is closed (its files
+ * removed, which is checked) and reopened with a fresh checker, operator states go back to
+ * the committed ones, channels and outboxes are emptied, sources rewind to the committed
+ * offsets, and the run goes on. Restarts are bounded by max_restarts.
+ *
+ * Global invariants: the sinks' final state against the failure-free result, computed by
+ * folding what the sources emit (every record of every source's partition, once): equal
+ * for exactly-once strategies, contained for the tracker. A sink's state is its fold and,
+ * when the run is small enough (SINK_COUNTS_MAX), a count per record, snapshotted and
+ * restored with it: exactly-once needs every record counted once in the sinks' states,
+ * at-least-once at least once; a task's live spill bytes and files within their bounds; progress (stall bound).
+ */
+#include "engine_int.h"
+
+#include <string.h>
+
+#define MAX_RESTARTS_DEFAULT 64
+/* Per-record counts are copied at every sink snapshot: kept for runs of up to this many
+ * records times sinks, so the copies stay a small share of a run's work. */
+#define SINK_COUNTS_MAX (1u << 20)
+
+void sim_commit(sim_world *w, uint64_t k)
+{
+    for (uint32_t i = 0; i < w->n_sources; i++)
+        w->nodes[i].ck_offset = w->nodes[i].snap_offset;
+    for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
+        sim_task *t = w->nodes[i].task;
+        if (!t)
+            continue; /* a hand-built world (tests) */
+        SIM_ASSERT(w, t->snap_k == k);
+        t->ck_fold = t->snap_fold;
+        t->ck_folded = t->snap_folded;
+        uint8_t *c = t->cnt_ck; /* the snapshot becomes the committed copy */
+        t->cnt_ck = t->cnt_snap;
+        t->cnt_snap = c;
+    }
+    w->ck_committed = k;
+}
+
+void sim_sink_snapshot(sim_task *t)
+{
+    if (t->cnt)
+        memcpy(t->cnt_snap, t->cnt, t->w->labels);
+}
+
+static bool in_flight(const ev_event *e, void *ctx)
+{
+    (void)ctx;
+    return e->type == EV_RUN || e->type == EV_ARRIVE;
+}
+
+static void reset_outbox(topo_node *n)
+{
+    n->ob_head = n->ob_len = n->ob_barriers = 0;
+    n->run_pending = n->waiting_credit = n->emit_blocked = false;
+}
+
+static void reset_channels(sim_world *w)
+{
+    for (uint32_t i = 0; i < w->n_chans; i++) {
+        topo_chan *c = &w->chans[i];
+        c->head = c->len = c->arrived = 0;
+        c->last_arrive_ns = w->q.now_ns;
+        c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = 0;
+        c->eop_taken = c->snap_ended = false;
+    }
+}
+
+/* Closes and reopens every task, its state back at the committed checkpoint. */
+static void reset_tasks(sim_world *w)
+{
+    w->sinks_done = 0;
+    w->res->sink_fold = 0;
+    for (uint32_t i = w->n_sources; i < w->n_nodes && !w->stop; i++) {
+        topo_node *n = &w->nodes[i];
+        sim_task *t = n->task;
+        sim_task_handler_close(w, n);
+        if (w->stop)
+            return;
+        reset_outbox(n);
+        n->done = false;
+        n->idle = true;
+        t->fold = t->ck_fold;
+        t->folded = t->ck_folded;
+        t->snap_k = 0;
+        if (n->is_sink)
+            w->res->sink_fold += t->fold;
+        if (t->cnt)
+            memcpy(t->cnt, t->cnt_ck, w->labels);
+        int rc = sim_task_handler_open(w, n);
+        if (rc)
+            sim_fail(w, SIM_ERROR, n->name, "restart: cannot reopen the handler: %s", bs_strerror(rc));
+    }
+}
+
+static void rewind_sources(sim_world *w)
+{
+    for (uint32_t i = 0; i < w->n_sources; i++) {
+        topo_node *n = &w->nodes[i];
+        reset_outbox(n);
+        n->skip_next = false;
+        n->owes_ack = 0;
+        if (n->done)
+            w->sources_done--;
+        n->done = false;
+        n->emitted = n->ck_offset;
+        if (w->cfg->plant == SIM_PLANT_WRONG_OFFSETS && n->emitted < n->limit)
+            n->emitted++; /* planted: one record is never replayed */
+        topo_schedule(w, n, w->q.now_ns + (uint64_t)rng_exp(&w->r_workload, (double)w->cfg->source_interval_ns));
+    }
+}
+
+void sim_restart(sim_world *w, const topo_node *who, const char *why)
+{
+    if (w->stop)
+        return;
+    uint64_t max = w->cfg->max_restarts ? w->cfg->max_restarts : MAX_RESTARTS_DEFAULT;
+    if (w->res->restarts >= max) {
+        sim_fail(w, SIM_ERROR, who->name, "%s: more than %llu restarts", why, (unsigned long long)max);
+        return;
+    }
+    w->res->restarts++;
+    sim_coord_fault_seen(w);
+    sim_trace(w, who->name, "restart from checkpoint %llu: %s", (unsigned long long)w->ck_committed, why);
+    sim_note(w, who->id, OP_RESTART, w->ck_committed, w->res->restarts);
+    sim_coord_abandon(w, "restart");
+    ev_remove_if(&w->q, in_flight, NULL);
+    reset_tasks(w);
+    if (w->stop)
+        return;
+    reset_channels(w);
+    rewind_sources(w);
+    w->last_progress_ns = w->q.now_ns;
+    if (!w->tick_queued && w->cfg->checkpoint_interval_ns) {
+        w->tick_queued = true;
+        if (ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_interval_ns, EV_TICK, 0, 0))
+            sim_fail(w, SIM_ERROR, "coord", "event queue full (%zu events)", w->q.cap);
+    }
+}
+
+/* ---- global invariants ---------------------------------------------------------------- */
+
+int sim_global_open(sim_world *w)
+{
+    const sim_config *c = w->cfg;
+    for (uint32_t i = 0; i < w->n_sources; i++)
+        w->nodes[i].limit = c->records_per_source;
+    uint64_t labels = (uint64_t)c->sources * c->records_per_source;
+    if (labels == 0 || labels > SINK_COUNTS_MAX / w->n_sinks)
+        return 0; /* too many records to count one by one: the folds remain */
+    w->counts = calloc((size_t)(labels * 3 * w->n_sinks), 1);
+    if (!w->counts)
+        return BS_ENOMEM;
+    w->labels = labels;
+    uint8_t *p = w->counts;
+    for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
+        sim_task *t = w->nodes[i].task;
+        if (!w->nodes[i].is_sink)
+            continue;
+        t->cnt = p;
+        t->cnt_snap = p + labels;
+        t->cnt_ck = p + 2 * labels;
+        p += 3 * labels;
+    }
+    return 0;
+}
+
+void sim_global_free(sim_world *w)
+{
+    free(w->counts);
+    w->counts = NULL;
+}
+
+static uint64_t index_of(const sim_world *w, uint64_t label)
+{
+    return (uint64_t)sim_label_src(label) * w->cfg->records_per_source + sim_label_seq(label);
+}
+
+void sim_sink_got(sim_world *w, sim_task *t, uint64_t label)
+{
+    uint64_t i = index_of(w, label);
+    if (t->cnt && i < w->labels && t->cnt[i] < UINT8_MAX)
+        t->cnt[i]++;
+}
+
+void sim_check_bounds(sim_world *w, topo_node *n)
+{
+    const sim_disk *d = &n->task->disk;
+    uint64_t files = n->task->faults.live_files;
+    if (d->live_bytes > w->res->spill_bytes_live_max)
+        w->res->spill_bytes_live_max = d->live_bytes;
+    if (files > w->res->open_files_max)
+        w->res->open_files_max = files;
+    const sim_config *c = w->cfg;
+    if (c->spill_bytes_max && d->live_bytes > c->spill_bytes_max)
+        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill bytes, more than %llu",
+                 (unsigned long long)d->live_bytes, (unsigned long long)c->spill_bytes_max);
+    else if (c->open_files_max && (files > c->open_files_max || d->overflow))
+        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill files, more than %u",
+                 (unsigned long long)files, c->open_files_max);
+}
+
+/* The first record of the failure-free result that the sinks' states hold a wrong number
+ * of times (exactly-once: other than once; at-least-once: never); false if none. */
+static bool first_miscounted(const sim_world *w, bool exact, uint64_t *label, unsigned *times)
+{
+    if (!w->counts)
+        return false;
+    for (uint32_t s = 0; s < w->n_sources; s++)
+        for (uint64_t q = 0; q < w->nodes[s].limit; q++) {
+            uint64_t i = (uint64_t)s * w->cfg->records_per_source + q;
+            unsigned n = 0;
+            for (uint32_t k = w->n_sources; k < w->n_nodes; k++)
+                if (w->nodes[k].is_sink)
+                    n += w->nodes[k].task->cnt[i];
+            if (exact ? n != 1 : n == 0) {
+                *label = sim_label(s, q);
+                *times = n;
+                return true;
+            }
+        }
+    return false;
+}
+
+void sim_check_final(sim_world *w)
+{
+    sim_result *r = w->res;
+    r->reference_records = r->reference_fold = r->sink_records = 0;
+    for (uint32_t s = 0; s < w->n_sources; s++)
+        for (uint64_t q = 0; q < w->nodes[s].limit; q++) {
+            r->reference_fold += rng_mix64(sim_label(s, q));
+            r->reference_records++;
+        }
+    for (uint32_t i = w->n_sources; i < w->n_nodes; i++)
+        if (w->nodes[i].is_sink)
+            r->sink_records += w->nodes[i].task->folded;
+    if (w->stop || w->sinks_done < w->n_sinks)
+        return;
+    bool exact = w->guarantee != VERIFY_AT_LEAST_ONCE;
+    uint64_t label;
+    unsigned times;
+    if (first_miscounted(w, exact, &label, &times)) {
+        sim_fail(w, SIM_VIOLATION, "sinks", "final state: the sinks' states hold record d%u:%llu %u times (%s)",
+                 sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
+                 exact ? "exactly-once: once" : "at-least-once: at least once");
+        return;
+    }
+    if (exact ? (r->sink_records != r->reference_records || r->sink_fold != r->reference_fold)
+              : r->sink_records < r->reference_records)
+        sim_fail(w, SIM_VIOLATION, "sinks",
+                 "final state: the sinks folded %llu records (state %016llx), the failure-free result is %llu "
+                 "records (state %016llx)%s",
+                 (unsigned long long)r->sink_records, (unsigned long long)r->sink_fold,
+                 (unsigned long long)r->reference_records, (unsigned long long)r->reference_fold,
+                 exact ? "" : ": at-least-once must contain it");
+}

@@ -1,0 +1,357 @@
+/*
+ * simconf.c: the configuration text format (see simconf.h). The parser is strict and
+ * bounded: at most 64 KiB of text, lines of at most 1024 bytes, each key once.
+ */
+#include "simconf.h"
+
+#include "../strategies.h"
+#include "swarm.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIMCONF_MAX_BYTES 65536
+#define SIMCONF_LINE_MAX 1024
+
+static const char *link_name(sim_link l) { return l == SIM_LINK_FORWARD ? "forward" : "all-to-all"; }
+
+void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expect, const char *comment)
+{
+    if (comment)
+        fprintf(f, "# %s\n", comment);
+    fprintf(f, "seed: %llu\nstrategy: %s\nsources: %u\nstages: %u\nparallelism: %u\nlinks: ",
+            (unsigned long long)seed, c->strategy, c->sources, c->stages, c->parallelism);
+    for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
+        fprintf(f, "%s%s", s ? ", " : "", link_name(c->link[s]));
+    fprintf(f, "\ncredits: %u\nlatency: %llu/%llu/%llu\nservice: ", c->credits, (unsigned long long)c->latency.min_ns,
+            (unsigned long long)c->latency.mean_ns, (unsigned long long)c->latency.max_ns);
+    for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
+        fprintf(f, "%s%llu/%llu/%llu", s ? ", " : "", (unsigned long long)c->service[s].min_ns,
+                (unsigned long long)c->service[s].mean_ns, (unsigned long long)c->service[s].max_ns);
+    fprintf(f,
+            "\nsource-interval: %llu\nrecords: %llu\npayload: %u\ncheckpoint-interval: %llu\n"
+            "checkpoint-timeout: %llu\nmax-buffered-bytes: %llu\nmax-events: %llu\n",
+            (unsigned long long)c->source_interval_ns, (unsigned long long)c->records_per_source, c->payload_len,
+            (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,
+            (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events);
+    fputs("faults: ", f);
+    bool any = false;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+        if (c->fault_ppm[k]) {
+            fprintf(f, "%s%s=%u", any ? ", " : "", sim_fault_kind_name((sim_fault_kind)k), c->fault_ppm[k]);
+            any = true;
+        }
+    }
+    fprintf(f, "%s\nfault-draws: %u\n", any ? "" : "none", c->fault_draws);
+    if (c->plant != SIM_PLANT_NONE)
+        fprintf(f, "plant: %s\n", swarm_plant_name(c->plant));
+    if (expect && *expect)
+        fprintf(f, "expect: %s\n", expect);
+}
+
+const char *simconf_strategy_static(const char *name)
+{
+    for (size_t i = 0; name && sim_strategy_name(i); i++)
+        if (strcmp(sim_strategy_name(i), name) == 0)
+            return sim_strategy_name(i);
+    return NULL;
+}
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+typedef struct pstate {
+    const char *name;
+    unsigned line;
+    char *err;
+    size_t err_len;
+    simconf *out;
+    unsigned links_line, service_line, stages_line;
+    uint32_t links_n, service_n;
+} pstate;
+
+static int perr(pstate *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int perr(pstate *p, const char *fmt, ...)
+{
+    int n = snprintf(p->err, p->err_len, "%s:%u: ", p->name, p->line);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < p->err_len)
+        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out, const char **end)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *e;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || v > max)
+        return false;
+    *out = v;
+    if (end)
+        *end = e;
+    else if (*e)
+        return false;
+    return true;
+}
+
+static int num(pstate *p, const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!parse_u64(v, max, out, NULL) || *out < min)
+        return perr(p, "%s: '%s' is not a whole number from %llu to %llu", key, v, (unsigned long long)min,
+                    (unsigned long long)max);
+    return 0;
+}
+
+static int dist(pstate *p, const char *key, const char *v, sim_dist *d, const char **end)
+{
+    uint64_t a, b, c;
+    const char *e1, *e2, *e3;
+    if (!parse_u64(v, UINT64_MAX / 4, &a, &e1) || *e1 != '/' || !parse_u64(e1 + 1, UINT64_MAX / 4, &b, &e2) ||
+        *e2 != '/' || !parse_u64(e2 + 1, UINT64_MAX / 4, &c, &e3))
+        return perr(p, "%s: '%s' is not MIN/MEAN/MAX in nanoseconds", key, v);
+    *d = (sim_dist){a, b, c};
+    *end = e3;
+    return 0;
+}
+
+/* A comma-separated list, ", " or "," between elements; each element parsed by `one`. */
+static int list(pstate *p, const char *key, const char *v, uint32_t *count, int (*one)(pstate *, const char *,
+                                                                                        const char *, uint32_t,
+                                                                                        const char **))
+{
+    uint32_t n = 0;
+    const char *s = v;
+    for (;;) {
+        if (n >= SIM_STAGES_MAX)
+            return perr(p, "%s: more than %d elements", key, SIM_STAGES_MAX);
+        const char *e = s;
+        if (one(p, key, s, n, &e))
+            return -1;
+        n++;
+        if (!*e)
+            break;
+        if (*e != ',')
+            return perr(p, "%s: unexpected '%s'", key, e);
+        s = e + 1;
+        while (*s == ' ')
+            s++;
+    }
+    *count = n;
+    return 0;
+}
+
+static int one_link(pstate *p, const char *key, const char *s, uint32_t i, const char **end)
+{
+    size_t len = strcspn(s, ",");
+    if (len == 7 && strncmp(s, "forward", 7) == 0)
+        p->out->cfg.link[i] = SIM_LINK_FORWARD;
+    else if (len == 10 && strncmp(s, "all-to-all", 10) == 0)
+        p->out->cfg.link[i] = SIM_LINK_ALL_TO_ALL;
+    else
+        return perr(p, "%s: '%.*s' is not all-to-all or forward", key, (int)len, s);
+    *end = s + len;
+    return 0;
+}
+
+static int one_service(pstate *p, const char *key, const char *s, uint32_t i, const char **end)
+{
+    return dist(p, key, s, &p->out->cfg.service[i], end);
+}
+
+/* "none" or "kind=ppm, kind=ppm": the chance per slot of each fault kind, in millionths. */
+static int fault_list(pstate *p, const char *v)
+{
+    if (strcmp(v, "none") == 0)
+        return 0;
+    for (const char *s = v; *s;) {
+        size_t n = strcspn(s, "=,");
+        int k = 0;
+        while (k < SIM_FAULT_KINDS && !(strlen(sim_fault_kind_name((sim_fault_kind)k)) == n &&
+                                         strncmp(sim_fault_kind_name((sim_fault_kind)k), s, n) == 0))
+            k++;
+        if (k == SIM_FAULT_KINDS || s[n] != '=')
+            return perr(p, "faults: '%.*s' is not KIND=PPM with a fault kind (eop, skip, overlap, cancel, "
+                           "timeout, write-error, enospc, short-write, read-error, corrupt, truncate, fail)",
+                        (int)strcspn(s, ","), s);
+        uint64_t ppm;
+        const char *e;
+        if (!parse_u64(s + n + 1, 1000000, &ppm, &e) || (*e && *e != ','))
+            return perr(p, "faults: %.*s: the chance must be a whole number of millionths, 0 .. 1000000",
+                        (int)n, s);
+        p->out->cfg.fault_ppm[k] = (uint32_t)ppm;
+        s = *e ? e + 1 : e;
+        while (*s == ' ')
+            s++;
+    }
+    return 0;
+}
+
+static int set_key(pstate *p, const char *k, const char *v)
+{
+    sim_config *c = &p->out->cfg;
+    uint64_t x = 0;
+    int rc = 0;
+    const char *e = v;
+    if (strcmp(k, "seed") == 0) rc = num(p, k, v, 0, UINT64_MAX, &p->out->seed);
+    else if (strcmp(k, "strategy") == 0) {
+        c->strategy = simconf_strategy_static(v);
+        if (!c->strategy)
+            return perr(p, "strategy: unknown strategy '%s'", v);
+    } else if (strcmp(k, "sources") == 0) { rc = num(p, k, v, 1, SIM_SOURCES_MAX, &x); c->sources = (uint32_t)x; }
+    else if (strcmp(k, "stages") == 0) {
+        rc = num(p, k, v, 1, SIM_STAGES_MAX, &x);
+        c->stages = (uint32_t)x;
+        p->stages_line = p->line;
+    } else if (strcmp(k, "parallelism") == 0) { rc = num(p, k, v, 1, SIM_PARALLELISM_MAX, &x); c->parallelism = (uint32_t)x; }
+    else if (strcmp(k, "links") == 0) { rc = list(p, k, v, &p->links_n, one_link); p->links_line = p->line; }
+    else if (strcmp(k, "credits") == 0) { rc = num(p, k, v, 1, SIM_CREDITS_MAX, &x); c->credits = (uint32_t)x; }
+    else if (strcmp(k, "latency") == 0) {
+        rc = dist(p, k, v, &c->latency, &e);
+        if (!rc && *e)
+            return perr(p, "latency: unexpected '%s' after MIN/MEAN/MAX", e);
+    } else if (strcmp(k, "service") == 0) { rc = list(p, k, v, &p->service_n, one_service); p->service_line = p->line; }
+    else if (strcmp(k, "source-interval") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->source_interval_ns);
+    else if (strcmp(k, "records") == 0) rc = num(p, k, v, 0, (1ULL << 40) - 1, &c->records_per_source);
+    else if (strcmp(k, "payload") == 0) { rc = num(p, k, v, 8, 4096, &x); c->payload_len = (uint32_t)x; }
+    else if (strcmp(k, "checkpoint-interval") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->checkpoint_interval_ns);
+    else if (strcmp(k, "checkpoint-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns);
+    else if (strcmp(k, "max-buffered-bytes") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_buffered_bytes);
+    else if (strcmp(k, "max-events") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_events);
+    else if (strcmp(k, "faults") == 0) rc = fault_list(p, v);
+    else if (strcmp(k, "fault-draws") == 0) { rc = num(p, k, v, 0, 64, &x); c->fault_draws = (uint32_t)x; }
+    else if (strcmp(k, "plant") == 0) {
+        if (!swarm_plant_parse(v, &c->plant))
+            return perr(p, "plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
+    }
+    else if (strcmp(k, "expect") == 0) {
+        if (strlen(v) >= sizeof p->out->expect)
+            return perr(p, "expect: longer than %zu bytes", sizeof p->out->expect - 1);
+        snprintf(p->out->expect, sizeof p->out->expect, "%s", v);
+    } else
+        return perr(p, "unknown key '%s'", k);
+    return rc;
+}
+
+static const char *const simconf_keys[] = {
+    "seed", "strategy", "sources", "stages", "parallelism", "links", "credits", "latency", "service",
+    "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
+    "max-buffered-bytes", "max-events", "faults", "fault-draws", "plant", "expect", NULL,
+};
+
+/* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */
+static int parse_line(pstate *p, char *s, bool *seen)
+{
+    size_t len = strlen(s);
+    if (len && s[len - 1] == '\r')
+        s[--len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return perr(p, "control character (byte %u) in column %zu", (unsigned char)s[i], i + 1);
+    while (len && s[len - 1] == ' ')
+        s[--len] = '\0';
+    if (!len || s[0] == '#')
+        return 0;
+    char *colon = strstr(s, ": ");
+    if (!colon && len && s[len - 1] == ':')
+        return perr(p, "'%s' has no value", s);
+    if (!colon || colon == s)
+        return perr(p, "expected 'key: value', found '%s'", s);
+    *colon = '\0';
+    char *v = colon + 2;
+    while (*v == ' ')
+        v++;
+    size_t k = 0;
+    while (simconf_keys[k] && strcmp(simconf_keys[k], s) != 0)
+        k++;
+    if (simconf_keys[k] && seen[k])
+        return perr(p, "key '%s' appears twice", s);
+    if (simconf_keys[k])
+        seen[k] = true;
+    if (!*v)
+        return perr(p, "'%s' has no value", s);
+    return set_key(p, s, v);
+}
+
+static int check_whole(pstate *p, const bool *seen)
+{
+    const sim_config *c = &p->out->cfg;
+    if (!seen[0]) {
+        p->line = 1;
+        return perr(p, "no 'seed' key: the seed is required");
+    }
+    if (p->links_line && p->links_n != c->stages) {
+        p->line = p->links_line;
+        return perr(p, "links: %u given for %u stages", p->links_n, c->stages);
+    }
+    if (p->service_line && p->service_n != c->stages) {
+        p->line = p->service_line;
+        return perr(p, "service: %u given for %u stages", p->service_n, c->stages);
+    }
+    if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
+        p->line = p->links_line;
+        return perr(p, "links: a forward link from the sources needs sources == parallelism (%u != %u)",
+                    c->sources, c->parallelism);
+    }
+    return 0;
+}
+
+int simconf_parse(const char *text, size_t len, const char *name, simconf *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    sim_config_default(&out->cfg);
+    out->cfg.strategy = simconf_strategy_static("spill");
+    pstate p = {.name = name, .err = err, .err_len = err_len, .out = out};
+    bool seen[sizeof simconf_keys / sizeof simconf_keys[0]] = {0};
+    if (len > SIMCONF_MAX_BYTES) {
+        p.line = 1;
+        return perr(&p, "longer than %d bytes", SIMCONF_MAX_BYTES);
+    }
+    size_t pos = 0;
+    while (pos < len) {
+        p.line++;
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        if (n >= SIMCONF_LINE_MAX)
+            return perr(&p, "line longer than %d bytes", SIMCONF_LINE_MAX - 1);
+        char line[SIMCONF_LINE_MAX];
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        if (memchr(text + pos, '\0', n))
+            return perr(&p, "NUL byte");
+        if (parse_line(&p, line, seen))
+            return -1;
+        pos += n + (nl ? 1 : 0);
+    }
+    return check_whole(&p, seen);
+}
+
+int simconf_load(const char *path, simconf *out, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = malloc(SIMCONF_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        snprintf(err, err_len, "%s: out of memory", path);
+        return -1;
+    }
+    size_t n = fread(buf, 1, SIMCONF_MAX_BYTES + 1, f);
+    bool bad = ferror(f);
+    fclose(f);
+    int rc = -1;
+    if (bad)
+        snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
+    else
+        rc = simconf_parse(buf, n, path, out, err, err_len);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,150 @@
+/*
+ * swarm.c: the configuration each seed draws (see swarm.h). Ranges are kept small so a
+ * seed runs in about a millisecond: 1-4 sources, 1-3 stages of 1-4 tasks, up to 400
+ * records per source, mostly small, with a heavy tail for long alignments.
+ */
+#include "swarm.h"
+
+#include "../engine/rng.h"
+#include "../strategies.h"
+
+#include <string.h>
+
+static const char *const plant_names[] = {"none", "early-complete", "wrong-offsets", "drop-replayed"};
+
+const char *swarm_plant_name(sim_plant p)
+{
+    return (unsigned)p < sizeof plant_names / sizeof plant_names[0] ? plant_names[p] : "unknown";
+}
+
+bool swarm_plant_parse(const char *name, sim_plant *out)
+{
+    for (size_t i = 0; name && i < sizeof plant_names / sizeof plant_names[0]; i++) {
+        if (strcmp(name, plant_names[i]) == 0) {
+            *out = (sim_plant)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool swarm_strategy_known(const char *name)
+{
+    sim_strategy st;
+    return name && (strcmp(name, SWARM_ANY) == 0 || sim_strategy_find(name, &st));
+}
+
+/* One of the core's strategies (never a test-only one), uniformly. The draw is made
+ * whatever the strategy, so that a named strategy sees the same topology as "any". */
+static const char *draw_strategy(rng *r, const char *strategy)
+{
+    size_t n = 0;
+    while (bs_strategy_name(n))
+        n++;
+    const char *drawn = bs_strategy_name((size_t)rng_below(r, n));
+    return strategy && strcmp(strategy, SWARM_ANY) != 0 ? strategy : drawn;
+}
+
+static sim_dist draw_dist(rng *r, uint64_t min_lo, uint64_t min_hi, uint64_t spread)
+{
+    sim_dist d;
+    d.min_ns = rng_range(r, min_lo, min_hi);
+    d.mean_ns = d.min_ns + rng_below(r, spread + 1);
+    d.max_ns = d.mean_ns + rng_below(r, spread * 8 + 1);
+    return d;
+}
+
+static void draw_topology(rng *r, sim_config *c)
+{
+    c->stages = (uint32_t)rng_range(r, 1, 3);
+    c->parallelism = (uint32_t)rng_range(r, 1, 4);
+    c->sources = (uint32_t)rng_range(r, 1, 4);
+    /* A forward link from the sources needs as many sources as tasks. */
+    c->link[0] = c->sources == c->parallelism && rng_below(r, 2) ? SIM_LINK_FORWARD : SIM_LINK_ALL_TO_ALL;
+    for (uint32_t s = 1; s < c->stages; s++)
+        c->link[s] = rng_below(r, 2) ? SIM_LINK_FORWARD : SIM_LINK_ALL_TO_ALL;
+    c->credits = (uint32_t)(rng_below(r, 4) == 0 ? 1 : rng_range(r, 2, 8));
+}
+
+static void draw_timing(rng *r, sim_config *c)
+{
+    /* Skew between channels comes from wide latency tails; stalls from service tails. */
+    c->latency = draw_dist(r, 100, 5000, rng_below(r, 2) ? 5000 : 50000);
+    for (uint32_t s = 0; s < c->stages; s++)
+        c->service[s] = draw_dist(r, 50, 1000, rng_below(r, 3) ? 500 : 20000);
+    c->source_interval_ns = rng_range(r, 200, 5000);
+}
+
+static void draw_workload(rng *r, sim_config *c)
+{
+    uint64_t tier = rng_below(r, 8);
+    c->records_per_source = tier == 0 ? rng_below(r, 4) : tier < 6 ? rng_range(r, 4, 60) : rng_range(r, 60, 400);
+    c->payload_len = (uint32_t)(rng_below(r, 2) ? 8 + rng_below(r, 57) : rng_range(r, 8, 512));
+    uint64_t ck = rng_below(r, 10);
+    c->checkpoint_interval_ns = ck == 0 ? 0 : rng_range(r, 5000, ck < 5 ? 50000 : 400000);
+    uint64_t to = rng_below(r, 4);
+    c->checkpoint_timeout_ns = to == 0 ? 0 : c->checkpoint_interval_ns * rng_range(r, to == 1 ? 1 : 5, 50);
+    c->max_buffered_bytes = rng_below(r, 4) == 0 ? rng_range(r, 64, 8192) : 0;
+}
+
+/* Which faults are on (swarm testing: each seed switches on a random subset of the
+ * kinds `faults` allows, so a rare kind is not always drowned by the others), with a
+ * chance per slot and a number of slots per kind. From its own stream, so fault choices
+ * never shift the draws above. */
+static void draw_faults(rng *r, sim_config *c, uint32_t faults)
+{
+    uint64_t on = rng_next(r);
+    uint32_t draws = (uint32_t)rng_range(r, 1, 3);
+    bool any = false;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+        uint32_t ppm = (uint32_t)rng_range(r, 100000, 1000000);
+        if ((faults >> k & 1) && (on >> k & 1)) {
+            c->fault_ppm[k] = ppm;
+            any = true;
+        }
+    }
+    if (any)
+        c->fault_draws = draws;
+}
+
+void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
+{
+    swarm_draw_faults(seed, strategy, SWARM_FAULTS_ALL, cfg);
+}
+
+uint32_t swarm_faults_parse(const char *list, bool *ok)
+{
+    *ok = true;
+    if (!strcmp(list, "all"))
+        return SWARM_FAULTS_ALL;
+    if (!strcmp(list, "none"))
+        return 0;
+    uint32_t mask = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        int k = 0;
+        while (k < SIM_FAULT_KINDS && !(strlen(sim_fault_kind_name((sim_fault_kind)k)) == n &&
+                                         !strncmp(sim_fault_kind_name((sim_fault_kind)k), p, n)))
+            k++;
+        if (k == SIM_FAULT_KINDS || n == 0) {
+            *ok = false;
+            return 0;
+        }
+        mask |= 1u << k;
+        p += n + (p[n] == ',');
+    }
+    return mask;
+}
+
+void swarm_draw_faults(uint64_t seed, const char *strategy, uint32_t faults, sim_config *cfg)
+{
+    rng r, rf;
+    rng_stream_named(&r, seed, "swarm");
+    rng_stream_named(&rf, seed, "swarm-faults");
+    sim_config_default(cfg);
+    cfg->strategy = draw_strategy(&r, strategy);
+    draw_topology(&r, cfg);
+    draw_timing(&r, cfg);
+    draw_workload(&r, cfg);
+    draw_faults(&rf, cfg, faults);
+}

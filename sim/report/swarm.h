@@ -1,0 +1,54 @@
+/*
+ * swarm.h: the built-in randomized configurations of `fuzz`, `replay` and `soak` (swarm
+ * testing): every seed draws a whole simulation configuration (topology, credits,
+ * latencies, service times, intervals, records, strategy options) and, when the engine
+ * offers fault knobs, which faults are on.
+ *
+ * Contract: swarm_draw is a pure function of (seed, strategy): the same pair gives the same
+ * configuration on any machine (it draws only from the engine's rng, stream "swarm", and
+ * fault choices from a separate stream "swarm-faults", so adding a fault knob never moves
+ * the topology a seed draws). Faults: each seed switches on a random subset of the fault
+ * kinds (sim_config.fault_ppm, 10-100% per slot, 1-3 slots per kind); the engine then
+ * draws their times and targets from the seed. The configuration starts from sim_config_default() and sets
+ * fields by name, so fields the engine gains later keep their defaults.
+ */
+#ifndef SIM_REPORT_SWARM_H
+#define SIM_REPORT_SWARM_H
+
+#include "../engine/sim.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The strategy name meaning "each seed draws one of the core's strategies". */
+#define SWARM_ANY "any"
+
+/*
+ * Fills *cfg with the configuration seed `seed` draws. `strategy` is a strategy name
+ * (kept as is, not copied: it must outlive cfg) or SWARM_ANY. Never fails; the result
+ * passes the engine's configuration check (sources == parallelism when the first link is
+ * forward).
+ */
+void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg);
+
+/* A set of fault kinds, bit k for sim_fault_kind k. */
+#define SWARM_FAULTS_ALL ((1u << SIM_FAULT_KINDS) - 1)
+
+/* Same as swarm_draw, with the fault kinds a seed may switch on limited to `faults`
+ * (the topology drawn does not depend on it). swarm_draw allows every kind. */
+void swarm_draw_faults(uint64_t seed, const char *strategy, uint32_t faults, sim_config *cfg);
+
+/* Parses "all", "none" or a comma-separated list of fault kind names (sim_fault_kind_name);
+ * *ok is false on an unknown name. */
+uint32_t swarm_faults_parse(const char *list, bool *ok);
+
+/* The planted simulation bugs by name ("none", "early-complete", "wrong-offsets",
+ * "drop-replayed"): test-only, for proving the invariants catch them. */
+const char *swarm_plant_name(sim_plant p);
+/* False when `name` is not one of the names above. */
+bool swarm_plant_parse(const char *name, sim_plant *out);
+
+/* True when `name` is SWARM_ANY or a strategy the command line knows. */
+bool swarm_strategy_known(const char *name);
+
+#endif

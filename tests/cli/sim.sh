@@ -1,0 +1,144 @@
+#!/bin/sh
+# tests/cli/sim.sh BINARY [PLANTED-BINARY]: the contract of the simulator's CI verbs (fuzz, replay,
+# soak, merge): exit codes, --help, a byte-identical trace for the same seed, four merged shards
+# equal to the unsharded run, exit 2 on bad flags and on a malformed --config file (FILE:LINE),
+# and, with the planted binary, exit 1 with a reproduction command and a shrunk configuration
+# that replays to the same failure. Prints one line per check and "N passed, N failed"; exits 1
+# on any failure. Small seed counts: a few seconds in all.
+set -u
+bin=${1:?usage: tests/cli/sim.sh BINARY [PLANTED-BINARY]}
+planted=${2:-}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-simcli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+passed=0 failed=0
+
+check() { # check NAME CONDITION-EXIT-STATUS
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"
+    else failed=$((failed + 1)); echo "FAIL $1"; fi
+}
+
+expect_exit() { # expect_exit NAME CODE CMD...
+    name=$1 want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"; got=$?
+    [ "$got" -eq "$want" ]; ok=$?
+    [ $ok -eq 0 ] || { echo "  exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5; }
+    check "$name" $ok
+}
+
+totals() { grep '"totals"' "$1"; }
+
+# --help
+for verb in fuzz replay soak merge; do
+    expect_exit "$verb --help exits 0" 0 "$bin" $verb --help
+    grep -q "usage: barriersim $verb" "$tmp/out"; check "$verb --help prints its usage" $?
+done
+
+# fuzz: pass, machine formats, progress only on a terminal
+expect_exit "fuzz of 40 seeds exits 0" 0 "$bin" fuzz --seeds 40 --json "$tmp/f.json" --junit "$tmp/f.xml" --tap "$tmp/f.tap"
+grep -q '"seeds": 40, "passed": 40, "failed": 0' "$tmp/f.json"; check "fuzz --json counts the seeds" $?
+head -n 2 "$tmp/f.tap" | tr '\n' ' ' | grep -qx 'TAP version 13 1\.\.1 '; check "fuzz --tap has a version 13 plan" $?
+grep -q '^ok 1 - 40 seeds: 40 passed, 0 failed$' "$tmp/f.tap"; check "fuzz --tap's summary line passes" $?
+grep -q '<testsuite name="barriersim.fuzz" tests="1" failures="0"' "$tmp/f.xml"; check "fuzz --junit has a summary testcase" $?
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$tmp/f.xml"; check "fuzz --junit is well-formed XML" $?
+    python3 -c 'import sys, json; json.load(open(sys.argv[1]))' "$tmp/f.json"; check "fuzz --json is valid JSON" $?
+fi
+! grep -q "$(printf '\r')" "$tmp/err"; check "fuzz prints no progress line when stderr is not a terminal" $?
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$bin' fuzz --seeds 300 >/dev/null" /dev/null >"$tmp/tty" 2>&1
+    grep -q "fuzz: [0-9]* seeds" "$tmp/tty"; check "fuzz shows a progress line on a terminal" $?
+fi
+expect_exit "fuzz --json - writes JSON to stdout" 0 "$bin" fuzz --seeds 3 --json -
+head -c 1 "$tmp/out" | grep -q '{'; check "fuzz --json - leaves stdout to the JSON" $?
+expect_exit "fuzz --check-determinism exits 0" 0 "$bin" fuzz --seeds 20 --check-determinism
+expect_exit "fuzz --seconds exits 0" 0 "$bin" fuzz --seconds 0.3 --seeds 100000
+
+# bad flags exit 2
+expect_exit "fuzz --shard 4/4 exits 2" 2 "$bin" fuzz --shard 4/4
+expect_exit "fuzz --shard x exits 2" 2 "$bin" fuzz --shard 1/x
+expect_exit "fuzz --shard 1/0 exits 2" 2 "$bin" fuzz --shard 1/0
+expect_exit "fuzz --seeds 0 exits 2" 2 "$bin" fuzz --seeds 0
+expect_exit "fuzz --seeds -3 exits 2" 2 "$bin" fuzz --seeds -3
+expect_exit "fuzz --seeds 1e3 exits 2" 2 "$bin" fuzz --seeds 1e3
+expect_exit "fuzz --seeds without a value exits 2" 2 "$bin" fuzz --seeds
+expect_exit "fuzz --seconds 0 exits 2" 2 "$bin" fuzz --seconds 0
+expect_exit "fuzz --strategy nope exits 2" 2 "$bin" fuzz --strategy nope --seeds 1
+expect_exit "fuzz --faults bogus exits 2" 2 "$bin" fuzz --faults eop,bogus --seeds 1
+expect_exit "fuzz --frob exits 2" 2 "$bin" fuzz --frob 1
+expect_exit "replay without a seed exits 2" 2 "$bin" replay
+expect_exit "replay --seed x exits 2" 2 "$bin" replay --seed x
+expect_exit "soak without --seconds exits 2" 2 "$bin" soak
+expect_exit "merge without files exits 2" 2 "$bin" merge
+
+# replay: the same seed twice gives the same bytes; the configuration comes first
+expect_exit "replay --seed 7 exits 0" 0 "$bin" replay --seed 7
+cp "$tmp/out" "$tmp/r1"
+head -n 3 "$tmp/r1" | grep -q '^seed: 7$'; check "replay prints the configuration first" $?
+grep -q '^# barriersim sim seed=7 ' "$tmp/r1"; check "replay prints the trace header" $?
+[ "$(wc -l <"$tmp/r1")" -gt 30 ]; check "replay prints the event trace" $?
+"$bin" replay --seed 7 >"$tmp/r2" 2>/dev/null
+cmp -s "$tmp/r1" "$tmp/r2"; check "replay of the same seed twice gives identical trace bytes" $?
+expect_exit "replay --trace-out exits 0" 0 "$bin" replay --seed 7 --trace-out "$tmp/t7"
+grep -v '^[a-z-]*: ' "$tmp/r1" | sed 1d | cmp -s - "$tmp/t7"; check "replay --trace-out writes the same trace" $?
+expect_exit "replay --check-determinism exits 0" 0 "$bin" replay --seed 7 --no-trace --check-determinism
+grep -q "identical" "$tmp/err"; check "replay --check-determinism compares the hashes" $?
+
+# replay --config: the printed configuration replays the seed exactly; malformed files exit 2
+grep '^[a-z-]*: ' "$tmp/r1" >"$tmp/seven.conf"
+expect_exit "replay --config of a printed configuration exits 0" 0 "$bin" replay --config "$tmp/seven.conf"
+cmp -s "$tmp/r1" "$tmp/out"; check "replay --config reproduces the seed's trace" $?
+printf 'seed: 1\nsources: 2\nsorces: 3\n' >"$tmp/bad.conf"
+expect_exit "replay --config of a malformed file exits 2" 2 "$bin" replay --config "$tmp/bad.conf"
+grep -q "$tmp/bad.conf:3: unknown key 'sorces'" "$tmp/err"; check "a malformed --config names file:line" $?
+printf 'seed: 1\nrecords: many\n' >"$tmp/bad2.conf"
+expect_exit "replay --config with a bad number exits 2" 2 "$bin" replay --config "$tmp/bad2.conf"
+grep -q "$tmp/bad2.conf:2: records:" "$tmp/err"; check "a bad number names file:line" $?
+expect_exit "replay --config of a missing file exits 2" 2 "$bin" replay --config "$tmp/none.conf"
+
+# merge: 4 shards == unsharded
+"$bin" fuzz --seeds 60 --seed-base 100 --json "$tmp/all.json" >/dev/null 2>&1
+for k in 0 1 2 3; do "$bin" fuzz --seeds 60 --seed-base 100 --shard $k/4 --json "$tmp/shard-$k.json" >/dev/null 2>&1; done
+expect_exit "merge of 4 shards exits 0" 0 "$bin" merge --json "$tmp/merged.json" "$tmp"/shard-*.json
+[ -n "$(totals "$tmp/all.json")" ] && [ "$(totals "$tmp/merged.json")" = "$(totals "$tmp/all.json")" ]
+check "4 shards merged equal the unsharded totals" $?
+expect_exit "merge of 3 of 4 shards exits 2" 2 "$bin" merge "$tmp/shard-0.json" "$tmp/shard-1.json" "$tmp/shard-2.json"
+expect_exit "merge --allow-partial of 3 of 4 shards exits 0" 0 "$bin" merge --allow-partial "$tmp/shard-0.json" "$tmp/shard-1.json" "$tmp/shard-2.json"
+expect_exit "merge of a shard twice exits 2" 2 "$bin" merge "$tmp"/shard-*.json "$tmp/shard-0.json"
+expect_exit "merge of an unsharded report and a shard exits 2" 2 "$bin" merge "$tmp/all.json" "$tmp/shard-0.json"
+printf '{"format": "barriersim-fuzz-1", "totals": {"seeds": x}}' >"$tmp/broken.json"
+expect_exit "merge of a malformed report exits 2" 2 "$bin" merge "$tmp/broken.json"
+grep -q "broken.json: byte" "$tmp/err"; check "merge names the byte it cannot read" $?
+
+# soak: a short run passes and reports the resources it watched (a generous memory limit: under
+# ASan freed memory sits in quarantine, so resident memory grows by design)
+expect_exit "soak --seconds 1 exits 0" 0 "$bin" soak --seconds 1 --warmup 0.3 --max-rss-growth 1073741824 --json "$tmp/soak.json"
+grep -q "resident memory: start" "$tmp/out" && grep -q "open file descriptors: start" "$tmp/out" && grep -q "spill files" "$tmp/out"
+check "soak reports memory, descriptors and spill files" $?
+grep -q '"soak": {"warmup_seconds"' "$tmp/soak.json"; check "soak --json adds the resource figures" $?
+
+# planted simulation bugs are found (test-only --plant)
+expect_exit "fuzz --plant early-complete exits 1" 1 "$bin" fuzz --seeds 20 --plant early-complete --no-shrink
+grep -q "consistent cut" "$tmp/out"; check "fuzz --plant early-complete reports a broken consistent cut" $?
+grep -q "reproduce: .* --plant early-complete" "$tmp/out"; check "the reproduction command keeps --plant" $?
+
+# a failing seed: exit 1, the reproduction command, a shrunk file that replays to the same failure
+if [ -n "$planted" ]; then
+    expect_exit "fuzz of a planted bug exits 1" 1 "$planted" fuzz --seeds 30 --strategy planted-no-block --faults none \
+        --shrink-out "$tmp/shrunk.conf" --junit "$tmp/p.xml" --tap "$tmp/p.tap" --json "$tmp/p.json"
+    grep -q "reproduce: .* replay --seed [0-9]* --strategy planted-no-block --faults none$" "$tmp/out"
+    check "fuzz prints the replay command of a failing seed" $?
+    cmd=$(sed -n 's/^  reproduce: //p' "$tmp/out" | head -n 1)
+    sh -c "$cmd" >/dev/null 2>&1; [ $? -eq 1 ]; check "the printed reproduction command fails again" $?
+    grep -q '^expect: exactly-once$' "$tmp/shrunk.conf"; check "fuzz writes the shrunk configuration" $?
+    expect_exit "replay --config of the shrunk run exits 1" 1 "$planted" replay --config "$tmp/shrunk.conf" --no-trace
+    grep -q "exactly-once" "$tmp/err"; check "the shrunk run fails with the same invariant" $?
+    grep -q '^not ok 1 - seed ' "$tmp/p.tap"; check "fuzz --tap lists the failing seed" $?
+    grep -q '<failure type="exactly-once"' "$tmp/p.xml"; check "fuzz --junit lists the failing seed" $?
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$tmp/p.xml"; check "a failing --junit is well-formed XML" $?
+    fi
+    expect_exit "merge of a failing report exits 1" 1 "$planted" merge "$tmp/p.json"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
