@@ -48,7 +48,7 @@ size_t bs_spill_encode(const bs_item *it, uint8_t *buf)
     BS_ASSERT(len <= INT32_MAX && it->channel <= INT32_MAX);
     put_le32(buf, it->channel);
     put_le32(buf + 4, len);
-    buf[8] = it->kind == BS_DATA ? BS_SPILL_KIND_DATA : BS_SPILL_KIND_EVENT;
+    buf[8] = (uint8_t)(it->kind == BS_DATA ? BS_SPILL_KIND_DATA : BS_SPILL_KIND_EVENT);
     uint8_t *p = buf + BS_SPILL_HEADER_BYTES;
     switch (it->kind) {
     case BS_DATA:

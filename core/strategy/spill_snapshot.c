@@ -26,7 +26,7 @@ static int snap_file(bs_buf *out, const bs_io *io, bs_file *f, uint64_t size, ui
 
 int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
 {
-    const spill_state *s = bs_handler_state(h);
+    spill_state *s = bs_handler_state(h); /* files are read through the I/O interface */
     bool canonical = flags & BS_SNAP_CANONICAL;
     const bs_io *io = bs_handler_io(h);
     uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->channels, s->cur, s->barriers, s->closed,
@@ -36,7 +36,7 @@ int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
         rc = bs_buf_put_u64(out, head[i]);
     for (size_t w = 0; w < bs_chanset_words(s->channels) && !rc; w++)
         rc = bs_buf_put_u64(out, s->blocked[w]);
-    bs_file *wf = (bs_file *)&s->spiller.file;
+    bs_file *wf = &s->spiller.file;
     rc = rc ? rc : bs_buf_put_u64(out, s->spiller.file_open);
     if (!rc && s->spiller.file_open)
         rc = snap_file(out, io, wf, s->spiller.bytes, 0, canonical);
