@@ -90,5 +90,6 @@ typedef struct bench_def {
 
 extern const bench_def bench_passthrough;
 extern const bench_def bench_spill;
+extern const bench_def bench_sim;
 
 #endif

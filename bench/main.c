@@ -23,6 +23,7 @@
 static const bench_def *const benches[] = {
     &bench_passthrough,
     &bench_spill,
+    &bench_sim,
     NULL,
 };
 
