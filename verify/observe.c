@@ -158,9 +158,14 @@ static bool identify(const verify *v, const bs_item *it, size_t *pos)
         return c->eop != VERIFY_NONE;
     }
     uint64_t label;
-    uint32_t channel;
-    if (it->kind != BS_DATA || !verify_payload_parse(it->data, it->len, &label) ||
-        !verify_where_find(v, label, &channel, pos))
+    uint32_t channel = it->channel;
+    if (it->kind != BS_DATA || !verify_payload_parse(it->data, it->len, &label))
+        return false;
+    /* Items mostly come back in their channel's order: try the first unreturned one. */
+    size_t next = c->returned_prefix < c->data_len ? c->data_pos[c->returned_prefix] : VERIFY_NONE;
+    if (next != VERIFY_NONE && c->items[next].label == label)
+        *pos = next;
+    else if (!verify_where_find(v, label, &channel, pos))
         return false;
     return channel == it->channel && c->items[*pos].len == it->len;
 }
