@@ -189,7 +189,26 @@ static int where_grow(verify *v)
     return 0;
 }
 
+/* A label of the form (channel << 32 | position), as the model checker gives, names its
+ * own place: no table entry is kept for it. */
+static bool implied_place(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
+{
+    uint64_t c = label >> 32, p = label & 0xffffffffu;
+    if (c >= v->cfg.channels || p >= v->ch[c].len || v->ch[c].items[p].label != label)
+        return false;
+    *channel = (uint32_t)c;
+    *pos = (size_t)p;
+    return true;
+}
+
+static bool table_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos);
+
 bool verify_where_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
+{
+    return implied_place(v, label, channel, pos) || table_find(v, label, channel, pos);
+}
+
+static bool table_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
 {
     for (size_t i = hash_u64(label, v->where_cap);; i = (i + 1) & (v->where_cap - 1)) {
         if (!v->where[i].used)
@@ -207,6 +226,8 @@ static bool where_add(verify *v, uint64_t label, uint32_t channel, size_t pos)
 {
     uint32_t c;
     size_t p;
+    if (label == ((uint64_t)channel << 32 | pos))
+        return !table_find(v, label, &c, &p); /* implied places are unique by themselves */
     if (verify_where_find(v, label, &c, &p))
         return false;
     if (2 * (v->where_len + 1) > v->where_cap && where_grow(v))
