@@ -1,0 +1,521 @@
+/*
+ * load.c: simulation scenario files (simscen.h) parsed with the handler-level loader's
+ * stages: sc_screen in this process, then sc_yaml_parse and the schema below in a child
+ * run by sc_isolate_run. The child replies with one tag byte: 'N' not a simulation file,
+ * 'E' + sc_err, or 'S' + the simscen struct (plain data; the parent fixes its pointers).
+ */
+#include "simscen.h"
+
+#include "../report/simconf.h"
+#include "../strategies.h"
+#include "../scenario/sc_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------------------ */
+static bool ss_key_is(const sc_node *k, const char *name)
+{
+    return k->kind == SC_NODE_SCALAR && k->len == strlen(name) && memcmp(k->str, name, k->len) == 0;
+}
+
+static int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n,
+                  uint32_t *vals)
+{
+    uint32_t at[32];
+    if (sc_node_at(cx, node)->kind != SC_NODE_MAP)
+        return sc_type_error(cx, node, key, "a mapping");
+    return sc_map_keys(cx, node, keys, n, vals, at);
+}
+
+static int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (node == SC_NONE)
+        return 0;
+    return sc_get_u64(cx, node, key, min, max, out);
+}
+
+static int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint32_t *out)
+{
+    uint64_t v = *out;
+    if (ss_u64(cx, node, key, min, max, &v) != 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* A string among names: its index, or -1 with "key: unknown <what> 'x' (did you mean ...)". */
+static int ss_name(const sc_ctx *cx, uint32_t node, const char *key, const char *what,
+                   const char *const *names, size_t n, int *out)
+{
+    const char *s;
+    size_t len;
+    if (sc_get_str(cx, node, key, false, &s, &len) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    char shown[SC_SHOW_MAX * 4 + 8], list[512];
+    sc_show(shown, sizeof shown, s, len);
+    const char *best = sc_suggest(s, len, names, n);
+    uint32_t at = sc_node_at(cx, node)->at;
+    if (best) {
+        sc_err_at(cx->err, cx->text, at, "%s: unknown %s '%s' (did you mean '%s'?)", key, what, shown, best);
+    } else {
+        sc_join(list, sizeof list, names, n);
+        sc_err_at(cx->err, cx->text, at, "%s: unknown %s '%s' (expected %s)", key, what, shown, list);
+    }
+    return -1;
+}
+
+static int ss_text(const sc_ctx *cx, uint32_t node, const char *key, bool multiline, char *dst, size_t cap)
+{
+    const char *s;
+    size_t len;
+    if (sc_get_str(cx, node, key, multiline, &s, &len) != 0)
+        return -1;
+    if (len == 0 || len >= cap) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at, "%s: %s", key,
+                  len == 0 ? "is empty" : "is too long");
+        return -1;
+    }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+static const char *const ss_kind_names[SIM_FAULT_KINDS] = {
+    "eop", "skip", "overlap", "cancel", "timeout", "write-error",
+    "enospc", "short-write", "read-error", "corrupt", "truncate", "fail",
+};
+
+/* ---- simulation ----------------------------------------------------------------------- */
+static int ss_dist(const sc_ctx *cx, uint32_t node, const char *key, sim_dist *d)
+{
+    static const sc_keyspec keys[] = {{"min", true}, {"mean", false}, {"max", false}};
+    uint32_t v[3];
+    if (node == SC_NONE)
+        return 0;
+    if (ss_map(cx, node, key, keys, 3, v) != 0 || ss_u64(cx, v[0], "min", 0, UINT64_MAX / 4, &d->min_ns) != 0)
+        return -1;
+    d->mean_ns = d->min_ns;
+    if (ss_u64(cx, v[1], "mean", 0, UINT64_MAX / 4, &d->mean_ns) != 0)
+        return -1;
+    d->max_ns = d->mean_ns <= d->min_ns ? d->min_ns
+                : d->mean_ns > UINT64_MAX / 32 ? UINT64_MAX / 4 : d->mean_ns * 8;
+    if (ss_u64(cx, v[2], "max", d->min_ns, UINT64_MAX / 4, &d->max_ns) != 0)
+        return -1;
+    if (d->mean_ns < d->min_ns || d->mean_ns > d->max_ns) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, v[1])->at, "mean: must be from min to max (%llu .. %llu)",
+                  (unsigned long long)d->min_ns, (unsigned long long)d->max_ns);
+        return -1;
+    }
+    return 0;
+}
+
+static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
+{
+    static const char *const names[] = {"all-to-all", "forward"};
+    int l = 0;
+    if (node == SC_NONE)
+        return 0;
+    const sc_node *n = sc_node_at(cx, node);
+    if (n->kind == SC_NODE_SCALAR) {
+        if (ss_name(cx, node, "link", "link", names, 2, &l) != 0)
+            return -1;
+        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+            c->link[s] = (sim_link)l;
+        return 0;
+    }
+    if (n->kind != SC_NODE_SEQ)
+        return sc_type_error(cx, node, "link", "all-to-all, forward or a sequence of them");
+    if (n->count != c->stages) {
+        sc_err_at(cx->err, cx->text, n->at, "link: %u links for %u stages (give one per stage)", n->count,
+                  c->stages);
+        return -1;
+    }
+    uint32_t e = n->first;
+    for (uint32_t s = 0; s < n->count && e != SC_NONE; s++, e = sc_node_at(cx, e)->next) {
+        if (ss_name(cx, e, "link", "link", names, 2, &l) != 0)
+            return -1;
+        c->link[s] = (sim_link)l;
+    }
+    return 0;
+}
+
+enum {
+    S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
+    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_COUNT
+};
+
+static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
+{
+    static const sc_keyspec keys[S_COUNT] = {
+        [S_SOURCES] = {"sources", false}, [S_RECORDS] = {"records-per-source", false},
+        [S_STAGES] = {"stages", false}, [S_PAR] = {"parallelism", false}, [S_LINK] = {"link", false},
+        [S_CREDITS] = {"credits", false}, [S_LATENCY] = {"latency-ns", false},
+        [S_SERVICE] = {"service-ns", false}, [S_INTERVAL] = {"source-interval-ns", false},
+        [S_PAYLOAD] = {"payload-bytes", false}, [S_CK_INTERVAL] = {"checkpoint-interval-ns", false},
+        [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"max-buffered-bytes", false},
+        [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
+    };
+    uint32_t v[S_COUNT];
+    sim_config *c = &sc->cfg;
+    if (ss_map(cx, node, "simulation", keys, S_COUNT, v) != 0 ||
+        ss_u32(cx, v[S_SOURCES], "sources", 1, SIM_SOURCES_MAX, &c->sources) != 0 ||
+        ss_u64(cx, v[S_RECORDS], "records-per-source", 0, (1ULL << 40) - 1, &c->records_per_source) != 0 ||
+        ss_u32(cx, v[S_STAGES], "stages", 1, SIM_STAGES_MAX, &c->stages) != 0 ||
+        ss_u32(cx, v[S_PAR], "parallelism", 1, SIM_PARALLELISM_MAX, &c->parallelism) != 0 ||
+        ss_links(cx, v[S_LINK], c) != 0 ||
+        ss_u32(cx, v[S_CREDITS], "credits", 1, SIM_CREDITS_MAX, &c->credits) != 0 ||
+        ss_dist(cx, v[S_LATENCY], "latency-ns", &c->latency) != 0)
+        return -1;
+    if (v[S_SERVICE] != SC_NONE) {
+        sim_dist d = c->service[0];
+        if (ss_dist(cx, v[S_SERVICE], "service-ns", &d) != 0)
+            return -1;
+        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+            c->service[s] = d;
+    }
+    if (ss_u64(cx, v[S_INTERVAL], "source-interval-ns", 0, UINT64_MAX / 4, &c->source_interval_ns) != 0 ||
+        ss_u32(cx, v[S_PAYLOAD], "payload-bytes", 8, 4096, &c->payload_len) != 0 ||
+        ss_u64(cx, v[S_CK_INTERVAL], "checkpoint-interval-ns", 0, UINT64_MAX / 4, &c->checkpoint_interval_ns) != 0 ||
+        ss_u64(cx, v[S_CK_TIMEOUT], "checkpoint-timeout-ns", 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns) != 0 ||
+        ss_u64(cx, v[S_MAX_BUF], "max-buffered-bytes", 0, UINT64_MAX, &c->max_buffered_bytes) != 0 ||
+        ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
+        ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0)
+        return -1;
+    if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
+        uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
+                  "link: a forward link from the sources needs sources equal to parallelism (%u, %u)",
+                  c->sources, c->parallelism);
+        return -1;
+    }
+    return 0;
+}
+
+static int ss_bounds(const sc_ctx *cx, uint32_t node, sim_config *c)
+{
+    static const sc_keyspec keys[] = {
+        {"checkpoint-ns", false}, {"stall-ns", false}, {"spill-bytes", false}, {"open-files", false}};
+    uint32_t v[4];
+    if (node == SC_NONE)
+        return 0;
+    return ss_map(cx, node, "bounds", keys, 4, v) != 0 ||
+                   ss_u64(cx, v[0], "checkpoint-ns", 0, UINT64_MAX / 4, &c->checkpoint_bound_ns) != 0 ||
+                   ss_u64(cx, v[1], "stall-ns", 0, UINT64_MAX / 4, &c->stall_bound_ns) != 0 ||
+                   ss_u64(cx, v[2], "spill-bytes", 0, UINT64_MAX, &c->spill_bytes_max) != 0 ||
+                   ss_u32(cx, v[3], "open-files", 0, 64, &c->open_files_max) != 0
+               ? -1
+               : 0;
+}
+
+/* ---- faults --------------------------------------------------------------------------- */
+static int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fault *f)
+{
+    static const sc_keyspec keys[] = {
+        {"kind", true}, {"target", false}, {"at-ns", false}, {"checkpoint", false}, {"arg", false}};
+    uint32_t v[5];
+    int kind = 0;
+    if (sc_node_at(cx, map)->kind != SC_NODE_MAP)
+        return sc_type_error(cx, map, "fault", "a mapping");
+    if (sc_map_keys(cx, map, keys, 5, v, (uint32_t[5]){0}) != 0 ||
+        ss_name(cx, v[0], "kind", "fault kind", ss_kind_names, SIM_FAULT_KINDS, &kind) != 0)
+        return -1;
+    f->kind = (sim_fault_kind)kind;
+    uint32_t tasks = c->stages * c->parallelism, nodes = c->sources + tasks;
+    uint64_t lo = 0, hi = nodes - 1, target = 0;
+    const char *what = "a node";
+    if (kind == SIM_FAULT_EOP || kind == SIM_FAULT_SKIP) {
+        hi = c->sources - 1;
+        what = "a source";
+    } else if (kind != SIM_FAULT_CANCEL && kind != SIM_FAULT_OVERLAP && kind != SIM_FAULT_TIMEOUT) {
+        lo = c->sources;
+        what = "a task";
+    }
+    if (v[1] != SC_NONE) {
+        const sc_node *t = sc_node_at(cx, v[1]);
+        uint64_t x = 0;
+        if (sc_node_vtype(t) == SC_V_INT && sc_get_u64(cx, v[1], "target", 0, UINT32_MAX, &x) == 0 &&
+            (x < lo || x > hi)) {
+            sc_err_at(cx->err, cx->text, t->at,
+                      "target: %llu is not %s (sources are 0 .. %u, tasks %u .. %u)", (unsigned long long)x,
+                      what, c->sources - 1, c->sources, nodes - 1);
+            return -1;
+        }
+        if (ss_u64(cx, v[1], "target", lo, hi, &target) != 0)
+            return -1;
+    } else if (lo > 0) {
+        target = lo;
+    }
+    f->target = (uint32_t)target;
+    if (ss_u64(cx, v[2], "at-ns", 0, UINT64_MAX / 4, &f->at_ns) != 0 ||
+        ss_u64(cx, v[3], "checkpoint", 0, UINT64_MAX / 4, &f->checkpoint) != 0)
+        return -1;
+    if (kind == SIM_FAULT_SHORT_WRITE || kind == SIM_FAULT_TRUNCATE) {
+        f->arg = 1;
+        if (ss_u64(cx, v[4], "arg", 1, 8, &f->arg) != 0)
+            return -1;
+    } else if (ss_u64(cx, v[4], "arg", 0, UINT64_MAX / 4, &f->arg) != 0) {
+        return -1;
+    }
+    if (kind == SIM_FAULT_SKIP && f->checkpoint == 0 && f->at_ns == 0) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, map)->at, "a skip needs 'checkpoint' or 'at-ns'");
+        return -1;
+    }
+    return 0;
+}
+
+static int ss_faults(const sc_ctx *cx, uint32_t node, simscen *sc)
+{
+    if (node == SC_NONE)
+        return 0;
+    const sc_node *seq = sc_node_at(cx, node);
+    if (seq->kind != SC_NODE_SEQ)
+        return sc_type_error(cx, node, "faults", "a sequence");
+    if (seq->count > SIMSCEN_FAULTS_MAX) {
+        sc_err_at(cx->err, cx->text, seq->at, "faults: more than %u faults", SIMSCEN_FAULTS_MAX);
+        return -1;
+    }
+    uint32_t f = seq->first;
+    for (uint32_t i = 0; i < seq->count && f != SC_NONE; i++, f = sc_node_at(cx, f)->next) {
+        if (ss_fault(cx, f, &sc->cfg, &sc->faults[i]) != 0)
+            return -1;
+        sc->cfg.n_faults++;
+    }
+    return 0;
+}
+
+static int ss_random(const sc_ctx *cx, uint32_t node, sim_config *c)
+{
+    sc_keyspec keys[SIM_FAULT_KINDS + 1];
+    uint32_t v[SIM_FAULT_KINDS + 1];
+    if (node == SC_NONE)
+        return 0;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++)
+        keys[k] = (sc_keyspec){ss_kind_names[k], false};
+    keys[SIM_FAULT_KINDS] = (sc_keyspec){"draws", false};
+    if (ss_map(cx, node, "random-faults", keys, SIM_FAULT_KINDS + 1, v) != 0)
+        return -1;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++)
+        if (ss_u32(cx, v[k], ss_kind_names[k], 0, 1000000, &c->fault_ppm[k]) != 0)
+            return -1;
+    return ss_u32(cx, v[SIM_FAULT_KINDS], "draws", 1, 64, &c->fault_draws);
+}
+
+/* ---- expect --------------------------------------------------------------------------- */
+static int ss_expect(const sc_ctx *cx, uint32_t node, simscen *sc)
+{
+    static const sc_keyspec keys[] = {{"violation", false}, {"checkpoints-completed-min", false},
+                                      {"restarts-min", false}, {"faults-fired-min", false}};
+    uint32_t v[4];
+    if (node == SC_NONE)
+        return 0;
+    if (ss_map(cx, node, "expect", keys, 4, v) != 0)
+        return -1;
+    if (v[0] != SC_NONE) {
+        if (ss_text(cx, v[0], "violation", false, sc->expect_violation, sizeof sc->expect_violation) != 0)
+            return -1;
+        if (strcmp(sc->expect_violation, "none") == 0)
+            sc->expect_violation[0] = '\0';
+    }
+    return ss_u64(cx, v[1], "checkpoints-completed-min", 0, UINT64_MAX, &sc->expect_checkpoints_min) != 0 ||
+                   ss_u64(cx, v[2], "restarts-min", 0, UINT64_MAX, &sc->expect_restarts_min) != 0 ||
+                   ss_u64(cx, v[3], "faults-fired-min", 0, UINT64_MAX, &sc->expect_faults_fired_min) != 0
+               ? -1
+               : 0;
+}
+
+/* ---- the document ----------------------------------------------------------------------- */
+enum { T_NAME, T_DESC, T_STRATEGY, T_SEED, T_PLANT, T_SIM, T_BOUNDS, T_FAULTS, T_RANDOM, T_EXPECT, T_COUNT };
+
+static int ss_strategy(const sc_ctx *cx, uint32_t node, simscen *sc)
+{
+    const char *names[32];
+    size_t n = 0;
+    int i = 0;
+    while (n < 32 && (names[n] = sim_strategy_name(n)) != NULL)
+        n++;
+    if (ss_name(cx, node, "strategy", "strategy", names, n, &i) != 0)
+        return -1;
+    snprintf(sc->strategy, sizeof sc->strategy, "%s", names[i]);
+    return 0;
+}
+
+static int ss_schema(const sc_ctx *cx, simscen *sc)
+{
+    static const sc_keyspec keys[T_COUNT] = {
+        [T_NAME] = {"name", true}, [T_DESC] = {"description", false}, [T_STRATEGY] = {"strategy", true},
+        [T_SEED] = {"seed", false}, [T_PLANT] = {"plant", false}, [T_SIM] = {"simulation", true},
+        [T_BOUNDS] = {"bounds", false}, [T_FAULTS] = {"faults", false},
+        [T_RANDOM] = {"random-faults", false}, [T_EXPECT] = {"expect", false},
+    };
+    static const char *const plants[] = {"none", "early-complete", "wrong-offsets", "drop-replayed"};
+    uint32_t v[T_COUNT];
+    int plant = 0;
+    if (ss_map(cx, 0, "document", keys, T_COUNT, v) != 0 ||
+        ss_text(cx, v[T_NAME], "name", false, sc->name, sizeof sc->name) != 0)
+        return -1;
+    size_t len = strlen(sc->name);
+    if (strspn(sc->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != len) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, v[T_NAME])->at,
+                  "name: '%s' is not a valid name (use letters, digits and '-')", sc->name);
+        return -1;
+    }
+    if ((v[T_DESC] != SC_NONE &&
+         ss_text(cx, v[T_DESC], "description", true, sc->description, sizeof sc->description) != 0) ||
+        ss_strategy(cx, v[T_STRATEGY], sc) != 0 || ss_u64(cx, v[T_SEED], "seed", 0, UINT64_MAX, &sc->seed) != 0)
+        return -1;
+    if (v[T_PLANT] != SC_NONE && ss_name(cx, v[T_PLANT], "plant", "plant", plants, 4, &plant) != 0)
+        return -1;
+    sc->cfg.plant = (sim_plant)plant;
+    if (ss_simulation(cx, v[T_SIM], sc) != 0 || ss_bounds(cx, v[T_BOUNDS], &sc->cfg) != 0 ||
+        ss_faults(cx, v[T_FAULTS], sc) != 0 || ss_random(cx, v[T_RANDOM], &sc->cfg) != 0 ||
+        ss_expect(cx, v[T_EXPECT], sc) != 0)
+        return -1;
+    return 0;
+}
+
+/* Is the tree a mapping with a top-level `simulation` key (or, without `input`, a key
+ * that is a likely misspelling of it, so that the message suggests the right key)? */
+static bool ss_is_sim(const sc_tree *tree)
+{
+    static const char *const sim_key[] = {"simulation"};
+    if (tree->len == 0 || tree->nodes[0].kind != SC_NODE_MAP)
+        return false;
+    bool near = false, input = false;
+    uint32_t k = tree->nodes[0].first;
+    for (uint32_t i = 0; k != SC_NONE && i < SC_NODES_MAX; i++) {
+        const sc_node *key = &tree->nodes[k];
+        if (ss_key_is(key, "simulation"))
+            return true;
+        if (ss_key_is(key, "input"))
+            input = true;
+        else if (key->kind == SC_NODE_SCALAR && sc_suggest(key->str, key->len, sim_key, 1))
+            near = true;
+        uint32_t v = key->next;
+        k = v == SC_NONE ? SC_NONE : tree->nodes[v].next;
+    }
+    return near && !input;
+}
+
+static void ss_defaults(simscen *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sim_config_default(&sc->cfg);
+    sc->seed = 1;
+}
+
+/* ---- the child -------------------------------------------------------------------------- */
+typedef struct ss_reply {
+    char tag;                  /* 'N', 'E' or 'S' */
+    sc_err err;
+    simscen sc;
+} ss_reply;
+
+static int ss_child(void *ctx, int fd)
+{
+    const sc_text *t = ctx;
+    ss_reply *r = calloc(1, sizeof *r);
+    if (!r)
+        return SC_CHILD_EXIT_NOMEM;
+    sc_tree tree;
+    r->tag = 'N';
+    if (sc_yaml_parse(t, &tree, &r->err) == 0) {
+        if (ss_is_sim(&tree)) {
+            sc_ctx cx = {.tree = &tree, .text = t, .err = &r->err};
+            ss_defaults(&r->sc);
+            r->tag = ss_schema(&cx, &r->sc) == 0 ? 'S' : 'E';
+        }
+        sc_tree_free(&tree);
+    }
+    int status = SC_CHILD_EXIT_OK;
+    const uint8_t *p = (const uint8_t *)r;
+    for (size_t off = 0; off < sizeof *r;) {
+        ssize_t n = write(fd, p + off, sizeof *r - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            status = SC_CHILD_EXIT_IO;
+            break;
+        }
+        off += (size_t)n;
+    }
+    free(r);
+    return status;
+}
+
+int simscen_load_bytes(const char *path, const uint8_t *bytes, size_t len, simscen *out, char *err,
+                       size_t err_len)
+{
+    sc_text t;
+    sc_err e;
+    memset(out, 0, sizeof *out);
+    if (sc_screen(bytes, len, &t, &e) != 0)
+        return 1;
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    char why[256];
+    int rc = sc_isolate_run(ss_child, &t, &reply, &reply_len, why, sizeof why);
+    sc_text_free(&t);
+    if (rc != 0)
+        return 1;
+    ss_reply *r = (ss_reply *)(void *)reply;
+    rc = 1;
+    if (reply_len == sizeof *r && r->tag == 'E') {
+        r->err.msg[sizeof r->err.msg - 1] = '\0';
+        if (err && err_len)
+            snprintf(err, err_len, "%s:%u:%u: %s", path, r->err.pos.line, r->err.pos.col, r->err.msg);
+        rc = -1;
+    } else if (reply_len == sizeof *r && r->tag == 'S') {
+        *out = r->sc;
+        out->strategy[sizeof out->strategy - 1] = '\0';
+        out->cfg.strategy = simconf_strategy_static(out->strategy);
+        out->cfg.faults = out->faults;
+        snprintf(out->path, sizeof out->path, "%s", path);
+        if (!out->cfg.strategy || out->cfg.n_faults > SIMSCEN_FAULTS_MAX) {
+            if (err && err_len)
+                snprintf(err, err_len, "%s:1:1: the loader's reply is malformed", path);
+            rc = -1;
+        } else {
+            rc = 0;
+        }
+    }
+    free(reply);
+    return rc;
+}
+
+int simscen_load(const char *path, simscen *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return 1;
+    struct stat st;
+    size_t cap = SC_FILE_BYTES_MAX + 1, n = 0;
+    uint8_t *buf = NULL;
+    bool bad = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(buf = malloc(cap));
+    for (int tries = 0; !bad && n < cap && tries < 1 << 20; tries++) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (r <= 0) {
+            bad = r < 0;
+            break;
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    int rc = bad || n > SC_FILE_BYTES_MAX ? 1 : simscen_load_bytes(path, buf, n, out, err, err_len);
+    free(buf);
+    return rc;
+}
