@@ -160,7 +160,7 @@ byte qlen;
 #endif
 
 /* temporaries: not part of the state vector; each is written before it is read */
-hidden byte it, c_, v_, oc, want, gk, gc, gn, ri, rj, tj, te;
+hidden byte it, c_, v_, oc, want, gk, gc, gn, ri, rj, rt, tj, te;
 hidden byte ret, tok;
 
 /* ---- trace printing (only in spin simulations / trail replays; pan does not print) ---- */
@@ -180,8 +180,17 @@ inline ob_begin(k) {
     ck[k] = 1
 }
 
-inline ob_abort(k) {
-    printf("  a%d\n", k);
+/* abort reasons, for the printed trace only (verify/ does not judge them) */
+#define SUBSUMED 1
+#define CANCELLED 2
+#define EOPR 3
+
+inline ob_abort(k, why) {
+    if
+    :: why == SUBSUMED -> printf("  a%d:subsumed\n", k)
+    :: why == CANCELLED -> printf("  a%d:cancelled\n", k)
+    :: else -> printf("  a%d:eop\n", k)
+    fi;
     assert(ck[k] == 1);                 /* checkpoint-once: ends twice / never began */
     ck[k] = 2
 }
@@ -283,7 +292,7 @@ inline tr_complete(kk) {
     do
     :: tj < kk ->
         if
-        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj)    /* a<old>:subsumed */
+        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj, SUBSUMED)    /* a<old>:subsumed */
         :: else -> skip
         fi;
         tj++
@@ -342,7 +351,7 @@ inline tr_cancel() {
     do
     :: tj < v_ ->
         if
-        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj)    /* a<old>:cancelled */
+        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj, CANCELLED)    /* a<old>:cancelled */
         :: else -> skip
         fi;
         pset[tj] = 0;
@@ -356,7 +365,7 @@ inline tr_cancel() {
     :: tok ->
         pset[v_] = pset[v_] | (1 << c_);
         if
-        :: !BIT(pab, v_) -> pab = pab | (1 << v_); ob_abort(v_)   /* a<K>:cancelled */
+        :: !BIT(pab, v_) -> pab = pab | (1 << v_); ob_abort(v_, CANCELLED)   /* a<K>:cancelled */
         :: else -> skip
         fi;
         if
@@ -405,7 +414,7 @@ inline exhausted() {
     do
     :: tj <= K ->
         if
-        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj)    /* a<K>:eop */
+        :: BIT(pend, tj) && !BIT(pab, tj) -> ob_abort(tj, EOPR)    /* a<K>:eop */
         :: else -> skip
         fi;
         pset[tj] = 0;
@@ -451,13 +460,13 @@ inline sp_release() {
         ri = 0;
         do
         :: ri < wlen ->
-            it = q[qlen - 1];
+            rt = q[qlen - 1];
             rj = qlen - 1;
             do
             :: rj > 0 -> q[rj] = q[rj - 1]; rj--
             :: else -> break
             od;
-            q[0] = it;
+            q[0] = rt;
             ri++
         :: else -> break
         od;
@@ -509,7 +518,7 @@ inline sp_barrier() {
             :: else ->
                 if
                 :: nbar > 0 ->                          /* A, K > cur: a<cur>:subsumed */
-                    ob_abort(cur); sp_release()
+                    ob_abort(cur, SUBSUMED); sp_release()
                 :: else -> skip                         /* not A, K > cur */
                 fi;
                 sp_begin(v_); sp_block(); sp_complete_check()
@@ -522,16 +531,16 @@ inline sp_barrier() {
 inline sp_cancel() {
     if
     :: nbar > 0 && v_ == cur ->                         /* A, K == cur */
-        sp_release(); ob_abort(v_)                      /* release; a<K>:cancelled */
+        sp_release(); ob_abort(v_, CANCELLED)                      /* release; a<K>:cancelled */
     :: else ->
         if
         :: v_ <= cur -> skip                            /* otherwise: ignore */
         :: else ->
             if
-            :: nbar > 0 -> ob_abort(cur); sp_release()  /* A, K > cur: a<cur>:subsumed */
+            :: nbar > 0 -> ob_abort(cur, SUBSUMED); sp_release()  /* A, K > cur: a<cur>:subsumed */
             :: else -> skip                             /* not A, K > cur */
             fi;
-            sp_begin(v_); ob_abort(v_)                  /* cur = K; a<K>:cancelled */
+            sp_begin(v_); ob_abort(v_, CANCELLED)                  /* cur = K; a<K>:cancelled */
         fi
     fi
 }
@@ -543,7 +552,7 @@ inline sp_eop() {
 #else
     nclosed++;
     if
-    :: nbar > 0 -> ob_abort(cur); sp_release()
+    :: nbar > 0 -> ob_abort(cur, EOPR); sp_release()
     :: else -> skip
     fi
 #endif
@@ -615,7 +624,7 @@ inline handle() {
 inline exhausted() {
     printf("gate exhausted\n");
     if
-    :: nbar > 0 -> ob_abort(cur)
+    :: nbar > 0 -> ob_abort(cur, EOPR)
     :: else -> skip
     fi;
     eoi = 1;
