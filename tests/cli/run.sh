@@ -8,20 +8,7 @@ planted=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0 failed=0
-
-check() { # check NAME CONDITION-EXIT-STATUS
-    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"
-    else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-
-expect_exit() { # expect_exit NAME CODE CMD...
-    name=$1 want=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-    [ "$got" -eq "$want" ]; ok=$?
-    [ $ok -eq 0 ] || { echo "  exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5; }
-    check "$name" $ok
-}
+. "$(dirname "$0")/lib.sh"
 
 # --help for every verb, and the top level
 expect_exit "help exits 0" 0 "$bin" --help

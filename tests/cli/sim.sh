@@ -10,20 +10,7 @@ bin=${1:?usage: tests/cli/sim.sh BINARY [PLANTED-BINARY]}
 planted=${2:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-simcli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0 failed=0
-
-check() { # check NAME CONDITION-EXIT-STATUS
-    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"
-    else failed=$((failed + 1)); echo "FAIL $1"; fi
-}
-
-expect_exit() { # expect_exit NAME CODE CMD...
-    name=$1 want=$2; shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"; got=$?
-    [ "$got" -eq "$want" ]; ok=$?
-    [ $ok -eq 0 ] || { echo "  exit $got, wanted $want"; sed 's/^/  | /' "$tmp/err" | head -5; }
-    check "$name" $ok
-}
+. "$(dirname "$0")/lib.sh"
 
 totals() { grep '"totals"' "$1"; }
 
