@@ -11,6 +11,8 @@
  */
 #include "cli.h"
 
+#include "../simscen/simscen.h"
+
 #include "../../core/barriersim.h"
 #include "../engine/sim.h"
 #include "../report/fuzz.h"
@@ -22,7 +24,7 @@
 #include <string.h>
 
 static const char replay_usage[] =
-    "usage: barriersim replay (--seed X [--strategy S] | --config FILE) [options]\n"
+    "usage: barriersim replay (--seed X [--strategy S] | --config FILE | --scenario FILE) [options]\n"
     "\n"
     "Runs one simulation with its full event trace: seed X of the built-in randomized\n"
     "configurations as `barriersim fuzz` draws it, or the configuration in FILE (the\n"
@@ -34,6 +36,7 @@ static const char replay_usage[] =
     "  --strategy S         as for fuzz: spill, tracker, ... or any (default)\n"
     "  --faults LIST        as for fuzz: the fault kinds the seed may switch on (default all)\n"
     "  --config FILE        the configuration to run instead of a drawn one\n"
+    "  --scenario FILE      a simulation scenario file (scenarios/sim/): its full event trace\n"
     "  --max-events N       stop after N events\n"
     "  --trace-out FILE     write the trace to FILE instead of standard output\n"
     "  --no-trace           print the configuration and the result only\n"
@@ -45,7 +48,7 @@ static const char replay_usage[] =
 typedef struct replay_opts {
     bool have_seed, no_trace, check_determinism;
     uint64_t seed, max_events;
-    const char *strategy, *config, *trace_out, *faults;
+    const char *strategy, *config, *trace_out, *faults, *scenario;
     sim_plant plant;
     bool have_plant;
 } replay_opts;
@@ -80,11 +83,14 @@ static void replay_parse(int argc, char **argv, replay_opts *o)
             o->have_plant = true;
         }
         else if (strcmp(a, "--config") == 0) o->config = v;
+        else if (strcmp(a, "--scenario") == 0) o->scenario = v;
         else if (strcmp(a, "--trace-out") == 0) o->trace_out = v;
         else die("replay: unknown option '%s' (see 'barriersim replay --help')", a);
     }
-    if (!o->have_seed && !o->config)
-        die("replay: give --seed X or --config FILE (see 'barriersim replay --help')");
+    if (!o->have_seed && !o->config && !o->scenario)
+        die("replay: give --seed X, --config FILE or --scenario FILE (see 'barriersim replay --help')");
+    if (o->scenario && (o->config || o->have_seed))
+        die("replay: --scenario takes its seed and configuration from the file");
     if (!swarm_strategy_known(o->strategy))
         die("replay: unknown strategy '%s'", o->strategy);
     bool ok = true;
@@ -113,12 +119,43 @@ static void replay_command(const replay_opts *o, uint64_t seed, char *out, size_
         snprintf(out + n, len - (size_t)n, " --check-determinism");
 }
 
+/* A simulation scenario file: its full trace, its verdict against its own `expect`. */
+static int replay_scenario(const replay_opts *o)
+{
+    static simscen sc;
+    char err[1200], why[1200];
+    int rc = simscen_load(o->scenario, &sc, err, sizeof err);
+    if (rc < 0)
+        die("%s", err);
+    if (rc > 0)
+        die("replay: %s is not a simulation scenario (no 'simulation:' key)", o->scenario);
+    if (o->max_events)
+        sc.cfg.max_events = o->max_events;
+    FILE *trace = o->no_trace ? NULL : stdout;
+    if (!o->no_trace && o->trace_out && !(trace = fopen(o->trace_out, "w")))
+        die("replay: cannot write %s: %s", o->trace_out, strerror(errno));
+    sim_result res;
+    if (simscen_run(&sc, &res, trace, why, sizeof why))
+        die("%s: %s", o->scenario, why);
+    if (trace && trace != stdout && fclose(trace) != 0)
+        die("replay: cannot write %s: %s", o->trace_out, strerror(errno));
+    fflush(stdout);
+    char summary[512];
+    simscen_summary(&res, summary, sizeof summary);
+    int bad = simscen_judge(&sc, &res, why, sizeof why);
+    fprintf(stderr, "replay %s (seed %llu): %s%s%s\n", sc.name, (unsigned long long)sc.seed, summary,
+            bad ? "\n  FAIL: " : "", bad ? why : "");
+    return bad ? EXIT_VIOLATION : EXIT_PASS;
+}
+
 int cmd_replay(int argc, char **argv);
 
 int cmd_replay(int argc, char **argv)
 {
     replay_opts o;
     replay_parse(argc, argv, &o);
+    if (o.scenario)
+        return replay_scenario(&o);
     simconf sc;
     uint64_t seed = o.seed;
     if (o.config) {

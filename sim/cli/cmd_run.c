@@ -56,13 +56,15 @@ static void run_json_result(run_totals *t, const char *path, const char *name, c
     printf("}");
 }
 
-static void run_report_failure(const run_opts *o, const char *path, const char *why)
+static void run_report_failure(const run_opts *o, const char *path, const char *why, bool simulation)
 {
     char quoted[1200];
     cli_shell_quote(path, quoted, sizeof quoted);
     FILE *f = o->trace ? stderr : stdout;
     fprintf(f, "FAIL %s: %s\n", path, why);
     fprintf(f, "  reproduce: %s run --trace %s\n", cli_argv0, quoted);
+    if (simulation)
+        fprintf(f, "  full event trace: %s replay --scenario %s\n", cli_argv0, quoted);
 }
 
 static void run_count(run_totals *t, int bad)
@@ -110,7 +112,7 @@ static int run_sim(const run_opts *o, run_totals *t, const char *path)
     if (o->json) {
         run_json_result(t, path, sc.name, bad ? "fail" : "pass", summary, why);
     } else if (bad) {
-        run_report_failure(o, path, why);
+        run_report_failure(o, path, why, true);
     } else {
         fprintf(o->trace ? stderr : stdout, "ok   %s\n", sc.name);
     }
@@ -142,7 +144,7 @@ static void run_one(const run_opts *o, run_totals *t, const char *path)
     if (o->json) {
         run_json_result(t, path, sc.name, bad ? "fail" : "pass", res.trace, why);
     } else if (bad) {
-        run_report_failure(o, path, why);
+        run_report_failure(o, path, why, false);
     } else {
         fprintf(o->trace ? stderr : stdout, "ok   %s\n", sc.name);
     }

@@ -127,5 +127,16 @@ if [ -n "$planted" ]; then
     expect_exit "merge of a failing report exits 1" 1 "$planted" merge "$tmp/p.json"
 fi
 
+# replay --scenario: a simulation scenario's full trace and its own verdict
+simfile=$(ls "$(dirname "$0")"/../../scenarios/sim/*.yaml 2>/dev/null | head -n 1)
+if [ -n "$simfile" ]; then
+    expect_exit "replay --scenario of a bundled simulation file exits 0" 0 "$bin" replay --scenario "$simfile"
+    [ -s "$tmp/out" ]; check "replay --scenario prints the event trace" $?
+    expect_exit "replay --scenario twice gives the same trace" 0 "$bin" replay --scenario "$simfile" --trace-out "$tmp/t2"
+    "$bin" replay --scenario "$simfile" --trace-out "$tmp/t3" >/dev/null 2>&1
+    cmp -s "$tmp/t2" "$tmp/t3"; check "replay --scenario is byte-for-byte deterministic" $?
+fi
+expect_exit "replay --scenario of a handler-level file exits 2" 2 "$bin" replay --scenario "$(dirname "$0")/good/passes.yaml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
