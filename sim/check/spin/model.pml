@@ -14,18 +14,20 @@
  * ---- Structure ------------------------------------------------------------------------
  * ONE process, `handler`. Its only nondeterminism is the gate's answer to a request: which
  * unfinished channel delivers, and what (next script item, x<e> instead of b<e>, the data
- * after a skipped barrier slot, its eop), or "exhausted". Each answer is ONE d_step that
- * delivers the item, runs the handler's decision table on it, then keeps going exactly as
- * the C handler does (returning items, replaying spilled sequences through the same table,
- * nested replays included) until the handler asks the gate again or reports its end. So a
- * stored state is a handler state at a gate request, plus the channels' positions and the
- * checker's bookkeeping; nothing between two gate requests is stored or interleaved.
- * Why not one process per channel feeding the handler: every transition would still be a
- * handshake with the handler (the gate answers only when asked), so no transition is
- * independent of another and partial-order reduction has nothing to prune; the extra
- * processes would only add program counters and intermediate states. A single process
- * with d_steps is the smallest faithful model (pan's POR is then simply inert; compile
- * with or without -DNOREDUCE, the state count is the same).
+ * after a skipped barrier slot, its eop), or "exhausted". Each answer is ONE atomic
+ * transition: the choice, then a d_step that delivers the item, runs the handler's decision
+ * table on it, then keeps going exactly as the C handler does (returning items, replaying
+ * spilled sequences through the same table, nested replays included) until the handler
+ * asks the gate again or reports its end. So a stored state is a handler state at a gate
+ * request, plus the channels' positions and the checker's bookkeeping; nothing between two
+ * gate requests is stored or interleaved.
+ * Why not one process per channel feeding the handler: the gate answers only when the
+ * handler asks, so every channel transition would be a handshake with the handler; no
+ * transition would be independent of another and partial-order reduction would have
+ * nothing to prune, while the extra processes would add program counters and intermediate
+ * states (and buffered channels running ahead would add queue contents the abstraction does
+ * not have). A single process with one atomic step per gate answer is the smallest
+ * faithful model; pan's POR is then simply inert (-DNOREDUCE gives the same counts).
  *
  * Silent moves are resolved lazily, which keeps exactly the same set of delivered
  * sequences: a skipped barrier slot is taken together with the data item after it (D >= 1
@@ -676,55 +678,49 @@ inline g_eop(c) {
 #define ALL_DONE (DONE(0) && DONE(1) && DONE(2) && DONE(3))
 #endif
 
+/* The gate's choice, kept only from the choice to its d_step (reset there, so that no
+ * stored state holds it): channel gch, option gop (0 next item, 1 cancel, 2 skip, 3 eop). */
+byte gch, gop;
+
+inline deliver() {
+    if
+    :: gop == 0 -> g_next(gch)
+    :: gop == 1 -> g_cancel(gch)
+    :: gop == 2 -> g_skip(gch)
+    :: else -> g_eop(gch)
+    fi;
+    gch = 0;
+    gop = 0
+}
+
+#define OPTIONS(c) \
+    :: CAN_NEXT(c) -> gch = c; gop = 0 \
+    :: CANCEL && CAN_SLOT(c) -> gch = c; gop = 1 \
+    :: SKIP && CAN_SLOT(c) -> gch = c; gop = 2 \
+    :: EOP && CAN_EOP(c) -> gch = c; gop = 3
+
+/* One gate request per iteration: the choice and the whole handler step that follows are
+ * one atomic transition (the d_step keeps the code of the handler in one copy; pan stores
+ * no state inside an atomic sequence, so the state count is the same as one d_step per
+ * option). */
 active proctype handler()
 {
     do
-    :: d_step { CAN_NEXT(0) -> g_next(0); handle() }
-#if CANCEL
-    :: d_step { CAN_SLOT(0) -> g_cancel(0); handle() }
-#endif
-#if SKIP
-    :: d_step { CAN_SLOT(0) -> g_skip(0); handle() }
-#endif
-#if EOP
-    :: d_step { CAN_EOP(0) -> g_eop(0); handle() }
-#endif
+    :: atomic {
+        if
+        OPTIONS(0)
 #if N > 1
-    :: d_step { CAN_NEXT(1) -> g_next(1); handle() }
-#if CANCEL
-    :: d_step { CAN_SLOT(1) -> g_cancel(1); handle() }
-#endif
-#if SKIP
-    :: d_step { CAN_SLOT(1) -> g_skip(1); handle() }
-#endif
-#if EOP
-    :: d_step { CAN_EOP(1) -> g_eop(1); handle() }
-#endif
+        OPTIONS(1)
 #endif
 #if N > 2
-    :: d_step { CAN_NEXT(2) -> g_next(2); handle() }
-#if CANCEL
-    :: d_step { CAN_SLOT(2) -> g_cancel(2); handle() }
-#endif
-#if SKIP
-    :: d_step { CAN_SLOT(2) -> g_skip(2); handle() }
-#endif
-#if EOP
-    :: d_step { CAN_EOP(2) -> g_eop(2); handle() }
-#endif
+        OPTIONS(2)
 #endif
 #if N > 3
-    :: d_step { CAN_NEXT(3) -> g_next(3); handle() }
-#if CANCEL
-    :: d_step { CAN_SLOT(3) -> g_cancel(3); handle() }
+        OPTIONS(3)
 #endif
-#if SKIP
-    :: d_step { CAN_SLOT(3) -> g_skip(3); handle() }
-#endif
-#if EOP
-    :: d_step { CAN_EOP(3) -> g_eop(3); handle() }
-#endif
-#endif
+        fi;
+        d_step { deliver(); handle() }
+       }
     /* every channel delivered its eop or is at the end of its script (those end silently):
      * the gate reports exhaustion; the handler finishes and reports its end */
     :: d_step { ALL_DONE -> exhausted() }; break
