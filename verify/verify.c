@@ -104,6 +104,15 @@ size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barr
     return c->eop != VERIFY_NONE ? c->data_len : VERIFY_NONE;
 }
 
+size_t verify_expected_at_trigger(verify *v, const char *invariant, uint64_t id, uint32_t k, size_t *barrier)
+{
+    size_t want = verify_expected_before(&v->ch[k], id, barrier);
+    if (want == VERIFY_NONE)
+        verify_fail(v, invariant, "t%llu: channel %u has delivered neither b%llu nor its eop",
+                    (unsigned long long)id, k, (unsigned long long)id);
+    return want;
+}
+
 bool verify_resolved(const verify *v, const verify_ckpt *ck)
 {
     return ck->marked + ck->closed == v->cfg.channels;

@@ -99,6 +99,9 @@ size_t verify_first_marker(const verify_channel *c, uint64_t id, bs_kind kind);
  * b<id>, or all of them after its eop; VERIFY_NONE when it yielded neither. *barrier is
  * the b<id>'s position or VERIFY_NONE. */
 size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barrier);
+/* As verify_expected_before for channel k at t<id>, reporting a violation of `invariant`
+ * (and returning VERIFY_NONE) when the channel delivered neither b<id> nor its eop. */
+size_t verify_expected_at_trigger(verify *v, const char *invariant, uint64_t id, uint32_t k, size_t *barrier);
 /* True when every channel yielded b<id>, x<id> or its eop. */
 bool verify_resolved(const verify *v, const verify_ckpt *ck);
 /* Records a yielded item (0, BS_ENOMEM, BS_EINVAL for a label already taken). */

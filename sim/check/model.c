@@ -311,9 +311,10 @@ static bool mc_arm(mc_model *m, uint32_t t)
 }
 
 /* Runs the handler until it waits at its gate again, ends, or stops. Returns its code. */
-static int mc_drive(mc_model *m, mc_step_info *info)
+static int mc_drive(mc_model *m)
 {
-    for (uint32_t calls = 0;; calls++) {
+    /* Bounded: a handler that returns an item twice is stopped by conservation. */
+    for (;;) {
         bs_item it;
         int rc = bs_handler_next(m->h, &it);
         if (rc != 1 || verify_failed(m->v))
@@ -324,9 +325,6 @@ static int mc_drive(mc_model *m, mc_step_info *info)
         m->returns++;
         if (it.kind != BS_DATA || label != m->pending_label)
             m->returned_other = true;
-        (void)info;
-        /* Bounded: a handler returning an item twice is stopped by conservation. */
-        (void)calls;
     }
 }
 
@@ -383,7 +381,7 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
     m->faults.fail_any_err = EIO;
     bool handler_step = mc_arm(m, t);
     bool data = handler_step && m->pending && m->pending_item.kind == BS_DATA;
-    int hrc = handler_step ? mc_drive(m, info) : BS_EAGAIN;
+    int hrc = handler_step ? mc_drive(m) : BS_EAGAIN;
     m->faults.fail_any_nth = 0;
     info->io_calls = m->faults.calls_total - calls0;
     bool fault_fired = m->faults.faults_fired > fired0;
@@ -414,7 +412,7 @@ int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *ste
         m->faults.fail_any_err = EIO;
         mc_step_info info;
         memset(&info, 0, sizeof info);
-        int hrc = mc_arm(m, path[i]) ? mc_drive(m, &info) : BS_EAGAIN;
+        int hrc = mc_arm(m, path[i]) ? mc_drive(m) : BS_EAGAIN;
         m->faults.fail_any_nth = 0;
         if (m->faults.faults_fired > fired0) {
             st->fault = true;

@@ -22,10 +22,9 @@ static int on_trigger(verify *v, uint64_t id)
     for (uint32_t k = 0; k < v->cfg.channels; k++) {
         const verify_channel *c = &v->ch[k];
         size_t barrier;
-        size_t want = verify_expected_before(c, id, &barrier);
+        size_t want = verify_expected_at_trigger(v, "exactly-once", id, k, &barrier);
         if (want == VERIFY_NONE)
-            return verify_fail(v, "exactly-once", "t%llu: channel %u has delivered neither b%llu nor its eop",
-                               (unsigned long long)id, k, (unsigned long long)id);
+            return VERIFY_VIOLATION;
         if (c->returned_count == want && c->returned_prefix == want)
             continue;
         size_t diff = first_difference(c, want);
