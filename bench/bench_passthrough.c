@@ -87,7 +87,7 @@ static int pt_subject_round(void *ctx)
     const pt_side *side = ctx;
     const pt_shared *sh = side->sh;
     pt_gate g = {sh, 0};
-    bs_gate gate = {&g, PT_CHANNELS, pt_gate_next};
+    bs_gate gate = {.ctx = &g, .channels = PT_CHANNELS, .next = pt_gate_next};
     bs_handler_config cfg = {.strategy = side->strategy, .channels = PT_CHANNELS,
                              .page_size = PT_PAGE_BYTES};
     bs_handler *h;

@@ -58,6 +58,9 @@ typedef struct bs_item {
     uint32_t type;        /* barrier only: the checkpoint type */
     uint32_t len;         /* data only: payload bytes (<= page size) */
     const uint8_t *data;  /* data only: payload; valid until the next call on its producer */
+    uint32_t overtaken;   /* barrier or cancel yielded by bs_gate.next_priority: the data
+                             items of its channel that precede it and are still queued (the
+                             gate yields them later, in order); 0 otherwise */
 } bs_item;
 
 /* ---- Input gate ----------------------------------------------------------------------- */
@@ -67,11 +70,27 @@ typedef struct bs_item {
  * bit c is set; a gate must leave blocked channels unread, preserving FIFO per channel.
  * Returns 1 with *out filled, 0 when every channel is exhausted, BS_EAGAIN when nothing is
  * available now from the unblocked channels, or another negative code.
+ *
+ * The other operations are optional (NULL when the gate does not offer them):
+ * next_priority(): unaligned strategies let barriers overtake data queued at the receiver.
+ *   Yields the earliest-arrived barrier or cancel marker queued on a channel that is not
+ *   blocked, ahead of the data queued before it on that channel: 1 with *out filled and
+ *   out->overtaken set to the number of those data items (they stay queued and next()
+ *   yields them later, in order); 0 when no barrier or cancel is queued; or a negative
+ *   code. It never yields data or eop, and a marker never overtakes an older marker or an
+ *   eop of its channel. Without it, barriers do not overtake.
+ * now_ns(): the current time in nanoseconds (simulated time in the simulator); without
+ *   it, time stands still (an alignment timeout never expires).
+ * wake_at(): the handler asks to be called again at time at_ns even if no item arrives
+ *   (an alignment timeout); a later request replaces an earlier one.
  */
 typedef struct bs_gate {
     void *ctx;
     uint32_t channels;
     int (*next)(void *ctx, const uint64_t *blocked, bs_item *out);
+    int (*next_priority)(void *ctx, const uint64_t *blocked, bs_item *out);
+    uint64_t (*now_ns)(void *ctx);
+    void (*wake_at)(void *ctx, uint64_t at_ns);
 } bs_gate;
 
 static inline size_t bs_chanset_words(uint32_t channels) { return ((size_t)channels + 63u) / 64u; }
@@ -94,9 +113,13 @@ const char *bs_abort_reason_name(bs_abort_reason why);
  * Observations of the handler. Any callback may be NULL. Callbacks run inside
  * bs_handler_next() before the item of that call is returned, in the order they happen.
  *   begin          the handler adopted checkpoint `id` (it will end exactly once)
+ *   unaligned      checkpoint `id` is taken unaligned: called just before its trigger;
+ *                  after the trigger it ends with done (or an abort), and channel_state
+ *                  reports its in-flight data. Aligned checkpoints end with their trigger.
  *   trigger        t<id>: the operator snapshots now
  *   abort          a<id>:<why>
- *   channel_state  unaligned: `data` is persisted as channel state of `id`
+ *   channel_state  unaligned: `data` (a data item the handler returns now or has
+ *                  returned since the trigger) is persisted as channel state of `id`
  *   done           unaligned: the channel state of `id` is complete (d<id>)
  */
 typedef struct bs_listener {
@@ -106,6 +129,7 @@ typedef struct bs_listener {
     void (*abort)(void *ctx, uint64_t id, bs_abort_reason why);
     void (*channel_state)(void *ctx, uint64_t id, const bs_item *data);
     void (*done)(void *ctx, uint64_t id);
+    void (*unaligned)(void *ctx, uint64_t id);
 } bs_listener;
 
 /* ---- I/O interface -------------------------------------------------------------------- */

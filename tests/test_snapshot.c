@@ -46,7 +46,7 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
 static bs_handler *open_handler(const scenario *sc, bs_gate *gate, bs_io *io, tokens *t)
 {
     bs_handler_config cfg = {sc->strategy, NULL, sc->channels, sc->page_size, sc->max_buffered_bytes, 0, false};
-    bs_listener lis = {t, NULL, on_trigger, on_abort, NULL, NULL};
+    bs_listener lis = {.ctx = t, .trigger = on_trigger, .abort = on_abort};
     bs_handler *h;
     cr_assert_eq(bs_handler_open(&h, &cfg, gate, io, &lis), 0);
     return h;
@@ -144,7 +144,7 @@ BS_TEST(snapshot, a_snapshot_that_does_not_fit_is_refused)
     bs_io io;
     bs_io_mem mem;
     bs_io_mem_init(&io, &mem);
-    bs_gate gate = {NULL, 2, NULL};
+    bs_gate gate = {.ctx = NULL, .channels = 2, .next = NULL};
     static const char *const strategies[] = {"spill", "tracker"};
     for (size_t k = 0; k < 2; k++) {
         bs_handler_config cfg = {strategies[k], NULL, 2, 0, 0, 0, false}, cfg3 = cfg;

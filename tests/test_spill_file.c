@@ -927,7 +927,7 @@ static void run_script(const char *text, const bs_handler_config *cfg, const bs_
     static script s;
     script_load(&s, text);
     memset(out, 0, sizeof *out);
-    bs_gate gate = {&s, cfg->channels, script_next};
+    bs_gate gate = {.ctx = &s, .channels = cfg->channels, .next = script_next};
     bs_listener listener = {.ctx = &out->tr, .trigger = on_trigger, .abort = on_abort};
     bs_handler *h;
     cr_assert_eq(bs_handler_open(&h, cfg, &gate, io, &listener), 0);

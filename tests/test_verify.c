@@ -19,7 +19,7 @@ static verify *open_checker(uint32_t channels, verify_guarantee g)
 
 static void yield(verify *v, bs_kind kind, uint32_t channel, uint64_t id, uint64_t label)
 {
-    verify_item it = {kind, channel, id, 16, label};
+    verify_item it = {kind, channel, id, 16, label, 0};
     cr_assert_eq(verify_gate(v), 0, "%s", verify_message(v));
     cr_assert_eq(verify_yield(v, &it), 0, "%s", verify_message(v));
 }
@@ -28,7 +28,7 @@ static int give_back(verify *v, uint32_t channel, uint64_t label)
 {
     uint8_t payload[16];
     verify_payload_fill(payload, sizeof payload, label);
-    bs_item it = {BS_DATA, channel, 0, 0, 0, sizeof payload, payload};
+    bs_item it = {BS_DATA, channel, 0, 0, 0, sizeof payload, payload, 0};
     uint64_t got;
     int rc = verify_returned(v, &it, &got);
     cr_assert(rc || got == label);
@@ -103,7 +103,7 @@ BS_TEST(verify, an_item_after_its_channels_eop_is_refused)
 {
     verify *v = open_checker(1, VERIFY_AT_LEAST_ONCE);
     yield(v, BS_EOP, 0, 0, 0);
-    verify_item it = {BS_DATA, 0, 0, 16, 1};
+    verify_item it = {BS_DATA, 0, 0, 16, 1, 0};
     cr_assert_eq(verify_yield(v, &it), VERIFY_VIOLATION);
     cr_assert(strstr(verify_message(v), "after its eop"));
     verify_close(v);
@@ -144,7 +144,7 @@ BS_TEST(verify, a_corrupted_payload_is_no_input_item)
     uint8_t payload[16];
     verify_payload_fill(payload, sizeof payload, 7);
     payload[12] ^= 1;
-    bs_item it = {BS_DATA, 0, 0, 0, 0, sizeof payload, payload};
+    bs_item it = {BS_DATA, 0, 0, 0, 0, sizeof payload, payload, 0};
     uint64_t label;
     cr_assert_eq(verify_returned(v, &it, &label), VERIFY_VIOLATION);
     cr_assert(strstr(verify_message(v), "conservation: the handler returned data on channel 0"), "%s", verify_message(v));

@@ -108,6 +108,17 @@ static int mark_ended(verify *v, uint64_t id)
     return 0;
 }
 
+int verify_unaligned(verify *v, uint64_t id)
+{
+    if (observe_start(v))
+        return VERIFY_VIOLATION;
+    verify_ckpt *ck = verify_ckpt_get(v, id);
+    if (!ck)
+        return verify_fail(v, "verify", "out of memory");
+    ck->unaligned = true;
+    return 0;
+}
+
 int verify_trigger(verify *v, uint64_t id)
 {
     if (observe_start(v))
@@ -119,7 +130,7 @@ int verify_trigger(verify *v, uint64_t id)
     if (!ck)
         return verify_fail(v, "verify", "out of memory");
     ck->triggered = true;
-    return v->cfg.guarantee == VERIFY_EXACTLY_ONCE_UNALIGNED ? 0 : mark_ended(v, id);
+    return ck->unaligned ? 0 : mark_ended(v, id);
 }
 
 int verify_abort(verify *v, uint64_t id, bs_abort_reason why)

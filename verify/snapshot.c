@@ -100,7 +100,7 @@ static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
             label = implied_label(k, (size_t)p);
         else if (!bs_cursor_get_u64(c, &label))
             return BS_ESTATE;
-        verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label};
+        verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label, 0};
         if (it.kind > BS_EOP || ((word >> 8) & 0xfd) > 1 || v->ch[k].eop != VERIFY_NONE ||
             verify_note_yield(v, &it))
             return BS_ESTATE;

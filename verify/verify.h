@@ -26,8 +26,9 @@
 
 /* The guarantee a strategy claims; it selects the invariants that apply. */
 typedef enum verify_guarantee {
-    VERIFY_EXACTLY_ONCE,      /* spill, block, aligned-timeout */
-    VERIFY_EXACTLY_ONCE_UNALIGNED, /* unaligned: checked at dK with its channel state */
+    VERIFY_EXACTLY_ONCE,      /* spill, block, unaligned, aligned-timeout: an aligned
+                                 checkpoint is checked at tK, one the handler declared
+                                 unaligned (verify_unaligned) at dK with its channel state */
     VERIFY_AT_LEAST_ONCE,     /* tracker */
 } verify_guarantee;
 
@@ -38,6 +39,8 @@ typedef struct verify_item {
     uint32_t len;             /* data */
     uint64_t label;           /* the item's identity: unique per run, carried by a data
                                  payload, printed in traces (the input number) */
+    uint32_t overtaken;       /* barrier or cancel: data items of its channel that precede
+                                 it and are yielded after it (bs_item.overtaken) */
 } verify_item;
 
 typedef struct verify_config {
@@ -60,6 +63,8 @@ int verify_gate(verify *v);
 /* The gate yields `it` (the input is learnt as it is yielded). */
 int verify_yield(verify *v, const verify_item *it);
 int verify_begin(verify *v, uint64_t id);
+/* The handler declared checkpoint `id` unaligned (before its trigger). */
+int verify_unaligned(verify *v, uint64_t id);
 int verify_trigger(verify *v, uint64_t id);
 int verify_abort(verify *v, uint64_t id, bs_abort_reason why);
 int verify_channel_state(verify *v, uint64_t id, const bs_item *data);

@@ -59,6 +59,7 @@ typedef struct verify_channel {
 typedef struct verify_ckpt {
     uint64_t id;
     bool used, begun, ended, triggered;
+    bool unaligned;             /* declared unaligned: ends with d<id> or an abort */
     uint32_t marked;            /* channels that yielded b<id> or x<id> */
     uint32_t closed;            /* channels that yielded eop without b<id> or x<id> */
 } verify_ckpt;

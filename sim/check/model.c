@@ -94,7 +94,7 @@ static int mc_gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
             verify_payload_fill(m->payload, out->len, m->pending_label);
             out->data = m->payload;
         }
-        verify_item vi = {out->kind, out->channel, out->id, out->len, m->pending_label};
+        verify_item vi = {out->kind, out->channel, out->id, out->len, m->pending_label, out->overtaken};
         return verify_yield(m->v, &vi) ? BS_ESTOPPED : 1;
     }
     if (m->exhaust)
@@ -158,8 +158,9 @@ int mc_model_open(mc_model **out, const check_config *cfg)
         m->cfg.page_size = BS_PAGE_SIZE_DEFAULT;
     bs_io_mem_init(&m->mem, &m->mem_ctx);
     io_fault_init(&m->io, &m->faults, &m->mem);
-    m->gate = (bs_gate){m, cfg->channels, mc_gate_next};
-    m->listener = (bs_listener){m, mc_on_begin, mc_on_trigger, mc_on_abort, mc_on_state, mc_on_done};
+    m->gate = (bs_gate){.ctx = m, .channels = cfg->channels, .next = mc_gate_next};
+    m->listener = (bs_listener){.ctx = m, .begin = mc_on_begin, .trigger = mc_on_trigger, .abort = mc_on_abort,
+                                .channel_state = mc_on_state, .done = mc_on_done};
     verify_config vc = {cfg->channels, cfg->guarantee, cfg->check_progress};
     m->payload = malloc(m->cfg.page_size);
     int rc = m->payload ? 0 : BS_ENOMEM;

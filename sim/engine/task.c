@@ -60,7 +60,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     memset(out, 0, sizeof *out);
     out->kind = (bs_kind)it.kind;
     out->channel = port;
-    verify_item vi = {out->kind, port, 0, 0, NON_DATA_LABEL | t->folded};
+    verify_item vi = {out->kind, port, 0, 0, NON_DATA_LABEL | t->folded, 0};
     if (it.kind == BS_DATA) {
         out->len = vi.len = w->cfg->payload_len;
         verify_payload_fill(t->payload, out->len, it.val);
@@ -162,7 +162,8 @@ int sim_task_handler_open(sim_world *w, topo_node *n)
     if (!sim_strategy_find(w->cfg->strategy, &st))
         return BS_EINVAL;
     bs_handler_config hc = {w->cfg->strategy, st.ops, n->n_in, 0, w->cfg->max_buffered_bytes, 0, true};
-    bs_listener lis = {t, on_begin, on_trigger, on_abort, on_channel_state, on_done};
+    bs_listener lis = {.ctx = t, .begin = on_begin, .trigger = on_trigger, .abort = on_abort,
+                       .channel_state = on_channel_state, .done = on_done};
     return bs_handler_open(&t->h, &hc, &t->gate, &t->dio, &lis);
 }
 
@@ -199,7 +200,7 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->payload = calloc(1, w->cfg->payload_len);
     if (!t->arrivals || !t->payload)
         return BS_ENOMEM;
-    t->gate = (bs_gate){t, n->n_in, gate_next};
+    t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next};
     return sim_task_handler_open(w, n);
 }
 

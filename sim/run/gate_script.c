@@ -51,7 +51,7 @@ static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
     g->yielded++;
     fill_item(g, i, out);
     const sc_item *s = &g->items[i];
-    verify_item vi = {s->kind, s->channel, s->id, s->len, i};
+    verify_item vi = {s->kind, s->channel, s->id, s->len, i, 0};
     if (g->checker && verify_yield(g->checker, &vi))
         return BS_ESTOPPED;
     return 1;
@@ -71,7 +71,7 @@ int gate_script_init(bs_gate *gate, gate_script *g, const sc_item *items, size_t
         gate_script_close(g);
         return BS_ENOMEM;
     }
-    *gate = (bs_gate){g, channels, gate_script_next};
+    *gate = (bs_gate){.ctx = g, .channels = channels, .next = gate_script_next};
     return 0;
 }
 

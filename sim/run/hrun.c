@@ -208,7 +208,8 @@ int hrun_scenario(const scenario *sc, const hrun_options *opt, hrun_result *res)
     int rc = hrun_env_open(&e, sc, opt, r.checker);
     bs_handler_config cfg = {sc->strategy, ops, sc->channels, sc->page_size,
                              sc->max_buffered_bytes, sc->alignment_timeout_ns, false};
-    bs_listener lis = {&r, on_begin, on_trigger, on_abort, on_channel_state, on_done};
+    bs_listener lis = {.ctx = &r, .begin = on_begin, .trigger = on_trigger, .abort = on_abort,
+                       .channel_state = on_channel_state, .done = on_done};
     bs_handler *h = NULL;
     if (!rc)
         rc = bs_handler_open(&h, &cfg, &e.gate, &e.io, &lis);

@@ -300,7 +300,7 @@ static int p_get_seq(bs_cursor *c, pseq *q, uint32_t channels, uint32_t page_siz
                 return BS_ESTATE;
         if (w[0] > BS_EOP || w[1] >= channels || w[4] > page_size || w[4] > c->len - c->pos)
             return BS_ESTATE;
-        bs_item it = {(bs_kind)w[0], (uint32_t)w[1], w[2], w[3], 0, (uint32_t)w[4], c->p + c->pos};
+        bs_item it = {(bs_kind)w[0], (uint32_t)w[1], w[2], w[3], 0, (uint32_t)w[4], c->p + c->pos, 0};
         if (it.kind == BS_DATA)
             c->pos += it.len;
         if (pseq_push(q, &it))

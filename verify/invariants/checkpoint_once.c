@@ -30,7 +30,7 @@ static int check_end(verify *v, uint64_t id, const char *token)
 static int on_trigger(verify *v, uint64_t id)
 {
     verify_ckpt *ck = verify_ckpt_get(v, id);
-    if (v->cfg.guarantee == VERIFY_EXACTLY_ONCE_UNALIGNED && ck && ck->triggered)
+    if (ck && ck->unaligned && ck->triggered)
         return verify_fail(v, "checkpoint-once", "t%llu triggered twice", (unsigned long long)id);
     return check_end(v, id, "t");
 }
