@@ -36,6 +36,8 @@ int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t p
     topo_out *o = &n->outbox[(n->ob_head + n->ob_len++) % n->ob_cap];
     *o = (topo_out){{val, (uint8_t)kind}, port};
     n->ob_barriers += kind == BS_BARRIER;
+    if (kind == BS_DATA)
+        SIM_MX(w, mx_queued(w, n->outs[port], +1));
     return 0;
 }
 
@@ -105,6 +107,8 @@ void topo_arrive(sim_world *w, topo_chan *c)
 void topo_consumed(sim_world *w, topo_chan *c)
 {
     SIM_ASSERT(w, c->arrived > 0 && c->len > 0);
+    if (c->ring[c->head].kind == BS_DATA)
+        SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
     c->head = (c->head + 1) % c->cap;
     c->len--;
     c->arrived--;

@@ -16,6 +16,7 @@
  * must end within checkpoint_bound_ns: the liveness invariant.
  */
 #include "engine_int.h"
+#include "metrics.h"
 
 static void check_cut(sim_world *w, uint64_t k)
 {
@@ -73,6 +74,7 @@ static void start(sim_world *w)
     w->ck_acks = 0;
     w->res->checkpoints_started++;
     sim_note(w, SIM_NONE, OP_START, k, 0);
+    SIM_MX(w, mx_ck_start(w, k));
     if (w->cfg->checkpoint_timeout_ns && !w->timeout_queued) {
         w->timeout_queued = true;
         if (ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_timeout_ns, EV_TIMEOUT, 0, k))
@@ -118,6 +120,7 @@ void sim_coord_abandon(sim_world *w, const char *why)
     if (!w->ck_pending)
         return;
     sim_note(w, SIM_NONE, OP_ABANDON, w->ck_pending, 0);
+    SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_ABANDONED, BS_ABORT_SUBSUMED));
     w->res->checkpoints_abandoned++;
     w->ck_pending = 0;
 }
@@ -127,6 +130,7 @@ void sim_coord_force_timeout(sim_world *w)
     if (!w->ck_pending)
         return;
     sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
+    SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_TIMED_OUT, BS_ABORT_TIMEOUT));
     w->res->checkpoints_timed_out++;
     w->ck_pending = 0;
 }
@@ -188,6 +192,7 @@ void sim_coord_timeout(sim_world *w)
         return;
     if (w->q.now_ns >= due) {
         sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
+        SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_TIMED_OUT, BS_ABORT_TIMEOUT));
         w->res->checkpoints_timed_out++;
         w->ck_pending = 0;
         return;
@@ -214,6 +219,7 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
         w->settled = true;
     uint64_t took = w->q.now_ns - w->ck_start_ns;
     sim_note(w, SIM_NONE, OP_COMPLETE, id, took);
+    SIM_MX(w, mx_ck_end(w, id, SIM_CK_COMPLETED, BS_ABORT_SUBSUMED));
     if (took > w->res->checkpoint_duration_max_ns)
         w->res->checkpoint_duration_max_ns = took;
     w->res->checkpoints_completed++;
@@ -225,6 +231,7 @@ void sim_coord_decline(sim_world *w, const topo_node *n, uint64_t id, bs_abort_r
     if (id != w->ck_pending)
         return;
     sim_note(w, SIM_NONE, OP_DECLINE, id, (uint64_t)why | (uint64_t)n->id << 8);
+    SIM_MX(w, mx_ck_end(w, id, SIM_CK_DECLINED, why));
     w->res->checkpoints_declined++;
     w->ck_pending = 0;
 }

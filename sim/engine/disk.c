@@ -58,6 +58,7 @@ static long disk_write(void *ctx, bs_file *f, const void *buf, size_t n)
     if (df)
         df->bytes += (uint64_t)k;
     d->live_bytes += (uint64_t)k;
+    d->written_bytes += (uint64_t)k;
     return k;
 }
 

@@ -81,6 +81,7 @@ typedef struct sim_disk {
     bool enospc_armed, corrupt_armed, truncate_armed, drop_armed;
     uint64_t enospc_budget, truncate_at;
     uint64_t fired;                /* faults of this wrapper that took effect */
+    uint64_t written_bytes;        /* every byte written since opened (metrics) */
 } sim_disk;
 void sim_disk_init(bs_io *io, sim_disk *d, const bs_io *inner, const bs_io *raw);
 
@@ -163,6 +164,8 @@ typedef struct sim_world {
     uint64_t last_progress_ns;
     uint8_t *counts;            /* sinks' per-record counts: 3 arrays of `labels` per sink */
     uint64_t labels;            /* sources * records_per_source, or 0: not tracked */
+    /* metrics (metrics.c): NULL when the run collects none */
+    struct sim_mx *mx;
     /* run */
     bool stop;
     sim_result *res;
@@ -218,6 +221,31 @@ void sim_coord_force_timeout(sim_world *w);
 void sim_coord_abandon(sim_world *w, const char *why);
 void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k);
 void sim_coord_fault_seen(sim_world *w);
+/* metrics.c: hooks that observe without acting (no trace line, no random draw, no event);
+ * call them through SIM_MX so that a run without metrics pays one test. */
+#define SIM_MX(w, call)                                                                   \
+    do {                                                                                  \
+        if ((w)->mx)                                                                      \
+            call;                                                                         \
+    } while (0)
+struct sim_metrics;
+int mx_open(sim_world *w, struct sim_metrics *m);
+void mx_finish(sim_world *w);
+void mx_close(sim_world *w);
+void mx_sample(sim_world *w, uint64_t before_ns);
+void mx_queued(sim_world *w, uint32_t chan, int delta);
+void mx_gate(sim_world *w, const topo_node *n, const uint64_t *blocked);
+void mx_begin(sim_world *w, const topo_node *n, uint64_t id);
+void mx_trigger(sim_world *w, const topo_node *n, uint64_t id);
+void mx_abort(sim_world *w, const topo_node *n, uint64_t id, bs_abort_reason why);
+void mx_channel_state(sim_world *w, const topo_node *n, uint64_t id, uint32_t len);
+void mx_done(sim_world *w, const topo_node *n, uint64_t id);
+void mx_ck_start(sim_world *w, uint64_t id);
+void mx_ck_end(sim_world *w, uint64_t id, int outcome, bs_abort_reason why);
+void mx_emit(sim_world *w, const topo_node *src, uint64_t seq);
+void mx_sink(sim_world *w, uint64_t label, bool duplicate);
+void mx_recovered(sim_world *w, uint64_t items);
+void mx_restart(sim_world *w);
 /* trace.c: structured lines (sim_note; who is a node id, or SIM_NONE for the coordinator)
  * and free-text lines (sim_trace). */
 typedef enum sim_op {

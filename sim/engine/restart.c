@@ -135,6 +135,7 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
     if (w->stop)
         return;
     reset_channels(w);
+    SIM_MX(w, mx_restart(w));
     rewind_sources(w);
     w->last_progress_ns = w->q.now_ns;
     if (!w->tick_queued && w->cfg->checkpoint_interval_ns) {
@@ -187,6 +188,7 @@ void sim_sink_got(sim_world *w, sim_task *t, uint64_t label)
     uint64_t i = index_of(w, label);
     if (t->cnt && i < w->labels && t->cnt[i] < UINT8_MAX)
         t->cnt[i]++;
+    SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > 1));
 }
 
 void sim_check_bounds(sim_world *w, topo_node *n)

@@ -9,6 +9,7 @@
  * remain but nothing was emitted or returned for stall_bound_ns.
  */
 #include "engine_int.h"
+#include "metrics.h"
 
 #include "../strategies.h"
 
@@ -117,6 +118,7 @@ static void loop(sim_world *w)
                      w->n_sinks - w->sinks_done, w->n_sinks);
             return;
         }
+        SIM_MX(w, mx_sample(w, e.time_ns));
         dispatch(w, &e);
         uint64_t stall = w->cfg->stall_bound_ns;
         if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
@@ -147,7 +149,17 @@ static int start(sim_world *w)
 
 int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
 {
+    return sim_run_ex(cfg, seed, res, trace, NULL);
+}
+
+int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace, sim_metrics *m)
+{
     memset(res, 0, sizeof *res);
+    if (m) {
+        uint64_t grid = m->sample_grid_ns;
+        memset(m, 0, sizeof *m);
+        m->sample_grid_ns = grid;
+    }
     sim_world w = {.cfg = cfg, .seed = seed, .res = res, .trace = trace};
     sim_strategy st;
     if (!cfg->strategy || !sim_strategy_find(cfg->strategy, &st)) {
@@ -167,6 +179,8 @@ int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
         rc = sim_faults_build(&w, res->message, sizeof res->message);
     if (!rc)
         rc = sim_global_open(&w);
+    if (!rc && m)
+        rc = mx_open(&w, m);
     if (!rc)
         rc = start(&w);
     if (rc) {
@@ -180,7 +194,9 @@ int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
     res->time_ns = w.q.now_ns;
     res->queue_len_max = w.q.len_max;
     sim_check_final(&w);
+    SIM_MX(&w, mx_finish(&w));
 out_free:
+    mx_close(&w);
     topo_free(&w); /* closes every handler: cleanup is checked too */
     sim_faults_free(&w);
     sim_global_free(&w);

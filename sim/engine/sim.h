@@ -184,6 +184,16 @@ typedef struct sim_result {
  */
 int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace);
 
+/*
+ * As sim_run, and when m is not NULL also collects the run's metrics into *m (metrics.h:
+ * per checkpoint, per task alignment, latency, throughput, a buffered-bytes time series).
+ * m->sample_grid_ns is read as an input; everything else in *m is overwritten, and the
+ * caller frees it with sim_metrics_free (also after an error). Collecting changes neither
+ * the trace nor its hash. BS_ENOMEM when the metrics' arrays cannot be allocated.
+ */
+struct sim_metrics;
+int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace, struct sim_metrics *m);
+
 /* "eop", "skip", ... ; NULL for an unknown kind. */
 const char *sim_fault_kind_name(sim_fault_kind k);
 

@@ -21,6 +21,7 @@ void sim_source_run(sim_world *w, topo_node *n)
         return;
     }
     if (n->emitted < n->limit) {
+        SIM_MX(w, mx_emit(w, n, n->emitted));
         uint64_t label = sim_label(n->index, n->emitted++);
         sim_note(w, n->id, OP_EMIT, label, 0);
         w->res->records_emitted++;

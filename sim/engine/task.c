@@ -51,6 +51,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     sim_world *w = t->w;
     if (w->stop || verify_gate(t->checker))
         return BS_ESTOPPED;
+    SIM_MX(w, mx_gate(w, t->node, blocked));
     uint32_t at;
     if (!first_unblocked(t, blocked, &at))
         return t->inputs_ended == t->node->n_in ? 0 : BS_EAGAIN;
@@ -83,6 +84,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
 static void on_begin(void *ctx, uint64_t id)
 {
     sim_task *t = ctx;
+    SIM_MX(t->w, mx_begin(t->w, t->node, id));
     verify_begin(t->checker, id);
 }
 
@@ -94,6 +96,7 @@ static void on_trigger(void *ctx, uint64_t id)
     if (verify_trigger(t->checker, id) || w->stop)
         return;
     sim_note(w, n->id, OP_TRIGGER, id, t->fold);
+    SIM_MX(w, mx_trigger(w, n, id));
     t->snap_fold = t->fold;
     t->snap_folded = t->folded;
     t->snap_k = id;
@@ -117,6 +120,7 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
     if (verify_abort(t->checker, id, why) || w->stop)
         return;
     sim_note(w, t->node->id, OP_ABORT, id, why);
+    SIM_MX(w, mx_abort(w, t->node, id, why));
     /* Tell downstream with x<id>, unless a newer barrier subsumed it (it follows and
      * subsumes downstream too) or the outbox lacks room for it and a barrier or eop
      * broadcast plus a record after it: a cancel marker only hastens an abort. */
@@ -135,12 +139,14 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
 static void on_channel_state(void *ctx, uint64_t id, const bs_item *data)
 {
     sim_task *t = ctx;
+    SIM_MX(t->w, mx_channel_state(t->w, t->node, id, data->len));
     verify_channel_state(t->checker, id, data);
 }
 
 static void on_done(void *ctx, uint64_t id)
 {
     sim_task *t = ctx;
+    SIM_MX(t->w, mx_done(t->w, t->node, id));
     verify_done(t->checker, id);
 }
 
