@@ -13,6 +13,7 @@ int cmd_fuzz(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_soak(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 const cli_verb cli_verbs[] = {
     {"run", "run scenario files against the real core, checking every invariant", cmd_run},
@@ -22,6 +23,7 @@ const cli_verb cli_verbs[] = {
     {"replay", "reproduce one simulation seed (or --config FILE) with its full event trace", cmd_replay},
     {"soak", "run seeds for a duration, watching memory, open files and temp files", cmd_soak},
     {"merge", "combine the --json reports of fuzz shards into one", cmd_merge},
+    {"compare", "compare strategies on simulation scenarios: metrics, plots, verdicts", cmd_compare},
     {NULL, NULL, NULL},
 };
 

@@ -515,6 +515,8 @@ void mx_finish(sim_world *w)
     finish_checkpoints(w, m);
     m->run_ns = w->q.now_ns;
     m->throughput_rps = m->run_ns ? (double)m->sink_records * 1e9 / (double)m->run_ns : 0.0;
+    uint64_t senders = w->n_nodes - w->n_sinks;
+    m->credit_wait_share = m->run_ns && senders ? (double)wait_so_far(w) / ((double)senders * (double)m->run_ns) : 0.0;
     sim_latency *l = &m->latency;
     l->mean_ns = l->count ? x->lat_sum / (double)l->count : 0.0;
     l->p50_ns = sim_mx_quantile(m->hist, l->count, 0.50);

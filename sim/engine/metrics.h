@@ -127,6 +127,7 @@ typedef struct sim_metrics {
     sim_latency latency;
     uint64_t *hist;                  /* SIM_MX_HIST_BUCKETS latency counts */
     double throughput_rps;
+    double credit_wait_share;        /* over the whole run, as at a checkpoint's start */
     uint64_t sink_records;           /* records returned to the sinks (with duplicates) */
     uint64_t completed, declined, timed_out, abandoned, pending_at_end;
     uint64_t declined_by[SIM_MX_REASONS];
