@@ -68,7 +68,7 @@ static void reset_channels(sim_world *w)
         topo_chan *c = &w->chans[i];
         c->head = c->len = c->arrived = 0;
         c->last_arrive_ns = w->q.now_ns;
-        c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = 0;
+        c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = c->snap_state = 0;
         c->eop_taken = c->snap_ended = false;
     }
 }

@@ -112,7 +112,7 @@ typedef struct sim_config {
     const char *strategy;             /* "spill", "tracker", ... (sim_strategy_find) */
     uint64_t max_buffered_bytes;      /* spill option; 0: no limit */
     uint64_t alignment_timeout_ns;    /* aligned-timeout: an alignment lasting longer goes
-                                         unaligned (bs_handler_config); 0: the core's default */
+                                         unaligned (bs_handler_config); 0: never */
     uint64_t max_events;              /* stop after this many events; 0: 1e9 */
     /* faults */
     const sim_fault *faults;          /* scripted faults (not owned), n_faults of them */
