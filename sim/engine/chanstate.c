@@ -4,24 +4,16 @@
  * (input port, record label) pairs in report order, which per port is channel order.
  *
  * Contract: at t<K> the pending storage is emptied and takes K; each item reported for K
- * is appended, counted on its channel (topo_chan.snap_state, for the consistent cut) and
- * persisted through the task's disk (disk.c, io_fault): a 12-byte record (port, label) in
- * a channel-state file of K, so that write faults (errors, ENOSPC, short writes: retried)
- * hit channel-state writes; a failed write fails the task (task_run.c restarts the job)
- * and K is never acknowledged. The file is closed and removed when K ends (dK, an abort,
- * a restart): it stands for the write, the labels kept here for the stored state. When K
- * commits, its channel state becomes the committed one (the older one is dropped); a
- * restart from K gives each task its committed state back as per-port replay queues
+ * is appended and counted on its channel (topo_chan.snap_state, for the consistent cut).
+ * (The handler itself writes channel state to its files, through the task's disk, where
+ * the disk faults hit it: a failed write stops the handler, the task fails and K is never
+ * acknowledged.) When K commits, its channel state becomes the committed one (the older
+ * one is dropped); a restart from K gives each task its committed state back as per-port replay queues
  * (gate_prio.c yields them first) and counts it as sent on its channel, before b<K>.
  * Storage grows with what a handler reports (bounded by the records of the run), is
  * reused across checkpoints, and is freed when the run ends.
  */
 #include "engine_int.h"
-
-#include <string.h>
-
-#define CS_FILE_NO (1ULL << 62) /* channel-state files: far from spill file numbers */
-#define CS_RECORD_BYTES 12u
 
 static int cs_push(sim_cs *cs, uint32_t port, uint64_t label)
 {
@@ -50,15 +42,6 @@ int sim_cs_open(sim_task *t, uint32_t n_in)
     return t->rp_next && t->rp_end ? 0 : BS_ENOMEM;
 }
 
-static void cs_drop_file(sim_task *t)
-{
-    if (!t->cs_file_open)
-        return;
-    t->cs_file_open = false;
-    t->dio.close(t->dio.ctx, &t->cs_file);
-    t->dio.unlink(t->dio.ctx, &t->cs_file);
-}
-
 void sim_cs_free(sim_task *t)
 {
     sim_cs *all[] = {&t->cs_pend, &t->cs_ck};
@@ -76,40 +59,16 @@ void sim_cs_free(sim_task *t)
 
 void sim_cs_trigger(sim_task *t, uint64_t k)
 {
-    cs_drop_file(t);
     t->cs_pend.k = k;
     t->cs_pend.len = 0;
     for (uint32_t p = 0; p < t->node->n_in; p++)
         t->w->chans[t->node->in_first + p].snap_state = 0;
 }
 
-/* Appends one record to K's channel-state file, retrying short writes. */
-static int cs_persist(sim_task *t, uint32_t port, uint64_t label)
-{
-    if (!t->cs_file_open) {
-        memset(&t->cs_file, 0, sizeof t->cs_file);
-        int rc = t->dio.open(t->dio.ctx, CS_FILE_NO + t->cs_pend.k, &t->cs_file);
-        if (rc < 0)
-            return rc;
-        t->cs_file_open = true;
-    }
-    uint8_t rec[CS_RECORD_BYTES];
-    memcpy(rec, &port, 4);
-    memcpy(rec + 4, &label, 8);
-    for (size_t done = 0; done < sizeof rec;) {
-        long k = t->dio.write(t->dio.ctx, &t->cs_file, rec + done, sizeof rec - done);
-        if (k < 0)
-            return (int)k;
-        SIM_ASSERT(t->w, k > 0);
-        done += (size_t)k;
-    }
-    return 0;
-}
-
 void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data)
 {
     sim_world *w = t->w;
-    if (w->stop || t->cs_error || k != t->cs_pend.k || data->kind != BS_DATA)
+    if (w->stop || k != t->cs_pend.k || data->kind != BS_DATA)
         return; /* the checker judges a report of another checkpoint */
     uint64_t label;
     if (!verify_payload_parse(data->data, data->len, &label))
@@ -122,15 +81,6 @@ void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data)
         return;
     }
     w->chans[t->node->in_first + data->channel].snap_state++;
-    rc = cs_persist(t, data->channel, label);
-    if (rc < 0)
-        t->cs_error = rc; /* task_run.c fails the task once the handler's call returns */
-}
-
-void sim_cs_end(sim_task *t, uint64_t k)
-{
-    if (k == t->cs_pend.k)
-        cs_drop_file(t);
 }
 
 void sim_cs_commit(sim_task *t, uint64_t k)
@@ -139,10 +89,10 @@ void sim_cs_commit(sim_task *t, uint64_t k)
         sim_cs old = t->cs_ck;
         t->cs_ck = t->cs_pend;
         t->cs_pend = old;
+    } else {
+        t->cs_ck.len = 0; /* K has no channel state here */
     }
     t->cs_ck.k = k;
-    if (t->cs_pend.k != 0 && t->cs_pend.k != k)
-        t->cs_ck.len = 0; /* K had no channel state here */
     t->cs_pend.k = 0;
     t->cs_pend.len = 0;
 }
@@ -152,8 +102,6 @@ void sim_cs_commit(sim_task *t, uint64_t k)
 int sim_cs_restore(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
-    cs_drop_file(t);
-    t->cs_error = 0;
     t->cs_pend.k = 0;
     t->cs_pend.len = 0;
     t->unaligned_k = 0;

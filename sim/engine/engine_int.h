@@ -116,9 +116,6 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     /* unaligned checkpoints (chanstate.c) */
     uint64_t unaligned_k;     /* the last checkpoint the handler declared unaligned */
     sim_cs cs_pend, cs_ck;    /* channel state being reported (of snap_k), and committed */
-    bs_file cs_file;          /* cs_pend persisted through the task's disk */
-    bool cs_file_open;
-    int cs_error;             /* persisting failed (a disk fault): the task fails */
     uint32_t *rp_next, *rp_end; /* restore: per port, the committed channel state still to
                                    yield (indexes into rp_labels) */
     uint64_t *rp_labels;
@@ -222,7 +219,6 @@ int sim_cs_open(sim_task *t, uint32_t n_in);
 void sim_cs_free(sim_task *t);
 void sim_cs_trigger(sim_task *t, uint64_t k);
 void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data);
-void sim_cs_end(sim_task *t, uint64_t k);
 void sim_cs_commit(sim_task *t, uint64_t k);
 int sim_cs_restore(sim_world *w, topo_node *n);
 /* source.c */

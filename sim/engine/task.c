@@ -124,7 +124,6 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
     if (verify_abort(t->checker, id, why) || w->stop)
         return;
     sim_note(w, t->node->id, OP_ABORT, id, why);
-    sim_cs_end(t, id);
     /* Tell downstream with x<id>, unless a newer barrier subsumed it (it follows and
      * subsumes downstream too) or the outbox lacks room for it and a barrier or eop
      * broadcast plus a record after it: a cancel marker only hastens an abort. */
@@ -167,9 +166,8 @@ static void on_done(void *ctx, uint64_t id)
     if (verify_done(t->checker, id) || w->stop)
         return;
     sim_note(w, n->id, OP_DONE, id, t->cs_pend.k == id ? t->cs_pend.len : 0);
-    sim_cs_end(t, id);
-    if (id != t->unaligned_k || id != t->snap_k || t->cs_error)
-        return; /* a failed write: the task fails when the call returns */
+    if (id != t->unaligned_k || id != t->snap_k)
+        return;
     for (uint32_t p = 0; p < n->n_in; p++) {
         topo_chan *c = &w->chans[n->in_first + p];
         c->snap_ended = c->eop_taken;
@@ -209,7 +207,6 @@ int sim_task_handler_open(sim_world *w, topo_node *n)
 void sim_task_handler_close(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
-    sim_cs_end(t, t->cs_pend.k); /* a channel-state file being written is removed */
     if (t->h) {
         char msg[512] = "";
         if (bs_handler_close(t->h, msg, sizeof msg))

@@ -10,8 +10,6 @@
  */
 #include "engine_int.h"
 
-#include <string.h>
-
 static void returned(sim_world *w, topo_node *n, const bs_item *it)
 {
     sim_task *t = n->task;
@@ -74,16 +72,11 @@ void sim_task_run(sim_world *w, topo_node *n)
     }
     if (w->stop)
         return;
-    if (rc == BS_EIO || rc == BS_ECORRUPT || t->cs_error) {
-        /* A disk error stops the handler, or a channel-state write failed: the task has
-         * failed; the job restarts. */
-        int code = t->cs_error ? t->cs_error : rc;
-        sim_note(w, n->id, OP_FAILED, (uint64_t)-code, 0);
+    if (rc == BS_EIO || rc == BS_ECORRUPT) {
+        /* A disk error stops the handler: the task has failed; the job restarts. */
+        sim_note(w, n->id, OP_FAILED, (uint64_t)-rc, 0);
         char why[600];
-        if (t->cs_error)
-            snprintf(why, sizeof why, "task failure: writing channel state: %s", strerror(-t->cs_error));
-        else
-            snprintf(why, sizeof why, "task failure: %s", bs_handler_errmsg(t->h));
+        snprintf(why, sizeof why, "task failure: %s", bs_handler_errmsg(t->h));
         sim_restart(w, n, why);
         return;
     }
