@@ -186,7 +186,7 @@ BS_TEST(metrics, tracker_holds_nothing_back)
     for (uint32_t i = 0; i < m.n_al; i++)
         cr_assert_eq(m.al[i].buffered_bytes, 0);
     for (uint32_t i = 0; i < m.n_samples; i++)
-        cr_assert_eq(m.samples[i].spill_bytes + m.samples[i].blocked_bytes, 0);
+        cr_assert_eq(m.samples[i].file_bytes + m.samples[i].blocked_bytes, 0);
     sim_metrics_free(&m);
 }
 
@@ -225,7 +225,7 @@ BS_TEST(metrics, time_series_stays_on_its_grid_and_bounded)
     uint64_t spill = 0;
     for (uint32_t i = 1; i < m.n_samples; i++) {
         cr_assert_eq(m.samples[i].t_ns - m.samples[i - 1].t_ns, m.grid_ns, "sample %u", i);
-        spill += m.samples[i].spill_bytes;
+        spill += m.samples[i].file_bytes;
     }
     cr_assert_leq(m.samples[m.n_samples - 1].t_ns, m.run_ns);
     cr_assert_lt(m.run_ns - m.samples[m.n_samples - 1].t_ns, m.grid_ns, "the last grid point is sampled");

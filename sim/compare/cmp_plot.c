@@ -81,7 +81,7 @@ int cmp_plot_collect(const cmp_study *s, const char *dir, const cmp_run *r, cons
         for (uint32_t i = 0; i < m->n_samples; i++) {
             const sim_mx_sample *x = &m->samples[i];
             fprintf(f, "%llu,%llu\n", (unsigned long long)x->t_ns,
-                    (unsigned long long)(x->spill_bytes + x->blocked_bytes + x->channel_state_bytes));
+                    (unsigned long long)sim_mx_buffered(x));
         }
         bad |= fclose(f);
     }

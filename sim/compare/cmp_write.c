@@ -120,7 +120,7 @@ int cmp_out_open(cmp_out *o, const char *dir, const cmp_study *s, char *err, siz
                     "channel_state_ns,spilled_bytes,blocked_peak_bytes,buffered_bytes,channel_state_bytes,"
                     "channel_state_items\n",
             key_head);
-    fprintf(o->buf, "%st_ns,spill_bytes,blocked_bytes,channel_state_bytes,in_flight_bytes,buffered_bytes\n",
+    fprintf(o->buf, "%st_ns,file_bytes,blocked_bytes,channel_state_bytes,in_flight_bytes,buffered_bytes\n",
             key_head);
     return 0;
 }
@@ -190,9 +190,9 @@ static void csv_details(cmp_out *o, const cmp_study *s, const cmp_run *r, const 
         const sim_mx_sample *x = &m->samples[i];
         key_cols(o->buf, s, r);
         fprintf(o->buf, "%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)x->t_ns,
-                (unsigned long long)x->spill_bytes, (unsigned long long)x->blocked_bytes,
+                (unsigned long long)x->file_bytes, (unsigned long long)x->blocked_bytes,
                 (unsigned long long)x->channel_state_bytes, (unsigned long long)x->in_flight_bytes,
-                (unsigned long long)(x->spill_bytes + x->blocked_bytes + x->channel_state_bytes));
+                (unsigned long long)sim_mx_buffered(x));
     }
 }
 
@@ -271,13 +271,13 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
                 (unsigned long long)a->blocked_bytes_peak, (unsigned long long)a->buffered_bytes,
                 (unsigned long long)a->channel_state_bytes, (unsigned long long)a->channel_state_items);
     }
-    fprintf(f, "]},\n  \"buffered\": {\"grid_ns\": %llu, \"columns\": [\"t_ns\", \"spill_bytes\", \"blocked_bytes\", "
+    fprintf(f, "]},\n  \"buffered\": {\"grid_ns\": %llu, \"columns\": [\"t_ns\", \"file_bytes\", \"blocked_bytes\", "
                "\"channel_state_bytes\", \"in_flight_bytes\"], \"rows\": [",
             (unsigned long long)m->grid_ns);
     for (uint32_t i = 0; i < m->n_samples; i++) {
         const sim_mx_sample *x = &m->samples[i];
         fprintf(f, "%s[%llu, %llu, %llu, %llu, %llu]", i ? ", " : "", (unsigned long long)x->t_ns,
-                (unsigned long long)x->spill_bytes, (unsigned long long)x->blocked_bytes,
+                (unsigned long long)x->file_bytes, (unsigned long long)x->blocked_bytes,
                 (unsigned long long)x->channel_state_bytes, (unsigned long long)x->in_flight_bytes);
     }
     fputs("]}}", f);

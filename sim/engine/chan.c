@@ -6,7 +6,8 @@
  * holds at most `credits` items, counting those still in flight and those arrived but not
  * yet consumed. An item is due at the receiver after a latency drawn from the latency
  * stream, never before the item sent ahead of it (FIFO). When the receiver's gate takes an
- * item, its credit goes back at once (topo_consumed) and a sender that was waiting for it
+ * item (the head, or an arrived marker overtaking data: topo_consumed_at), its credit goes
+ * back at once, exactly once and a sender that was waiting for it
  * flushes again and, once its outbox is empty, is woken. Time spent waiting is measured.
  */
 #include "engine_int.h"
@@ -95,20 +96,34 @@ void topo_flush(sim_world *w, topo_node *n)
     }
 }
 
+static bool is_marker(uint8_t kind) { return kind == BS_BARRIER || kind == BS_CANCEL; }
+
 void topo_arrive(sim_world *w, topo_chan *c)
 {
     SIM_ASSERT(w, c->arrived < c->len);
     const sim_item *it = &c->ring[(c->head + c->arrived) % c->cap];
     sim_note(w, c->to, OP_ARRIVE, it->kind | (uint64_t)c->port << 8, it->val);
     c->arrived++;
-    sim_task_wake(w, &w->nodes[c->to], c->port);
+    topo_node *to = &w->nodes[c->to];
+    if (to->task && is_marker(it->kind))
+        to->task->markers++;
+    sim_task_wake(w, to, c->port);
 }
 
-void topo_consumed(sim_world *w, topo_chan *c)
+void topo_consumed(sim_world *w, topo_chan *c) { topo_consumed_at(w, c, 0); }
+
+void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
 {
-    SIM_ASSERT(w, c->arrived > 0 && c->len > 0);
-    if (c->ring[c->head].kind == BS_DATA)
+    SIM_ASSERT(w, c->arrived > at && c->len > at);
+    if (c->ring[(c->head + at) % c->cap].kind == BS_DATA)
         SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
+    topo_node *to = &w->nodes[c->to];
+    if (to->task && is_marker(c->ring[(c->head + at) % c->cap].kind)) {
+        SIM_ASSERT(w, to->task->markers > 0);
+        to->task->markers--;
+    }
+    for (uint32_t i = at; i > 0; i--) /* close the gap: the items ahead keep their order */
+        c->ring[(c->head + i) % c->cap] = c->ring[(c->head + i - 1) % c->cap];
     c->head = (c->head + 1) % c->cap;
     c->len--;
     c->arrived--;

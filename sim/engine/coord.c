@@ -8,8 +8,9 @@
  * aborts it, and times out after checkpoint_timeout_ns. At completion, K must be a
  * consistent cut: on every channel the data records the sender emitted before b<K> equal
  * (exactly-once) or are at most (at-least-once) those the receiver had been returned when
- * it snapshotted K (a channel whose eop the receiver took before that snapshot, without
- * b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
+ * it snapshotted K plus, for an unaligned K, the channel state it reported for K (a
+ * channel whose eop the receiver took before that snapshot, or for an unaligned K before
+ * d<K>, without b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
  * goes back to it. Faults (fault.c) make a source skip its barrier (it then acknowledges K
  * only if its eop comes first, with all its records before K), start K+1 while K is
  * pending (K is abandoned), time K out, or cancel it. With faults quiet (see quiet()), K
@@ -27,16 +28,17 @@ static void check_cut(sim_world *w, uint64_t k)
          * its data (DESIGN.md section 5; the tracker counts a finished channel). */
         bool ended = c->bar_k != k && c->snap_ended;
         uint64_t before = ended ? c->data_sent : c->bar_before;
+        uint64_t counted = c->snap_count + c->snap_state; /* channel state: unaligned K */
         bool ok = (c->bar_k == k || ended) && c->snap_k == k &&
-                  (exact ? c->snap_count == before : c->snap_count >= before);
+                  (exact ? counted == before : counted >= before);
         if (!ok) {
             sim_fail(w, SIM_VIOLATION, "coord",
                      "consistent cut: checkpoint %llu completed, but on channel %s -> %s in%u the sender "
                      "emitted %llu records before b%llu (last barrier sent b%llu) and the receiver's snapshot "
-                     "(of checkpoint %llu) counted %llu",
+                     "(of checkpoint %llu) counted %llu (%llu of them channel state)",
                      (unsigned long long)k, w->nodes[c->from].name, w->nodes[c->to].name, c->port,
                      (unsigned long long)c->bar_before, (unsigned long long)k, (unsigned long long)c->bar_k,
-                     (unsigned long long)c->snap_k, (unsigned long long)c->snap_count);
+                     (unsigned long long)c->snap_k, (unsigned long long)counted, (unsigned long long)c->snap_state);
             return;
         }
     }

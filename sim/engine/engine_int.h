@@ -33,7 +33,7 @@
 struct sim_world;
 _Noreturn void sim_bug(const struct sim_world *w, const char *file, int line, const char *what);
 
-enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5 };
+enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6 };
 
 #define SIM_NONE UINT32_MAX
 
@@ -52,6 +52,7 @@ typedef struct topo_chan {
     uint64_t data_returned;    /* ... and returned to the receiver's operator */
     uint64_t bar_k, bar_before;   /* last barrier sent, data sent before it */
     uint64_t snap_k, snap_count;  /* last snapshot of the receiver, data it counted */
+    uint64_t snap_state;          /* ... and the channel state it reported for snap_k */
     bool eop_taken, snap_ended;   /* the receiver took the eop (before that snapshot) */
 } topo_chan;
 
@@ -85,6 +86,15 @@ typedef struct sim_disk {
 } sim_disk;
 void sim_disk_init(bs_io *io, sim_disk *d, const bs_io *inner, const bs_io *raw);
 
+/* chanstate.c: the channel state of one checkpoint (an unaligned one), as (input port,
+ * record label) pairs in the order the handler reported them. */
+typedef struct sim_cs {
+    uint64_t k;               /* 0: none */
+    uint32_t *ports;
+    uint64_t *labels;
+    size_t len, cap;
+} sim_cs;
+
 typedef struct sim_task {     /* a task's handler, its gate and its checker */
     bs_handler *h;
     verify *checker;
@@ -104,6 +114,16 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     uint64_t ck_fold, ck_folded;  /* the state in the latest completed checkpoint */
     uint8_t *cnt, *cnt_snap, *cnt_ck; /* sink: how often its state holds each record (now,
                                          at its last snapshot, committed); NULL: untracked */
+    /* unaligned checkpoints (chanstate.c) */
+    uint64_t unaligned_k;     /* the last checkpoint the handler declared unaligned */
+    sim_cs cs_pend, cs_ck;    /* channel state being reported (of snap_k), and committed */
+    uint32_t *rp_next, *rp_end; /* restore: per port, the committed channel state still to
+                                   yield (indexes into rp_labels) */
+    uint64_t *rp_labels;
+    size_t rp_cap;
+    uint64_t rp_left;         /* replay items not yet yielded, over every port */
+    uint32_t markers;         /* arrived, unconsumed barriers and cancels (next_priority) */
+    uint64_t wake_ns, wake_gen; /* wake_at: the time asked for, UINT64_MAX: none */
 } sim_task;
 
 typedef struct topo_node {
@@ -181,6 +201,8 @@ int topo_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val);
 void topo_flush(sim_world *w, topo_node *n);
 void topo_arrive(sim_world *w, topo_chan *c);
 void topo_consumed(sim_world *w, topo_chan *c);
+/* Consumes the item `at` places behind the head (arrived), closing the gap. */
+void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at);
 uint32_t topo_route(const topo_node *n, uint64_t label);
 void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns);
 /* task.c */
@@ -188,6 +210,20 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
 void sim_task_close(sim_world *w, topo_node *n);
 void sim_task_run(sim_world *w, topo_node *n);
 void sim_task_wake(sim_world *w, topo_node *n, uint32_t port);
+/* gate_prio.c: the gate's optional operations, and yielding restored channel state */
+int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out);
+uint64_t sim_gate_now_ns(void *ctx);
+void sim_gate_wake_at(void *ctx, uint64_t at_ns);
+void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen);
+/* 1 with *out filled when a port not blocked has restored channel state left, else 0 */
+int sim_gate_replay(sim_task *t, const uint64_t *blocked, bs_item *out);
+/* chanstate.c */
+int sim_cs_open(sim_task *t, uint32_t n_in);
+void sim_cs_free(sim_task *t);
+void sim_cs_trigger(sim_task *t, uint64_t k);
+void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data);
+void sim_cs_commit(sim_task *t, uint64_t k);
+int sim_cs_restore(sim_world *w, topo_node *n);
 /* source.c */
 void sim_source_run(sim_world *w, topo_node *n);
 /* coord.c */
@@ -274,6 +310,13 @@ typedef enum sim_op {
     OP_ABANDON,       /* a = id: the coordinator gives the pending checkpoint up */
     OP_RESTART,       /* a = the checkpoint restored, b = restarts so far */
     OP_FAILED,        /* the task's handler stopped with an I/O error: a = its code */
+    OP_OVERTAKE,      /* the gate yields a marker ahead of data: a = kind | port << 8 |
+                         overtaken << 32, b = id */
+    OP_UNALIGNED,     /* a = id: the handler takes it unaligned */
+    OP_DONE,          /* a = id, b = channel-state items: its channel state is complete */
+    OP_STATE,         /* a = id, b = label: reported as channel state */
+    OP_TAKE_STATE,    /* the gate yields restored channel state: a = port, b = label */
+    OP_WAKE,          /* a = the time asked for: the handler asked to be woken then */
 } sim_op;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

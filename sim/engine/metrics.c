@@ -197,7 +197,7 @@ static void push_sample(sim_world *w, sim_mx *x, uint64_t t)
     }
     m->samples[m->n_samples++] = (sim_mx_sample){
         .t_ns = t,
-        .spill_bytes = spill_live(w),
+        .file_bytes = spill_live(w),
         .blocked_bytes = x->held_total * x->payload,
         .channel_state_bytes = x->cs_pending,
         .in_flight_bytes = x->queued_total * x->payload,

@@ -38,9 +38,11 @@
  *  - duplicates: records returned to a sink while its state already held them (after a
  *    restore, at-least-once); counted only when the run tracks per-record counts
  *    (duplicates_tracked).
- *  - buffered time series: on a fixed grid, the live spill bytes of every task, the bytes
- *    held in blocked channels, the channel state of unfinished unaligned checkpoints, and
- *    the data in flight (as in_flight_bytes_start).
+ *  - buffered time series: on a fixed grid, the live bytes in every task's handler files
+ *    (spill files, and the channel-state files of unaligned checkpoints), the bytes held in
+ *    blocked channels, the channel state of unfinished unaligned checkpoints (payload
+ *    bytes, which may also sit in those files), and the data in flight (as
+ *    in_flight_bytes_start). sim_mx_buffered() combines them without counting twice.
  */
 #ifndef SIM_ENGINE_METRICS_H
 #define SIM_ENGINE_METRICS_H
@@ -100,7 +102,7 @@ typedef struct sim_al_metrics {
 
 typedef struct sim_mx_sample {
     uint64_t t_ns;
-    uint64_t spill_bytes, blocked_bytes, channel_state_bytes, in_flight_bytes;
+    uint64_t file_bytes, blocked_bytes, channel_state_bytes, in_flight_bytes;
 } sim_mx_sample;
 
 typedef struct sim_latency {
@@ -136,6 +138,14 @@ typedef struct sim_metrics {
     bool duplicates_tracked;
     uint64_t run_ns;
 } sim_metrics;
+
+/* Bytes buffered for alignment at a sample: held in blocked channels, plus the larger of
+ * the handlers' file bytes and the pending channel state (channel state may be in the
+ * files; no strategy both spills and keeps channel state). */
+static inline uint64_t sim_mx_buffered(const sim_mx_sample *x)
+{
+    return x->blocked_bytes + (x->file_bytes > x->channel_state_bytes ? x->file_bytes : x->channel_state_bytes);
+}
 
 /* Frees what sim_run_ex put in m (not m itself); m stays zeroed. NULL is fine. */
 void sim_metrics_free(sim_metrics *m);

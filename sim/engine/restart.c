@@ -36,6 +36,7 @@ void sim_commit(sim_world *w, uint64_t k)
         SIM_ASSERT(w, t->snap_k == k);
         t->ck_fold = t->snap_fold;
         t->ck_folded = t->snap_folded;
+        sim_cs_commit(t, k);
         uint8_t *c = t->cnt_ck; /* the snapshot becomes the committed copy */
         t->cnt_ck = t->cnt_snap;
         t->cnt_snap = c;
@@ -52,7 +53,7 @@ void sim_sink_snapshot(sim_task *t)
 static bool in_flight(const ev_event *e, void *ctx)
 {
     (void)ctx;
-    return e->type == EV_RUN || e->type == EV_ARRIVE;
+    return e->type == EV_RUN || e->type == EV_ARRIVE || e->type == EV_WAKE;
 }
 
 static void reset_outbox(topo_node *n)
@@ -67,7 +68,7 @@ static void reset_channels(sim_world *w)
         topo_chan *c = &w->chans[i];
         c->head = c->len = c->arrived = 0;
         c->last_arrive_ns = w->q.now_ns;
-        c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = 0;
+        c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = c->snap_state = 0;
         c->eop_taken = c->snap_ended = false;
     }
 }
@@ -96,6 +97,24 @@ static void reset_tasks(sim_world *w)
         int rc = sim_task_handler_open(w, n);
         if (rc)
             sim_fail(w, SIM_ERROR, n->name, "restart: cannot reopen the handler: %s", bs_strerror(rc));
+    }
+}
+
+/* Each task gets the committed channel state back (chanstate.c); a task that has some
+ * runs at once, the others wait for their first arrival. */
+static void restore_channel_state(sim_world *w)
+{
+    for (uint32_t i = w->n_sources; i < w->n_nodes && !w->stop; i++) {
+        topo_node *n = &w->nodes[i];
+        if (sim_cs_restore(w, n)) {
+            sim_fail(w, SIM_ERROR, n->name, "restart: out of memory restoring channel state");
+            return;
+        }
+        SIM_MX(w, mx_recovered(w, n->task->rp_left));
+        if (n->task->rp_left && !n->run_pending) {
+            n->idle = false;
+            topo_schedule(w, n, w->q.now_ns);
+        }
     }
 }
 
@@ -136,6 +155,7 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
         return;
     reset_channels(w);
     SIM_MX(w, mx_restart(w));
+    restore_channel_state(w);
     rewind_sources(w);
     w->last_progress_ns = w->q.now_ns;
     if (!w->tick_queued && w->cfg->checkpoint_interval_ns) {

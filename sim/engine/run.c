@@ -98,6 +98,9 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_FAULT:
         sim_fault_fire(w, e->obj, e->arg);
         break;
+    case EV_WAKE:
+        sim_task_wake_event(w, &w->nodes[e->obj], e->arg);
+        break;
     default:
         SIM_ASSERT(w, !"unknown event type");
     }
@@ -131,7 +134,8 @@ static void loop(sim_world *w)
 static int start(sim_world *w)
 {
     const sim_config *c = w->cfg;
-    size_t cap = (size_t)w->n_nodes + (size_t)w->n_chans * c->credits + w->n_faults + 8;
+    /* a run per node, an arrival per credit, a wake-up per task, the faults, the coordinator */
+    size_t cap = (size_t)w->n_nodes * 2 + (size_t)w->n_chans * c->credits + w->n_faults + 8;
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
     sim_trace_header(w);

@@ -17,7 +17,11 @@
  * byte-identical trace (and trace hash); nothing reads the wall clock; the library prints
  * nothing except into the caller's trace FILE. All memory is allocated when the run starts
  * and freed before sim_run returns; the event loop itself does not allocate (the core's
- * handlers and the checkers keep their own bookkeeping, and a restart reopens them).
+ * handlers and the checkers keep their own bookkeeping, a restart reopens them, and the
+ * channel state of unaligned checkpoints grows as handlers report it: chanstate.c).
+ * Unaligned checkpoints: barriers overtake queued data through the gate's priority read;
+ * a task acknowledges such a checkpoint at d<K>, and a restore gives every task its
+ * channel state back ahead of new input.
  */
 #ifndef SIM_ENGINE_SIM_H
 #define SIM_ENGINE_SIM_H
@@ -111,6 +115,8 @@ typedef struct sim_config {
     uint64_t checkpoint_timeout_ns;   /* 0: never time out */
     const char *strategy;             /* "spill", "tracker", ... (sim_strategy_find) */
     uint64_t max_buffered_bytes;      /* spill option; 0: no limit */
+    uint64_t alignment_timeout_ns;    /* aligned-timeout: an alignment lasting longer goes
+                                         unaligned (bs_handler_config); 0: never */
     uint64_t max_events;              /* stop after this many events; 0: 1e9 */
     /* faults */
     const sim_fault *faults;          /* scripted faults (not owned), n_faults of them */

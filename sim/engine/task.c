@@ -8,7 +8,9 @@
  * and every item is reported to the checker first, as are the listener's notifications,
  * what the handler returns and its end; the run stops at the first violation. On t<K> the
  * task snapshots its state and per-channel counts, puts b<K> on every output ahead of
- * anything it returns later, and acknowledges K; on a<K> it declines K and, unless K was
+ * anything it returns later, and acknowledges K (a checkpoint the handler declared
+ * unaligned: at d<K>, once its channel state, stored by chanstate.c, is complete; the gate's
+ * optional operations and restored channel state are gate_prio.c's); on a<K> it declines K and, unless K was
  * subsumed by a newer barrier, sends x<K> downstream. Records keep their label (their
  * identity) on their way downstream. The handler sees its files through the task's disk
  * wrapper (disk.c) in front of its io_fault; handler, checker and files are reopened at
@@ -52,6 +54,9 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     if (w->stop || verify_gate(t->checker))
         return BS_ESTOPPED;
     SIM_MX(w, mx_gate(w, t->node, blocked));
+    int rp = sim_gate_replay(t, blocked, out); /* restored channel state comes first */
+    if (rp)
+        return rp;
     uint32_t at;
     if (!first_unblocked(t, blocked, &at))
         return t->inputs_ended == t->node->n_in ? 0 : BS_EAGAIN;
@@ -100,6 +105,7 @@ static void on_trigger(void *ctx, uint64_t id)
     t->snap_fold = t->fold;
     t->snap_folded = t->folded;
     t->snap_k = id;
+    sim_cs_trigger(t, id);
     if (n->is_sink)
         sim_sink_snapshot(t);
     for (uint32_t p = 0; p < n->n_in; p++) {
@@ -110,7 +116,8 @@ static void on_trigger(void *ctx, uint64_t id)
     }
     if (topo_broadcast(w, n, BS_BARRIER, id))
         return;
-    sim_coord_ack(w, n, id);
+    if (id != t->unaligned_k) /* an unaligned checkpoint is acknowledged at d<id> */
+        sim_coord_ack(w, n, id);
 }
 
 static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
@@ -136,18 +143,42 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
     sim_coord_decline(w, t->node, id, why);
 }
 
+static void on_unaligned(void *ctx, uint64_t id)
+{
+    sim_task *t = ctx;
+    if (verify_unaligned(t->checker, id) || t->w->stop)
+        return;
+    sim_note(t->w, t->node->id, OP_UNALIGNED, id, 0);
+    t->unaligned_k = id;
+}
+
 static void on_channel_state(void *ctx, uint64_t id, const bs_item *data)
 {
     sim_task *t = ctx;
+    if (verify_channel_state(t->checker, id, data))
+        return;
     SIM_MX(t->w, mx_channel_state(t->w, t->node, id, data->len));
-    verify_channel_state(t->checker, id, data);
+    sim_cs_report(t, id, data);
 }
 
+/* d<id>: the channel state of an unaligned checkpoint is complete and persisted; a
+ * channel whose eop came meanwhile counts all its data (coord.c, check_cut). */
 static void on_done(void *ctx, uint64_t id)
 {
     sim_task *t = ctx;
-    SIM_MX(t->w, mx_done(t->w, t->node, id));
-    verify_done(t->checker, id);
+    sim_world *w = t->w;
+    topo_node *n = t->node;
+    if (verify_done(t->checker, id) || w->stop)
+        return;
+    SIM_MX(w, mx_done(w, n, id));
+    sim_note(w, n->id, OP_DONE, id, t->cs_pend.k == id ? t->cs_pend.len : 0);
+    if (id != t->unaligned_k || id != t->snap_k)
+        return;
+    for (uint32_t p = 0; p < n->n_in; p++) {
+        topo_chan *c = &w->chans[n->in_first + p];
+        c->snap_ended = c->eop_taken;
+    }
+    sim_coord_ack(w, n, id);
 }
 
 /* Opens the task's checker, files and handler: at the start, and at every restart (a
@@ -164,12 +195,16 @@ int sim_task_handler_open(sim_world *w, topo_node *n)
     t->disk.drop_armed = w->cfg->plant == SIM_PLANT_DROP_REPLAYED && !w->plant_dropped;
     t->inputs_ended = 0;
     t->arr_head = t->arr_len = 0;
+    t->markers = 0;
+    t->wake_ns = UINT64_MAX;
     sim_strategy st;
     if (!sim_strategy_find(w->cfg->strategy, &st))
         return BS_EINVAL;
-    bs_handler_config hc = {w->cfg->strategy, st.ops, n->n_in, 0, w->cfg->max_buffered_bytes, 0, true};
+    bs_handler_config hc = {.strategy = w->cfg->strategy, .ops = st.ops, .channels = n->n_in,
+                            .max_buffered_bytes = w->cfg->max_buffered_bytes,
+                            .alignment_timeout_ns = w->cfg->alignment_timeout_ns, .quiet = true};
     bs_listener lis = {.ctx = t, .begin = on_begin, .trigger = on_trigger, .abort = on_abort,
-                       .channel_state = on_channel_state, .done = on_done};
+                       .channel_state = on_channel_state, .done = on_done, .unaligned = on_unaligned};
     return bs_handler_open(&t->h, &hc, &t->gate, &t->dio, &lis);
 }
 
@@ -204,9 +239,10 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->arr_cap = n->n_in * w->cfg->credits;
     t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
-    if (!t->arrivals || !t->payload)
+    if (!t->arrivals || !t->payload || sim_cs_open(t, n->n_in))
         return BS_ENOMEM;
-    t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next};
+    t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next, .next_priority = sim_gate_next_priority,
+                        .now_ns = sim_gate_now_ns, .wake_at = sim_gate_wake_at};
     return sim_task_handler_open(w, n);
 }
 
@@ -218,5 +254,6 @@ void sim_task_close(sim_world *w, topo_node *n)
     sim_task_handler_close(w, n);
     free(t->arrivals);
     free(t->payload);
+    sim_cs_free(t);
     n->task = NULL;
 }

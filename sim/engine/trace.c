@@ -89,6 +89,21 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
     case OP_ABANDON: snprintf(buf, len, "abandon %llu", ua); break;
     case OP_RESTART: snprintf(buf, len, "restarted from checkpoint %llu (restart %llu)", ua, ub); break;
     case OP_FAILED: snprintf(buf, len, "failed: %s", bs_strerror(-(int)a)); break;
+    case OP_OVERTAKE:
+        item_text(a & 0xff, b, s, sizeof s);
+        snprintf(buf, len, "take %s in%llu overtaking %llu", s, (ua >> 8) & 0xffffff, ua >> 32);
+        break;
+    case OP_UNALIGNED: snprintf(buf, len, "unaligned %llu", ua); break;
+    case OP_DONE: snprintf(buf, len, "done %llu channel-state %llu", ua, ub); break;
+    case OP_STATE:
+        item_text(BS_DATA, b, s, sizeof s);
+        snprintf(buf, len, "state %llu %s", ua, s);
+        break;
+    case OP_TAKE_STATE:
+        item_text(BS_DATA, b, s, sizeof s);
+        snprintf(buf, len, "take %s in%llu (restored channel state)", s, ua);
+        break;
+    case OP_WAKE: snprintf(buf, len, "wake at %llu", ua); break;
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
 }
@@ -147,14 +162,15 @@ void sim_trace_header(sim_world *w)
                      "# barriersim sim seed=%llu strategy=%s sources=%u stages=%u parallelism=%u links=%s "
                      "credits=%u latency=%llu/%llu/%llu service=%s source-interval=%llu records=%llu "
                      "payload=%u checkpoint-interval=%llu checkpoint-timeout=%llu max-buffered-bytes=%llu "
-                     "max-events=%llu fault-ppm=%s fault-draws=%u scripted-faults=%u max-restarts=%u "
+                     "alignment-timeout=%llu max-events=%llu fault-ppm=%s fault-draws=%u scripted-faults=%u max-restarts=%u "
                      "checkpoint-bound=%llu stall-bound=%llu spill-bytes-max=%llu open-files-max=%u plant=%d\n",
                      (unsigned long long)w->seed, c->strategy, c->sources, c->stages, c->parallelism, links,
                      c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
                      (unsigned long long)c->latency.max_ns, service, (unsigned long long)c->source_interval_ns,
                      (unsigned long long)c->records_per_source, c->payload_len,
                      (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,
-                     (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events, ppm,
+                     (unsigned long long)c->max_buffered_bytes,
+                     (unsigned long long)c->alignment_timeout_ns, (unsigned long long)c->max_events, ppm,
                      c->fault_draws, c->n_faults, c->max_restarts, (unsigned long long)c->checkpoint_bound_ns,
                      (unsigned long long)c->stall_bound_ns, (unsigned long long)c->spill_bytes_max, c->open_files_max,
                      (int)c->plant);

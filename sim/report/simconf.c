@@ -37,6 +37,8 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
             (unsigned long long)c->source_interval_ns, (unsigned long long)c->records_per_source, c->payload_len,
             (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,
             (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events);
+    if (c->alignment_timeout_ns)
+        fprintf(f, "alignment-timeout: %llu\n", (unsigned long long)c->alignment_timeout_ns);
     fputs("faults: ", f);
     bool any = false;
     for (int k = 0; k < SIM_FAULT_KINDS; k++) {
@@ -223,6 +225,7 @@ static int set_key(pstate *p, const char *k, const char *v)
     else if (strcmp(k, "checkpoint-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns);
     else if (strcmp(k, "max-buffered-bytes") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_buffered_bytes);
     else if (strcmp(k, "max-events") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_events);
+    else if (strcmp(k, "alignment-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->alignment_timeout_ns);
     else if (strcmp(k, "faults") == 0) rc = fault_list(p, v);
     else if (strcmp(k, "fault-draws") == 0) { rc = num(p, k, v, 0, 64, &x); c->fault_draws = (uint32_t)x; }
     else if (strcmp(k, "plant") == 0) {
@@ -241,7 +244,7 @@ static int set_key(pstate *p, const char *k, const char *v)
 static const char *const simconf_keys[] = {
     "seed", "strategy", "sources", "stages", "parallelism", "links", "credits", "latency", "service",
     "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
-    "max-buffered-bytes", "max-events", "faults", "fault-draws", "plant", "expect", NULL,
+    "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

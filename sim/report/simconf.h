@@ -8,7 +8,8 @@
  * names): seed (required), strategy, sources, stages, parallelism, links (one per stage,
  * comma-separated: all-to-all | forward), credits, latency (MIN/MEAN/MAX ns), service
  * (MIN/MEAN/MAX per stage, comma-separated), source-interval, records, payload,
- * checkpoint-interval, checkpoint-timeout, max-buffered-bytes, max-events, faults
+ * checkpoint-interval, checkpoint-timeout, max-buffered-bytes, max-events,
+ * alignment-timeout (ns; aligned-timeout; written only when not 0), faults
  * ("none" or KIND=PPM, ...: the chance per slot of each random fault kind, in
  * millionths; kinds as sim_fault_kind_name), fault-draws (slots per kind), plant (test
  * only: a planted simulation bug, swarm_plant_name; written only when not none), and expect

@@ -87,6 +87,16 @@ static void draw_workload(rng *r, sim_config *c)
     c->max_buffered_bytes = rng_below(r, 4) == 0 ? rng_range(r, 64, 8192) : 0;
 }
 
+/* aligned-timeout's alignment timeout, drawn whatever the strategy (the draws after it
+ * stay put): a quarter of the seeds below a typical latency (most alignments go
+ * unaligned), half around alignment times (some do), a quarter well above (few do). */
+static void draw_alignment_timeout(rng *r, sim_config *c)
+{
+    uint64_t tier = rng_below(r, 4);
+    uint64_t ns = tier == 0 ? rng_range(r, 1, 3000) : tier < 3 ? rng_range(r, 3000, 60000) : rng_range(r, 60000, 2000000);
+    c->alignment_timeout_ns = strcmp(c->strategy, "aligned-timeout") == 0 ? ns : 0;
+}
+
 /* Which faults are on (swarm testing: each seed switches on a random subset of the
  * kinds `faults` allows, so a rare kind is not always drowned by the others), with a
  * chance per slot and a number of slots per kind. From its own stream, so fault choices
@@ -146,5 +156,6 @@ void swarm_draw_faults(uint64_t seed, const char *strategy, uint32_t faults, sim
     draw_topology(&r, cfg);
     draw_timing(&r, cfg);
     draw_workload(&r, cfg);
+    draw_alignment_timeout(&r, cfg);
     draw_faults(&rf, cfg, faults);
 }

@@ -153,7 +153,7 @@ static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
 
 enum {
     S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
-    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_COUNT
+    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_ALIGN_TIMEOUT, S_COUNT
 };
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
@@ -166,6 +166,7 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         [S_PAYLOAD] = {"payload-bytes", false}, [S_CK_INTERVAL] = {"checkpoint-interval-ns", false},
         [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"max-buffered-bytes", false},
         [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
+        [S_ALIGN_TIMEOUT] = {"alignment-timeout-ns", false},
     };
     uint32_t v[S_COUNT];
     sim_config *c = &sc->cfg;
@@ -191,7 +192,8 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         ss_u64(cx, v[S_CK_TIMEOUT], "checkpoint-timeout-ns", 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns) != 0 ||
         ss_u64(cx, v[S_MAX_BUF], "max-buffered-bytes", 0, UINT64_MAX, &c->max_buffered_bytes) != 0 ||
         ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
-        ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0)
+        ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0 ||
+        ss_u64(cx, v[S_ALIGN_TIMEOUT], "alignment-timeout-ns", 0, UINT64_MAX / 4, &c->alignment_timeout_ns) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;

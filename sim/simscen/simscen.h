@@ -20,7 +20,7 @@
  *     link: all-to-all | forward, or a sequence of them (one per stage),
  *     latency-ns: {min, mean, max}, service-ns: {min, mean, max} (every stage),
  *     source-interval-ns, checkpoint-interval-ns, checkpoint-timeout-ns,
- *     max-buffered-bytes, max-events, max-restarts
+ *     max-buffered-bytes, max-events, max-restarts, alignment-timeout-ns (aligned-timeout)
  *   bounds: {checkpoint-ns, stall-ns, spill-bytes, open-files}
  *   faults: [{kind: eop|skip|overlap|cancel|timeout|write-error|enospc|short-write|
  *             read-error|corrupt|truncate|fail, target: N, at-ns: T, checkpoint: K, arg: A}]

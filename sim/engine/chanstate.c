@@ -1,0 +1,130 @@
+/*
+ * chanstate.c: the engine's checkpoint storage for unaligned checkpoints: the channel
+ * state a task's handler reports (bs_listener.channel_state), kept per checkpoint as
+ * (input port, record label) pairs in report order, which per port is channel order.
+ *
+ * Contract: at t<K> the pending storage is emptied and takes K; each item reported for K
+ * is appended and counted on its channel (topo_chan.snap_state, for the consistent cut).
+ * (The handler itself writes channel state to its files, through the task's disk, where
+ * the disk faults hit it: a failed write stops the handler, the task fails and K is never
+ * acknowledged.) When K commits, its channel state becomes the committed one (the older
+ * one is dropped); a restart from K gives each task its committed state back as per-port replay queues
+ * (gate_prio.c yields them first) and counts it as sent on its channel, before b<K>.
+ * Storage grows with what a handler reports (bounded by the records of the run), is
+ * reused across checkpoints, and is freed when the run ends.
+ */
+#include "engine_int.h"
+
+static int cs_push(sim_cs *cs, uint32_t port, uint64_t label)
+{
+    if (cs->len == cs->cap) {
+        size_t cap = cs->cap ? 2 * cs->cap : 64;
+        uint32_t *p = realloc(cs->ports, cap * sizeof *p);
+        if (!p)
+            return BS_ENOMEM;
+        cs->ports = p;
+        uint64_t *l = realloc(cs->labels, cap * sizeof *l);
+        if (!l)
+            return BS_ENOMEM;
+        cs->labels = l;
+        cs->cap = cap;
+    }
+    cs->ports[cs->len] = port;
+    cs->labels[cs->len++] = label;
+    return 0;
+}
+
+int sim_cs_open(sim_task *t, uint32_t n_in)
+{
+    t->rp_next = calloc(n_in, sizeof *t->rp_next);
+    t->rp_end = calloc(n_in, sizeof *t->rp_end);
+    t->wake_ns = UINT64_MAX;
+    return t->rp_next && t->rp_end ? 0 : BS_ENOMEM;
+}
+
+void sim_cs_free(sim_task *t)
+{
+    sim_cs *all[] = {&t->cs_pend, &t->cs_ck};
+    for (size_t i = 0; i < 2; i++) {
+        free(all[i]->ports);
+        free(all[i]->labels);
+        *all[i] = (sim_cs){0};
+    }
+    free(t->rp_next);
+    free(t->rp_end);
+    free(t->rp_labels);
+    t->rp_next = t->rp_end = NULL;
+    t->rp_labels = NULL;
+}
+
+void sim_cs_trigger(sim_task *t, uint64_t k)
+{
+    t->cs_pend.k = k;
+    t->cs_pend.len = 0;
+    for (uint32_t p = 0; p < t->node->n_in; p++)
+        t->w->chans[t->node->in_first + p].snap_state = 0;
+}
+
+void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data)
+{
+    sim_world *w = t->w;
+    if (w->stop || k != t->cs_pend.k || data->kind != BS_DATA)
+        return; /* the checker judges a report of another checkpoint */
+    uint64_t label;
+    if (!verify_payload_parse(data->data, data->len, &label))
+        return; /* the checker reports a payload that is no input item */
+    SIM_ASSERT(w, data->channel < t->node->n_in);
+    sim_note(w, t->node->id, OP_STATE, k, label);
+    int rc = cs_push(&t->cs_pend, data->channel, label);
+    if (rc) {
+        sim_fail(w, SIM_ERROR, t->node->name, "channel state: out of memory");
+        return;
+    }
+    w->chans[t->node->in_first + data->channel].snap_state++;
+}
+
+void sim_cs_commit(sim_task *t, uint64_t k)
+{
+    if (t->cs_pend.k == k) { /* K's state becomes the committed one; the older is dropped */
+        sim_cs old = t->cs_ck;
+        t->cs_ck = t->cs_pend;
+        t->cs_pend = old;
+    } else {
+        t->cs_ck.len = 0; /* K has no channel state here */
+    }
+    t->cs_ck.k = k;
+    t->cs_pend.k = 0;
+    t->cs_pend.len = 0;
+}
+
+/* A restart from the committed checkpoint: the committed channel state, grouped by port
+ * in report order, becomes the gate's replay queues, and counts as sent on its channel. */
+int sim_cs_restore(sim_world *w, topo_node *n)
+{
+    sim_task *t = n->task;
+    t->cs_pend.k = 0;
+    t->cs_pend.len = 0;
+    t->unaligned_k = 0;
+    t->rp_left = 0;
+    const sim_cs *cs = &t->cs_ck;
+    if (cs->k != w->ck_committed)
+        return 0; /* a hand-built world, or nothing committed yet */
+    if (cs->len > t->rp_cap) {
+        uint64_t *l = realloc(t->rp_labels, cs->len * sizeof *l);
+        if (!l)
+            return BS_ENOMEM;
+        t->rp_labels = l;
+        t->rp_cap = cs->len;
+    }
+    uint32_t at = 0;
+    for (uint32_t p = 0; p < n->n_in; p++) {
+        t->rp_next[p] = t->rp_end[p] = at;
+        for (size_t i = 0; i < cs->len; i++)
+            if (cs->ports[i] == p)
+                t->rp_labels[t->rp_end[p]++] = cs->labels[i];
+        at = t->rp_end[p];
+        w->chans[n->in_first + p].data_sent += t->rp_end[p] - t->rp_next[p];
+    }
+    t->rp_left = cs->len;
+    return 0;
+}

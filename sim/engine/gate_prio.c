@@ -1,0 +1,146 @@
+/*
+ * gate_prio.c: a task gate's optional operations (core/barriersim.h, bs_gate) and the
+ * channel state a restore gives back.
+ *
+ * next_priority yields the earliest-arrived barrier or cancel marker among the arrived,
+ * unconsumed items of the channels that are not blocked, taken out of the middle of its
+ * channel ahead of the data queued before it (out->overtaken counts that data, restored
+ * channel state of that port included). Only the first marker of a channel can be the
+ * earliest-arrived one of it, so a marker never passes an older marker; an eop is the
+ * last item of its channel, so no marker is behind one. The channel ring and the task's
+ * arrival ring both lose exactly the item's entry (the k-th arrival of a port is the k-th
+ * arrived item of its channel, before and after), and the credit goes back once
+ * (topo_consumed_at). now_ns is simulated time. wake_at keeps one EV_WAKE per task (a new
+ * time replaces the old event); a wake-up runs an idle task, a stale one does nothing.
+ *
+ * Restored channel state (chanstate.c fills rp_*): per port, in order, before anything
+ * that arrives on that port; the fresh handler sees ordinary data.
+ */
+#include "engine_int.h"
+
+#include <string.h>
+
+#define NON_DATA_LABEL (1ULL << 63) /* as task.c: labels of yielded barriers and cancels */
+
+static bool port_blocked(const uint64_t *blocked, uint32_t port)
+{
+    return blocked && bs_chanset_has(blocked, port);
+}
+
+/* The arrival index of the earliest-arrived marker on an unblocked channel, with its
+ * place behind its channel's head; false when there is none. */
+static bool find_marker(const sim_task *t, const uint64_t *blocked, uint32_t *arr_at, uint32_t *chan_at)
+{
+    const sim_world *w = t->w;
+    for (uint32_t i = 0; i < t->arr_len; i++) {
+        uint32_t port = t->arrivals[(t->arr_head + i) % t->arr_cap];
+        if (port_blocked(blocked, port))
+            continue;
+        uint32_t before = 0; /* arrivals of this port ahead of entry i */
+        for (uint32_t j = 0; j < i; j++)
+            before += t->arrivals[(t->arr_head + j) % t->arr_cap] == port;
+        const topo_chan *c = &w->chans[t->node->in_first + port];
+        uint8_t kind = c->ring[(c->head + before) % c->cap].kind;
+        if (kind == BS_BARRIER || kind == BS_CANCEL) {
+            *arr_at = i;
+            *chan_at = before;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Removes entry `at` of the arrival ring, later arrivals keeping their order. */
+static void drop_arrival(sim_task *t, uint32_t at)
+{
+    for (uint32_t i = at; i + 1 < t->arr_len; i++)
+        t->arrivals[(t->arr_head + i) % t->arr_cap] = t->arrivals[(t->arr_head + i + 1) % t->arr_cap];
+    t->arr_len--;
+}
+
+int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    if (w->stop || verify_gate(t->checker))
+        return BS_ESTOPPED;
+    uint32_t arr_at, chan_at;
+    if (t->markers == 0 || !find_marker(t, blocked, &arr_at, &chan_at))
+        return 0;
+    uint32_t port = t->arrivals[(t->arr_head + arr_at) % t->arr_cap];
+    topo_chan *c = &w->chans[t->node->in_first + port];
+    sim_item it = c->ring[(c->head + chan_at) % c->cap];
+    uint32_t replay = t->rp_next ? t->rp_end[port] - t->rp_next[port] : 0;
+    memset(out, 0, sizeof *out);
+    out->kind = (bs_kind)it.kind;
+    out->channel = port;
+    out->id = out->timestamp = it.val;
+    out->overtaken = chan_at + replay; /* the items ahead of a marker are data */
+    drop_arrival(t, arr_at);
+    sim_note(w, t->node->id, out->overtaken ? OP_OVERTAKE : OP_TAKE,
+             it.kind | (uint64_t)port << 8 | (uint64_t)out->overtaken << 32, it.val);
+    topo_consumed_at(w, c, chan_at);
+    verify_item vi = {.kind = out->kind, .channel = port, .id = it.val, .label = NON_DATA_LABEL | t->folded,
+                      .overtaken = out->overtaken};
+    return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
+}
+
+uint64_t sim_gate_now_ns(void *ctx)
+{
+    const sim_task *t = ctx;
+    return t->w->q.now_ns;
+}
+
+static bool wake_of(const ev_event *e, void *ctx)
+{
+    return e->type == EV_WAKE && e->obj == *(const uint32_t *)ctx;
+}
+
+void sim_gate_wake_at(void *ctx, uint64_t at_ns)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    if (w->stop || at_ns == t->wake_ns)
+        return;
+    if (t->wake_ns != UINT64_MAX) /* a later request replaces an earlier one */
+        ev_remove_if(&w->q, wake_of, &t->node->id);
+    t->wake_ns = at_ns;
+    sim_note(w, t->node->id, OP_WAKE, at_ns, 0);
+    if (ev_push(&w->q, at_ns, EV_WAKE, t->node->id, ++t->wake_gen))
+        sim_fail(w, SIM_ERROR, t->node->name, "event queue full (%zu events)", w->q.cap);
+}
+
+void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen)
+{
+    sim_task *t = n->task;
+    if (gen != t->wake_gen || t->wake_ns == UINT64_MAX)
+        return; /* stale */
+    t->wake_ns = UINT64_MAX;
+    if (n->idle && !n->run_pending && !n->done) {
+        n->idle = false;
+        topo_schedule(w, n, w->q.now_ns);
+    }
+}
+
+int sim_gate_replay(sim_task *t, const uint64_t *blocked, bs_item *out)
+{
+    if (t->rp_left == 0)
+        return 0;
+    sim_world *w = t->w;
+    uint32_t port = 0;
+    while (port < t->node->n_in && (t->rp_next[port] == t->rp_end[port] || port_blocked(blocked, port)))
+        port++;
+    if (port == t->node->n_in)
+        return 0;
+    uint64_t label = t->rp_labels[t->rp_next[port]++];
+    t->rp_left--;
+    memset(out, 0, sizeof *out);
+    out->kind = BS_DATA;
+    out->channel = port;
+    out->len = w->cfg->payload_len;
+    verify_payload_fill(t->payload, out->len, label);
+    out->data = t->payload;
+    sim_note(w, t->node->id, OP_TAKE_STATE, port, label);
+    verify_item vi = {.kind = BS_DATA, .channel = port, .len = out->len, .label = label};
+    return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
+}
