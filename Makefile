@@ -1,7 +1,8 @@
 # barriersim: build, test, bench and fuzz.
 #
 #   make            build/barriersim and build/libbarriersim.a
-#   make run        the main job on built-in defaults: the bundled scenario suite, summarised
+#   make run        the main job: the bundled scenario suite, then the study of reports/
+#                   (barriersim compare into build/study/; open build/study/index.html)
 #   make test       unit tests and scenarios, plainly and under ASan+UBSan (installs its deps)
 #   make bench      benchmarks, each printed as a ratio to a baseline measured in the same run
 #   make fuzz       libFuzzer harnesses (clang); FUZZ_SECONDS per harness (default 60)
@@ -43,7 +44,7 @@ objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 all: build/barriersim build/libbarriersim.a
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- plain build -------------------------------------------------------------------------
 build/plain/%.o: %.c
@@ -86,6 +87,7 @@ deps:
 run: deps
 	@$(MAKE) --no-print-directory build/barriersim
 	./build/barriersim run $(SCENARIOS)
+	sh reports/study/run.sh ./build/barriersim build/study
 
 # Sanitizer settings: any report aborts the process, so a Criterion worker dies and its
 # test fails; leaks are checked at the end of every test (tests/leakcheck.c).
@@ -122,6 +124,8 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/run.sh ./build/asan/barriersim
 	sh tests/cli/sim.sh ./build/barriersim ./build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/sim.sh ./build/asan/barriersim
+	sh tests/cli/compare.sh ./build/barriersim
+	$(SAN_ENV) sh tests/cli/compare.sh ./build/asan/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a

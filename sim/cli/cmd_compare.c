@@ -39,7 +39,7 @@ static const char compare_usage[] =
     "                     credits, sink-service-ns, service-ns, latency-ns (the mean; the\n"
     "                     distribution's min and max are widened to hold it),\n"
     "                     source-interval-ns, checkpoint-interval-ns, checkpoint-timeout-ns,\n"
-    "                     records-per-source\n"
+    "                     records-per-source, alignment-timeout-ns\n"
     "  --out DIR          where to write (default compare-out; created if missing):\n"
     "                     metrics.json, runs.csv, checkpoints.csv, alignments.csv,\n"
     "                     buffered.csv, summary.md, *.svg (gnuplot), index.html\n"
@@ -158,6 +158,7 @@ static void load_scenarios(cmp_study *s)
     }
     if (!s->seed_base_set)
         s->seed_base = s->scen[0].seed;
+    s->alignment_timeout_ns = s->scen[0].cfg.alignment_timeout_ns;
 }
 
 static void make_dir(const char *dir)

@@ -65,7 +65,7 @@ static void set_dist(sim_dist *d, uint64_t mean)
 
 static const char sweep_keys[] =
     "credits, sink-service-ns, service-ns, latency-ns, source-interval-ns, checkpoint-interval-ns, "
-    "checkpoint-timeout-ns, records-per-source";
+    "checkpoint-timeout-ns, records-per-source, alignment-timeout-ns";
 
 const char *cmp_sweep_keys(void) { return sweep_keys; }
 
@@ -88,6 +88,8 @@ bool cmp_sweep_apply(const char *key, uint64_t v, sim_config *c)
         c->checkpoint_timeout_ns = v;
     else if (strcmp(key, "records-per-source") == 0 && v >= 1)
         c->records_per_source = v;
+    else if (strcmp(key, "alignment-timeout-ns") == 0)
+        c->alignment_timeout_ns = v;
     else
         return false;
     return true;
