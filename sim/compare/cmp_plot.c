@@ -253,8 +253,8 @@ static void gp_buffered(FILE *f, const char *dir, const cmp_study *s, uint32_t s
     if (s->sweep.n)
         snprintf(pl, sizeof pl, ", %s=%llu", s->sweep.key, (unsigned long long)s->sweep.vals[s->sweep.n - 1]);
     fprintf(f, "set output '%s-buffered-over-time.svg'\nset title 'Bytes buffered by alignment over time (%s%s, "
-               "seed %llu)'\nset xlabel 'simulated time (ms)'\nset ylabel 'buffered: spilled + blocked + channel "
-               "state (KiB)'\nplot",
+               "seed %llu)'\nset xlabel 'simulated time (ms)'\nset ylabel 'buffered for alignment: held in blocked "
+               "channels + spill files or channel state (KiB)'\nplot",
             s->scen[sc].name, s->scen[sc].name, pl, (unsigned long long)s->seed_base);
     bool first = true;
     for (uint32_t k = 0; k < s->n_strat; k++) {
