@@ -40,7 +40,7 @@ static const char fuzz_usage[] =
     "  --strategy S         spill, tracker, ... or any: each seed draws a core strategy (default)\n"
     "  --faults LIST        fault kinds a seed may switch on: all (default), none, or a comma-\n"
     "                       separated list of eop,skip,overlap,cancel,timeout,write-error,\n"
-    "                       enospc,short-write,read-error,corrupt,truncate,fail\n"
+    "                       enospc,short-write,read-error,corrupt,truncate,fail,reorder\n"
     "  --check-determinism  run every seed twice and compare the trace hashes\n"
     "  --plant BUG          test only: a bug planted in the simulation (early-complete,\n"
     "                       wrong-offsets, drop-replayed), to show the invariants catch it\n"
