@@ -77,23 +77,24 @@ static void script_act(sim_world *w, topo_node *n, const sim_step *s, uint32_t j
     uint32_t idx = w->script[n->step_first + j];
     if (s->kind != SIM_STEP_RECORDS)
         sim_note(w, n->id, OP_STEP, j, (uint64_t)s->kind | s->n << 8);
-    switch (s->kind) {
-    case SIM_STEP_RECORDS:
+    if (s->kind == SIM_STEP_RECORDS) {
         emit_record(w, n);
         if (++n->step_done == s->n)
             script_advance(n);
         return;
+    }
+    script_advance(n); /* first: a fault step's restart rewinds the script */
+    switch (s->kind) {
     case SIM_STEP_BARRIER: sim_coord_source_barrier(w, n, s->n); break;
     case SIM_STEP_CANCEL: sim_coord_cancel(w, n, s->n); break;
-    case SIM_STEP_EOP: SIM_ASSERT(w, !"an eop step is taken by script_run"); break;
     case SIM_STEP_FAULT:
         if (!w->step_fired[idx]) {
             w->step_fired[idx] = 1;
             sim_fault_fire(w, (uint32_t)s->n, 0);
         }
         break;
+    default: SIM_ASSERT(w, !"records and eop steps are taken elsewhere"); break;
     }
-    script_advance(n);
 }
 
 static void script_run(sim_world *w, topo_node *n)

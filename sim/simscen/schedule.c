@@ -165,7 +165,7 @@ static int ss_source_steps(const sc_ctx *cx, uint32_t seq, uint32_t src, simscen
             return -1;
         if (st->at_ns != SIM_STEP_NEXT) {
             if (st->at_ns < last_at) {
-                sc_err_at(cx->err, cx->text, sc_node_at(cx, ss_key_node(cx, e, "at"))->at,
+                sc_err_at(cx->err, cx->text, sc_node_at(cx, sc_node_at(cx, ss_key_node(cx, e, "at"))->next)->at,
                           "at: %llu ns is before the %llu ns of an earlier step of src%u (steps go in order)",
                           (unsigned long long)st->at_ns, (unsigned long long)last_at, src);
                 return -1;

@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SIMSCEN_FAULTS_MAX 256u
 #define SIMSCEN_STEPS_MAX 1024u
@@ -96,6 +97,12 @@ int simscen_load_bytes(const char *path, const uint8_t *bytes, size_t len, simsc
 int simscen_run(const simscen *sc, sim_result *res, FILE *trace, char *why, size_t why_len);
 /* 0 when the result meets the expectation, else 1 with why. */
 int simscen_judge(const simscen *sc, const sim_result *res, char *why, size_t why_len);
+/* Writes cfg and seed as a simulation scenario file (write.c): every parameter explicit, so
+ * that loading it runs the same simulation (the same trace hash). `description` and
+ * `expect_violation` may be NULL (no expectation: the file's run must be clean). */
+void simscen_write(FILE *f, const sim_config *cfg, uint64_t seed, const char *name, const char *description,
+                   const char *expect_violation);
+
 /* One line: "hash <16 hex> <outcome> events N checkpoints C/S restarts R faults F". */
 void simscen_summary(const sim_result *res, char *out, size_t out_len);
 
