@@ -62,6 +62,7 @@ typedef struct bench_result {
     double rate_div;         /* bytes/s shown divided by this: 1e9 (GB/s) or 1e6 (MB/s) */
     const char *rate_unit;   /* "GB/s", "MB/s" */
     double target_ratio_min; /* subject/baseline must be >= this; 0: no target */
+    bool cost_per_item;      /* also print ns per item and the cost ratio (subject/baseline) */
     bench_stats base, subj;
 } bench_result;
 
@@ -91,5 +92,6 @@ typedef struct bench_def {
 extern const bench_def bench_passthrough;
 extern const bench_def bench_spill;
 extern const bench_def bench_sim;
+extern const bench_def bench_cost;
 
 #endif

@@ -24,6 +24,7 @@ static const bench_def *const benches[] = {
     &bench_passthrough,
     &bench_spill,
     &bench_sim,
+    &bench_cost,
     NULL,
 };
 
@@ -126,6 +127,17 @@ static double ratio_of(const bench_result *r)
     return r->subj.ns_median > 0 ? r->base.ns_median / r->subj.ns_median : 0;
 }
 
+static double ns_per_item(const bench_result *r, const bench_stats *s)
+{
+    return r->items ? s->ns_median / (double)r->items : 0;
+}
+
+/* Subject cost per item over baseline cost per item: 1/ratio. */
+static double cost_ratio_of(const bench_result *r)
+{
+    return r->base.ns_median > 0 ? r->subj.ns_median / r->base.ns_median : 0;
+}
+
 static bool target_met(const bench_result *r)
 {
     return r->target_ratio_min <= 0 || ratio_of(r) >= r->target_ratio_min;
@@ -165,6 +177,17 @@ static void print_table(const bench_opts *o)
         if (r->target_ratio_min > 0)
             snprintf(target, sizeof target, ">= %.2f", r->target_ratio_min);
         printf(" %7.3f %-8s %s\n", ratio_of(r), target, verdict(r));
+    }
+    bool header = false;
+    for (size_t i = 0; i < results_len; i++) {
+        const bench_result *r = &results[i];
+        if (!r->cost_per_item)
+            continue;
+        if (!header)
+            printf("\ncost per item (median ns per item; cost ratio = subject / baseline)\n");
+        header = true;
+        printf("%-20s %-12s %8.2f ns   %-12s %8.2f ns   cost ratio %.3f\n", r->name, r->subject,
+               ns_per_item(r, &r->subj), r->baseline, ns_per_item(r, &r->base), cost_ratio_of(r));
     }
 }
 
@@ -215,6 +238,9 @@ static void print_json(const bench_opts *o, int failed)
         putchar(',');
         json_side("subject", r->subject, r, &r->subj);
         printf(",\"ratio\":%.6g,", ratio_of(r));
+        if (r->cost_per_item)
+            printf("\"ns_per_item_baseline\":%.6g,\"ns_per_item_subject\":%.6g,\"cost_ratio\":%.6g,",
+                   ns_per_item(r, &r->base), ns_per_item(r, &r->subj), cost_ratio_of(r));
         if (r->target_ratio_min > 0)
             printf("\"target_ratio_min\":%.6g,\"target_met\":%s}", r->target_ratio_min,
                    target_met(r) ? "true" : "false");

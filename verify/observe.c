@@ -55,10 +55,7 @@ int verify_yield(verify *v, const verify_item *it)
     if (v->ch[it->channel].eop != VERIFY_NONE)
         return verify_fail(v, "input", "item %llu on channel %u after its eop", (unsigned long long)it->label,
                            it->channel);
-    int rc = verify_note_yield(v, it);
-    if (rc == BS_EINVAL)
-        return verify_fail(v, "input", "two data items share label %llu", (unsigned long long)it->label);
-    return rc ? verify_fail(v, "verify", "out of memory") : 0;
+    return verify_note_yield(v, it) ? verify_fail(v, "verify", "out of memory") : 0;
 }
 
 static int open_add(verify *v, uint64_t id)
@@ -169,16 +166,15 @@ static bool identify(const verify *v, const bs_item *it, size_t *pos)
         return c->eop != VERIFY_NONE;
     }
     uint64_t label;
-    uint32_t channel = it->channel;
     if (it->kind != BS_DATA || !verify_payload_parse(it->data, it->len, &label))
         return false;
     /* Items mostly come back in their channel's order: try the first unreturned one. */
     size_t next = c->returned_prefix < c->data_len ? c->data_pos[c->returned_prefix] : VERIFY_NONE;
     if (next != VERIFY_NONE && c->items[next].label == label)
         *pos = next;
-    else if (!verify_where_find(v, label, &channel, pos))
+    else if (!verify_where_find(v, it->channel, label, pos))
         return false;
-    return channel == it->channel && c->items[*pos].len == it->len;
+    return c->items[*pos].len == it->len;
 }
 
 static void note_returned(verify *v, uint32_t channel, size_t pos)

@@ -81,8 +81,7 @@ static void reset(verify *v)
         c->eop_returned = false;
     }
     memset(v->ckpts, 0, v->ckpts_cap * sizeof *v->ckpts);
-    memset(v->where, 0, v->where_cap * sizeof *v->where);
-    v->ckpts_len = v->where_len = v->open_len = 0;
+    v->ckpts_len = v->open_len = 0;
     v->channels_closed = 0;
     v->failed = false;
     v->msg[0] = '\0';

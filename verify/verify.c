@@ -60,9 +60,7 @@ int verify_open(verify **out, const verify_config *cfg)
     v->ch = calloc(cfg->channels ? cfg->channels : 1, sizeof *v->ch);
     v->ckpts_cap = 64;
     v->ckpts = calloc(v->ckpts_cap, sizeof *v->ckpts);
-    v->where_cap = 64;
-    v->where = calloc(v->where_cap, sizeof *v->where);
-    if (!v->ch || !v->ckpts || !v->where) {
+    if (!v->ch || !v->ckpts) {
         verify_close(v);
         return BS_ENOMEM;
     }
@@ -83,7 +81,6 @@ void verify_close(verify *v)
     }
     free(v->ch);
     free(v->ckpts);
-    free(v->where);
     free(v->open_ids);
     free(v);
 }
@@ -177,76 +174,33 @@ verify_ckpt *verify_ckpt_get(verify *v, uint64_t id)
     return &v->ckpts[i];
 }
 
-static int where_grow(verify *v)
-{
-    verify_where *old = v->where;
-    size_t old_cap = v->where_cap;
-    verify_where *fresh = calloc(2 * old_cap, sizeof *fresh);
-    if (!fresh)
-        return BS_ENOMEM;
-    v->where = fresh;
-    v->where_cap = 2 * old_cap;
-    for (size_t i = 0; i < old_cap; i++) {
-        if (!old[i].used)
-            continue;
-        size_t j = hash_u64(old[i].label, v->where_cap);
-        while (v->where[j].used)
-            j = (j + 1) & (v->where_cap - 1);
-        v->where[j] = old[i];
-    }
-    free(old);
-    return 0;
-}
-
 /* A label of the form (channel << 32 | position), as the model checker gives, names its
- * own place: no table entry is kept for it. */
-static bool implied_place(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
+ * own place. */
+static bool implied_place(const verify *v, uint32_t c, uint64_t label, size_t *pos)
 {
-    uint64_t c = label >> 32, p = label & 0xffffffffu;
-    if (c >= v->cfg.channels || p >= v->ch[c].len || v->ch[c].items[p].label != label)
+    uint64_t lc = label >> 32, p = label & 0xffffffffu;
+    if (lc != c || p >= v->ch[c].len || v->ch[c].items[p].label != label)
         return false;
-    *channel = (uint32_t)c;
     *pos = (size_t)p;
     return true;
 }
 
-static bool table_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos);
-
-bool verify_where_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
+/* Correct handlers return a channel's data in order, so callers try the first unreturned
+ * item first; this search is the slow path for what a broken handler returns. Labels are
+ * unique by construction of every generator (the simulator: source and sequence; the
+ * runner: input number; the model checker: implied places), so no table is kept. */
+bool verify_where_find(const verify *v, uint32_t c, uint64_t label, size_t *pos)
 {
-    return implied_place(v, label, channel, pos) || table_find(v, label, channel, pos);
-}
-
-static bool table_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos)
-{
-    for (size_t i = hash_u64(label, v->where_cap);; i = (i + 1) & (v->where_cap - 1)) {
-        if (!v->where[i].used)
-            return false;
-        if (v->where[i].label == label) {
-            *channel = v->where[i].channel;
-            *pos = v->where[i].pos;
+    if (implied_place(v, c, label, pos))
+        return true;
+    const verify_channel *ch = &v->ch[c];
+    for (size_t r = ch->data_len; r > 0; r--) {
+        if (ch->items[ch->data_pos[r - 1]].label == label) {
+            *pos = ch->data_pos[r - 1];
             return true;
         }
     }
-}
-
-/* Records a data item's label; false when the label is taken or memory is short. */
-static bool where_add(verify *v, uint64_t label, uint32_t channel, size_t pos)
-{
-    uint32_t c;
-    size_t p;
-    if (label == ((uint64_t)channel << 32 | pos))
-        return !table_find(v, label, &c, &p); /* implied places are unique by themselves */
-    if (verify_where_find(v, label, &c, &p))
-        return false;
-    if (2 * (v->where_len + 1) > v->where_cap && where_grow(v))
-        return false;
-    size_t i = hash_u64(label, v->where_cap);
-    while (v->where[i].used)
-        i = (i + 1) & (v->where_cap - 1);
-    v->where[i] = (verify_where){label, channel, true, pos};
-    v->where_len++;
-    return true;
+    return false;
 }
 
 /* ---- yielded items ----------------------------------------------------------------- */
@@ -307,8 +261,6 @@ int verify_note_yield(verify *v, const verify_item *it)
         if (!grow((void **)&ch->data_pos, &ch->data_cap, ch->data_len, sizeof *ch->data_pos))
             return BS_ENOMEM;
         ch->data_pos[ch->data_len++] = pos;
-        if (!where_add(v, it->label, it->channel, pos))
-            return BS_EINVAL;
     } else if (it->kind == BS_EOP) {
         ch->eop = pos;
         note_eop(v, it->channel);

@@ -64,19 +64,10 @@ typedef struct verify_ckpt {
     uint32_t closed;            /* channels that yielded eop without b<id> or x<id> */
 } verify_ckpt;
 
-typedef struct verify_where {   /* label -> (channel, position) */
-    uint64_t label;
-    uint32_t channel;
-    bool used;
-    size_t pos;
-} verify_where;
-
 struct verify {
     verify_config cfg;
     verify_channel *ch;
     uint32_t channels_closed;
-    verify_where *where;        /* open addressing by label, data items only */
-    size_t where_cap, where_len;
     verify_ckpt *ckpts;         /* open addressing by id */
     size_t ckpts_cap, ckpts_len;
     uint64_t *open_ids;         /* begun, not yet ended, in begin order */
@@ -105,10 +96,10 @@ size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barr
 size_t verify_expected_at_trigger(verify *v, const char *invariant, uint64_t id, uint32_t k, size_t *barrier);
 /* True when every channel yielded b<id>, x<id> or its eop. */
 bool verify_resolved(const verify *v, const verify_ckpt *ck);
-/* Records a yielded item (0, BS_ENOMEM, BS_EINVAL for a label already taken). */
+/* Records a yielded item (0 or BS_ENOMEM). */
 int verify_note_yield(verify *v, const verify_item *it);
-/* Finds a yielded data item by label: true with its channel and position. */
-bool verify_where_find(const verify *v, uint64_t label, uint32_t *channel, size_t *pos);
+/* Finds a yielded data item of channel c by label: true with its position. */
+bool verify_where_find(const verify *v, uint32_t c, uint64_t label, size_t *pos);
 int verify_fail(verify *v, const char *invariant, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "3 (1:d)" style description of the item at `pos` of channel `c`. */
