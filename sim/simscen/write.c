@@ -55,6 +55,8 @@ static void sw_simulation(FILE *f, const sim_config *c)
     fprintf(f, "  checkpoint-timeout-ns: %llu\n  max-buffered-bytes: %llu\n  max-events: %llu\n  max-restarts: %u\n",
             (unsigned long long)c->checkpoint_timeout_ns, (unsigned long long)c->max_buffered_bytes,
             (unsigned long long)c->max_events, c->max_restarts);
+    if (c->alignment_timeout_ns)
+        fprintf(f, "  alignment-timeout-ns: %llu\n", (unsigned long long)c->alignment_timeout_ns);
     fprintf(f, "bounds: {checkpoint-ns: %llu, stall-ns: %llu, spill-bytes: %llu, open-files: %u}\n",
             (unsigned long long)c->checkpoint_bound_ns, (unsigned long long)c->stall_bound_ns,
             (unsigned long long)c->spill_bytes_max, c->open_files_max);
