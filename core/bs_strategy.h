@@ -34,9 +34,16 @@ const bs_io *bs_handler_io(const bs_handler *h);
 
 /* Pulls from the gate (see bs_gate.next). */
 int bs_handler_gate_next(bs_handler *h, const uint64_t *blocked, bs_item *out);
+/* The gate's priority read (see bs_gate.next_priority); 0 when the gate has none. */
+int bs_handler_gate_next_priority(bs_handler *h, const uint64_t *blocked, bs_item *out);
+/* The gate's clock: true with *now_ns set, false when the gate has no clock. */
+bool bs_handler_gate_now(bs_handler *h, uint64_t *now_ns);
+/* Asks the gate for a wake-up at at_ns (ignored when the gate offers none). */
+void bs_handler_gate_wake_at(bs_handler *h, uint64_t at_ns);
 
 /* Notifies the listener. */
 void bs_handler_begin(bs_handler *h, uint64_t id);
+void bs_handler_unaligned(bs_handler *h, uint64_t id);
 void bs_handler_trigger(bs_handler *h, uint64_t id);
 void bs_handler_abort(bs_handler *h, uint64_t id, bs_abort_reason why);
 void bs_handler_channel_state(bs_handler *h, uint64_t id, const bs_item *data);

@@ -116,10 +116,44 @@ int bs_handler_gate_next(bs_handler *h, const uint64_t *blocked, bs_item *out)
     return rc;
 }
 
+int bs_handler_gate_next_priority(bs_handler *h, const uint64_t *blocked, bs_item *out)
+{
+    if (!h->gate.next_priority)
+        return 0;
+    int rc = h->gate.next_priority(h->gate.ctx, blocked, out);
+    BS_ASSERT(rc != 1 || out->channel < h->cfg.channels);
+    BS_ASSERT(rc != 1 || out->kind == BS_BARRIER || out->kind == BS_CANCEL);
+    if (rc == BS_EAGAIN)
+        return 0; /* nothing queued now is nothing to overtake */
+    if (rc < 0 && !h->errmsg[0])
+        snprintf(h->errmsg, sizeof h->errmsg, "input gate: %s", bs_strerror(rc));
+    return rc;
+}
+
+bool bs_handler_gate_now(bs_handler *h, uint64_t *now_ns)
+{
+    if (!h->gate.now_ns)
+        return false;
+    *now_ns = h->gate.now_ns(h->gate.ctx);
+    return true;
+}
+
+void bs_handler_gate_wake_at(bs_handler *h, uint64_t at_ns)
+{
+    if (h->gate.wake_at)
+        h->gate.wake_at(h->gate.ctx, at_ns);
+}
+
 void bs_handler_begin(bs_handler *h, uint64_t id)
 {
     if (h->listener.begin)
         h->listener.begin(h->listener.ctx, id);
+}
+
+void bs_handler_unaligned(bs_handler *h, uint64_t id)
+{
+    if (h->listener.unaligned)
+        h->listener.unaligned(h->listener.ctx, id);
 }
 
 void bs_handler_trigger(bs_handler *h, uint64_t id)

@@ -8,10 +8,16 @@
 
 extern const bs_strategy bs_strategy_spill;
 extern const bs_strategy bs_strategy_tracker;
+extern const bs_strategy bs_strategy_block;
+extern const bs_strategy bs_strategy_unaligned;
+extern const bs_strategy bs_strategy_aligned_timeout;
 
 const bs_strategy *const bs_strategies[] = {
     &bs_strategy_spill,
     &bs_strategy_tracker,
+    &bs_strategy_block,
+    &bs_strategy_unaligned,
+    &bs_strategy_aligned_timeout,
     NULL,
 };
 

@@ -14,7 +14,8 @@ typedef struct sim_strategy {
     const char *name;
     const bs_strategy *ops;          /* NULL: the core's own, found by name */
     verify_guarantee guarantee;
-    bool check_progress;             /* reads its gate in order: the progress invariant applies */
+    bool check_progress;             /* decides a checkpoint as soon as it has read what decides
+                                        it: the progress invariant applies */
 } sim_strategy;
 
 /* Looks a strategy up by name; false when there is none. */

@@ -55,7 +55,12 @@ int verify_yield(verify *v, const verify_item *it)
     if (v->ch[it->channel].eop != VERIFY_NONE)
         return verify_fail(v, "input", "item %llu on channel %u after its eop", (unsigned long long)it->label,
                            it->channel);
-    return verify_note_yield(v, it) ? verify_fail(v, "verify", "out of memory") : 0;
+    int rc = verify_note_yield(v, it);
+    if (rc == BS_ESTATE)
+        return verify_fail(v, "input", "item %llu on channel %u contradicts the %zu data items an overtaking marker announced there (overtaken %u)",
+                           (unsigned long long)it->label, it->channel, v->ch[it->channel].pending_count,
+                           it->overtaken);
+    return rc ? verify_fail(v, "verify", "out of memory") : 0;
 }
 
 static int open_add(verify *v, uint64_t id)
@@ -102,6 +107,7 @@ static int mark_ended(verify *v, uint64_t id)
         return verify_fail(v, "verify", "out of memory");
     ck->ended = true;
     open_remove(v, id);
+    verify_unal_remove(v, id);
     return 0;
 }
 
@@ -109,6 +115,7 @@ int verify_unaligned(verify *v, uint64_t id)
 {
     if (observe_start(v))
         return VERIFY_VIOLATION;
+    RUN_HOOKS(v, on_unaligned, id);
     verify_ckpt *ck = verify_ckpt_get(v, id);
     if (!ck)
         return verify_fail(v, "verify", "out of memory");
@@ -127,7 +134,9 @@ int verify_trigger(verify *v, uint64_t id)
     if (!ck)
         return verify_fail(v, "verify", "out of memory");
     ck->triggered = true;
-    return ck->unaligned ? 0 : mark_ended(v, id);
+    if (!ck->unaligned)
+        return mark_ended(v, id);
+    return verify_unal_add(v, id) ? 0 : verify_fail(v, "verify", "out of memory");
 }
 
 int verify_abort(verify *v, uint64_t id, bs_abort_reason why)
@@ -142,9 +151,26 @@ int verify_channel_state(verify *v, uint64_t id, const bs_item *data)
 {
     if (observe_start(v))
         return VERIFY_VIOLATION;
-    (void)data;
-    return verify_fail(v, "channel-state", "an aligned strategy reported channel state of %llu",
-                       (unsigned long long)id);
+    size_t pos;
+    if (!verify_identify(v, data, &pos) || data->kind != BS_DATA)
+        return verify_fail(v, "channel-state", "c%llu: the handler reported %s on channel %u (%u bytes) that was never yielded",
+                           (unsigned long long)id, data->kind == BS_DATA ? "data" : "a non-data item",
+                           data->channel, data->len);
+    RUN_HOOKS(v, on_channel_state, id, data->channel, pos);
+    verify_channel *c = &v->ch[data->channel];
+    c->items[pos].cs_id = id;
+    if (!c->items[pos].returned) {
+        v->cs_pending = pos;
+        v->cs_pending_channel = data->channel;
+    }
+    verify_unal *u = verify_unal_find(v, id);
+    BS_ASSERT_VERIFY(u != NULL); /* the channel-state invariant refuses any other id */
+    verify_unal_channel *uc = &u->ch[data->channel];
+    uc->cs_count++;
+    size_t rank = verify_rank(c, pos);
+    if (uc->cs_rank_max == VERIFY_NONE || rank > uc->cs_rank_max)
+        uc->cs_rank_max = rank;
+    return 0;
 }
 
 int verify_done(verify *v, uint64_t id)
@@ -156,7 +182,7 @@ int verify_done(verify *v, uint64_t id)
 }
 
 /* Finds the yielded item a returned item is: true with its position on it->channel. */
-static bool identify(const verify *v, const bs_item *it, size_t *pos)
+bool verify_identify(const verify *v, const bs_item *it, size_t *pos)
 {
     if (it->channel >= v->cfg.channels)
         return false;
@@ -170,7 +196,7 @@ static bool identify(const verify *v, const bs_item *it, size_t *pos)
         return false;
     /* Items mostly come back in their channel's order: try the first unreturned one. */
     size_t next = c->returned_prefix < c->data_len ? c->data_pos[c->returned_prefix] : VERIFY_NONE;
-    if (next != VERIFY_NONE && c->items[next].label == label)
+    if (next != VERIFY_NONE && !c->items[next].pending && c->items[next].label == label)
         *pos = next;
     else if (!verify_where_find(v, it->channel, label, pos))
         return false;
@@ -197,12 +223,13 @@ int verify_returned(verify *v, const bs_item *it, uint64_t *label)
     if (observe_start(v))
         return VERIFY_VIOLATION;
     size_t pos;
-    if (!identify(v, it, &pos))
+    if (!verify_identify(v, it, &pos))
         return verify_fail(v, "conservation", "the handler returned %s on channel %u (%u bytes) that was never yielded",
                            it->kind == BS_EOP ? "an eop" : "data", it->channel, it->len);
     *label = v->ch[it->channel].items[pos].label;
     RUN_HOOKS(v, on_return, it->channel, pos);
     note_returned(v, it->channel, pos);
+    v->cs_pending = VERIFY_NONE;
     return 0;
 }
 

@@ -6,12 +6,26 @@
  * interleaved; checkpoints are written sorted by id. Restoring replays the items through
  * the same bookkeeping that observed them, then sets what was returned and what began or
  * ended. The step count is left out: it does not change what the checker will decide.
+ * Items an overtaking marker announced but the gate has not yielded yet (pending) are
+ * written in their channel place; unaligned checkpoints in progress carry what was
+ * returned at their trigger and what channel state they hold.
  */
 #include "verify_int.h"
 
 #include <string.h>
 
-#define VERIFY_SNAP_MAGIC 0x3176796669726576ull /* "verifyv1" */
+#define VERIFY_SNAP_MAGIC 0x3276796669726576ull /* "verifyv2" */
+
+/* Flags of an item's word, above its kind (bits 0-7) and below its length (bits 16-47). */
+#define SNAP_RETURNED (1u << 8)
+#define SNAP_IMPLIED (1u << 9)  /* label = (channel << 32 | position): not written */
+#define SNAP_PENDING (1u << 10) /* announced by an overtaking marker, not yet yielded */
+#define SNAP_CS (1u << 11)      /* reported as channel state: the checkpoint id follows */
+#define SNAP_FLAGS (SNAP_RETURNED | SNAP_IMPLIED | SNAP_PENDING | SNAP_CS)
+
+/* A size that may be VERIFY_NONE, as 0 (none) or value + 1. */
+static uint64_t opt_size(size_t v) { return v == VERIFY_NONE ? 0 : (uint64_t)v + 1; }
+static size_t opt_size_back(uint64_t v) { return v == 0 ? VERIFY_NONE : (size_t)(v - 1); }
 
 static int put(bs_buf *b, uint64_t v) { return bs_buf_put_u64(b, v); }
 
@@ -24,11 +38,12 @@ static int snap_channel(const verify_channel *c, uint32_t k, bs_buf *out)
     rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
     for (size_t p = 0; p < c->len && !rc; p++) {
         const verify_entry *e = &c->items[p];
-        bool implied = e->label == implied_label(k, p);
-        rc = put(out, (uint64_t)e->kind | (uint64_t)e->returned << 8 | (uint64_t)implied << 9 |
-                          (uint64_t)e->len << 16);
+        bool implied = !e->pending && e->label == implied_label(k, p);
+        rc = put(out, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
+                          (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
         rc = rc ? rc : put(out, e->id);
-        rc = rc || implied ? rc : put(out, e->label);
+        rc = rc || implied || e->pending ? rc : put(out, e->label);
+        rc = rc || !e->cs_id ? rc : put(out, e->cs_id);
     }
     return rc;
 }
@@ -53,7 +68,17 @@ static int snap_ckpts(const verify *v, bs_buf *out)
     for (size_t i = 0; i < n && !rc; i++) {
         const verify_ckpt *ck = verify_ckpt_find(v, ids[i]);
         rc = put(out, ck->id);
-        rc = rc ? rc : put(out, (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2);
+        rc = rc ? rc : put(out, (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2 |
+                                    (uint64_t)ck->unaligned << 3);
+        const verify_unal *u = verify_unal_find(v, ck->id);
+        rc = rc ? rc : put(out, u != NULL);
+        for (uint32_t k = 0; u && k < v->cfg.channels && !rc; k++) {
+            const verify_unal_channel *uc = &u->ch[k];
+            uint64_t w[] = {uc->count_at_trigger, uc->prefix_at_trigger, opt_size(uc->last_at_trigger),
+                            uc->cs_count, opt_size(uc->cs_rank_max)};
+            for (size_t j = 0; j < 5 && !rc; j++)
+                rc = put(out, w[j]);
+        }
     }
     free(ids);
     return rc;
@@ -61,7 +86,8 @@ static int snap_ckpts(const verify *v, bs_buf *out)
 
 int verify_snapshot(const verify *v, bs_buf *out)
 {
-    uint64_t head[] = {VERIFY_SNAP_MAGIC, v->cfg.channels, v->ended, v->have_trigger, v->last_trigger, v->failed};
+    uint64_t head[] = {VERIFY_SNAP_MAGIC, v->cfg.channels, v->ended, v->have_trigger, v->last_trigger, v->failed,
+                       v->cs_pending == VERIFY_NONE ? 0 : v->cs_pending_channel, opt_size(v->cs_pending)};
     int rc = 0;
     for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
         rc = put(out, head[i]);
@@ -77,9 +103,13 @@ static void reset(verify *v)
         verify_channel *c = &v->ch[k];
         c->len = c->data_len = c->markers_len = 0;
         c->returned_count = c->returned_prefix = 0;
-        c->eop = c->last_returned = VERIFY_NONE;
+        c->eop = c->last_returned = c->pending_first = VERIFY_NONE;
+        c->pending_count = 0;
         c->eop_returned = false;
     }
+    while (v->unal_len)
+        verify_unal_remove(v, v->unal[0].id);
+    v->cs_pending = VERIFY_NONE;
     memset(v->ckpts, 0, v->ckpts_cap * sizeof *v->ckpts);
     v->ckpts_len = v->open_len = 0;
     v->channels_closed = 0;
@@ -87,24 +117,43 @@ static void reset(verify *v)
     v->msg[0] = '\0';
 }
 
+/* One item of channel k, as snap_channel wrote it. */
+static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
+{
+    uint64_t word, id, label = UINT64_MAX, cs_id = 0;
+    if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id))
+        return BS_ESTATE;
+    bool pending = word & SNAP_PENDING, implied = word & SNAP_IMPLIED;
+    if ((word & 0xff) > BS_EOP || (word & 0xff00 & ~(uint64_t)SNAP_FLAGS) || (pending && implied) ||
+        v->ch[k].eop != VERIFY_NONE)
+        return BS_ESTATE;
+    if (implied)
+        label = implied_label(k, (size_t)p);
+    else if (!pending && !bs_cursor_get_u64(c, &label))
+        return BS_ESTATE;
+    if ((word & SNAP_CS) && (!bs_cursor_get_u64(c, &cs_id) || cs_id == 0))
+        return BS_ESTATE;
+    verify_channel *ch = &v->ch[k];
+    verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label, 0};
+    if (it.kind == BS_BARRIER || it.kind == BS_CANCEL)
+        it.overtaken = (uint32_t)ch->pending_count;
+    if (pending ? it.kind != BS_DATA || verify_note_pending(v, k) : verify_note_yield(v, &it) != 0)
+        return BS_ESTATE;
+    if (ch->len != p + 1)
+        return BS_ESTATE;
+    ch->items[p].returned = word & SNAP_RETURNED;
+    ch->items[p].cs_id = cs_id;
+    return 0;
+}
+
 static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
 {
-    uint64_t len, last, word, id, label;
+    uint64_t len, last;
     if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 16 || last > len)
         return BS_ESTATE;
-    for (uint64_t p = 0; p < len; p++) {
-        if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id))
+    for (uint64_t p = 0; p < len; p++)
+        if (restore_item(v, k, p, c))
             return BS_ESTATE;
-        if ((word >> 9) & 1)
-            label = implied_label(k, (size_t)p);
-        else if (!bs_cursor_get_u64(c, &label))
-            return BS_ESTATE;
-        verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label, 0};
-        if (it.kind > BS_EOP || ((word >> 8) & 0xfd) > 1 || v->ch[k].eop != VERIFY_NONE ||
-            verify_note_yield(v, &it))
-            return BS_ESTATE;
-        v->ch[k].items[p].returned = (word >> 8) & 1;
-    }
     verify_channel *ch = &v->ch[k];
     ch->last_returned = last ? (size_t)last - 1 : VERIFY_NONE;
     for (size_t p = 0; p < ch->len; p++)
@@ -116,13 +165,32 @@ static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
     return 0;
 }
 
+/* The record of an unaligned checkpoint in progress, as snap_ckpts wrote it. */
+static int restore_unal(verify *v, uint64_t id, bs_cursor *c)
+{
+    verify_unal *u = verify_unal_add(v, id);
+    if (!u)
+        return BS_ENOMEM;
+    for (uint32_t k = 0; k < v->cfg.channels; k++) {
+        uint64_t w[5];
+        for (size_t i = 0; i < 5; i++)
+            if (!bs_cursor_get_u64(c, &w[i]))
+                return BS_ESTATE;
+        u->ch[k] = (verify_unal_channel){(size_t)w[0], (size_t)w[1], opt_size_back(w[2]), (size_t)w[3],
+                                         opt_size_back(w[4])};
+    }
+    return 0;
+}
+
 static int restore_ckpts(verify *v, bs_cursor *c)
 {
     uint64_t n, id, flags;
     if (!bs_cursor_get_u64(c, &n) || n > (c->len - c->pos) / 16)
         return BS_ESTATE;
     for (uint64_t i = 0; i < n; i++) {
-        if (!bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &flags) || flags > 7)
+        uint64_t has_unal;
+        if (!bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &flags) || flags > 15 ||
+            !bs_cursor_get_u64(c, &has_unal) || has_unal > 1)
             return BS_ESTATE;
         verify_ckpt *ck = verify_ckpt_get(v, id);
         if (!ck)
@@ -130,6 +198,9 @@ static int restore_ckpts(verify *v, bs_cursor *c)
         ck->begun = flags & 1;
         ck->ended = flags & 2;
         ck->triggered = flags & 4;
+        ck->unaligned = flags & 8;
+        if (has_unal && restore_unal(v, id, c))
+            return BS_ESTATE;
         if (ck->begun && !ck->ended) {
             if (v->open_len == v->open_cap) {
                 size_t cap = v->open_cap ? 2 * v->open_cap : 16;
@@ -148,11 +219,12 @@ static int restore_ckpts(verify *v, bs_cursor *c)
 int verify_restore(verify *v, const uint8_t *snap, size_t len)
 {
     bs_cursor c = {snap, len, 0};
-    uint64_t head[6];
-    for (size_t i = 0; i < 6; i++)
+    uint64_t head[8];
+    for (size_t i = 0; i < 8; i++)
         if (!bs_cursor_get_u64(&c, &head[i]))
             return BS_ESTATE;
-    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != v->cfg.channels || head[2] > 1 || head[3] > 1 || head[5] > 1)
+    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != v->cfg.channels || head[2] > 1 || head[3] > 1 || head[5] > 1 ||
+        (head[7] && head[6] >= v->cfg.channels))
         return BS_ESTATE;
     reset(v);
     v->ended = head[2];
@@ -162,6 +234,12 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len)
     for (uint32_t k = 0; k < v->cfg.channels && !rc; k++)
         rc = restore_channel(v, k, &c);
     rc = rc ? rc : restore_ckpts(v, &c);
+    if (!rc && head[7]) {
+        v->cs_pending_channel = (uint32_t)head[6];
+        v->cs_pending = opt_size_back(head[7]);
+        if (v->cs_pending >= v->ch[head[6]].len)
+            rc = BS_ESTATE;
+    }
     if (rc) {
         reset(v);
         return rc;

@@ -12,6 +12,8 @@ bool verify_guarantee_of(const char *strategy, verify_guarantee *out)
     static const struct { const char *name; verify_guarantee g; } table[] = {
         {"spill", VERIFY_EXACTLY_ONCE},
         {"block", VERIFY_EXACTLY_ONCE},
+        {"unaligned", VERIFY_EXACTLY_ONCE},
+        {"aligned-timeout", VERIFY_EXACTLY_ONCE},
         {"tracker", VERIFY_AT_LEAST_ONCE},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -42,7 +44,12 @@ const char *verify_item_str(const verify *v, uint32_t c, size_t pos, char *buf, 
     const verify_entry *e = &v->ch[c].items[pos];
     unsigned long long label = e->label, id = e->id;
     switch (e->kind) {
-    case BS_DATA: snprintf(buf, len, "%llu (%u:d)", label, c); break;
+    case BS_DATA:
+        if (e->pending)
+            snprintf(buf, len, "? (%u:d, overtaken, not yet yielded)", c);
+        else
+            snprintf(buf, len, "%llu (%u:d)", label, c);
+        break;
     case BS_BARRIER: snprintf(buf, len, "%llu (%u:b%llu)", label, c, id); break;
     case BS_CANCEL: snprintf(buf, len, "%llu (%u:x%llu)", label, c, id); break;
     case BS_EOP: snprintf(buf, len, "%llu (%u:eop)", label, c); break;
@@ -65,7 +72,8 @@ int verify_open(verify **out, const verify_config *cfg)
         return BS_ENOMEM;
     }
     for (uint32_t k = 0; k < cfg->channels; k++)
-        v->ch[k].eop = v->ch[k].last_returned = VERIFY_NONE;
+        v->ch[k].eop = v->ch[k].last_returned = v->ch[k].pending_first = VERIFY_NONE;
+    v->cs_pending = VERIFY_NONE;
     *out = v;
     return 0;
 }
@@ -80,6 +88,9 @@ void verify_close(verify *v)
         free(v->ch[k].markers);
     }
     free(v->ch);
+    while (v->unal_len)
+        verify_unal_remove(v, v->unal[0].id);
+    free(v->unal);
     free(v->ckpts);
     free(v->open_ids);
     free(v);
@@ -195,7 +206,8 @@ bool verify_where_find(const verify *v, uint32_t c, uint64_t label, size_t *pos)
         return true;
     const verify_channel *ch = &v->ch[c];
     for (size_t r = ch->data_len; r > 0; r--) {
-        if (ch->items[ch->data_pos[r - 1]].label == label) {
+        const verify_entry *e = &ch->items[ch->data_pos[r - 1]];
+        if (e->label == label && !e->pending) {
             *pos = ch->data_pos[r - 1];
             return true;
         }
@@ -248,24 +260,115 @@ static void note_eop(verify *v, uint32_t c)
     v->channels_closed++;
 }
 
+static int append_entry(verify_channel *ch, const verify_entry *e, size_t *pos)
+{
+    if (!grow((void **)&ch->items, &ch->cap, ch->len, sizeof *ch->items))
+        return BS_ENOMEM;
+    *pos = ch->len;
+    ch->items[ch->len++] = *e;
+    if (e->kind != BS_DATA)
+        return 0;
+    if (!grow((void **)&ch->data_pos, &ch->data_cap, ch->data_len, sizeof *ch->data_pos))
+        return BS_ENOMEM;
+    ch->data_pos[ch->data_len++] = *pos;
+    return 0;
+}
+
+int verify_note_pending(verify *v, uint32_t k)
+{
+    verify_channel *ch = &v->ch[k];
+    verify_entry e = {.kind = BS_DATA, .pending = true, .label = UINT64_MAX, .data_before = ch->data_len};
+    size_t pos;
+    int rc = append_entry(ch, &e, &pos);
+    if (rc)
+        return rc;
+    if (ch->pending_count++ == 0)
+        ch->pending_first = pos;
+    return 0;
+}
+
+/* A data item yielded while entries are pending fills the first of them. */
+static int fill_pending(verify *v, const verify_item *it)
+{
+    verify_channel *ch = &v->ch[it->channel];
+    size_t pos = ch->pending_first;
+    verify_entry *e = &ch->items[pos];
+    BS_ASSERT_VERIFY(e->pending && e->kind == BS_DATA);
+    e->pending = false;
+    e->len = it->len;
+    e->label = it->label;
+    ch->pending_count--;
+    size_t next = pos + 1;
+    while (ch->pending_count && !ch->items[next].pending)
+        next++;
+    ch->pending_first = ch->pending_count ? next : VERIFY_NONE;
+    return 0;
+}
+
 int verify_note_yield(verify *v, const verify_item *it)
 {
     verify_channel *ch = &v->ch[it->channel];
-    if (!grow((void **)&ch->items, &ch->cap, ch->len, sizeof *ch->items))
-        return BS_ENOMEM;
-    size_t pos = ch->len;
-    verify_entry *e = &ch->items[pos];
-    *e = (verify_entry){it->kind, false, it->len, it->id, it->label, ch->data_len};
-    ch->len++;
-    if (it->kind == BS_DATA) {
-        if (!grow((void **)&ch->data_pos, &ch->data_cap, ch->data_len, sizeof *ch->data_pos))
-            return BS_ENOMEM;
-        ch->data_pos[ch->data_len++] = pos;
-    } else if (it->kind == BS_EOP) {
+    if (it->kind == BS_DATA && ch->pending_count)
+        return fill_pending(v, it);
+    if (it->kind == BS_EOP && ch->pending_count)
+        return BS_ESTATE;
+    if ((it->kind == BS_BARRIER || it->kind == BS_CANCEL) && it->overtaken) {
+        if (it->overtaken < ch->pending_count)
+            return BS_ESTATE;
+        for (size_t n = ch->pending_count; n < it->overtaken; n++)
+            if (verify_note_pending(v, it->channel))
+                return BS_ENOMEM;
+    } else if (it->kind != BS_DATA && it->kind != BS_EOP && ch->pending_count) {
+        return BS_ESTATE;
+    }
+    verify_entry e = {.kind = it->kind, .len = it->len, .id = it->id, .label = it->label,
+                      .data_before = ch->data_len};
+    size_t pos;
+    int rc = append_entry(ch, &e, &pos);
+    if (rc)
+        return rc;
+    if (it->kind == BS_DATA)
+        return 0;
+    if (it->kind == BS_EOP) {
         ch->eop = pos;
         note_eop(v, it->channel);
-    } else {
-        return note_marker(v, it->channel, e, pos);
+        return 0;
     }
-    return 0;
+    return note_marker(v, it->channel, &ch->items[pos], pos);
+}
+
+/* ---- unaligned checkpoints --------------------------------------------------------- */
+verify_unal *verify_unal_find(const verify *v, uint64_t id)
+{
+    for (size_t i = 0; i < v->unal_len; i++)
+        if (v->unal[i].id == id)
+            return &v->unal[i];
+    return NULL;
+}
+
+verify_unal *verify_unal_add(verify *v, uint64_t id)
+{
+    BS_ASSERT_VERIFY(!verify_unal_find(v, id));
+    if (!grow((void **)&v->unal, &v->unal_cap, v->unal_len, sizeof *v->unal))
+        return NULL;
+    verify_unal_channel *ch = calloc(v->cfg.channels ? v->cfg.channels : 1, sizeof *ch);
+    if (!ch)
+        return NULL;
+    for (uint32_t k = 0; k < v->cfg.channels; k++) {
+        const verify_channel *c = &v->ch[k];
+        ch[k] = (verify_unal_channel){c->returned_count, c->returned_prefix, c->last_returned, 0, VERIFY_NONE};
+    }
+    v->unal[v->unal_len] = (verify_unal){id, ch};
+    return &v->unal[v->unal_len++];
+}
+
+void verify_unal_remove(verify *v, uint64_t id)
+{
+    verify_unal *u = verify_unal_find(v, id);
+    if (!u)
+        return;
+    free(u->ch);
+    size_t i = (size_t)(u - v->unal);
+    memmove(&v->unal[i], &v->unal[i + 1], (v->unal_len - i - 1) * sizeof *v->unal);
+    v->unal_len--;
 }

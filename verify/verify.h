@@ -46,7 +46,8 @@ typedef struct verify_item {
 typedef struct verify_config {
     uint32_t channels;
     verify_guarantee guarantee;
-    bool check_progress;      /* the gate yields items in the order it is given them */
+    bool check_progress;      /* the handler decides a checkpoint as soon as it has read
+                                 everything that decides it (verify/invariants/progress.c) */
 } verify_config;
 
 typedef struct verify verify;

@@ -30,6 +30,9 @@
 typedef struct verify_entry {   /* one yielded item of a channel */
     bs_kind kind;
     bool returned;
+    bool pending;               /* a data item an overtaking marker announced, not yet
+                                   yielded (its label and length are unknown until then) */
+    uint64_t cs_id;             /* data reported as channel state of this checkpoint; 0: none */
     uint32_t len;
     uint64_t id;
     uint64_t label;
@@ -50,6 +53,8 @@ typedef struct verify_channel {
     verify_marker *markers;
     size_t markers_len, markers_cap;
     size_t eop;                 /* position of the eop, or VERIFY_NONE */
+    size_t pending_first;       /* first pending entry, or VERIFY_NONE */
+    size_t pending_count;       /* pending entries (they are filled in order) */
     size_t returned_count;      /* data items returned */
     size_t returned_prefix;     /* how many of the first data items are returned, no gap */
     size_t last_returned;       /* position of the last returned item, or VERIFY_NONE */
@@ -64,6 +69,19 @@ typedef struct verify_ckpt {
     uint32_t closed;            /* channels that yielded eop without b<id> or x<id> */
 } verify_ckpt;
 
+typedef struct verify_unal_channel { /* channel k of a triggered unaligned checkpoint */
+    size_t count_at_trigger;    /* data items returned before the trigger */
+    size_t prefix_at_trigger;   /* returned_prefix then */
+    size_t last_at_trigger;     /* last_returned then (VERIFY_NONE: nothing) */
+    size_t cs_count;            /* data reported as its channel state */
+    size_t cs_rank_max;         /* highest data rank among them (VERIFY_NONE: none) */
+} verify_unal_channel;
+
+typedef struct verify_unal {    /* an unaligned checkpoint triggered and not ended */
+    uint64_t id;
+    verify_unal_channel *ch;    /* one per channel */
+} verify_unal;
+
 struct verify {
     verify_config cfg;
     verify_channel *ch;
@@ -71,6 +89,10 @@ struct verify {
     verify_ckpt *ckpts;         /* open addressing by id */
     size_t ckpts_cap, ckpts_len;
     uint64_t *open_ids;         /* begun, not yet ended, in begin order */
+    verify_unal *unal;          /* unaligned checkpoints triggered and not ended */
+    size_t unal_len, unal_cap;
+    uint32_t cs_pending_channel; /* channel state reported for an item not yet returned: */
+    size_t cs_pending;          /* its position (VERIFY_NONE: none); it must be returned next */
     size_t open_len, open_cap;
     uint64_t step;
     bool ended;
@@ -96,8 +118,23 @@ size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barr
 size_t verify_expected_at_trigger(verify *v, const char *invariant, uint64_t id, uint32_t k, size_t *barrier);
 /* True when every channel yielded b<id>, x<id> or its eop. */
 bool verify_resolved(const verify *v, const verify_ckpt *ck);
-/* Records a yielded item (0 or BS_ENOMEM). */
+/* Records a yielded item (0, BS_ENOMEM, or BS_ESTATE
+ * for an item that contradicts the overtaken counts of earlier markers: an eop or a
+ * marker announcing fewer queued data items than are still pending on its channel). A
+ * marker with it->overtaken = n is placed after the n data items of its channel that the
+ * gate yields later (pending entries, filled in order by the next data yields). */
 int verify_note_yield(verify *v, const verify_item *it);
+/* Appends one pending entry to channel k (restoring a snapshot); 0 or BS_ENOMEM. */
+int verify_note_pending(verify *v, uint32_t k);
+/* The record of an unaligned checkpoint triggered and not ended; NULL when none. */
+verify_unal *verify_unal_find(const verify *v, uint64_t id);
+/* Creates the record of unaligned checkpoint id at its trigger; NULL on out of memory. */
+verify_unal *verify_unal_add(verify *v, uint64_t id);
+void verify_unal_remove(verify *v, uint64_t id);
+/* The data rank of the item at pos of channel c (data items before it). */
+static inline size_t verify_rank(const verify_channel *c, size_t pos) { return c->items[pos].data_before; }
+/* Identifies a returned or reported data item by payload: true with its position. */
+bool verify_identify(const verify *v, const bs_item *it, size_t *pos);
 /* Finds a yielded data item of channel c by label: true with its position. */
 bool verify_where_find(const verify *v, uint32_t c, uint64_t label, size_t *pos);
 int verify_fail(verify *v, const char *invariant, const char *fmt, ...)
@@ -116,6 +153,9 @@ typedef struct verify_invariant {
     int (*on_trigger)(verify *v, uint64_t id);
     int (*on_abort)(verify *v, uint64_t id, bs_abort_reason why);
     int (*on_done)(verify *v, uint64_t id);
+    int (*on_unaligned)(verify *v, uint64_t id);
+    /* channel state of id reported for the data item at pos of channel */
+    int (*on_channel_state)(verify *v, uint64_t id, uint32_t channel, size_t pos);
     int (*on_return)(verify *v, uint32_t channel, size_t pos);
     int (*on_end)(verify *v);
     int (*on_cleanup)(verify *v, uint64_t live_files);

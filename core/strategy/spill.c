@@ -3,16 +3,14 @@
  * reading: items from blocked channels are written to a spill file and replayed, through
  * the same decision table, once the alignment ends.
  *
- * State: the blocked set, `cur` (0: no checkpoint yet), the barriers received for cur
- * (= blocked channels), closed channels, the end-of-input flag, the spiller, the sequence
- * being replayed and a stack of interrupted ones (a release during a replay puts the new,
- * non-empty roll-over first). An I/O error stops the handler; close removes every file.
+ * State: the decision table's (align_int.h: blocked set, `cur`, barriers, closed channels,
+ * end of input), the spiller, the sequence being replayed and a stack of interrupted ones
+ * (a release during a replay puts the new, non-empty roll-over first: spill_on_release).
+ * An I/O error stops the handler; close removes every file.
  */
 #include "spill_int.h"
 
 #include <string.h>
-
-static bool aligning(const spill_state *s) { return s->barriers > 0; }
 
 static int spill_fail(bs_handler *h, spill_state *s, int rc)
 {
@@ -36,12 +34,11 @@ int spill_stack_push(spill_state *s, bs_spill_seq *seq)
     return 0;
 }
 
-/* Unblocks every channel and rolls the spill file over; a non-empty roll-over is replayed
- * next, before any unfinished replay. */
-static int spill_release(bs_handler *h, spill_state *s)
+/* Runs after every release has unblocked everything: rolls the spill file over; a
+ * non-empty roll-over is replayed next, before any unfinished replay. */
+static int spill_on_release(bs_handler *h, void *owner)
 {
-    memset(s->blocked, 0, bs_chanset_words(s->channels) * sizeof *s->blocked);
-    s->barriers = 0;
+    spill_state *s = owner;
     bs_spill_seq *seq;
     int rc = bs_spiller_roll_over(&s->spiller, &seq);
     if (rc)
@@ -60,89 +57,6 @@ static int spill_release(bs_handler *h, spill_state *s)
     return 0;
 }
 
-static void spill_block(spill_state *s, uint32_t channel)
-{
-    BS_ASSERT(!bs_chanset_has(s->blocked, channel));
-    bs_chanset_add(s->blocked, channel);
-    s->barriers++;
-    BS_ASSERT(s->barriers + s->closed <= s->channels);
-}
-
-/* Starts checkpoint id: it becomes cur and, from now on, ends exactly once. */
-static void spill_begin(bs_handler *h, spill_state *s, uint64_t id)
-{
-    BS_ASSERT(id > s->cur && !aligning(s));
-    s->cur = id;
-    bs_handler_begin(h, id);
-}
-
-static int spill_complete_check(bs_handler *h, spill_state *s)
-{
-    if (s->barriers + s->closed < s->channels)
-        return 0;
-    int rc = spill_release(h, s);
-    if (rc)
-        return rc;
-    bs_handler_trigger(h, s->cur);
-    return 0;
-}
-
-/* A newer checkpoint arrives: an alignment in progress ends as subsumed. */
-static int spill_subsume(bs_handler *h, spill_state *s)
-{
-    if (!aligning(s))
-        return 0;
-    bs_handler_abort(h, s->cur, BS_ABORT_SUBSUMED);
-    return spill_release(h, s);
-}
-
-static int spill_on_barrier(bs_handler *h, spill_state *s, const bs_item *it)
-{
-    if (s->end_of_input)
-        return 0;
-    if (aligning(s) && it->id == s->cur) {
-        spill_block(s, it->channel);
-        return spill_complete_check(h, s);
-    }
-    if (it->id <= s->cur)
-        return 0;
-    int rc = spill_subsume(h, s);
-    if (rc)
-        return rc;
-    spill_begin(h, s, it->id);
-    spill_block(s, it->channel);
-    return spill_complete_check(h, s);
-}
-
-static int spill_on_cancel(bs_handler *h, spill_state *s, const bs_item *it)
-{
-    if (aligning(s) && it->id == s->cur) {
-        int rc = spill_release(h, s);
-        if (rc)
-            return rc;
-        bs_handler_abort(h, it->id, BS_ABORT_CANCELLED);
-        return 0;
-    }
-    if (it->id <= s->cur)
-        return 0;
-    int rc = spill_subsume(h, s);
-    if (rc)
-        return rc;
-    spill_begin(h, s, it->id);
-    bs_handler_abort(h, it->id, BS_ABORT_CANCELLED);
-    return 0;
-}
-
-static int spill_on_eop(bs_handler *h, spill_state *s)
-{
-    s->closed++;
-    BS_ASSERT(s->closed <= s->channels);
-    if (!aligning(s))
-        return 0;
-    bs_handler_abort(h, s->cur, BS_ABORT_EOP);
-    return spill_release(h, s);
-}
-
 /* Spills an item of a blocked channel; past the byte limit, releases and aborts cur. */
 static int spill_store(bs_handler *h, spill_state *s, const bs_item *it)
 {
@@ -154,31 +68,23 @@ static int spill_store(bs_handler *h, spill_state *s, const bs_item *it)
     uint64_t limit = bs_handler_cfg(h)->max_buffered_bytes;
     if (limit == 0 || s->spiller.bytes + s->stacked_bytes <= limit)
         return 0;
-    rc = spill_release(h, s);
+    rc = align_release(h, &s->a);
     if (rc)
         return rc;
-    bs_handler_abort(h, s->cur, BS_ABORT_LIMIT);
+    bs_handler_abort(h, s->a.cur, BS_ABORT_LIMIT);
     return 0;
 }
 
-/* The decision table: returns 1 when the item goes to the operator, 0 when consumed. */
+/* Blocked items are spilled; the others go through the table: returns 1 when the item
+ * goes to the operator, 0 when consumed. */
 static int spill_process(bs_handler *h, spill_state *s, const bs_item *it)
 {
-    BS_ASSERT(it->channel < s->channels);
-    if (bs_chanset_has(s->blocked, it->channel)) {
+    BS_ASSERT(it->channel < s->a.channels);
+    if (bs_chanset_has(s->a.blocked, it->channel)) {
         int rc = spill_store(h, s, it);
         return rc ? rc : 0;
     }
-    int rc = 0;
-    switch (it->kind) {
-    case BS_DATA: return 1;
-    case BS_BARRIER: rc = spill_on_barrier(h, s, it); break;
-    case BS_CANCEL: rc = spill_on_cancel(h, s, it); break;
-    case BS_EOP:
-        rc = spill_on_eop(h, s);
-        return rc ? rc : 1;
-    }
-    return rc;
+    return align_process(h, &s->a, it);
 }
 
 /* Ends the exhausted replay and resumes the most recently interrupted one. */
@@ -208,15 +114,12 @@ static int spill_pull(bs_handler *h, spill_state *s, bs_item *out)
                 return rc;
             continue;
         }
-        if (s->end_of_input)
+        if (s->a.end_of_input)
             return 0;
         int rc = bs_handler_gate_next(h, NULL, out);
         if (rc != 0)
             return rc;
-        if (aligning(s))
-            bs_handler_abort(h, s->cur, BS_ABORT_EOP);
-        s->end_of_input = true;
-        rc = spill_release(h, s);
+        rc = align_exhausted(h, &s->a);
         if (rc)
             return rc;
     }
@@ -242,11 +145,10 @@ static int spill_open(bs_handler *h)
     spill_state *s = calloc(1, sizeof *s);
     if (!s)
         return BS_ENOMEM;
-    s->channels = cfg->channels;
-    s->blocked = calloc(bs_chanset_words(cfg->channels), sizeof *s->blocked);
-    if (!s->blocked || bs_spiller_init(&s->spiller, bs_handler_io(h), cfg->page_size, cfg->channels)) {
+    if (align_init(&s->a, cfg->channels, spill_on_release, s) ||
+        bs_spiller_init(&s->spiller, bs_handler_io(h), cfg->page_size, cfg->channels)) {
         free(s->spiller.stage);
-        free(s->blocked);
+        align_free(&s->a);
         free(s);
         return BS_ENOMEM;
     }
@@ -289,7 +191,7 @@ static int spill_close(bs_handler *h)
         snprintf(msg, sizeof msg, "%s", one);
     }
     free(s->stack);
-    free(s->blocked);
+    align_free(&s->a);
     free(s);
     bs_handler_set_state(h, NULL);
     return first ? bs_handler_fail(h, first, "%s", msg) : 0;

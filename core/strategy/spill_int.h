@@ -6,17 +6,12 @@
 #define BS_SPILL_INT_H
 
 #include "../bs_spill.h"
-#include "../core_int.h"
+#include "align_int.h"
 
 #define SPILL_NESTING_MAX (1u << 20)
 
 typedef struct spill_state {
-    uint32_t channels;
-    uint64_t *blocked;
-    uint32_t barriers;          /* channels blocked for cur */
-    uint32_t closed;            /* eop items processed */
-    uint64_t cur;
-    bool end_of_input;
+    align_state a;              /* the decision table's state: blocked set, cur, ... */
     bs_spiller spiller;
     bs_spill_seq *replay;       /* the sequence being replayed */
     bs_spill_seq **stack;       /* interrupted sequences, most recent last */

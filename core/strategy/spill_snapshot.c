@@ -29,13 +29,13 @@ int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
     spill_state *s = bs_handler_state(h); /* files are read through the I/O interface */
     bool canonical = flags & BS_SNAP_CANONICAL;
     const bs_io *io = bs_handler_io(h);
-    uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->channels, s->cur, s->barriers, s->closed,
-                       s->end_of_input, canonical ? 0 : s->spiller.next_file_no};
+    uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->a.channels, s->a.cur, s->a.barriers, s->a.closed,
+                       s->a.end_of_input, canonical ? 0 : s->spiller.next_file_no};
     int rc = 0;
     for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
         rc = bs_buf_put_u64(out, head[i]);
-    for (size_t w = 0; w < bs_chanset_words(s->channels) && !rc; w++)
-        rc = bs_buf_put_u64(out, s->blocked[w]);
+    for (size_t w = 0; w < bs_chanset_words(s->a.channels) && !rc; w++)
+        rc = bs_buf_put_u64(out, s->a.blocked[w]);
     bs_file *wf = &s->spiller.file;
     rc = rc ? rc : bs_buf_put_u64(out, s->spiller.file_open);
     if (!rc && s->spiller.file_open)
@@ -72,21 +72,21 @@ static int restore_head(spill_state *s, bs_cursor *c, uint64_t *next_file_no)
     for (size_t i = 0; i < 8; i++)
         if (!bs_cursor_get_u64(c, &v[i]))
             return BS_ESTATE;
-    if (v[0] != SPILL_SNAP_MAGIC || (v[1] & BS_SNAP_CANONICAL) || v[2] != s->channels ||
-        v[4] > s->channels || v[5] > s->channels || v[4] + v[5] > s->channels || v[6] > 1)
+    if (v[0] != SPILL_SNAP_MAGIC || (v[1] & BS_SNAP_CANONICAL) || v[2] != s->a.channels ||
+        v[4] > s->a.channels || v[5] > s->a.channels || v[4] + v[5] > s->a.channels || v[6] > 1)
         return BS_ESTATE;
-    s->cur = v[3];
-    s->barriers = (uint32_t)v[4];
-    s->closed = (uint32_t)v[5];
-    s->end_of_input = v[6];
+    s->a.cur = v[3];
+    s->a.barriers = (uint32_t)v[4];
+    s->a.closed = (uint32_t)v[5];
+    s->a.end_of_input = v[6];
     *next_file_no = v[7];
     uint32_t blocked = 0;
-    for (size_t w = 0; w < bs_chanset_words(s->channels); w++) {
-        if (!bs_cursor_get_u64(c, &s->blocked[w]))
+    for (size_t w = 0; w < bs_chanset_words(s->a.channels); w++) {
+        if (!bs_cursor_get_u64(c, &s->a.blocked[w]))
             return BS_ESTATE;
-        blocked += (uint32_t)__builtin_popcountll(s->blocked[w]);
+        blocked += (uint32_t)__builtin_popcountll(s->a.blocked[w]);
     }
-    return blocked == s->barriers ? 0 : BS_ESTATE;
+    return blocked == s->a.barriers ? 0 : BS_ESTATE;
 }
 
 /* Parses the three file sections: the file being written, the replay and the stack. */
@@ -163,10 +163,10 @@ int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
     if (rc) {
         spill_drop_files(s, msg, sizeof msg);
         bs_spiller_discard(&s->spiller, msg, sizeof msg);
-        memset(s->blocked, 0, bs_chanset_words(s->channels) * sizeof *s->blocked);
-        s->barriers = s->closed = 0;
-        s->cur = 0;
-        s->end_of_input = false;
+        memset(s->a.blocked, 0, bs_chanset_words(s->a.channels) * sizeof *s->a.blocked);
+        s->a.barriers = s->a.closed = 0;
+        s->a.cur = 0;
+        s->a.end_of_input = false;
         return bs_handler_fail(h, rc, "spill: cannot restore the snapshot: %s", bs_strerror(rc));
     }
     return 0;

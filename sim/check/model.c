@@ -131,6 +131,12 @@ static void mc_on_state(void *ctx, uint64_t id, const bs_item *data)
     verify_channel_state(m->v, id, data);
 }
 
+static void mc_on_unaligned(void *ctx, uint64_t id)
+{
+    mc_model *m = ctx;
+    verify_unaligned(m->v, id);
+}
+
 static void mc_on_done(void *ctx, uint64_t id)
 {
     mc_model *m = ctx;
@@ -160,7 +166,8 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     io_fault_init(&m->io, &m->faults, &m->mem);
     m->gate = (bs_gate){.ctx = m, .channels = cfg->channels, .next = mc_gate_next};
     m->listener = (bs_listener){.ctx = m, .begin = mc_on_begin, .trigger = mc_on_trigger, .abort = mc_on_abort,
-                                .channel_state = mc_on_state, .done = mc_on_done};
+                                .channel_state = mc_on_state, .done = mc_on_done,
+                                .unaligned = mc_on_unaligned};
     verify_config vc = {cfg->channels, cfg->guarantee, cfg->check_progress};
     m->payload = malloc(m->cfg.page_size);
     int rc = m->payload ? 0 : BS_ENOMEM;

@@ -57,6 +57,28 @@ static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
     return 1;
 }
 
+static uint64_t gate_script_now(void *ctx)
+{
+    const gate_script *g = ctx;
+    return g->yielded * GATE_SCRIPT_NS_PER_ITEM + g->idle_ns;
+}
+
+static void gate_script_wake_at(void *ctx, uint64_t at_ns)
+{
+    gate_script *g = ctx;
+    g->wake_ns = at_ns;
+}
+
+bool gate_script_wake(gate_script *g)
+{
+    uint64_t now = gate_script_now(g), at = g->wake_ns;
+    g->wake_ns = 0;
+    if (at <= now)
+        return false;
+    g->idle_ns += at - now;
+    return true;
+}
+
 int gate_script_init(bs_gate *gate, gate_script *g, const sc_item *items, size_t items_len,
                      uint32_t channels, uint32_t page_size, verify *checker)
 {
@@ -71,7 +93,8 @@ int gate_script_init(bs_gate *gate, gate_script *g, const sc_item *items, size_t
         gate_script_close(g);
         return BS_ENOMEM;
     }
-    *gate = (bs_gate){.ctx = g, .channels = channels, .next = gate_script_next};
+    *gate = (bs_gate){.ctx = g, .channels = channels, .next = gate_script_next,
+                      .now_ns = gate_script_now, .wake_at = gate_script_wake_at};
     return 0;
 }
 

@@ -58,6 +58,12 @@ static void on_begin(void *ctx, uint64_t id)
     verify_begin(r->checker, id);
 }
 
+static void on_unaligned(void *ctx, uint64_t id)
+{
+    hrun *r = ctx;
+    verify_unaligned(r->checker, id);
+}
+
 static void on_trigger(void *ctx, uint64_t id)
 {
     hrun *r = ctx;
@@ -109,10 +115,12 @@ static int hrun_add_faults(const scenario *sc, io_fault *iof)
 }
 
 /* Drives the handler to its end, an error or a violation. */
-static hrun_outcome hrun_drive(hrun *r, bs_handler *h, size_t items_len, hrun_result *res)
+static hrun_outcome hrun_drive(hrun *r, bs_handler *h, gate_script *gs, size_t items_len, hrun_result *res)
 {
     /* A correct handler returns each data item and eop once, then the end: a handler that
-     * goes on past that is stopped by conservation; the bound is a second guard. */
+     * goes on past that is stopped by conservation; the bound is a second guard. Each
+     * wake-up is bounded likewise (a handler asks for one per alignment). */
+    size_t wakes = 0;
     for (size_t calls = 0; calls <= items_len + 1; calls++) {
         bs_item it;
         int rc = bs_handler_next(h, &it);
@@ -129,6 +137,9 @@ static hrun_outcome hrun_drive(hrun *r, bs_handler *h, size_t items_len, hrun_re
                 return HRUN_VIOLATION;
             trace_add(r, "end");
             return HRUN_END;
+        } else if (rc == BS_EAGAIN && wakes <= items_len && gate_script_wake(gs)) {
+            wakes++;
+            calls--; /* a wake-up is not a call that consumed input */
         } else if (rc == BS_EAGAIN) {
             snprintf(res->message, sizeof res->message,
                      "deadlock: the handler waits for input that only blocked channels hold");
@@ -209,7 +220,7 @@ int hrun_scenario(const scenario *sc, const hrun_options *opt, hrun_result *res)
     bs_handler_config cfg = {sc->strategy, ops, sc->channels, sc->page_size,
                              sc->max_buffered_bytes, sc->alignment_timeout_ns, false};
     bs_listener lis = {.ctx = &r, .begin = on_begin, .trigger = on_trigger, .abort = on_abort,
-                       .channel_state = on_channel_state, .done = on_done};
+                       .channel_state = on_channel_state, .done = on_done, .unaligned = on_unaligned};
     bs_handler *h = NULL;
     if (!rc)
         rc = bs_handler_open(&h, &cfg, &e.gate, &e.io, &lis);
@@ -219,7 +230,7 @@ int hrun_scenario(const scenario *sc, const hrun_options *opt, hrun_result *res)
         verify_close(r.checker);
         return rc;
     }
-    res->outcome = hrun_drive(&r, h, sc->items_len, res);
+    res->outcome = hrun_drive(&r, h, &e.gs, sc->items_len, res);
     hrun_finish(&r, &e, h, res);
     verify_close(r.checker);
     res->trace = r.trace ? r.trace : calloc(1, 1);

@@ -1,7 +1,10 @@
 /*
  * checkpoint_once.c: each checkpoint a handler begins ends exactly once (a trigger or an
- * abort; for unaligned strategies a done or an abort), nothing ends that never began, and
- * nothing is left open when the handler reports the end of its input.
+ * abort; for a checkpoint declared unaligned a done or an abort, never its trigger),
+ * nothing ends that never began, and nothing is left open when the handler reports the end
+ * of its input. A checkpoint is declared unaligned once, after it began and before its
+ * trigger; d<K> for a checkpoint not declared unaligned, or before its trigger, is a
+ * violation.
  */
 #include "../verify_int.h"
 
@@ -41,7 +44,30 @@ static int on_abort(verify *v, uint64_t id, bs_abort_reason why)
     return check_end(v, id, "a");
 }
 
-static int on_done(verify *v, uint64_t id) { return check_end(v, id, "d"); }
+static int on_done(verify *v, uint64_t id)
+{
+    const verify_ckpt *ck = verify_ckpt_find(v, id);
+    unsigned long long k = id;
+    if (ck && ck->begun && !ck->ended && !ck->unaligned)
+        return verify_fail(v, "checkpoint-once", "d%llu ends checkpoint %llu, which was not declared unaligned", k, k);
+    if (ck && ck->begun && !ck->ended && !ck->triggered)
+        return verify_fail(v, "checkpoint-once", "d%llu before t%llu", k, k);
+    return check_end(v, id, "d");
+}
+
+static int on_unaligned(verify *v, uint64_t id)
+{
+    const verify_ckpt *ck = verify_ckpt_find(v, id);
+    unsigned long long k = id;
+    if (!ck || !ck->begun)
+        return verify_fail(v, "checkpoint-once", "checkpoint %llu declared unaligned but never began", k);
+    if (ck->unaligned)
+        return verify_fail(v, "checkpoint-once", "checkpoint %llu declared unaligned twice", k);
+    if (ck->triggered || ck->ended)
+        return verify_fail(v, "checkpoint-once", "checkpoint %llu declared unaligned after it %s", k,
+                           ck->triggered ? "triggered" : "ended");
+    return 0;
+}
 
 static int on_end(verify *v)
 {
@@ -57,5 +83,6 @@ const verify_invariant verify_checkpoint_once = {
     .on_trigger = on_trigger,
     .on_abort = on_abort,
     .on_done = on_done,
+    .on_unaligned = on_unaligned,
     .on_end = on_end,
 };

@@ -1,0 +1,42 @@
+/*
+ * align_int.h: the aligned exactly-once decision table of DESIGN.md 2.1 (barriers, cancels,
+ * eop, gate exhausted, subsumption, one channel), shared by the strategies that align:
+ * `spill` (blocked items are spilled and replayed), `block` (blocked channels are simply
+ * not read) and `aligned-timeout` (block until a timeout switches the checkpoint to
+ * unaligned). What a strategy does with items of blocked channels is its own; what it
+ * does beyond unblocking on a release is the `on_release` hook (spill: roll the file over).
+ */
+#ifndef BS_ALIGN_INT_H
+#define BS_ALIGN_INT_H
+
+#include "../core_int.h"
+
+typedef struct align_state {
+    uint32_t channels;
+    uint64_t *blocked;          /* channels that delivered b<cur> during the alignment */
+    uint32_t barriers;          /* channels blocked for cur (> 0: an alignment in progress) */
+    uint32_t closed;            /* eop items processed */
+    uint64_t cur;               /* the latest adopted checkpoint (0: none yet) */
+    bool end_of_input;
+    /* Called after every release has unblocked everything; NULL: nothing more to do. */
+    int (*on_release)(bs_handler *h, void *owner);
+    void *owner;
+} align_state;
+
+/* Allocates the blocked set; 0 or BS_ENOMEM. align_free releases it. */
+int align_init(align_state *a, uint32_t channels, int (*on_release)(bs_handler *, void *), void *owner);
+void align_free(align_state *a);
+
+static inline bool align_aligning(const align_state *a) { return a->barriers > 0; }
+
+/* Unblocks every channel and resets the barrier count, then runs on_release. */
+int align_release(bs_handler *h, align_state *a);
+
+/* The table for an item of a channel that is not blocked: returns 1 when the item goes to
+ * the operator (data, eop), 0 when it was consumed, or a negative error from on_release. */
+int align_process(bs_handler *h, align_state *a, const bs_item *it);
+
+/* The gate is exhausted (first time): a<cur>:eop if aligning, end of input, release. */
+int align_exhausted(bs_handler *h, align_state *a);
+
+#endif

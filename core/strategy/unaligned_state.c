@@ -1,0 +1,139 @@
+/*
+ * unaligned_state.c: an unaligned checkpoint in progress (see unaligned_int.h).
+ *
+ * Contract: between unal_start(K) and its end (d<K> from unal_complete_check, or
+ * unal_abort), a data item read from channel c is channel state of K iff c has delivered
+ * neither b<K> nor its eop, or it is one of the items b<K> overtook on c. Each such item is
+ * written to K's channel-state file before it is reported (channel_state) and returned;
+ * a write error stops the handler without reporting it. The file is removed when K ends.
+ */
+#include "unaligned_int.h"
+
+#include <string.h>
+
+int unal_init(unal_state *u, bs_handler *h)
+{
+    const bs_handler_config *cfg = bs_handler_cfg(h);
+    memset(u, 0, sizeof *u);
+    u->channels = cfg->channels;
+    size_t words = bs_chanset_words(cfg->channels);
+    u->marked = calloc(words, sizeof *u->marked);
+    u->closed = calloc(words, sizeof *u->closed);
+    u->owed = calloc(cfg->channels, sizeof *u->owed);
+    if (!u->marked || !u->closed || !u->owed ||
+        bs_spiller_init(&u->cs, bs_handler_io(h), cfg->page_size, cfg->channels)) {
+        unal_free(u);
+        return BS_ENOMEM;
+    }
+    u->cs.quiet = cfg->quiet;
+    return 0;
+}
+
+void unal_free(unal_state *u)
+{
+    free(u->cs.stage);
+    u->cs.stage = NULL;
+    free(u->marked);
+    free(u->closed);
+    free(u->owed);
+    u->marked = u->closed = NULL;
+    u->owed = NULL;
+}
+
+static int unal_fail(bs_handler *h, unal_state *u, int rc, const char *msg)
+{
+    return bs_handler_fail(h, rc, "channel state of %llu: %s", (unsigned long long)u->cur, msg);
+}
+
+void unal_start(bs_handler *h, unal_state *u, uint64_t id)
+{
+    BS_ASSERT(!u->active && id > u->cur && !u->cs.file_open);
+    size_t words = bs_chanset_words(u->channels);
+    memset(u->marked, 0, words * sizeof *u->marked);
+    memset(u->owed, 0, u->channels * sizeof *u->owed);
+    u->owed_total = 0;
+    u->resolved = 0;
+    for (size_t w = 0; w < words; w++)
+        u->resolved += (uint32_t)__builtin_popcountll(u->closed[w]);
+    u->cur = id;
+    u->active = true;
+    bs_handler_unaligned(h, id);
+    bs_handler_trigger(h, id);
+}
+
+void unal_mark(unal_state *u, uint32_t c, uint32_t overtaken)
+{
+    BS_ASSERT(u->active && c < u->channels && !bs_chanset_has(u->closed, c));
+    if (bs_chanset_has(u->marked, c))
+        return;
+    bs_chanset_add(u->marked, c);
+    u->resolved++;
+    u->owed[c] = overtaken;
+    u->owed_total += overtaken;
+    BS_ASSERT(u->resolved <= u->channels);
+}
+
+/* Closes and removes cur's channel-state file, if one was created. */
+static int unal_drop_file(bs_handler *h, unal_state *u)
+{
+    char msg[200];
+    int rc = bs_spiller_discard(&u->cs, msg, sizeof msg);
+    return rc ? unal_fail(h, u, rc, msg) : 0;
+}
+
+int unal_complete_check(bs_handler *h, unal_state *u)
+{
+    if (!u->active || u->resolved < u->channels || u->owed_total > 0)
+        return 0;
+    int rc = unal_drop_file(h, u);
+    if (rc)
+        return rc;
+    u->active = false;
+    bs_handler_done(h, u->cur);
+    return 0;
+}
+
+int unal_on_data(bs_handler *h, unal_state *u, const bs_item *it)
+{
+    uint32_t c = it->channel;
+    BS_ASSERT(it->kind == BS_DATA && c < u->channels);
+    if (!u->active || (bs_chanset_has(u->marked, c) && u->owed[c] == 0))
+        return 0;
+    int rc = bs_spiller_add(&u->cs, it);
+    if (rc)
+        return unal_fail(h, u, rc, u->cs.errmsg);
+    bs_handler_channel_state(h, u->cur, it);
+    if (u->owed[c] == 0)
+        return 0;
+    u->owed[c]--;
+    u->owed_total--;
+    return unal_complete_check(h, u);
+}
+
+int unal_on_eop(bs_handler *h, unal_state *u, uint32_t c)
+{
+    BS_ASSERT(c < u->channels && !bs_chanset_has(u->closed, c));
+    if (u->owed[c] > 0)
+        return bs_handler_fail(h, BS_EINVAL, "input gate: eop on channel %u before %u overtaken data items",
+                               c, u->owed[c]);
+    bs_chanset_add(u->closed, c);
+    if (!u->active || bs_chanset_has(u->marked, c))
+        return 0;
+    u->resolved++;
+    return unal_complete_check(h, u);
+}
+
+int unal_abort(bs_handler *h, unal_state *u, bs_abort_reason why)
+{
+    BS_ASSERT(u->active);
+    u->active = false;
+    bs_handler_abort(h, u->cur, why);
+    return unal_drop_file(h, u);
+}
+
+int unal_close_files(bs_handler *h, unal_state *u)
+{
+    char msg[200];
+    int rc = bs_spiller_discard(&u->cs, msg, sizeof msg);
+    return rc ? bs_handler_fail(h, rc, "%s", msg) : 0;
+}
