@@ -188,8 +188,10 @@ typedef struct bs_handler_config {
     const bs_strategy *ops;        /* instead of `strategy`: a strategy not in the table */
     uint32_t channels;             /* 1 .. BS_CHANNELS_MAX */
     uint32_t page_size;            /* largest data item; 0 means BS_PAGE_SIZE_DEFAULT */
-    uint64_t max_buffered_bytes;   /* spill: abort alignment past this; 0 = no limit */
-    uint64_t alignment_timeout_ns; /* aligned-timeout */
+    uint64_t max_buffered_bytes;   /* spill: abort alignment past this; 0 = no limit (block
+                                      buffers nothing: it accepts and ignores it) */
+    uint64_t alignment_timeout_ns; /* aligned-timeout: switch to unaligned once an alignment
+                                      lasts longer than this; 0 = never */
     bool quiet;                    /* do not print I/O errors (path, errno) on stderr */
 } bs_handler_config;
 

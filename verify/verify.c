@@ -44,7 +44,12 @@ const char *verify_item_str(const verify *v, uint32_t c, size_t pos, char *buf, 
     const verify_entry *e = &v->ch[c].items[pos];
     unsigned long long label = e->label, id = e->id;
     switch (e->kind) {
-    case BS_DATA: snprintf(buf, len, "%llu (%u:d)", label, c); break;
+    case BS_DATA:
+        if (e->pending)
+            snprintf(buf, len, "? (%u:d, overtaken, not yet yielded)", c);
+        else
+            snprintf(buf, len, "%llu (%u:d)", label, c);
+        break;
     case BS_BARRIER: snprintf(buf, len, "%llu (%u:b%llu)", label, c, id); break;
     case BS_CANCEL: snprintf(buf, len, "%llu (%u:x%llu)", label, c, id); break;
     case BS_EOP: snprintf(buf, len, "%llu (%u:eop)", label, c); break;

@@ -22,4 +22,12 @@ typedef enum plant_bug {
 const bs_strategy *planted_strategy(plant_bug bug);
 const char *planted_name(plant_bug bug);
 
+/* Broken comparison handlers (planted_unaligned.c): the core's unaligned and block
+ * strategies with one bug each, for test builds only. */
+typedef enum plant_comparison_bug {
+    PLANT_UNALIGNED_FORGET_OVERTAKEN, /* overtaken data is not channel state; d<K> too early */
+    PLANT_BLOCK_EARLY_RELEASE,        /* the lowest blocked channel is read during alignment */
+} plant_comparison_bug;
+const bs_strategy *planted_comparison_strategy(plant_comparison_bug bug);
+
 #endif
