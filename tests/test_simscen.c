@@ -6,6 +6,9 @@
 #include "bs_test.h"
 
 #include "../sim/simscen/simscen.h"
+#include "../sim/report/swarm.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +177,126 @@ BS_TEST(simscen, a_bundled_clean_run_is_deterministic)
     cr_assert_eq(simscen_run(sc, &b, NULL, why, sizeof why), 0, "%s", why);
     cr_assert_eq(a.trace_hash, b.trace_hash);
     free(sc);
+}
+
+/* ---- schedule:, guarantee:, exact counts, and scenario files written back ---------------- */
+static const char sched_head[] = "name: s\nstrategy: spill\nsimulation: {sources: 2, stages: 1, parallelism: 1}\n";
+
+static void expect_sched_error(const char *tail, const char *want)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s", sched_head, tail);
+    expect_error(text, want);
+}
+
+BS_TEST(simscen, a_schedule_maps_to_steps)
+{
+    static const char text[] =
+        "name: sched\n"
+        "strategy: tracker\n"
+        "guarantee: exactly-once\n"
+        "simulation: {sources: 2, stages: 1, parallelism: 1, checkpoint-timeout-ns: 9}\n"
+        "schedule:\n"
+        "  src1:\n"
+        "    - records: 2\n"
+        "    - eop\n"
+        "  src0:\n"
+        "    - records: 3\n"
+        "    - {at: 120us, barrier: 1}\n"
+        "    - {at: 2ms, cancel: 1}\n"
+        "    - fault: {kind: fail, target: 2}\n"
+        "    - {at: 2 ms, eop: true}\n"
+        "expect: {checkpoints-completed: 0, checkpoints-declined: 1}\n";
+    simscen *sc = calloc(1, sizeof *sc);
+    char err[1200];
+    cr_assert_not_null(sc);
+    cr_assert_eq(load_text(text, sc, err, sizeof err), 0, "%s", err);
+    const sim_config *c = &sc->cfg;
+    cr_assert_eq(c->end_to_end, SIM_E2E_EXACTLY_ONCE);
+    cr_assert_eq(c->n_steps, 7);
+    cr_assert_eq(c->steps, sc->steps);
+    cr_assert_eq(c->checkpoint_interval_ns, 0, "a schedule starts its own checkpoints");
+    cr_assert_eq(c->records_per_source, 3, "the most records one source's steps emit");
+    const sim_step *s = c->steps;
+    cr_assert(s[0].source == 1 && s[0].kind == SIM_STEP_RECORDS && s[0].n == 2 && s[0].at_ns == SIM_STEP_NEXT);
+    cr_assert(s[1].source == 1 && s[1].kind == SIM_STEP_EOP);
+    cr_assert(s[2].source == 0 && s[2].kind == SIM_STEP_RECORDS && s[2].n == 3);
+    cr_assert(s[3].kind == SIM_STEP_BARRIER && s[3].n == 1 && s[3].at_ns == 120000);
+    cr_assert(s[4].kind == SIM_STEP_CANCEL && s[4].n == 1 && s[4].at_ns == 2000000);
+    cr_assert(s[5].kind == SIM_STEP_FAULT && s[5].n == 0 && c->n_faults == 1);
+    cr_assert_eq(c->faults[0].kind, SIM_FAULT_FAIL);
+    cr_assert_eq(c->faults[0].target, 2);
+    cr_assert(s[6].kind == SIM_STEP_EOP && s[6].at_ns == 2000000);
+    cr_assert_eq(sc->expect_exact[0], 0);
+    cr_assert_eq(sc->expect_exact[1], 1);
+    cr_assert_eq(sc->expect_exact[2], SIMSCEN_UNCHECKED);
+    free(sc);
+}
+
+BS_TEST(simscen, schedule_mistakes_name_their_place)
+{
+    expect_sched_error("schedule:\n  src0: [eop]\n  scr1: [eop]\n",
+                       "t.yaml:6:3: schedule: 'scr1' is not a source (src0 .. src1)");
+    expect_sched_error("schedule:\n  src0: [eop]\n",
+                       "t.yaml:5:3: schedule: no steps for src1 (give every source its steps; '- eop' alone "
+                       "ends it at once)");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - {records: 2, barrier: 1}\n",
+                       "t.yaml:7:7: a step needs exactly one of records, barrier, cancel, eop and fault (found "
+                       "several)");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - {at: 5us}\n",
+                       "t.yaml:7:7: a step needs exactly one of records, barrier, cancel, eop and fault (found none)");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - {at: 5us, records: 1}\n    - {at: 4us, barrier: 1}\n",
+                       "t.yaml:8:12: at: 4000 ns is before the 5000 ns of an earlier step of src1 (steps go in order)");
+    expect_sched_error("schedule:\n  src0: [eop, {records: 1}]\n  src1: [eop]\n",
+                       "t.yaml:5:15: a step after eop: the partition has ended");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - {at: 5 sec, records: 1}\n",
+                       "t.yaml:7:12: at: '5 sec' is not a time (nanoseconds, or a whole number with a unit: "
+                       "120us, 3ms, 1s)");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - {recrods: 1}\n",
+                       "t.yaml:7:8: unknown key 'recrods' (did you mean 'records'?)");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - fault: {kind: fail, target: 2, at-ns: 5}\n",
+                       "t.yaml:7:38: at-ns: a fault step fires where it stands in the schedule (give the step an "
+                       "'at')");
+    expect_sched_error("schedule:\n  src0: [eop]\n  src1:\n    - fault: {kind: skip, target: 0}\n",
+                       "t.yaml:7:21: kind: in a schedule, leave the barrier step out (skip) or list b<K+1> before "
+                       "b<K> (reorder)");
+    expect_error("name: s\nstrategy: spill\nsimulation: {sources: 1, checkpoint-interval-ns: 5}\nschedule:\n"
+                 "  src0: [eop]\n",
+                 "t.yaml:3:26: checkpoint-interval-ns: a schedule starts checkpoints with its barrier steps; "
+                 "leave it out");
+    expect_error("name: s\nstrategy: spill\nguarantee: exactly-one\nsimulation: {}\n",
+                 "t.yaml:3:12: guarantee: unknown guarantee 'exactly-one' (did you mean 'exactly-once'?)");
+    expect_error("name: s\nstrategy: spill\nsimulation: {}\nfaults: [{kind: reorder, target: 1}]\n",
+                 "t.yaml:4:10: a reorder needs 'checkpoint' or 'at-ns'");
+}
+
+BS_TEST(simscen, a_written_scenario_runs_the_same_simulation)
+{
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        sim_config c;
+        swarm_draw(seed, SWARM_ANY, &c);
+        c.records_per_source = c.records_per_source % 50;
+        c.plant = seed % 3 == 0 ? SIM_PLANT_EARLY_COMPLETE : SIM_PLANT_NONE;
+        c.end_to_end = seed % 4 == 0 ? SIM_E2E_EXACTLY_ONCE : SIM_E2E_STRATEGY;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        cr_assert_not_null(f);
+        simscen_write(f, &c, seed * 7, "written", "a \"quoted\" description: with colons", NULL);
+        fclose(f);
+        simscen *sc = calloc(1, sizeof *sc);
+        char err[1200];
+        cr_assert_not_null(sc);
+        cr_assert_eq(simscen_load_bytes("w.yaml", (const uint8_t *)text, len, sc, err, sizeof err), 0, "%s\n%s",
+                     err, text);
+        cr_assert_eq(sc->seed, seed * 7);
+        cr_assert_str_eq(sc->description, "a \"quoted\" description: with colons");
+        sim_result a, b;
+        sim_run(&c, seed * 7, &a, NULL);
+        sim_run(&sc->cfg, sc->seed, &b, NULL);
+        cr_assert_eq(a.trace_hash, b.trace_hash, "seed %llu:\n%s", (unsigned long long)seed, text);
+        cr_assert_eq(a.outcome, b.outcome);
+        free(sc);
+        free(text);
+    }
 }

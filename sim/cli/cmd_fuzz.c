@@ -7,7 +7,8 @@
  *
  * Exit codes: 0 every seed passed, 1 a violation, an unexpected error or a
  * nondeterministic seed (each printed with the `replay` command that reproduces it; the
- * first is shrunk into a configuration file for `replay --config`), 2 a usage error.
+ * first is shrunk into a simulation scenario file that `barriersim run FILE` replays, or,
+ * named *.conf, a configuration file for `replay --config`), 2 a usage error.
  * A progress line is shown on stderr only when it is a terminal.
  */
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "../report/report.h"
 #include "../report/simconf.h"
 #include "../report/swarm.h"
+#include "../simscen/simscen.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,7 +42,7 @@ static const char fuzz_usage[] =
     "  --strategy S         spill, tracker, ... or any: each seed draws a core strategy (default)\n"
     "  --faults LIST        fault kinds a seed may switch on: all (default), none, or a comma-\n"
     "                       separated list of eop,skip,overlap,cancel,timeout,write-error,\n"
-    "                       enospc,short-write,read-error,corrupt,truncate,fail\n"
+    "                       enospc,short-write,read-error,corrupt,truncate,fail,reorder\n"
     "  --check-determinism  run every seed twice and compare the trace hashes\n"
     "  --plant BUG          test only: a bug planted in the simulation (early-complete,\n"
     "                       wrong-offsets, drop-replayed), to show the invariants catch it\n"
@@ -48,8 +50,10 @@ static const char fuzz_usage[] =
     "  --json FILE          write the results as JSON (merge combines shards' files)\n"
     "  --junit FILE         write JUnit XML: a summary testcase plus one per failing seed\n"
     "  --tap FILE           write TAP version 13: one line per failing seed plus a summary line\n"
-    "  --shrink-out FILE    where to write the first failure's shrunk configuration\n"
-    "                       (default fuzz-seed-<seed>.conf)\n"
+    "  --shrink-out FILE    where to write the first failure, shrunk, as a simulation scenario\n"
+    "                       that `barriersim run FILE` replays (exit 1 until the bug is fixed;\n"
+    "                       default fuzz-failure-<seed>.yaml); a FILE ending in .conf gets the\n"
+    "                       key: value form of `replay --config` instead\n"
     "  --shrink-runs N      at most N runs to shrink it (default 300); --no-shrink: none\n"
     "\n"
     "FILE may be - for standard output. Exit: 0 all seeds passed, 1 a failing seed (printed\n"
@@ -179,14 +183,30 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
     if (c->shrink_out)
         snprintf(path, sizeof path, "%s", c->shrink_out);
     else
-        snprintf(path, sizeof path, "fuzz-seed-%llu.conf", (unsigned long long)x->seed);
+        snprintf(path, sizeof path, "fuzz-failure-%llu.yaml", (unsigned long long)x->seed);
+    size_t plen = strlen(path);
+    bool conf = plen > 5 && strcmp(path + plen - 5, ".conf") == 0;
     FILE *f = fopen(path, "w");
     if (!f)
         die("fuzz: cannot write %s: %s", path, strerror(errno));
-    char comment[256];
-    snprintf(comment, sizeof comment, "shrunk from seed %llu by barriersim fuzz (%u runs); replay: barriersim "
-             "replay --config FILE", (unsigned long long)x->seed, st.runs);
-    simconf_write(f, &best, best_seed, x->invariant, comment);
+    char comment[1400], name[64];
+    if (conf) {
+        snprintf(comment, sizeof comment, "shrunk from seed %llu by barriersim fuzz (%u runs); replay: barriersim "
+                 "replay --config FILE", (unsigned long long)x->seed, st.runs);
+        simconf_write(f, &best, best_seed, x->invariant, comment);
+    } else {
+        /* No expectation: `run FILE` fails (exit 1) while the bug is there, passes once fixed. */
+        fprintf(f, "# shrunk by barriersim fuzz from seed %llu (%u runs); it failed with %s: %s\n"
+                   "# replay: barriersim run FILE (exit 1 until the bug is fixed); full trace: barriersim replay "
+                   "--scenario FILE\n", (unsigned long long)x->seed, st.runs, x->kind, x->invariant);
+        snprintf(name, sizeof name, "fuzz-failure-%llu", (unsigned long long)x->seed);
+        static fuzz_seed again; /* the shrunk run's own message (large: not on the stack) */
+        if (fuzz_run_config(&best, best_seed, false, &again))
+            die("fuzz: out of memory while shrinking");
+        snprintf(comment, sizeof comment, "shrunk from fuzz seed %llu: %s", (unsigned long long)x->seed,
+                 again.failed ? again.failure.message : x->message);
+        simscen_write(f, &best, best_seed, name, comment, NULL);
+    }
     if (fclose(f) != 0)
         die("fuzz: cannot write %s: %s", path, strerror(errno));
     snprintf(x->shrunk, sizeof x->shrunk, "%s", path);
@@ -198,7 +218,10 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
     fprintf(out, "  smallest: seed %llu, %u sources, %u stages of %u tasks, %llu records per source, %llu max events\n",
             (unsigned long long)best_seed, best.sources, best.stages, best.parallelism,
             (unsigned long long)best.records_per_source, (unsigned long long)best.max_events);
-    fprintf(out, "  written to %s; replay it: %s replay --config %s\n", path, cli_argv0, q);
+    if (conf)
+        fprintf(out, "  written to %s; replay it: %s replay --config %s\n", path, cli_argv0, q);
+    else
+        fprintf(out, "  written to %s (a simulation scenario); replay it: %s run %s\n", path, cli_argv0, q);
 }
 
 static void fuzz_save(const char *path, const char *kind, const fuzz_report *r)

@@ -59,7 +59,7 @@ static void put(sim_world *w, topo_chan *c, const sim_item *it)
     c->last_arrive_ns = at;
     if (it->kind == BS_DATA) {
         c->data_sent++;
-    } else if (it->kind == BS_BARRIER) {
+    } else if (it->kind == BS_BARRIER && it->val > c->bar_k) { /* an older one overtaken: not the cut */
         c->bar_k = it->val;
         c->bar_before = c->data_sent;
     }

@@ -12,8 +12,11 @@
  * b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
  * goes back to it. Faults (fault.c) make a source skip its barrier (it then acknowledges K
  * only if its eop comes first, with all its records before K), start K+1 while K is
- * pending (K is abandoned), time K out, or cancel it. With faults quiet (see quiet()), K
- * must end within checkpoint_bound_ns: the liveness invariant.
+ * pending (K is abandoned), time K out, or cancel it, or hold a source's b<K> back until
+ * b<K+1> has gone (reorder). With a scripted schedule (sim_step) there is no interval:
+ * a source's scripted barrier of a new id starts it (sim_coord_source_barrier). With
+ * faults quiet (see quiet()), K must end within checkpoint_bound_ns: the liveness
+ * invariant.
  */
 #include "engine_int.h"
 
@@ -64,9 +67,10 @@ static bool overdue(sim_world *w)
     return true;
 }
 
-static void start(sim_world *w)
+/* K becomes the pending checkpoint. */
+static void begin(sim_world *w, uint64_t k)
 {
-    uint64_t k = ++w->ck_last;
+    w->ck_last = k;
     w->ck_pending = k;
     w->ck_start_ns = w->q.now_ns;
     w->ck_quiet = w->settled;
@@ -78,6 +82,28 @@ static void start(sim_world *w)
         if (ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_timeout_ns, EV_TIMEOUT, 0, k))
             sim_fail(w, SIM_ERROR, "coord", "event queue full (%zu events)", w->q.cap);
     }
+}
+
+/* Sends b<K> from source n, then a barrier a reorder fault held back (older: it is
+ * overtaken). */
+static int send_barrier(sim_world *w, topo_node *n, uint64_t k)
+{
+    if (topo_broadcast(w, n, BS_BARRIER, k))
+        return BS_ENOMEM;
+    if (n->held_k && n->held_k < k) {
+        sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, k);
+        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
+            return BS_ENOMEM;
+        n->held_k = 0;
+    }
+    topo_flush(w, n);
+    return 0;
+}
+
+static void start(sim_world *w)
+{
+    uint64_t k = w->ck_last + 1;
+    begin(w, k);
     for (uint32_t i = 0; i < w->n_sources && !w->stop; i++) {
         topo_node *n = &w->nodes[i];
         n->snap_offset = n->emitted;
@@ -88,13 +114,46 @@ static void start(sim_world *w)
             n->owes_ack = k;
             continue;
         }
-        if (topo_broadcast(w, n, BS_BARRIER, k))
+        if (sim_faults_hold(w, n, k))
+            continue; /* b<K> goes out after b<K+1>: K cannot complete */
+        if (send_barrier(w, n, k))
             return;
-        topo_flush(w, n);
         sim_coord_ack(w, n, k);
     }
     if (!w->stop)
         sim_faults_on_start(w, k);
+}
+
+/* A scripted source sends b<K> (source.c). An id newer than every started checkpoint
+ * starts it (the pending one is abandoned); every source owes K its snapshot: at its own
+ * b<K>, or after all its records when its eop comes first (a finished source at once). Any
+ * other id starts nothing: the barrier is sent as it is, and its acknowledgement is late. */
+void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
+{
+    if (k > w->ck_last) {
+        sim_coord_abandon(w, "overlap");
+        begin(w, k);
+        for (uint32_t i = 0; i < w->n_sources && !w->stop; i++) {
+            topo_node *m = &w->nodes[i];
+            m->snap_offset = m->emitted;
+            m->owes_ack = m->done ? 0 : k;
+            if (m->done)
+                sim_coord_ack(w, m, k);
+        }
+        if (!w->stop)
+            sim_faults_on_start(w, k);
+    }
+    if (w->stop)
+        return;
+    if (k == w->ck_pending && n->owes_ack == k && sim_faults_skip(w, n, k))
+        return; /* a skip fault: it keeps owing K */
+    if (send_barrier(w, n, k))
+        return;
+    if (k == w->ck_pending && n->owes_ack == k) {
+        n->owes_ack = 0;
+        n->snap_offset = n->emitted;
+        sim_coord_ack(w, n, k);
+    }
 }
 
 void sim_coord_start(sim_world *w)

@@ -129,6 +129,14 @@ typedef struct topo_node {
                                   comes first; it acknowledges K (offset: all) then */
     uint64_t run_gen;
     sim_task *task;            /* NULL for a source */
+    /* source: the reorder fault (fault.c) and the scripted schedule (source.c) */
+    uint64_t held_k;           /* a reorder fault holds b<held_k> back until b<K+1> is sent */
+    bool hold_next;            /* a time-keyed reorder fault holds the next barrier */
+    uint32_t hold_fault;       /* ... and this is its index */
+    uint32_t step_first, step_n;  /* its steps: w->script[step_first .. + step_n) */
+    uint32_t step_at;          /* the next step */
+    uint64_t step_done;        /* records of the current records step already emitted */
+    uint64_t script_records;   /* the records its steps emit in all */
 } topo_node;
 
 typedef struct sim_world {
@@ -159,6 +167,10 @@ typedef struct sim_world {
     bool settled;               /* a checkpoint started after the last fault has completed */
     bool ck_quiet;              /* the pending checkpoint started settled, and no fault since */
     bool plant_dropped;         /* SIM_PLANT_DROP_REPLAYED fired (once a run) */
+    /* scripted schedule (fault.c builds it): step indices grouped by source, in order */
+    uint32_t *script;
+    uint8_t *step_fired;        /* per step: a fault step fired (once a run) */
+    uint8_t *fault_in_script;   /* per scripted fault: a fault step fires it */
     /* global invariants (restart.c) */
     uint64_t last_progress_ns;
     uint8_t *counts;            /* sinks' per-record counts: 3 arrays of `labels` per sink */
@@ -187,6 +199,8 @@ void sim_task_run(sim_world *w, topo_node *n);
 void sim_task_wake(sim_world *w, topo_node *n, uint32_t port);
 /* source.c */
 void sim_source_run(sim_world *w, topo_node *n);
+void sim_source_start(sim_world *w, topo_node *n);   /* its first step (run start) */
+void sim_source_rewind(sim_world *w, topo_node *n);  /* after a restart: emitted is set */
 /* coord.c */
 void sim_coord_tick(sim_world *w);
 void sim_coord_timeout(sim_world *w);
@@ -218,6 +232,9 @@ void sim_coord_force_timeout(sim_world *w);
 void sim_coord_abandon(sim_world *w, const char *why);
 void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k);
 void sim_coord_fault_seen(sim_world *w);
+void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k); /* a scripted b<K> */
+/* fault.c: the reorder fault */
+bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k);
 /* trace.c: structured lines (sim_note; who is a node id, or SIM_NONE for the coordinator)
  * and free-text lines (sim_trace). */
 typedef enum sim_op {
@@ -246,6 +263,9 @@ typedef enum sim_op {
     OP_ABANDON,       /* a = id: the coordinator gives the pending checkpoint up */
     OP_RESTART,       /* a = the checkpoint restored, b = restarts so far */
     OP_FAILED,        /* the task's handler stopped with an I/O error: a = its code */
+    OP_HOLD_BARRIER,  /* a = id: a reorder fault keeps this source's b<id> back */
+    OP_LATE_BARRIER,  /* a = the held id, b = the newer id it follows (0: none) */
+    OP_STEP,          /* a = the source's step number, b = its kind: a scripted step */
 } sim_op;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -260,5 +280,11 @@ void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...
 static inline uint64_t sim_label(uint32_t src, uint64_t seq) { return (seq << 8) | src; }
 static inline uint32_t sim_label_src(uint64_t l) { return (uint32_t)(l & 0xff); }
 static inline uint64_t sim_label_seq(uint64_t l) { return l >> 8; }
+/* Is the sinks' final state held to exactly-once (sim_config.end_to_end)? */
+static inline bool sim_end_to_end_exact(const sim_world *w)
+{
+    return w->cfg->end_to_end == SIM_E2E_EXACTLY_ONCE ||
+           (w->cfg->end_to_end == SIM_E2E_STRATEGY && w->guarantee != VERIFY_AT_LEAST_ONCE);
+}
 
 #endif

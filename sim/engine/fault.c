@@ -8,7 +8,10 @@
  * as EV_FAULT events then; checkpoint-keyed ones when their checkpoint starts (a skip is
  * asked for by the coordinator as it sends the barriers). Firing a fault notes it in the
  * trace and applies it: to a source, the coordinator, a task's I/O, or the whole job (a
- * task failure restarts it).
+ * task failure restarts it). A reorder acts twice: its source holds b<K> back when K
+ * starts, then the coordinator starts K+1 and the source sends b<K+1>, then b<K>. This
+ * file also checks and indexes the scripted schedule (sim_step); a fault that a fault
+ * step names fires only from that step.
  */
 #include "engine_int.h"
 
@@ -18,6 +21,7 @@
 static const char *const kind_names[SIM_FAULT_KINDS] = {
     "eop",     "skip",       "overlap",    "cancel",  "timeout",  "write-error",
     "enospc",  "short-write", "read-error", "corrupt", "truncate", "fail",
+    "reorder",
 };
 
 const char *sim_fault_kind_name(sim_fault_kind k)
@@ -31,7 +35,8 @@ static fault_on target_sort(sim_fault_kind k)
 {
     switch (k) {
     case SIM_FAULT_EOP:
-    case SIM_FAULT_SKIP: return ON_SOURCE;
+    case SIM_FAULT_SKIP:
+    case SIM_FAULT_REORDER: return ON_SOURCE;
     case SIM_FAULT_OVERLAP:
     case SIM_FAULT_TIMEOUT: return ON_COORD;
     case SIM_FAULT_CANCEL: return ON_NODE;
@@ -50,8 +55,8 @@ static const char *check_fault(const sim_world *w, const sim_fault *f)
         return "the target of a task fault must be a task";
     if (on == ON_NODE && f->target >= w->n_nodes)
         return "no such node";
-    if (f->kind == SIM_FAULT_SKIP && f->checkpoint == 0 && f->at_ns == 0)
-        return "a skip needs a checkpoint or a time";
+    if ((f->kind == SIM_FAULT_SKIP || f->kind == SIM_FAULT_REORDER) && f->checkpoint == 0 && f->at_ns == 0)
+        return "a skip or a reorder needs a checkpoint or a time";
     if ((f->kind == SIM_FAULT_SHORT_WRITE || f->kind == SIM_FAULT_TRUNCATE) && (f->arg < 1 || f->arg > 8))
         return "short-write and truncate keep 1 .. 8 bytes";
     return NULL;
@@ -92,6 +97,76 @@ static void draw_kind(sim_world *w, sim_fault_kind k, uint32_t draws)
     }
 }
 
+/* Does a fault step of the schedule fire fault i (rather than its time or checkpoint)? */
+static bool by_step(const sim_world *w, uint32_t i)
+{
+    return w->fault_in_script && i < w->cfg->n_faults && w->fault_in_script[i];
+}
+
+/* One step's problem, or NULL. */
+static const char *check_step(const sim_world *w, const sim_step *s)
+{
+    const sim_config *c = w->cfg;
+    if (s->source >= w->n_sources)
+        return "no such source";
+    switch (s->kind) {
+    case SIM_STEP_RECORDS: return s->n ? NULL : "a records step emits at least 1 record";
+    case SIM_STEP_BARRIER:
+    case SIM_STEP_CANCEL: return s->n ? NULL : "checkpoint ids start at 1";
+    case SIM_STEP_EOP: return NULL;
+    case SIM_STEP_FAULT: return s->n < c->n_faults ? NULL : "a fault step names no scripted fault";
+    }
+    return "unknown step kind";
+}
+
+/* The scripted schedule: checks the steps and groups their indices by source, in order. */
+static int script_build(sim_world *w, char *why, size_t why_len)
+{
+    const sim_config *c = w->cfg;
+    const char *bad = NULL;
+    if (!c->n_steps)
+        return 0;
+    if (c->n_steps > SIM_STEPS_MAX || !c->steps)
+        bad = "at most 4096 steps";
+    else if (c->checkpoint_interval_ns)
+        bad = "a scripted schedule starts its checkpoints itself: checkpoint_interval_ns must be 0";
+    for (uint32_t i = 0; !bad && i < c->n_steps; i++) {
+        if ((bad = check_step(w, &c->steps[i])) != NULL) {
+            snprintf(why, why_len, "invalid configuration: schedule step %u: %s", i, bad);
+            return BS_EINVAL;
+        }
+    }
+    if (!bad && !(w->script = calloc((size_t)c->n_steps * 5 + c->n_faults + 1, 1)))
+        return BS_ENOMEM;
+    uint32_t next = 0;
+    for (uint32_t src = 0; !bad && src < w->n_sources; src++) {
+        topo_node *n = &w->nodes[src];
+        n->step_first = next;
+        for (uint32_t i = 0; i < c->n_steps; i++) {
+            const sim_step *s = &c->steps[i];
+            if (s->source != src)
+                continue;
+            if (n->step_n > 0 && c->steps[w->script[next - 1]].kind == SIM_STEP_EOP)
+                bad = "a step after a source's eop step";
+            w->script[next++] = i;
+            n->step_n++;
+            n->script_records += s->kind == SIM_STEP_RECORDS ? s->n : 0;
+        }
+        if (n->script_records > c->records_per_source)
+            bad = "a source's steps emit more than records_per_source records";
+    }
+    if (bad) {
+        snprintf(why, why_len, "invalid configuration: schedule: %s", bad);
+        return BS_EINVAL;
+    }
+    w->step_fired = (uint8_t *)(w->script + c->n_steps);
+    w->fault_in_script = w->step_fired + c->n_steps;
+    for (uint32_t i = 0; i < c->n_steps; i++)
+        if (c->steps[i].kind == SIM_STEP_FAULT)
+            w->fault_in_script[c->steps[i].n] = 1;
+    return 0;
+}
+
 int sim_faults_build(sim_world *w, char *why, size_t why_len)
 {
     const sim_config *c = w->cfg;
@@ -116,13 +191,16 @@ int sim_faults_build(sim_world *w, char *why, size_t why_len)
     for (int k = 0; k < SIM_FAULT_KINDS; k++)
         if (c->fault_ppm[k])
             draw_kind(w, (sim_fault_kind)k, draws);
-    return 0;
+    return script_build(w, why, why_len);
 }
 
 void sim_faults_free(sim_world *w)
 {
     free(w->faults);
+    free(w->script);
     w->faults = NULL;
+    w->script = NULL;
+    w->step_fired = w->fault_in_script = NULL;
     w->n_faults = 0;
 }
 
@@ -138,8 +216,19 @@ int sim_faults_schedule(sim_world *w)
         sim_trace(w, "faults", "fault %u: %s on %s %s %llu%s arg %llu", i, kind_names[f->kind], target_name(w, f),
                   f->checkpoint ? "after checkpoint" : "at", (unsigned long long)(f->checkpoint ? f->checkpoint : f->at_ns),
                   f->checkpoint ? " starts" : " ns", (unsigned long long)f->arg);
+        if (by_step(w, i))
+            continue; /* a fault step of the schedule fires it */
         if (f->checkpoint == 0 && ev_push(&w->q, f->at_ns, EV_FAULT, i, 0))
             return BS_ENOMEM;
+    }
+    static const char *const step_names[] = {"records", "barrier", "cancel", "eop", "fault"};
+    for (uint32_t i = 0; i < w->cfg->n_steps; i++) {
+        const sim_step *st = &w->cfg->steps[i];
+        char at[40] = "next";
+        if (st->at_ns != SIM_STEP_NEXT)
+            snprintf(at, sizeof at, "at %llu ns", (unsigned long long)st->at_ns);
+        sim_trace(w, "script", "step %u: %s %s %llu %s", i, w->nodes[st->source].name, step_names[st->kind],
+                  (unsigned long long)st->n, at);
     }
     return 0;
 }
@@ -148,7 +237,7 @@ void sim_faults_on_start(sim_world *w, uint64_t k)
 {
     for (uint32_t i = 0; i < w->n_faults && !w->stop; i++) {
         const sim_fault *f = &w->faults[i];
-        if (f->checkpoint != k || f->kind == SIM_FAULT_SKIP)
+        if (f->checkpoint != k || f->kind == SIM_FAULT_SKIP || by_step(w, i))
             continue;
         if (ev_push(&w->q, w->q.now_ns + f->at_ns, EV_FAULT, i, k))
             sim_fail(w, SIM_ERROR, "faults", "event queue full (%zu events)", w->q.cap);
@@ -176,6 +265,49 @@ bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k)
     if (skip)
         sim_note(w, src->id, OP_SKIP_BARRIER, k, 0);
     return skip;
+}
+
+/* Reorder, first half: does source src hold b<K> back? (A checkpoint-keyed fault fires
+ * when K starts and overtakes at_ns later, sim_faults_on_start; a time-keyed one armed the
+ * source and overtakes at once, after this event.) */
+bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k)
+{
+    bool hold = src->hold_next;
+    src->hold_next = false;
+    if (hold && ev_push(&w->q, w->q.now_ns, EV_FAULT, src->hold_fault, k))
+        sim_fail(w, SIM_ERROR, "faults", "event queue full (%zu events)", w->q.cap);
+    for (uint32_t i = 0; i < w->n_faults && !hold; i++) {
+        const sim_fault *f = &w->faults[i];
+        if (f->kind == SIM_FAULT_REORDER && f->checkpoint == k && f->target == src->id &&
+            !by_step(w, i))
+            hold = true;
+    }
+    if (!hold || src->held_k)
+        return false; /* one barrier held at a time */
+    src->held_k = k;
+    src->snap_offset = src->emitted;
+    sim_note(w, src->id, OP_HOLD_BARRIER, k, 0);
+    return true;
+}
+
+/* Reorder, second half: the coordinator starts the next checkpoint, so the held barriers
+ * follow its barrier (send_barrier in coord.c); one still held (the coordinator could not
+ * start a checkpoint) goes out alone, late. */
+static void overtake(sim_world *w)
+{
+    sim_coord_start(w);
+    for (uint32_t i = 0; i < w->n_sources && !w->stop; i++) {
+        topo_node *n = &w->nodes[i];
+        if (!n->held_k || n->done)
+            continue;
+        if (n->ob_len + 2 * n->n_out + 1 > n->ob_cap)
+            continue; /* no room now: it goes out after the next barrier */
+        sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, 0);
+        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
+            return;
+        n->held_k = 0;
+        topo_flush(w, n);
+    }
 }
 
 /* A source's partition ends: no record after the ones emitted; its next step sends eop. */
@@ -215,7 +347,9 @@ void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
     SIM_ASSERT(w, idx < w->n_faults);
     const sim_fault *f = &w->faults[idx];
     topo_node *n = target_sort(f->kind) == ON_COORD ? NULL : &w->nodes[f->target];
-    fired(w, n ? n->id : SIM_NONE, idx, k);
+    bool second_half = f->kind == SIM_FAULT_REORDER && k != 0;
+    if (!(second_half && f->checkpoint == 0)) /* a time-keyed reorder fired when armed */
+        fired(w, n ? n->id : SIM_NONE, idx, k);
     switch (f->kind) {
     case SIM_FAULT_EOP: source_eop(w, n); break;
     case SIM_FAULT_SKIP: n->skip_next = true; break;
@@ -226,6 +360,14 @@ void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
             sim_coord_force_timeout(w);
         break;
     case SIM_FAULT_FAIL: sim_restart(w, n, "task failure (fault)"); break;
+    case SIM_FAULT_REORDER:
+        if (second_half) {
+            overtake(w);
+        } else {
+            n->hold_next = true;
+            n->hold_fault = idx;
+        }
+        break;
     default: arm_disk(w, n->task, f); break;
     }
 }

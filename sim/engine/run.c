@@ -138,7 +138,7 @@ static int start(sim_world *w)
     for (uint32_t i = w->n_sources; i < w->n_nodes; i++)
         w->nodes[i].idle = true; /* tasks wait for their first arrival */
     for (uint32_t i = 0; i < w->n_sources; i++)
-        topo_schedule(w, &w->nodes[i], (uint64_t)rng_exp(&w->r_workload, (double)c->source_interval_ns));
+        sim_source_start(w, &w->nodes[i]);
     w->tick_queued = c->checkpoint_interval_ns != 0;
     if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
         return BS_ENOMEM;

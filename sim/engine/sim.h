@@ -71,6 +71,10 @@ typedef enum sim_fault_kind {
                               kind byte flipped */
     SIM_FAULT_TRUNCATE,    /* task: the next spill file it reads back ends after `arg` bytes */
     SIM_FAULT_FAIL,        /* task: fails; the job restarts from the latest completed checkpoint */
+    SIM_FAULT_REORDER,     /* source: holds b<K> back (K = `checkpoint`, else the next started
+                              after at_ns); `at_ns` after K starts (at once when time-keyed) the
+                              coordinator starts K+1 (K is abandoned) and the source sends
+                              b<K+1>, then b<K>: a newer barrier overtakes an older one */
     SIM_FAULT_KINDS
 } sim_fault_kind;
 
@@ -84,6 +88,46 @@ typedef struct sim_fault {
 
 #define SIM_FAULTS_MAX 4096
 #define SIM_FAULT_DRAWS_DEFAULT 2
+
+/*
+ * Scripted schedules: with steps (sim_config.steps), the sources follow a script instead of
+ * the random schedule, and checkpoints start only when a source's script sends a barrier
+ * (the coordinator's interval is off). Each source takes its own steps in order: a step
+ * with at_ns == SIM_STEP_NEXT happens source_interval_ns after the previous one (the first
+ * one source_interval_ns after the start); otherwise at at_ns, or as soon as the source is
+ * free when that time has passed (back-pressure). A records step emits `n` records (each
+ * source_interval_ns after the previous); a barrier step sends b<n> on every output (the
+ * first barrier of an id newer than every started checkpoint starts it, abandoning the
+ * pending one); a cancel step sends x<n>; an eop step ends the partition (the source sends
+ * eop after its last step anyway); a fault step fires scripted fault number n (an index into
+ * sim_config.faults; such a fault is not scheduled by its own time or checkpoint, and fires
+ * once per run). After a restart a source resumes at the step holding its restored offset;
+ * the barrier and cancel steps from there on are taken again.
+ */
+typedef enum sim_step_kind {
+    SIM_STEP_RECORDS = 0,
+    SIM_STEP_BARRIER,
+    SIM_STEP_CANCEL,
+    SIM_STEP_EOP,
+    SIM_STEP_FAULT,
+} sim_step_kind;
+
+#define SIM_STEP_NEXT UINT64_MAX
+#define SIM_STEPS_MAX 4096
+
+typedef struct sim_step {
+    uint32_t source;     /* the source that takes it, 0 .. sources-1 */
+    sim_step_kind kind;
+    uint64_t at_ns;      /* SIM_STEP_NEXT: source_interval_ns after the previous step */
+    uint64_t n;          /* records: how many; barrier, cancel: the id; fault: its index */
+} sim_step;
+
+/* The guarantee the sinks' final state is held to (sim_check_final). */
+typedef enum sim_end_to_end {
+    SIM_E2E_STRATEGY = 0,  /* the strategy's own: exactly-once, or at-least-once (tracker) */
+    SIM_E2E_EXACTLY_ONCE,  /* every record counted exactly once, whatever the strategy */
+    SIM_E2E_AT_LEAST_ONCE,
+} sim_end_to_end;
 
 /*
  * Bugs planted in the simulation, for proving that the global invariants catch them.
@@ -126,6 +170,10 @@ typedef struct sim_config {
     uint64_t spill_bytes_max;         /* a task's live spill bytes */
     uint32_t open_files_max;          /* a task's live spill files (<= 64 are tracked) */
     sim_plant plant;                  /* test-only: a planted bug */
+    /* scripted schedule (see sim_step): NULL / 0 for the random one */
+    const sim_step *steps;            /* not owned; a source's steps in order */
+    uint32_t n_steps;                 /* <= SIM_STEPS_MAX */
+    sim_end_to_end end_to_end;        /* what the final state is held to */
 } sim_config;
 
 /* Fills cfg with the reference configuration: 4 sources of 2000 records each, then a

@@ -89,6 +89,22 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
     case OP_ABANDON: snprintf(buf, len, "abandon %llu", ua); break;
     case OP_RESTART: snprintf(buf, len, "restarted from checkpoint %llu (restart %llu)", ua, ub); break;
     case OP_FAILED: snprintf(buf, len, "failed: %s", bs_strerror(-(int)a)); break;
+    case OP_HOLD_BARRIER: snprintf(buf, len, "hold b%llu back (reorder fault)", ua); break;
+    case OP_LATE_BARRIER:
+        if (b)
+            snprintf(buf, len, "send b%llu late, after b%llu (reorder fault)", ua, ub);
+        else
+            snprintf(buf, len, "send b%llu late (reorder fault)", ua);
+        break;
+    case OP_STEP: {
+        static const char *const kinds[] = {"records", "barrier b", "cancel x", "eop", "fault "};
+        const char *k = (b & 0xff) < 5 ? kinds[b & 0xff] : "?";
+        if ((b & 0xff) == SIM_STEP_EOP)
+            snprintf(buf, len, "step %llu: eop", ua);
+        else
+            snprintf(buf, len, "step %llu: %s%llu", ua, k, ub >> 8);
+        break;
+    }
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
 }
@@ -148,7 +164,8 @@ void sim_trace_header(sim_world *w)
                      "credits=%u latency=%llu/%llu/%llu service=%s source-interval=%llu records=%llu "
                      "payload=%u checkpoint-interval=%llu checkpoint-timeout=%llu max-buffered-bytes=%llu "
                      "max-events=%llu fault-ppm=%s fault-draws=%u scripted-faults=%u max-restarts=%u "
-                     "checkpoint-bound=%llu stall-bound=%llu spill-bytes-max=%llu open-files-max=%u plant=%d\n",
+                     "checkpoint-bound=%llu stall-bound=%llu spill-bytes-max=%llu open-files-max=%u plant=%d "
+                     "steps=%u end-to-end=%d\n",
                      (unsigned long long)w->seed, c->strategy, c->sources, c->stages, c->parallelism, links,
                      c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
                      (unsigned long long)c->latency.max_ns, service, (unsigned long long)c->source_interval_ns,
@@ -157,7 +174,7 @@ void sim_trace_header(sim_world *w)
                      (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events, ppm,
                      c->fault_draws, c->n_faults, c->max_restarts, (unsigned long long)c->checkpoint_bound_ns,
                      (unsigned long long)c->stall_bound_ns, (unsigned long long)c->spill_bytes_max, c->open_files_max,
-                     (int)c->plant);
+                     (int)c->plant, c->n_steps, (int)c->end_to_end);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;

@@ -177,7 +177,7 @@ static int fault_list(pstate *p, const char *v)
             k++;
         if (k == SIM_FAULT_KINDS || s[n] != '=')
             return perr(p, "faults: '%.*s' is not KIND=PPM with a fault kind (eop, skip, overlap, cancel, "
-                           "timeout, write-error, enospc, short-write, read-error, corrupt, truncate, fail)",
+                           "timeout, write-error, enospc, short-write, read-error, corrupt, truncate, fail, reorder)",
                         (int)strcspn(s, ","), s);
         uint64_t ppm;
         const char *e;

@@ -5,10 +5,10 @@
  * 'E' + sc_err, or 'S' + the simscen struct (plain data; the parent fixes its pointers).
  */
 #include "simscen.h"
+#include "ss_int.h"
 
 #include "../report/simconf.h"
 #include "../strategies.h"
-#include "../scenario/sc_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@ static bool ss_key_is(const sc_node *k, const char *name)
     return k->kind == SC_NODE_SCALAR && k->len == strlen(name) && memcmp(k->str, name, k->len) == 0;
 }
 
-static int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n,
+int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n,
                   uint32_t *vals)
 {
     uint32_t at[32];
@@ -33,14 +33,14 @@ static int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_key
     return sc_map_keys(cx, node, keys, n, vals, at);
 }
 
-static int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint64_t *out)
+int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint64_t *out)
 {
     if (node == SC_NONE)
         return 0;
     return sc_get_u64(cx, node, key, min, max, out);
 }
 
-static int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint32_t *out)
+int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint32_t *out)
 {
     uint64_t v = *out;
     if (ss_u64(cx, node, key, min, max, &v) != 0)
@@ -50,7 +50,7 @@ static int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min
 }
 
 /* A string among names: its index, or -1 with "key: unknown <what> 'x' (did you mean ...)". */
-static int ss_name(const sc_ctx *cx, uint32_t node, const char *key, const char *what,
+int ss_name(const sc_ctx *cx, uint32_t node, const char *key, const char *what,
                    const char *const *names, size_t n, int *out)
 {
     const char *s;
@@ -94,7 +94,7 @@ static int ss_text(const sc_ctx *cx, uint32_t node, const char *key, bool multil
 
 static const char *const ss_kind_names[SIM_FAULT_KINDS] = {
     "eop", "skip", "overlap", "cancel", "timeout", "write-error",
-    "enospc", "short-write", "read-error", "corrupt", "truncate", "fail",
+    "enospc", "short-write", "read-error", "corrupt", "truncate", "fail", "reorder",
 };
 
 /* ---- simulation ----------------------------------------------------------------------- */
@@ -151,6 +151,32 @@ static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
     return 0;
 }
 
+/* service-ns: one {min, mean, max} for every stage, or a sequence of them, one per stage. */
+static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
+{
+    if (node == SC_NONE)
+        return 0;
+    const sc_node *n = sc_node_at(cx, node);
+    if (n->kind != SC_NODE_SEQ) {
+        sim_dist d = c->service[0];
+        if (ss_dist(cx, node, "service-ns", &d) != 0)
+            return -1;
+        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+            c->service[s] = d;
+        return 0;
+    }
+    if (n->count != c->stages) {
+        sc_err_at(cx->err, cx->text, n->at, "service-ns: %u distributions for %u stages (give one per stage)",
+                  n->count, c->stages);
+        return -1;
+    }
+    uint32_t e = n->first;
+    for (uint32_t s = 0; s < n->count && e != SC_NONE; s++, e = sc_node_at(cx, e)->next)
+        if (ss_dist(cx, e, "service-ns", &c->service[s]) != 0)
+            return -1;
+    return 0;
+}
+
 enum {
     S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
     S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_COUNT
@@ -178,13 +204,8 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         ss_u32(cx, v[S_CREDITS], "credits", 1, SIM_CREDITS_MAX, &c->credits) != 0 ||
         ss_dist(cx, v[S_LATENCY], "latency-ns", &c->latency) != 0)
         return -1;
-    if (v[S_SERVICE] != SC_NONE) {
-        sim_dist d = c->service[0];
-        if (ss_dist(cx, v[S_SERVICE], "service-ns", &d) != 0)
-            return -1;
-        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
-            c->service[s] = d;
-    }
+    if (ss_services(cx, v[S_SERVICE], c) != 0)
+        return -1;
     if (ss_u64(cx, v[S_INTERVAL], "source-interval-ns", 0, UINT64_MAX / 4, &c->source_interval_ns) != 0 ||
         ss_u32(cx, v[S_PAYLOAD], "payload-bytes", 8, 4096, &c->payload_len) != 0 ||
         ss_u64(cx, v[S_CK_INTERVAL], "checkpoint-interval-ns", 0, UINT64_MAX / 4, &c->checkpoint_interval_ns) != 0 ||
@@ -220,7 +241,7 @@ static int ss_bounds(const sc_ctx *cx, uint32_t node, sim_config *c)
 }
 
 /* ---- faults --------------------------------------------------------------------------- */
-static int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fault *f)
+int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fault *f)
 {
     static const sc_keyspec keys[] = {
         {"kind", true}, {"target", false}, {"at-ns", false}, {"checkpoint", false}, {"arg", false}};
@@ -235,7 +256,7 @@ static int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fau
     uint32_t tasks = c->stages * c->parallelism, nodes = c->sources + tasks;
     uint64_t lo = 0, hi = nodes - 1, target = 0;
     const char *what = "a node";
-    if (kind == SIM_FAULT_EOP || kind == SIM_FAULT_SKIP) {
+    if (kind == SIM_FAULT_EOP || kind == SIM_FAULT_SKIP || kind == SIM_FAULT_REORDER) {
         hi = c->sources - 1;
         what = "a source";
     } else if (kind != SIM_FAULT_CANCEL && kind != SIM_FAULT_OVERLAP && kind != SIM_FAULT_TIMEOUT) {
@@ -268,8 +289,9 @@ static int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fau
     } else if (ss_u64(cx, v[4], "arg", 0, UINT64_MAX / 4, &f->arg) != 0) {
         return -1;
     }
-    if (kind == SIM_FAULT_SKIP && f->checkpoint == 0 && f->at_ns == 0) {
-        sc_err_at(cx->err, cx->text, sc_node_at(cx, map)->at, "a skip needs 'checkpoint' or 'at-ns'");
+    if ((kind == SIM_FAULT_SKIP || kind == SIM_FAULT_REORDER) && f->checkpoint == 0 && f->at_ns == 0) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, map)->at, "a %s needs 'checkpoint' or 'at-ns'",
+                  ss_kind_names[kind]);
         return -1;
     }
     return 0;
@@ -315,13 +337,20 @@ static int ss_random(const sc_ctx *cx, uint32_t node, sim_config *c)
 /* ---- expect --------------------------------------------------------------------------- */
 static int ss_expect(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
-    static const sc_keyspec keys[] = {{"violation", false}, {"checkpoints-completed-min", false},
-                                      {"restarts-min", false}, {"faults-fired-min", false}};
-    uint32_t v[4];
+    static const sc_keyspec keys[4 + SIMSCEN_EXACT] = {
+        {"violation", false}, {"checkpoints-completed-min", false}, {"restarts-min", false},
+        {"faults-fired-min", false}, {"checkpoints-completed", false}, {"checkpoints-declined", false},
+        {"checkpoints-timed-out", false}, {"checkpoints-abandoned", false}, {"restarts", false}};
+    uint32_t v[4 + SIMSCEN_EXACT];
+    for (int i = 0; i < SIMSCEN_EXACT; i++)
+        sc->expect_exact[i] = SIMSCEN_UNCHECKED;
     if (node == SC_NONE)
         return 0;
-    if (ss_map(cx, node, "expect", keys, 4, v) != 0)
+    if (ss_map(cx, node, "expect", keys, 4 + SIMSCEN_EXACT, v) != 0)
         return -1;
+    for (int i = 0; i < SIMSCEN_EXACT; i++)
+        if (ss_u64(cx, v[4 + i], keys[4 + i].name, 0, UINT64_MAX - 1, &sc->expect_exact[i]) != 0)
+            return -1;
     if (v[0] != SC_NONE) {
         if (ss_text(cx, v[0], "violation", false, sc->expect_violation, sizeof sc->expect_violation) != 0)
             return -1;
@@ -336,7 +365,10 @@ static int ss_expect(const sc_ctx *cx, uint32_t node, simscen *sc)
 }
 
 /* ---- the document ----------------------------------------------------------------------- */
-enum { T_NAME, T_DESC, T_STRATEGY, T_SEED, T_PLANT, T_SIM, T_BOUNDS, T_FAULTS, T_RANDOM, T_EXPECT, T_COUNT };
+enum {
+    T_NAME, T_DESC, T_STRATEGY, T_SEED, T_PLANT, T_SIM, T_BOUNDS, T_FAULTS, T_RANDOM, T_EXPECT, T_SCHEDULE,
+    T_GUARANTEE, T_COUNT
+};
 
 static int ss_strategy(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
@@ -358,7 +390,10 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
         [T_SEED] = {"seed", false}, [T_PLANT] = {"plant", false}, [T_SIM] = {"simulation", true},
         [T_BOUNDS] = {"bounds", false}, [T_FAULTS] = {"faults", false},
         [T_RANDOM] = {"random-faults", false}, [T_EXPECT] = {"expect", false},
+        [T_SCHEDULE] = {"schedule", false}, [T_GUARANTEE] = {"guarantee", false},
     };
+    static const char *const guarantees[] = {"exactly-once", "at-least-once"};
+    int g = 0;
     static const char *const plants[] = {"none", "early-complete", "wrong-offsets", "drop-replayed"};
     uint32_t v[T_COUNT];
     int plant = 0;
@@ -380,8 +415,13 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
     sc->cfg.plant = (sim_plant)plant;
     if (ss_simulation(cx, v[T_SIM], sc) != 0 || ss_bounds(cx, v[T_BOUNDS], &sc->cfg) != 0 ||
         ss_faults(cx, v[T_FAULTS], sc) != 0 || ss_random(cx, v[T_RANDOM], &sc->cfg) != 0 ||
-        ss_expect(cx, v[T_EXPECT], sc) != 0)
+        ss_schedule(cx, v[T_SCHEDULE], v[T_SIM], sc) != 0 || ss_expect(cx, v[T_EXPECT], sc) != 0)
         return -1;
+    if (v[T_GUARANTEE] != SC_NONE) {
+        if (ss_name(cx, v[T_GUARANTEE], "guarantee", "guarantee", guarantees, 2, &g) != 0)
+            return -1;
+        sc->cfg.end_to_end = g == 0 ? SIM_E2E_EXACTLY_ONCE : SIM_E2E_AT_LEAST_ONCE;
+    }
     return 0;
 }
 
@@ -481,8 +521,9 @@ int simscen_load_bytes(const char *path, const uint8_t *bytes, size_t len, simsc
         out->strategy[sizeof out->strategy - 1] = '\0';
         out->cfg.strategy = simconf_strategy_static(out->strategy);
         out->cfg.faults = out->faults;
+        out->cfg.steps = out->cfg.n_steps ? out->steps : NULL;
         snprintf(out->path, sizeof out->path, "%s", path);
-        if (!out->cfg.strategy || out->cfg.n_faults > SIMSCEN_FAULTS_MAX) {
+        if (!out->cfg.strategy || out->cfg.n_faults > SIMSCEN_FAULTS_MAX || out->cfg.n_steps > SIMSCEN_STEPS_MAX) {
             if (err && err_len)
                 snprintf(err, err_len, "%s:1:1: the loader's reply is malformed", path);
             rc = -1;

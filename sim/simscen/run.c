@@ -38,6 +38,17 @@ int simscen_judge(const simscen *sc, const sim_result *res, char *why, size_t wh
         snprintf(why, why_len, "violation: %s", res->message);
         return 1;
     }
+    static const char *const names[SIMSCEN_EXACT] = {"checkpoints completed", "checkpoints declined",
+                                                     "checkpoints timed out", "checkpoints abandoned", "restarts"};
+    const uint64_t got[SIMSCEN_EXACT] = {res->checkpoints_completed, res->checkpoints_declined,
+                                         res->checkpoints_timed_out, res->checkpoints_abandoned, res->restarts};
+    for (int i = 0; i < SIMSCEN_EXACT; i++) {
+        if (sc->expect_exact[i] != SIMSCEN_UNCHECKED && got[i] != sc->expect_exact[i]) {
+            snprintf(why, why_len, "%llu %s, expected exactly %llu", (unsigned long long)got[i], names[i],
+                     (unsigned long long)sc->expect_exact[i]);
+            return 1;
+        }
+    }
     if (res->checkpoints_completed < sc->expect_checkpoints_min) {
         snprintf(why, why_len, "%llu checkpoints completed, expected at least %llu",
                  (unsigned long long)res->checkpoints_completed, (unsigned long long)sc->expect_checkpoints_min);

@@ -108,8 +108,29 @@ expect_exit "fuzz --plant early-complete exits 1" 1 "$bin" fuzz --seeds 20 --pla
 grep -q "consistent cut" "$tmp/out"; check "fuzz --plant early-complete reports a broken consistent cut" $?
 grep -q "reproduce: .* --plant early-complete" "$tmp/out"; check "the reproduction command keeps --plant" $?
 
+# a planted simulation bug found by fuzz is shrunk into a scenario file that `run` replays (exit 1)
+expect_exit "fuzz --plant early-complete with --shrink-out exits 1" 1 "$bin" fuzz --seeds 20 --plant early-complete \
+    --shrink-out "$tmp/early.yaml" --shrink-runs 60
+grep -q "written to .*early.yaml (a simulation scenario); replay it: .* run .*early.yaml" "$tmp/out"
+check "fuzz prints the shrunk scenario file and the run command" $?
+grep -q '^plant: early-complete$' "$tmp/early.yaml" && ! grep -q '^expect:' "$tmp/early.yaml"
+check "the shrunk scenario keeps the plant and states no expectation" $?
+expect_exit "run of the shrunk scenario exits 1 while the bug is there" 1 "$bin" run "$tmp/early.yaml"
+grep -q "consistent cut" "$tmp/out"; check "the shrunk scenario fails with the same invariant" $?
+grep -v '^plant:' "$tmp/early.yaml" >"$tmp/fixed.yaml"
+expect_exit "the shrunk scenario without the bug exits 0" 0 "$bin" run "$tmp/fixed.yaml"
+
 # a failing seed: exit 1, the reproduction command, a shrunk file that replays to the same failure
 if [ -n "$planted" ]; then
+    abs_planted=$(cd "$(dirname "$planted")" && pwd)/$(basename "$planted")
+    (cd "$tmp" && "$abs_planted" fuzz --seeds 30 --strategy planted-no-block --faults none >"$tmp/out" 2>&1)
+    [ $? -eq 1 ]; check "fuzz of a planted handler bug exits 1" $?
+    yaml=$(ls "$tmp"/fuzz-failure-*.yaml 2>/dev/null | head -n 1)
+    [ -n "$yaml" ]; check "fuzz writes fuzz-failure-<seed>.yaml by default" $?
+    expect_exit "run of the shrunk planted failure exits 1" 1 "$planted" run "${yaml:-/nonexistent}"
+    grep -q "exactly-once" "$tmp/out"; check "the shrunk scenario replays the exactly-once violation" $?
+    want=$(sed -n 's/^description: "shrunk from fuzz seed [0-9]*: \(.*\)"$/\1/p' "${yaml:-/nonexistent}")
+    [ -n "$want" ] && grep -q -F "$want" "$tmp/out"; check "run reports exactly the violation the shrunk run found" $?
     expect_exit "fuzz of a planted bug exits 1" 1 "$planted" fuzz --seeds 30 --strategy planted-no-block --faults none \
         --shrink-out "$tmp/shrunk.conf" --junit "$tmp/p.xml" --tap "$tmp/p.tap" --json "$tmp/p.json"
     grep -q "reproduce: .* replay --seed [0-9]* --strategy planted-no-block --faults none$" "$tmp/out"

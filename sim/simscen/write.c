@@ -1,0 +1,157 @@
+/*
+ * write.c: a configuration written back as a simulation scenario file (simscen.h), the
+ * form in which `fuzz` saves a shrunk failing run so that `barriersim run FILE` replays
+ * it. Contract: loading what simscen_write wrote gives a sim_config that runs identically
+ * (the same trace hash) at the same seed: every parameter is written explicitly, none is
+ * left to the defaults.
+ */
+#include "simscen.h"
+
+#include "../report/swarm.h"
+
+#include <string.h>
+
+static void sw_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch >= 0x20 && ch != 0x7f)
+            fputc(ch, f);
+        else
+            fputc(' ', f);
+    }
+    fputc('"', f);
+}
+
+static void sw_dist(FILE *f, const sim_dist *d)
+{
+    fprintf(f, "{min: %llu, mean: %llu, max: %llu}", (unsigned long long)d->min_ns, (unsigned long long)d->mean_ns,
+            (unsigned long long)d->max_ns);
+}
+
+static void sw_simulation(FILE *f, const sim_config *c)
+{
+    fprintf(f, "simulation:\n  sources: %u\n", c->sources);
+    if (!c->n_steps)
+        fprintf(f, "  records-per-source: %llu\n", (unsigned long long)c->records_per_source);
+    fprintf(f, "  stages: %u\n  parallelism: %u\n  link: [", c->stages, c->parallelism);
+    for (uint32_t s = 0; s < c->stages; s++)
+        fprintf(f, "%s%s", s ? ", " : "", c->link[s] == SIM_LINK_FORWARD ? "forward" : "all-to-all");
+    fprintf(f, "]\n  credits: %u\n  latency-ns: ", c->credits);
+    sw_dist(f, &c->latency);
+    fputs("\n  service-ns:\n", f);
+    for (uint32_t s = 0; s < c->stages; s++) {
+        fputs("    - ", f);
+        sw_dist(f, &c->service[s]);
+        fputc('\n', f);
+    }
+    fprintf(f, "  source-interval-ns: %llu\n  payload-bytes: %u\n", (unsigned long long)c->source_interval_ns,
+            c->payload_len);
+    if (!c->n_steps)
+        fprintf(f, "  checkpoint-interval-ns: %llu\n", (unsigned long long)c->checkpoint_interval_ns);
+    fprintf(f, "  checkpoint-timeout-ns: %llu\n  max-buffered-bytes: %llu\n  max-events: %llu\n  max-restarts: %u\n",
+            (unsigned long long)c->checkpoint_timeout_ns, (unsigned long long)c->max_buffered_bytes,
+            (unsigned long long)c->max_events, c->max_restarts);
+    fprintf(f, "bounds: {checkpoint-ns: %llu, stall-ns: %llu, spill-bytes: %llu, open-files: %u}\n",
+            (unsigned long long)c->checkpoint_bound_ns, (unsigned long long)c->stall_bound_ns,
+            (unsigned long long)c->spill_bytes_max, c->open_files_max);
+}
+
+static void sw_fault(FILE *f, const sim_fault *x, bool timed)
+{
+    fprintf(f, "{kind: %s, target: %u", sim_fault_kind_name(x->kind), x->target);
+    if (timed)
+        fprintf(f, ", at-ns: %llu, checkpoint: %llu", (unsigned long long)x->at_ns, (unsigned long long)x->checkpoint);
+    fprintf(f, ", arg: %llu}", (unsigned long long)x->arg);
+}
+
+static bool sw_by_step(const sim_config *c, uint32_t i)
+{
+    for (uint32_t s = 0; s < c->n_steps; s++)
+        if (c->steps[s].kind == SIM_STEP_FAULT && c->steps[s].n == i)
+            return true;
+    return false;
+}
+
+static void sw_faults(FILE *f, const sim_config *c)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < c->n_faults; i++) {
+        if (sw_by_step(c, i))
+            continue;
+        fputs(any ? "  - " : "faults:\n  - ", f);
+        sw_fault(f, &c->faults[i], true);
+        fputc('\n', f);
+        any = true;
+    }
+    any = false;
+    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+        if (!c->fault_ppm[k])
+            continue;
+        fprintf(f, "%s%s: %u", any ? ", " : "random-faults: {", sim_fault_kind_name((sim_fault_kind)k), c->fault_ppm[k]);
+        any = true;
+    }
+    if (c->fault_draws)
+        fprintf(f, "%sdraws: %u", any ? ", " : "random-faults: {", c->fault_draws);
+    if (any || c->fault_draws)
+        fputs("}\n", f);
+}
+
+static void sw_schedule(FILE *f, const sim_config *c)
+{
+    static const char *const kinds[] = {"records", "barrier", "cancel", "eop", "fault"};
+    if (!c->n_steps)
+        return;
+    fputs("schedule:\n", f);
+    for (uint32_t src = 0; src < c->sources; src++) {
+        fprintf(f, "  src%u:\n", src);
+        bool any = false;
+        for (uint32_t i = 0; i < c->n_steps; i++) {
+            const sim_step *s = &c->steps[i];
+            if (s->source != src)
+                continue;
+            any = true;
+            fputs("    - {", f);
+            if (s->at_ns != SIM_STEP_NEXT)
+                fprintf(f, "at: %llu, ", (unsigned long long)s->at_ns);
+            if (s->kind == SIM_STEP_EOP)
+                fputs("eop: true", f);
+            else if (s->kind == SIM_STEP_FAULT && s->n < c->n_faults) {
+                fputs("fault: ", f);
+                sw_fault(f, &c->faults[s->n], false);
+            } else
+                fprintf(f, "%s: %llu", kinds[s->kind], (unsigned long long)s->n);
+            fputs("}\n", f);
+        }
+        if (!any)
+            fputs("    - eop\n", f);
+    }
+}
+
+void simscen_write(FILE *f, const sim_config *c, uint64_t seed, const char *name, const char *description,
+                   const char *expect_violation)
+{
+    fputs("name: ", f);
+    for (const char *p = name; *p; p++) /* a scenario name: letters, digits and '-' */
+        fputc((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '-', f);
+    if (description) {
+        fputs("\ndescription: ", f);
+        sw_quoted(f, description);
+    }
+    fprintf(f, "\nstrategy: %s\nseed: %llu\n", c->strategy, (unsigned long long)seed);
+    if (c->plant != SIM_PLANT_NONE)
+        fprintf(f, "plant: %s\n", swarm_plant_name(c->plant));
+    if (c->end_to_end != SIM_E2E_STRATEGY)
+        fprintf(f, "guarantee: %s\n", c->end_to_end == SIM_E2E_EXACTLY_ONCE ? "exactly-once" : "at-least-once");
+    sw_simulation(f, c);
+    sw_faults(f, c);
+    sw_schedule(f, c);
+    if (expect_violation && *expect_violation) {
+        fputs("expect:\n  violation: ", f);
+        sw_quoted(f, expect_violation);
+        fputc('\n', f);
+    }
+}
