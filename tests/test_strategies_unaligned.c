@@ -49,6 +49,13 @@ BS_TEST(unaligned, a_cancel_overtakes_and_aborts)
     cr_assert_str_eq(r.trace, "t1 a1:cancelled 1 4 5 end");
 }
 
+BS_TEST(unaligned, data_overtaken_by_the_barrier_of_a_cancelled_checkpoint_is_plain)
+{
+    /* 0:b1 (1) overtakes 0:d (0); 1:x1 (2) cancels 1 before 0:d is read; then 0:eop. */
+    pg_run r = unaligned_run("0:d 0:b1 1:x1 0:eop 1:eop", 2, true);
+    cr_assert_str_eq(r.trace, "t1 a1:cancelled 0 3 4 end");
+}
+
 BS_TEST(unaligned, single_channel_triggers_and_completes_when_the_overtaken_data_is_read)
 {
     pg_run r = unaligned_run("0:d 0:b1 0:d 0:eop", 1, true);

@@ -127,6 +127,9 @@ int unal_abort(bs_handler *h, unal_state *u, bs_abort_reason why)
 {
     BS_ASSERT(u->active);
     u->active = false;
+    /* the data its barriers overtook is no channel state of anything now */
+    memset(u->owed, 0, u->channels * sizeof *u->owed);
+    u->owed_total = 0;
     bs_handler_abort(h, u->cur, why);
     return unal_drop_file(h, u);
 }
