@@ -219,6 +219,16 @@ int bs_handler_open(bs_handler **out, const bs_handler_config *cfg, const bs_gat
  */
 int bs_handler_next(bs_handler *h, bs_item *out);
 
+/*
+ * Lets checkpoints proceed while the caller cannot take data (its output is back-pressured),
+ * as a stream processor's priority actions do: the handler consumes the barriers and cancel
+ * markers the gate's priority read yields ahead of queued data (triggers and aborts are
+ * notified as usual) and returns no item. Returns 0 when nothing more is yielded (always,
+ * for a strategy that never lets barriers overtake, or a gate without next_priority), or
+ * an error, after which the handler is stopped as with bs_handler_next.
+ */
+int bs_handler_poll_priority(bs_handler *h);
+
 /* True when the handler holds no buffered data (nothing spilled, nothing to replay). */
 bool bs_handler_is_empty(const bs_handler *h);
 

@@ -25,6 +25,9 @@ struct bs_strategy {
     /* Optional (NULL: the strategy cannot be snapshot). As bs_handler_snapshot/restore. */
     int (*snapshot)(const bs_handler *h, unsigned flags, bs_buf *out);
     int (*restore)(bs_handler *h, const uint8_t *snap, size_t len);
+    /* Optional: as bs_handler_poll_priority (consumes only what the gate's priority read
+     * yields; returns 0 when it yields nothing more, or an error). */
+    int (*poll)(bs_handler *h);
 };
 
 const bs_handler_config *bs_handler_cfg(const bs_handler *h);

@@ -68,6 +68,22 @@ int bs_handler_next(bs_handler *h, bs_item *out)
     return rc;
 }
 
+int bs_handler_poll_priority(bs_handler *h)
+{
+    if (h->error)
+        return h->error;
+    if (!h->ops->poll || !h->gate.next_priority)
+        return 0;
+    int rc = h->ops->poll(h);
+    if (rc < 0 && rc != BS_EAGAIN) {
+        h->error = rc;
+        if (!h->errmsg[0])
+            snprintf(h->errmsg, sizeof h->errmsg, "%s", bs_strerror(rc));
+    }
+    BS_ASSERT(rc <= 0);
+    return rc == BS_EAGAIN ? 0 : rc;
+}
+
 bool bs_handler_is_empty(const bs_handler *h) { return h->ops->is_empty(h); }
 
 const char *bs_handler_errmsg(const bs_handler *h) { return h->errmsg; }

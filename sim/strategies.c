@@ -23,7 +23,7 @@ bool sim_strategy_find(const char *name, sim_strategy *out)
          * data a barrier overtook, and the progress invariant waits for that data too
          * (verify/invariants/progress.c); aligned-timeout is block, then unaligned
          * without priority reads. */
-        *out = (sim_strategy){name, NULL, g, true};
+        *out = (sim_strategy){name, NULL, g, true, strcmp(name, "unaligned") == 0};
         return true;
     }
     size_t n;

@@ -16,6 +16,8 @@ typedef struct sim_strategy {
     verify_guarantee guarantee;
     bool check_progress;             /* decides a checkpoint as soon as it has read what decides
                                         it: the progress invariant applies */
+    bool unaligned;                  /* checkpoints start unaligned: a source's barrier
+                                        overtakes the records queued in its outbox */
 } sim_strategy;
 
 /* Looks a strategy up by name; false when there is none. */

@@ -238,6 +238,10 @@ void pg_run_input(pg_run *r, const char *input)
                              .quiet = true};
     bs_handler *h;
     cr_assert_eq(bs_handler_open(&h, &cfg, &gate, &io, &lis), 0);
+    if (r->poll_first) {
+        pg_tok(r, "poll");
+        cr_assert_eq(bs_handler_poll_priority(h), 0);
+    }
     pg_drive(&g, h, r);
     bs_handler_close(h, NULL, 0);
     r->live_files = faults.live_files;

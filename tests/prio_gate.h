@@ -27,6 +27,8 @@ typedef struct pg_run {
     int fail_write_nth;           /* > 0: the nth write fails with ENOSPC */
     bool no_clock;                /* the gate offers no now_ns */
     uint64_t max_buffered_bytes;
+    bool poll_first;              /* call bs_handler_poll_priority before the first next
+                                     (trace token `poll`, then what it notified) */
     /* results */
     char trace[4096];
     char violation[1024];         /* "" when every invariant held */

@@ -4,6 +4,8 @@
  * middle of its channel, counts the data it overtakes, never passes an older marker or an
  * eop nor reads a blocked channel, and frees exactly one credit; the clock is simulated
  * time; a wake-up request keeps one event per task; restored channel state comes first.
+ * Output side: an unaligned barrier overtakes the records queued after the outbox's last
+ * marker (never a marker), and with unaligned checkpoints markers need no credit.
  */
 #include "bs_test.h"
 
@@ -48,6 +50,7 @@ static void arrive(gate_world *g, uint32_t port, bs_kind kind, uint64_t val)
     topo_chan *c = chan(g, port);
     cr_assert(c->len < c->cap);
     c->ring[(c->head + c->len++) % c->cap] = (sim_item){val, (uint8_t)kind};
+    c->markers_on += kind == BS_BARRIER || kind == BS_CANCEL;
     topo_arrive(&g->w, c);
 }
 
@@ -179,4 +182,65 @@ BS_TEST(engine_gate, restored_channel_state_comes_first_per_port_and_counts_as_s
     }
     cr_assert_eq(t->rp_left, 0);
     destroy(&g);
+}
+
+static void overtaken_cb(void *ctx, uint32_t port, uint64_t label)
+{
+    uint64_t *seen = ctx;
+    seen[seen[0] + 1] = (uint64_t)port << 56 | label;
+    seen[0]++;
+}
+
+BS_TEST(engine_gate, an_unaligned_barrier_overtakes_the_outbox_records_after_its_last_marker)
+{
+    gate_world g;
+    build(&g);
+    topo_node *src = &g.w.nodes[0]; /* one output: port 0 */
+    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 0), 0), 0);
+    cr_assert_eq(topo_send(&g.w, src, BS_BARRIER, 3, 0), 0);
+    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 1), 0), 0);
+    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 2), 0), 0);
+    uint64_t seen[8] = {0};
+    cr_assert_eq(topo_broadcast_ahead(&g.w, src, 4, overtaken_cb, seen), 2);
+    cr_assert_eq(src->ob_len, 5);
+    cr_assert_eq(src->ob_barriers, 2);
+    static const uint8_t kinds[] = {BS_DATA, BS_BARRIER, BS_BARRIER, BS_DATA, BS_DATA};
+    static const uint64_t vals[] = {0 << 8, 3, 4, 1 << 8, 2 << 8};
+    for (uint32_t i = 0; i < 5; i++) {
+        const topo_out *o = &src->outbox[(src->ob_head + i) % src->ob_cap];
+        cr_assert(o->it.kind == kinds[i] && o->it.val == vals[i], "outbox slot %u", i);
+    }
+    cr_assert_eq(seen[0], 2);
+    cr_assert_eq(seen[1], sim_label(0, 1));
+    cr_assert_eq(seen[2], sim_label(0, 2));
+    destroy(&g);
+}
+
+/* Fills port 0's channel with `credits` records, then offers a barrier behind them. */
+static uint32_t barrier_after_full_channel(bool priority)
+{
+    gate_world g;
+    build(&g);
+    g.w.priority_barriers = priority;
+    topo_node *src = &g.w.nodes[0];
+    topo_chan *c = chan(&g, 0);
+    for (uint32_t i = 0; i < c->credits; i++)
+        cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, i), 0), 0);
+    cr_assert_eq(topo_send(&g.w, src, BS_BARRIER, 1, 0), 0);
+    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, c->credits), 0), 0);
+    topo_flush(&g.w, src);
+    uint32_t len = c->len;
+    cr_assert(src->waiting_credit, "the record after the barrier has no credit either way");
+    destroy(&g);
+    return len;
+}
+
+BS_TEST(engine_gate, with_unaligned_checkpoints_markers_need_no_credit)
+{
+    gate_world g;
+    build(&g);
+    uint32_t credits = chan(&g, 0)->credits;
+    destroy(&g);
+    cr_assert_eq(barrier_after_full_channel(false), credits);
+    cr_assert_eq(barrier_after_full_channel(true), credits + 1);
 }

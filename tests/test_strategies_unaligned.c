@@ -98,3 +98,16 @@ BS_TEST(unaligned, the_checker_catches_a_block_handler_that_releases_a_channel_e
     pg_run_input(&ok, "0:b1 0:d 1:d 1:b1 0:eop 1:eop");
     cr_assert_str_empty(ok.violation, "%s", ok.violation);
 }
+
+/* A back-pressured caller polls: the queued barriers trigger without any item returned. */
+BS_TEST(unaligned, polling_takes_the_queued_barriers_without_returning_data)
+{
+    pg_run r = {.strategy = "unaligned", .channels = 2, .priority = true, .check = true, .poll_first = true};
+    pg_run_input(&r, "0:d 1:d 0:d 0:b1 1:b1 0:eop 1:eop");
+    cr_assert_str_empty(r.violation, "%s", r.violation);
+    cr_assert(strncmp(r.trace, "poll t1 ", 8) == 0, "trace: %s", r.trace);
+    pg_run s = {.strategy = "block", .channels = 2, .priority = true, .check = true, .poll_first = true};
+    pg_run_input(&s, "0:d 1:d 0:b1 1:b1 0:eop 1:eop");
+    cr_assert_str_empty(s.violation, "%s", s.violation);
+    cr_assert(strncmp(s.trace, "poll 0 ", 7) == 0, "an aligned strategy takes nothing on a poll: %s", s.trace);
+}

@@ -24,6 +24,8 @@
  * - Gate exhausted: when every channel delivered its eop, K is complete already; a K still
  *   in progress (a channel ended without eop, or the gate lost overtaken data) can never
  *   complete: a<K>:eop, then the end.
+ * - bs_handler_poll_priority: only the priority reads above, until the gate has no queued
+ *   marker; the markers go through the same rules, no item is returned.
  * - An I/O error stops the handler (the item is neither reported nor returned); cleanup
  *   removes the file. Nothing is buffered: is_empty is always true.
  */
@@ -109,6 +111,23 @@ static int unaligned_next(bs_handler *h, bs_item *out)
     }
 }
 
+/* Priority reads only: each turn consumes one queued marker (bounded by the queue). */
+static int unaligned_poll(bs_handler *h)
+{
+    unal_state *u = bs_handler_state(h);
+    bs_item it;
+    for (;;) {
+        int rc = bs_handler_gate_next_priority(h, NULL, &it);
+        if (rc <= 0)
+            return rc;
+        BS_ASSERT(it.kind == BS_BARRIER || it.kind == BS_CANCEL);
+        rc = unaligned_process(h, u, &it);
+        if (rc < 0)
+            return rc;
+        BS_ASSERT(rc == 0); /* markers are consumed, never returned */
+    }
+}
+
 static int unaligned_open(bs_handler *h)
 {
     unal_state *u = calloc(1, sizeof *u);
@@ -138,4 +157,5 @@ const bs_strategy bs_strategy_unaligned = {
     .next = unaligned_next,
     .close = unaligned_close,
     .is_empty = block_is_empty, /* nothing is buffered either */
+    .poll = unaligned_poll,
 };

@@ -4,7 +4,9 @@
  * A sender puts what it produces into its outbox (topo_send, topo_broadcast), then
  * topo_flush moves items, oldest first, onto their channels while credit lasts: a channel
  * holds at most `credits` items, counting those still in flight and those arrived but not
- * yet consumed. An item is due at the receiver after a latency drawn from the latency
+ * yet consumed. With unaligned checkpoints (priority_barriers) only data items need
+ * credit: a barrier or cancel marker goes whenever the ring has room (SIM_MARKER_SLOTS
+ * beyond the credits), as Flink sends events without credit. An item is due at the receiver after a latency drawn from the latency
  * stream, never before the item sent ahead of it (FIFO). When the receiver's gate takes an
  * item (the head, or an arrived marker overtaking data: topo_consumed_at), its credit goes
  * back at once, exactly once and a sender that was waiting for it
@@ -50,11 +52,56 @@ int topo_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val)
     return 0;
 }
 
+static bool is_marker(uint8_t kind) { return kind == BS_BARRIER || kind == BS_CANCEL; }
+
+/* True when channel c may take an item of this kind now. */
+static bool has_credit(const sim_world *w, const topo_chan *c, uint8_t kind)
+{
+    if (!w->priority_barriers)
+        return c->len < c->credits;
+    if (is_marker(kind))
+        return c->len < c->cap;
+    return c->len - c->markers_on < c->credits && c->len < c->cap;
+}
+
+static topo_out *ob_at(topo_node *n, uint32_t i) { return &n->outbox[(n->ob_head + i) % n->ob_cap]; }
+
+/* Where an unaligned barrier goes: just after the outbox's last barrier, cancel or eop. */
+static uint32_t ahead_slot(topo_node *n)
+{
+    uint32_t at = n->ob_len;
+    while (at > 0 && ob_at(n, at - 1)->it.kind == BS_DATA)
+        at--;
+    return at;
+}
+
+long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
+                          void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
+{
+    if (n->ob_len + n->n_out > n->ob_cap) {
+        sim_fail(w, SIM_ERROR, n->name, "outbox full (%u items): the sender is stalled", n->ob_cap);
+        return -1;
+    }
+    uint32_t at = ahead_slot(n), moved = n->ob_len - at;
+    for (uint32_t j = n->ob_len; j-- > at;) /* make room: the records keep their order */
+        *ob_at(n, j + n->n_out) = *ob_at(n, j);
+    for (uint32_t p = 0; p < n->n_out; p++)
+        *ob_at(n, at + p) = (topo_out){{id, (uint8_t)BS_BARRIER}, p};
+    n->ob_len += n->n_out;
+    n->ob_barriers += n->n_out;
+    for (uint32_t j = at + n->n_out; over && j < n->ob_len; j++) {
+        SIM_ASSERT(w, ob_at(n, j)->it.kind == BS_DATA);
+        over(ctx, ob_at(n, j)->port, ob_at(n, j)->it.val);
+    }
+    return (long)moved;
+}
+
 /* Puts one item on channel c (which has credit) and schedules its arrival. */
 static void put(sim_world *w, topo_chan *c, const sim_item *it)
 {
-    SIM_ASSERT(w, c->len < c->cap);
+    SIM_ASSERT(w, has_credit(w, c, it->kind));
     c->ring[(c->head + c->len++) % c->cap] = *it;
+    c->markers_on += is_marker(it->kind);
     const sim_dist *d = &w->cfg->latency;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
     if (at < c->last_arrive_ns)
@@ -77,7 +124,7 @@ void topo_flush(sim_world *w, topo_node *n)
     while (n->ob_len > 0) {
         topo_out *o = &n->outbox[n->ob_head];
         topo_chan *c = &w->chans[n->outs[o->port]];
-        if (c->len == c->cap) {
+        if (!has_credit(w, c, o->it.kind)) {
             if (!n->waiting_credit) {
                 n->waiting_credit = true;
                 n->wait_since_ns = w->q.now_ns;
@@ -96,8 +143,6 @@ void topo_flush(sim_world *w, topo_node *n)
     }
 }
 
-static bool is_marker(uint8_t kind) { return kind == BS_BARRIER || kind == BS_CANCEL; }
-
 void topo_arrive(sim_world *w, topo_chan *c)
 {
     SIM_ASSERT(w, c->arrived < c->len);
@@ -108,6 +153,10 @@ void topo_arrive(sim_world *w, topo_chan *c)
     if (to->task && is_marker(it->kind))
         to->task->markers++;
     sim_task_wake(w, to, c->port);
+    /* A back-pressured task takes an arrived marker at once (task_run.c, poll_priority). */
+    if (to->task && is_marker(it->kind) && w->priority_barriers && to->waiting_credit &&
+        !to->run_pending && !to->done)
+        topo_schedule(w, to, w->q.now_ns);
 }
 
 void topo_consumed(sim_world *w, topo_chan *c) { topo_consumed_at(w, c, 0); }
@@ -118,9 +167,13 @@ void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
     if (c->ring[(c->head + at) % c->cap].kind == BS_DATA)
         SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
     topo_node *to = &w->nodes[c->to];
-    if (to->task && is_marker(c->ring[(c->head + at) % c->cap].kind)) {
-        SIM_ASSERT(w, to->task->markers > 0);
-        to->task->markers--;
+    if (is_marker(c->ring[(c->head + at) % c->cap].kind)) {
+        SIM_ASSERT(w, c->markers_on > 0);
+        c->markers_on--;
+        if (to->task) {
+            SIM_ASSERT(w, to->task->markers > 0);
+            to->task->markers--;
+        }
     }
     for (uint32_t i = at; i > 0; i--) /* close the gap: the items ahead keep their order */
         c->ring[(c->head + i) % c->cap] = c->ring[(c->head + i - 1) % c->cap];

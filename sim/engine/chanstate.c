@@ -12,6 +12,14 @@
  * (gate_prio.c yields them first) and counts it as sent on its channel, before b<K>.
  * Storage grows with what a handler reports (bounded by the records of the run), is
  * reused across checkpoints, and is freed when the run ends.
+ *
+ * Output state: an unaligned b<K> also overtakes the records queued in the task's outbox
+ * after its last marker (as Flink's priority barriers overtake output buffers; see
+ * topo_broadcast_ahead). Those records precede b<K> in the task's snapshot but follow it
+ * on the wire, so they are K's output state, kept here as (output port, label) pairs; the
+ * receiver counts them after b<K>, so the cut on the wire is unchanged. It commits with K,
+ * and a restart from K puts it back into the outbox before anything else (without it, the
+ * sinks' final state misses those records: the end-to-end check catches that).
  */
 #include "engine_int.h"
 
@@ -44,8 +52,8 @@ int sim_cs_open(sim_task *t, uint32_t n_in)
 
 void sim_cs_free(sim_task *t)
 {
-    sim_cs *all[] = {&t->cs_pend, &t->cs_ck};
-    for (size_t i = 0; i < 2; i++) {
+    sim_cs *all[] = {&t->cs_pend, &t->cs_ck, &t->out_pend, &t->out_ck};
+    for (size_t i = 0; i < 4; i++) {
         free(all[i]->ports);
         free(all[i]->labels);
         *all[i] = (sim_cs){0};
@@ -59,8 +67,8 @@ void sim_cs_free(sim_task *t)
 
 void sim_cs_trigger(sim_task *t, uint64_t k)
 {
-    t->cs_pend.k = k;
-    t->cs_pend.len = 0;
+    t->cs_pend.k = t->out_pend.k = k;
+    t->cs_pend.len = t->out_pend.len = 0;
     for (uint32_t p = 0; p < t->node->n_in; p++)
         t->w->chans[t->node->in_first + p].snap_state = 0;
 }
@@ -83,18 +91,64 @@ void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data)
     w->chans[t->node->in_first + data->channel].snap_state++;
 }
 
+static void overtaken(void *ctx, uint32_t port, uint64_t label)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    if (cs_push(&t->out_pend, port, label)) {
+        sim_fail(w, SIM_ERROR, t->node->name, "output state: out of memory");
+        return;
+    }
+    SIM_MX(w, mx_channel_state(w, t->node, t->out_pend.k, w->cfg->payload_len));
+}
+
+int sim_cs_overtake(sim_task *t, uint64_t k)
+{
+    sim_world *w = t->w;
+    topo_node *n = t->node;
+    SIM_ASSERT(w, t->out_pend.k == k && t->out_pend.len == 0);
+    long moved = topo_broadcast_ahead(w, n, k, overtaken, t);
+    if (moved < 0)
+        return BS_ENOMEM;
+    sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
+    SIM_ASSERT(w, w->stop || t->out_pend.len == (size_t)moved);
+    return 0;
+}
+
+static void commit_one(sim_cs *pend, sim_cs *ck, uint64_t k)
+{
+    if (pend->k == k) { /* K's state becomes the committed one; the older is dropped */
+        sim_cs old = *ck;
+        *ck = *pend;
+        *pend = old;
+    } else {
+        ck->len = 0; /* K has no such state here */
+    }
+    ck->k = k;
+    pend->k = 0;
+    pend->len = 0;
+}
+
 void sim_cs_commit(sim_task *t, uint64_t k)
 {
-    if (t->cs_pend.k == k) { /* K's state becomes the committed one; the older is dropped */
-        sim_cs old = t->cs_ck;
-        t->cs_ck = t->cs_pend;
-        t->cs_pend = old;
-    } else {
-        t->cs_ck.len = 0; /* K has no channel state here */
-    }
-    t->cs_ck.k = k;
-    t->cs_pend.k = 0;
-    t->cs_pend.len = 0;
+    commit_one(&t->cs_pend, &t->cs_ck, k);
+    commit_one(&t->out_pend, &t->out_ck, k);
+}
+
+/* The committed output state goes back into the (emptied) outbox, ahead of all else. */
+static int restore_output(sim_world *w, topo_node *n)
+{
+    sim_task *t = n->task;
+    t->out_pend.k = 0;
+    t->out_pend.len = 0;
+    SIM_ASSERT(w, n->ob_len == 0);
+    if (t->out_ck.k != w->ck_committed)
+        return 0;
+    for (size_t i = 0; i < t->out_ck.len; i++)
+        if (topo_send(w, n, BS_DATA, t->out_ck.labels[i], t->out_ck.ports[i]))
+            return BS_ENOMEM;
+    SIM_MX(w, mx_recovered(w, t->out_ck.len));
+    return 0;
 }
 
 /* A restart from the committed checkpoint: the committed channel state, grouped by port
@@ -106,6 +160,8 @@ int sim_cs_restore(sim_world *w, topo_node *n)
     t->cs_pend.len = 0;
     t->unaligned_k = 0;
     t->rp_left = 0;
+    if (restore_output(w, n))
+        return BS_ENOMEM;
     const sim_cs *cs = &t->cs_ck;
     if (cs->k != w->ck_committed)
         return 0; /* a hand-built world, or nothing committed yet */

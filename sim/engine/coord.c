@@ -30,6 +30,9 @@ static void check_cut(sim_world *w, uint64_t k)
         /* A channel whose eop the receiver took before its snapshot, without b<K>: all of
          * its data (DESIGN.md section 5; the tracker counts a finished channel). */
         bool ended = c->bar_k != k && c->snap_ended;
+        /* Records an unaligned b<K> overtook in the sender's outbox follow b<K> on the
+         * wire and are the sender's output state, not the receiver's: the cut on the
+         * wire is where b<K> is (chanstate.c). */
         uint64_t before = ended ? c->data_sent : c->bar_before;
         uint64_t counted = c->snap_count + c->snap_state; /* channel state: unaligned K */
         bool ok = (c->bar_k == k || ended) && c->snap_k == k &&
@@ -40,7 +43,7 @@ static void check_cut(sim_world *w, uint64_t k)
                      "emitted %llu records before b%llu (last barrier sent b%llu) and the receiver's snapshot "
                      "(of checkpoint %llu) counted %llu (%llu of them channel state)",
                      (unsigned long long)k, w->nodes[c->from].name, w->nodes[c->to].name, c->port,
-                     (unsigned long long)c->bar_before, (unsigned long long)k, (unsigned long long)c->bar_k,
+                     (unsigned long long)before, (unsigned long long)k, (unsigned long long)c->bar_k,
                      (unsigned long long)c->snap_k, (unsigned long long)counted, (unsigned long long)c->snap_state);
             return;
         }
@@ -89,11 +92,21 @@ static void begin(sim_world *w, uint64_t k)
 }
 
 /* Sends b<K> from source n, then a barrier a reorder fault held back (older: it is
- * overtaken). */
-static int send_barrier(sim_world *w, topo_node *n, uint64_t k)
+ * overtaken). With `ahead` (unaligned checkpoints), b<K> overtakes the records queued in
+ * the outbox: they have not left the source, so its snapshot offset excludes them and a
+ * restore emits them again. */
+static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
 {
-    if (topo_broadcast(w, n, BS_BARRIER, k))
+    if (ahead) {
+        long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
+        if (moved < 0)
+            return BS_ENOMEM;
+        SIM_ASSERT(w, (uint64_t)moved <= n->snap_offset);
+        n->snap_offset -= (uint64_t)moved;
+        sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
+    } else if (topo_broadcast(w, n, BS_BARRIER, k)) {
         return BS_ENOMEM;
+    }
     if (n->held_k && n->held_k < k) {
         sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, k);
         if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
@@ -120,7 +133,7 @@ static void start(sim_world *w)
         }
         if (sim_faults_hold(w, n, k))
             continue; /* b<K> goes out after b<K+1>: K cannot complete */
-        if (send_barrier(w, n, k))
+        if (send_barrier(w, n, k, w->priority_barriers))
             return;
         sim_coord_ack(w, n, k);
     }
@@ -151,7 +164,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
         return;
     if (k == w->ck_pending && n->owes_ack == k && sim_faults_skip(w, n, k))
         return; /* a skip fault: it keeps owing K */
-    if (send_barrier(w, n, k))
+    if (send_barrier(w, n, k, false))
         return;
     if (k == w->ck_pending && n->owes_ack == k) {
         n->owes_ack = 0;

@@ -36,6 +36,9 @@ _Noreturn void sim_bug(const struct sim_world *w, const char *file, int line, co
 enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6 };
 
 #define SIM_NONE UINT32_MAX
+/* Ring slots a channel has beyond its credits: with unaligned checkpoints, barriers and
+ * cancel markers need no credit (as Flink's priority events), up to this many at once. */
+#define SIM_MARKER_SLOTS 8u
 
 typedef struct sim_item {   /* an item on a channel */
     uint64_t val;           /* data: the record's label; barrier, cancel: the checkpoint id */
@@ -45,7 +48,9 @@ typedef struct sim_item {   /* an item on a channel */
 typedef struct topo_chan {
     uint32_t from, to, port;   /* sender node, receiver node, gate channel at the receiver */
     sim_item *ring;            /* `cap` slots: sent and not yet consumed, oldest at head */
-    uint32_t cap, head, len;
+    uint32_t cap, head, len;   /* cap = credits + SIM_MARKER_SLOTS */
+    uint32_t credits;          /* items (aligned) or data items (unaligned) it may hold */
+    uint32_t markers_on;       /* barriers and cancels on it now */
     uint32_t arrived;          /* the first `arrived` items of the ring have arrived */
     uint64_t last_arrive_ns;   /* arrivals never overtake */
     uint64_t data_sent;        /* data records put on the channel */
@@ -117,6 +122,8 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     /* unaligned checkpoints (chanstate.c) */
     uint64_t unaligned_k;     /* the last checkpoint the handler declared unaligned */
     sim_cs cs_pend, cs_ck;    /* channel state being reported (of snap_k), and committed */
+    sim_cs out_pend, out_ck;  /* output state (ports are output ports): the records an
+                                 unaligned b<snap_k> overtook in the outbox, and committed */
     uint32_t *rp_next, *rp_end; /* restore: per port, the committed channel state still to
                                    yield (indexes into rp_labels) */
     uint64_t *rp_labels;
@@ -175,6 +182,8 @@ typedef struct sim_world {
     sim_task *tasks;
     verify_guarantee guarantee;
     bool check_progress;
+    bool priority_barriers;     /* unaligned checkpoints: barriers overtake queued records
+                                   at sources, and back-pressured tasks still take them */
     /* coordinator */
     uint64_t ck_last, ck_pending, ck_start_ns;
     uint32_t ck_acks;
@@ -210,6 +219,12 @@ void topo_free(sim_world *w);
 /* chan.c: outboxes, channels and credits. */
 int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port);
 int topo_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val);
+/* An unaligned barrier: b<id> on every output, ahead of the data records queued after the
+ * outbox's last marker (it never overtakes a marker). Each record it overtakes is passed
+ * to over(ctx, port, label) when over is not NULL. Returns the records overtaken, or -1
+ * when the outbox is full (the run has failed). */
+long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
+                          void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx);
 void topo_flush(sim_world *w, topo_node *n);
 void topo_arrive(sim_world *w, topo_chan *c);
 void topo_consumed(sim_world *w, topo_chan *c);
@@ -235,6 +250,9 @@ void sim_cs_free(sim_task *t);
 void sim_cs_trigger(sim_task *t, uint64_t k);
 void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data);
 void sim_cs_commit(sim_task *t, uint64_t k);
+/* An unaligned t<K>: b<K> overtakes the outbox's queued records (output state). 0 or
+ * BS_ENOMEM (the run has failed). */
+int sim_cs_overtake(sim_task *t, uint64_t k);
 int sim_cs_restore(sim_world *w, topo_node *n);
 /* source.c */
 void sim_source_run(sim_world *w, topo_node *n);
@@ -334,6 +352,7 @@ typedef enum sim_op {
     OP_STATE,         /* a = id, b = label: reported as channel state */
     OP_TAKE_STATE,    /* the gate yields restored channel state: a = port, b = label */
     OP_WAKE,          /* a = the time asked for: the handler asked to be woken then */
+    OP_OVERTAKE_OUT,  /* a = id, b = records: an unaligned b<id> overtook them in the outbox */
     OP_HOLD_BARRIER,  /* a = id: a reorder fault keeps this source's b<id> back */
     OP_LATE_BARRIER,  /* a = the held id, b = the newer id it follows (0: none) */
     OP_STEP,          /* a = the source's step number, b = its kind: a scripted step */

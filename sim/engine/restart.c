@@ -68,7 +68,7 @@ static void reset_channels(sim_world *w)
 {
     for (uint32_t i = 0; i < w->n_chans; i++) {
         topo_chan *c = &w->chans[i];
-        c->head = c->len = c->arrived = 0;
+        c->head = c->len = c->arrived = c->markers_on = 0;
         c->last_arrive_ns = w->q.now_ns;
         c->data_sent = c->data_returned = c->bar_k = c->bar_before = c->snap_k = c->snap_count = c->snap_state = 0;
         c->eop_taken = c->snap_ended = false;
@@ -102,8 +102,8 @@ static void reset_tasks(sim_world *w)
     }
 }
 
-/* Each task gets the committed channel state back (chanstate.c); a task that has some
- * runs at once, the others wait for their first arrival. */
+/* Each task gets the committed channel and output state back (chanstate.c); a task that
+ * has some runs at once, the others wait for their first arrival. */
 static void restore_channel_state(sim_world *w)
 {
     for (uint32_t i = w->n_sources; i < w->n_nodes && !w->stop; i++) {
@@ -113,7 +113,7 @@ static void restore_channel_state(sim_world *w)
             return;
         }
         SIM_MX(w, mx_recovered(w, n->task->rp_left));
-        if (n->task->rp_left && !n->run_pending) {
+        if ((n->task->rp_left || n->ob_len) && !n->run_pending) {
             n->idle = false;
             topo_schedule(w, n, w->q.now_ns);
         }

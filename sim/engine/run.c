@@ -135,7 +135,7 @@ static int start(sim_world *w)
 {
     const sim_config *c = w->cfg;
     /* a run per node, an arrival per credit, a wake-up per task, the faults, the coordinator */
-    size_t cap = (size_t)w->n_nodes * 2 + (size_t)w->n_chans * c->credits + w->n_faults + 8;
+    size_t cap = (size_t)w->n_nodes * 2 + (size_t)w->n_chans * (c->credits + SIM_MARKER_SLOTS) + w->n_faults + 8;
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
     sim_trace_header(w);
@@ -174,6 +174,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     }
     w.guarantee = st.guarantee;
     w.check_progress = st.check_progress;
+    w.priority_barriers = st.unaligned;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);

@@ -114,10 +114,13 @@ static void on_trigger(void *ctx, uint64_t id)
         c->snap_count = c->data_returned;
         c->snap_ended = c->eop_taken;
     }
+    if (id == t->unaligned_k) { /* overtakes the outbox; acknowledged at d<id> */
+        sim_cs_overtake(t, id);
+        return;
+    }
     if (topo_broadcast(w, n, BS_BARRIER, id))
         return;
-    if (id != t->unaligned_k) /* an unaligned checkpoint is acknowledged at d<id> */
-        sim_coord_ack(w, n, id);
+    sim_coord_ack(w, n, id);
 }
 
 static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
@@ -236,7 +239,7 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->w = w;
     t->node = n;
     n->task = t;
-    t->arr_cap = n->n_in * w->cfg->credits;
+    t->arr_cap = n->n_in * (w->cfg->credits + SIM_MARKER_SLOTS);
     t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
     if (!t->arrivals || !t->payload || sim_cs_open(t, n->n_in))

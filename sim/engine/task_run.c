@@ -47,6 +47,43 @@ static void ended(sim_world *w, topo_node *n)
     topo_broadcast(w, n, BS_EOP, 0);
 }
 
+/* What a handler call's error means for the run: a disk error fails the task (the job
+ * restarts); any other stops the run. True when the run cannot go on with this task. */
+static bool handler_failed(sim_world *w, topo_node *n, int rc)
+{
+    sim_task *t = n->task;
+    if (rc == BS_EIO || rc == BS_ECORRUPT) {
+        sim_note(w, n->id, OP_FAILED, (uint64_t)-rc, 0);
+        char why[600];
+        snprintf(why, sizeof why, "task failure: %s", bs_handler_errmsg(t->h));
+        sim_restart(w, n, why);
+        return true;
+    }
+    if (rc < 0 && rc != BS_EAGAIN) {
+        sim_fail(w, SIM_ERROR, n->name, "%s", bs_handler_errmsg(t->h));
+        return true;
+    }
+    return false;
+}
+
+/* A back-pressured task (its outbox waits for credit) still takes the barriers and cancel
+ * markers queued at its input, as Flink's priority mailbox actions do: an unaligned
+ * barrier triggers the snapshot and then overtakes the stuck records in the outbox. */
+static void poll_priority(sim_world *w, topo_node *n)
+{
+    sim_task *t = n->task;
+    int rc = bs_handler_poll_priority(t->h);
+    if (verify_failed(t->checker)) {
+        sim_fail(w, SIM_VIOLATION, n->name, "%s", verify_message(t->checker));
+        return;
+    }
+    if (w->stop || handler_failed(w, n, rc))
+        return;
+    sim_check_bounds(w, n);
+    if (!w->stop)
+        topo_flush(w, n);
+}
+
 void sim_task_run(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
@@ -55,6 +92,8 @@ void sim_task_run(sim_world *w, topo_node *n)
         topo_flush(w, n);
         if (n->waiting_credit) {
             sim_note(w, n->id, OP_WAIT_CREDIT, n->ob_len, 0);
+            if (w->priority_barriers && t->markers && !n->done)
+                poll_priority(w, n);
             return;
         }
     }
@@ -72,18 +111,8 @@ void sim_task_run(sim_world *w, topo_node *n)
     }
     if (w->stop)
         return;
-    if (rc == BS_EIO || rc == BS_ECORRUPT) {
-        /* A disk error stops the handler: the task has failed; the job restarts. */
-        sim_note(w, n->id, OP_FAILED, (uint64_t)-rc, 0);
-        char why[600];
-        snprintf(why, sizeof why, "task failure: %s", bs_handler_errmsg(t->h));
-        sim_restart(w, n, why);
+    if (handler_failed(w, n, rc))
         return;
-    }
-    if (rc < 0 && rc != BS_EAGAIN) {
-        sim_fail(w, SIM_ERROR, n->name, "%s", bs_handler_errmsg(t->h));
-        return;
-    }
     sim_check_bounds(w, n);
     if (w->stop)
         return;

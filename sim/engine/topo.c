@@ -116,7 +116,7 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
     w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
     w->chans = calloc(w->n_chans, sizeof *w->chans);
     w->out_ids = calloc(outs + 1, sizeof *w->out_ids);
-    w->rings = calloc((size_t)w->n_chans * c->credits, sizeof *w->rings);
+    w->rings = calloc((size_t)w->n_chans * (c->credits + SIM_MARKER_SLOTS), sizeof *w->rings);
     size_t ob = 0;
     for (uint32_t s = 0; s < c->stages; s++)
         ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS);
@@ -130,8 +130,9 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
 static void place_buffers(sim_world *w, const sim_config *c)
 {
     for (uint32_t i = 0; i < w->n_chans; i++) {
-        w->chans[i].ring = &w->rings[(size_t)i * c->credits];
-        w->chans[i].cap = c->credits;
+        w->chans[i].ring = &w->rings[(size_t)i * (c->credits + SIM_MARKER_SLOTS)];
+        w->chans[i].cap = c->credits + SIM_MARKER_SLOTS;
+        w->chans[i].credits = c->credits;
     }
     size_t ob = 0;
     for (uint32_t i = 0; i < w->n_nodes; i++) {

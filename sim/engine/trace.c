@@ -104,6 +104,7 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
         snprintf(buf, len, "take %s in%llu (restored channel state)", s, ua);
         break;
     case OP_WAKE: snprintf(buf, len, "wake at %llu", ua); break;
+    case OP_OVERTAKE_OUT: snprintf(buf, len, "send b%llu ahead of %llu queued records", ua, ub); break;
     case OP_HOLD_BARRIER: snprintf(buf, len, "hold b%llu back (reorder fault)", ua); break;
     case OP_LATE_BARRIER:
         if (b)

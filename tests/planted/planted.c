@@ -366,11 +366,11 @@ static int p_open_lose(bs_handler *h) { return p_open_bug(h, PLANT_LOSE_ON_ROLLO
 
 
 static const bs_strategy planted[PLANT_COUNT] = {
-    {"planted-none", p_open_none, p_next, p_close, p_is_empty, p_snapshot, p_restore},
-    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, p_snapshot, p_restore},
-    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, p_snapshot, p_restore},
-    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, p_snapshot, p_restore},
-    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, p_snapshot, p_restore},
+    {"planted-none", p_open_none, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
+    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
+    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
+    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
+    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
 };
 
 const bs_strategy *planted_strategy(plant_bug bug) { return bug < PLANT_COUNT ? &planted[bug] : NULL; }
