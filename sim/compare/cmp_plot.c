@@ -189,8 +189,8 @@ static void gp_sweep(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
 static void gp_in_flight(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
 {
     unit u = time_unit(group_max(s, sc, CM_CK_MAX));
-    fprintf(f, "set output '%s-duration-vs-in-flight.svg'\nset title 'Checkpoint duration against data in flight "
-               "at its start (%s, every seed and point)'\nset xlabel 'data in flight when the checkpoint started "
+    fprintf(f, "set output '%s-duration-vs-in-flight.svg'\nset title 'Checkpoint duration against data in "
+               "flight at its start (%s, all runs)'\nset xlabel 'data in flight when the checkpoint started "
                "(KiB)'\nset ylabel 'checkpoint duration (%s, log scale)'\nset logscale y\nplot",
             s->scen[sc].name, s->scen[sc].name, u.name);
     bool first = true;
@@ -247,24 +247,35 @@ static void gp_align(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
     gp_head(f);
 }
 
+/* One panel per strategy, stacked, on a shared time axis and y range: five step lines
+ * on one panel hide each other. */
 static void gp_buffered(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
 {
     char pl[96] = "";
     if (s->sweep.n)
         snprintf(pl, sizeof pl, ", %s=%llu", s->sweep.key, (unsigned long long)s->sweep.vals[s->sweep.n - 1]);
-    fprintf(f, "set output '%s-buffered-over-time.svg'\nset title 'Bytes buffered by alignment over time (%s%s, "
-               "seed %llu)'\nset xlabel 'simulated time (ms)'\nset ylabel 'buffered for alignment: held in blocked "
-               "channels + spill files or channel state (KiB)'\nplot",
-            s->scen[sc].name, s->scen[sc].name, pl, (unsigned long long)s->seed_base);
-    bool first = true;
+    uint32_t panels = 0;
+    for (uint32_t k = 0; k < s->n_strat; k++)
+        panels += has_data(dir, s, sc, "buffered", k);
+    fprintf(f, "set output '%s-buffered-over-time.svg'\n", s->scen[sc].name);
+    fprintf(f, "set terminal svg size 960,%u dynamic enhanced font 'Sans,15' background rgb 'white'\n",
+            210 * (panels ? panels : 1) + 100);
+    fprintf(f, "unset key\nset xlabel ''\nset ylabel 'KiB'\nset yrange [0:1<*]\nset ytics font ',12'\n"
+               "set multiplot layout %u,1 title 'Buffered for alignment over time (%s%s, seed %llu)'\n",
+            panels ? panels : 1, s->scen[sc].name, pl, (unsigned long long)s->seed_base);
+    uint32_t done = 0;
     for (uint32_t k = 0; k < s->n_strat; k++) {
         if (!has_data(dir, s, sc, "buffered", k))
             continue;
-        fprintf(f, "%s 'plot-data/%s-buffered-%s.csv' using ($1/1e6):($2/1024) with steps lt %u lw 1.5 title '%s'",
-                first ? "" : ",", s->scen[sc].name, s->strategies[k], k + 1, s->strategies[k]);
-        first = false;
+        if (++done == panels)
+            fputs("set xlabel 'simulated time (ms)'\n", f);
+        fprintf(f, "set title '%s'\nplot 'plot-data/%s-buffered-%s.csv' using ($1/1e6):($2/1024) with steps "
+                   "lt %u lw 1.5 notitle\n",
+                s->strategies[k], s->scen[sc].name, s->strategies[k], k + 1);
     }
-    fputs(first ? " NaN notitle\n" : "\n", f);
+    if (!panels)
+        fputs("plot NaN notitle\n", f);
+    fputs("unset multiplot\nset yrange [*:*]\nset ytics font ''\nset key\n", f);
 }
 
 static bool gnuplot_found(void)

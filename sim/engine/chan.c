@@ -75,9 +75,29 @@ static uint32_t ahead_slot(topo_node *n)
     return at;
 }
 
+/* Drops the barriers older than `id` still waiting in the outbox; the other entries keep
+ * their order. */
+static void drop_older_barriers(topo_node *n, uint64_t id)
+{
+    uint32_t kept = 0;
+    for (uint32_t j = 0; j < n->ob_len; j++) {
+        topo_out o = *ob_at(n, j);
+        if (o.it.kind == BS_BARRIER && o.it.val < id) {
+            n->ob_barriers--;
+            continue;
+        }
+        *ob_at(n, kept++) = o;
+    }
+    n->ob_len = kept;
+}
+
 long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
                           void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
 {
+    /* Barriers of older checkpoints not sent yet are dropped: the coordinator started
+     * <id> only once they ended (completed, aborted or abandoned), and b<id> subsumes them
+     * downstream. This bounds the outbox when markers come faster than channels take them. */
+    drop_older_barriers(n, id);
     if (n->ob_len + n->n_out > n->ob_cap) {
         sim_fail(w, SIM_ERROR, n->name, "outbox full (%u items): the sender is stalled", n->ob_cap);
         return -1;
@@ -155,7 +175,7 @@ void topo_arrive(sim_world *w, topo_chan *c)
     sim_task_wake(w, to, c->port);
     /* A back-pressured task takes an arrived marker at once (task_run.c, poll_priority). */
     if (to->task && is_marker(it->kind) && w->priority_barriers && to->waiting_credit &&
-        !to->run_pending && !to->done)
+        !to->run_pending && !to->done && to->ob_len + 3 * to->n_out + 1 <= to->ob_cap)
         topo_schedule(w, to, w->q.now_ns);
 }
 
