@@ -79,6 +79,13 @@ typedef struct bs_item {
  *   yields them later, in order); 0 when no barrier or cancel is queued; or a negative
  *   code. It never yields data or eop, and a marker never overtakes an older marker or an
  *   eop of its channel. Without it, barriers do not overtake.
+ * peek(): the i-th data item still queued on `channel` that next() would yield from it
+ *   (i = 0: the next one), without consuming it: 1 with *out filled (out->data valid
+ *   until the next call on the gate), 0 when there are not that many data items before
+ *   the channel's next marker or eop (or its end), or a negative code. Used right after
+ *   a priority read, for i < out->overtaken: unaligned strategies persist the data a
+ *   barrier overtook at once (as Flink does) instead of when the operator reads it.
+ *   Without it, overtaken data is persisted as it is read.
  * now_ns(): the current time in nanoseconds (simulated time in the simulator); without
  *   it, time stands still (an alignment timeout never expires).
  * wake_at(): the handler asks to be called again at time at_ns even if no item arrives
@@ -91,6 +98,7 @@ typedef struct bs_gate {
     int (*next_priority)(void *ctx, const uint64_t *blocked, bs_item *out);
     uint64_t (*now_ns)(void *ctx);
     void (*wake_at)(void *ctx, uint64_t at_ns);
+    int (*peek)(void *ctx, uint32_t channel, uint32_t i, bs_item *out);
 } bs_gate;
 
 static inline size_t bs_chanset_words(uint32_t channels) { return ((size_t)channels + 63u) / 64u; }

@@ -39,6 +39,10 @@ const bs_io *bs_handler_io(const bs_handler *h);
 int bs_handler_gate_next(bs_handler *h, const uint64_t *blocked, bs_item *out);
 /* The gate's priority read (see bs_gate.next_priority); 0 when the gate has none. */
 int bs_handler_gate_next_priority(bs_handler *h, const uint64_t *blocked, bs_item *out);
+/* The gate's peek (see bs_gate.peek); 0 when the gate has none. */
+int bs_handler_gate_peek(bs_handler *h, uint32_t channel, uint32_t i, bs_item *out);
+/* True when the gate offers peek. */
+bool bs_handler_gate_can_peek(const bs_handler *h);
 /* The gate's clock: true with *now_ns set, false when the gate has no clock. */
 bool bs_handler_gate_now(bs_handler *h, uint64_t *now_ns);
 /* Asks the gate for a wake-up at at_ns (ignored when the gate offers none). */

@@ -146,6 +146,21 @@ int bs_handler_gate_next_priority(bs_handler *h, const uint64_t *blocked, bs_ite
     return rc;
 }
 
+int bs_handler_gate_peek(bs_handler *h, uint32_t channel, uint32_t i, bs_item *out)
+{
+    BS_ASSERT(channel < h->cfg.channels);
+    if (!h->gate.peek)
+        return 0;
+    int rc = h->gate.peek(h->gate.ctx, channel, i, out);
+    BS_ASSERT(rc != 1 || (out->kind == BS_DATA && out->channel == channel));
+    BS_ASSERT(rc != 1 || out->len <= h->cfg.page_size);
+    if (rc < 0 && !h->errmsg[0])
+        snprintf(h->errmsg, sizeof h->errmsg, "input gate: %s", bs_strerror(rc));
+    return rc;
+}
+
+bool bs_handler_gate_can_peek(const bs_handler *h) { return h->gate.peek != NULL; }
+
 bool bs_handler_gate_now(bs_handler *h, uint64_t *now_ns)
 {
     if (!h->gate.now_ns)

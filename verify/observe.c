@@ -56,6 +56,8 @@ int verify_yield(verify *v, const verify_item *it)
         return verify_fail(v, "input", "item %llu on channel %u after its eop", (unsigned long long)it->label,
                            it->channel);
     int rc = verify_note_yield(v, it);
+    if (rc == VERIFY_VIOLATION)
+        return rc;
     if (rc == BS_ESTATE)
         return verify_fail(v, "input", "item %llu on channel %u contradicts the %zu data items an overtaking marker announced there (overtaken %u)",
                            (unsigned long long)it->label, it->channel, v->ch[it->channel].pending_count,
@@ -147,19 +149,49 @@ int verify_abort(verify *v, uint64_t id, bs_abort_reason why)
     return mark_ended(v, id);
 }
 
+/* A report naming a data item channel c has not yielded: an overtaken item reported
+ * before it is yielded (a pre-report), matched to c's pending entries in order. True
+ * with the entry's position; false after reporting the violation. */
+static bool pre_report(verify *v, uint64_t id, const bs_item *data, size_t *pos)
+{
+    uint64_t label;
+    unsigned long long k = id;
+    if (data->kind != BS_DATA || data->channel >= v->cfg.channels) {
+        verify_fail(v, "channel-state", "c%llu: the handler reported a non-data item on channel %u as channel state", k, data->channel);
+        return false;
+    }
+    if (!verify_payload_parse(data->data, data->len, &label) || !verify_placeholder_for(v, data->channel, id, pos)) {
+        verify_fail(v, "channel-state", "c%llu: the handler reported data on channel %u (%u bytes) that was neither yielded nor overtaken (%zu overtaken items are still to come there)",
+                    k, data->channel, data->len, v->ch[data->channel].pending_count);
+        return false;
+    }
+    const verify_entry *e = &v->ch[data->channel].items[*pos];
+    if (e->cs_id && (e->label != label || e->len != data->len)) {
+        verify_fail(v, "channel-state", "c%llu: reported item %llu (%u:d) as overtaken where channel state of %llu reported item %llu",
+                    k, (unsigned long long)label, data->channel, (unsigned long long)e->cs_id, (unsigned long long)e->label);
+        return false;
+    }
+    return true;
+}
+
 int verify_channel_state(verify *v, uint64_t id, const bs_item *data)
 {
     if (observe_start(v))
         return VERIFY_VIOLATION;
     size_t pos;
-    if (!verify_identify(v, data, &pos) || data->kind != BS_DATA)
-        return verify_fail(v, "channel-state", "c%llu: the handler reported %s on channel %u (%u bytes) that was never yielded",
-                           (unsigned long long)id, data->kind == BS_DATA ? "data" : "a non-data item",
-                           data->channel, data->len);
+    bool yielded = data->kind == BS_DATA && verify_identify(v, data, &pos);
+    if (!yielded && !pre_report(v, id, data, &pos))
+        return VERIFY_VIOLATION;
     RUN_HOOKS(v, on_channel_state, id, data->channel, pos);
     verify_channel *c = &v->ch[data->channel];
-    c->items[pos].cs_id = id;
-    if (!c->items[pos].returned) {
+    verify_entry *e = &c->items[pos];
+    e->cs_id = id;
+    if (e->pending) {
+        uint64_t label;
+        BS_ASSERT_VERIFY(verify_payload_parse(data->data, data->len, &label));
+        e->label = label;
+        e->len = data->len;
+    } else if (!e->returned) {
         v->cs_pending = pos;
         v->cs_pending_channel = data->channel;
     }

@@ -7,7 +7,8 @@
  * the same bookkeeping that observed them, then sets what was returned and what began or
  * ended. The step count is left out: it does not change what the checker will decide.
  * Items an overtaking marker announced but the gate has not yielded yet (pending) are
- * written in their channel place; unaligned checkpoints in progress carry what was
+ * written in their channel place (one pre-reported as channel state, with the label and
+ * length its report named: the yield that fills it must match); unaligned checkpoints in progress carry what was
  * returned at their trigger and what channel state they hold.
  */
 #include "verify_int.h"
@@ -42,7 +43,7 @@ static int snap_channel(const verify_channel *c, uint32_t k, bs_buf *out)
         rc = put(out, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
                           (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
         rc = rc ? rc : put(out, e->id);
-        rc = rc || implied || e->pending ? rc : put(out, e->label);
+        rc = rc || implied || (e->pending && !e->cs_id) ? rc : put(out, e->label); /* pre-reported: its label */
         rc = rc || !e->cs_id ? rc : put(out, e->cs_id);
     }
     return rc;
@@ -129,7 +130,7 @@ static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
         return BS_ESTATE;
     if (implied)
         label = implied_label(k, (size_t)p);
-    else if (!pending && !bs_cursor_get_u64(c, &label))
+    else if ((!pending || (word & SNAP_CS)) && !bs_cursor_get_u64(c, &label))
         return BS_ESTATE;
     if ((word & SNAP_CS) && (!bs_cursor_get_u64(c, &cs_id) || cs_id == 0))
         return BS_ESTATE;
@@ -143,6 +144,10 @@ static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
         return BS_ESTATE;
     ch->items[p].returned = word & SNAP_RETURNED;
     ch->items[p].cs_id = cs_id;
+    if (pending && cs_id) { /* pre-reported: the item its report named */
+        ch->items[p].label = label;
+        ch->items[p].len = (uint32_t)(word >> 16);
+    }
     return 0;
 }
 

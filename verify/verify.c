@@ -190,7 +190,7 @@ verify_ckpt *verify_ckpt_get(verify *v, uint64_t id)
 static bool implied_place(const verify *v, uint32_t c, uint64_t label, size_t *pos)
 {
     uint64_t lc = label >> 32, p = label & 0xffffffffu;
-    if (lc != c || p >= v->ch[c].len || v->ch[c].items[p].label != label)
+    if (lc != c || p >= v->ch[c].len || v->ch[c].items[p].label != label || v->ch[c].items[p].pending)
         return false;
     *pos = (size_t)p;
     return true;
@@ -287,13 +287,18 @@ int verify_note_pending(verify *v, uint32_t k)
     return 0;
 }
 
-/* A data item yielded while entries are pending fills the first of them. */
+/* A data item yielded while entries are pending fills the first of them; a pre-reported
+ * one must be the item its report named. */
 static int fill_pending(verify *v, const verify_item *it)
 {
     verify_channel *ch = &v->ch[it->channel];
     size_t pos = ch->pending_first;
     verify_entry *e = &ch->items[pos];
     BS_ASSERT_VERIFY(e->pending && e->kind == BS_DATA);
+    if (e->cs_id && (e->label != it->label || e->len != it->len))
+        return verify_fail(v, "channel-state", "channel state of %llu reported item %llu (%u:d, %u bytes) as overtaken, but the channel then yielded %llu (%u bytes)",
+                           (unsigned long long)e->cs_id, (unsigned long long)e->label, it->channel, e->len,
+                           (unsigned long long)it->label, it->len);
     e->pending = false;
     e->len = it->len;
     e->label = it->label;
@@ -303,6 +308,23 @@ static int fill_pending(verify *v, const verify_item *it)
         next++;
     ch->pending_first = ch->pending_count ? next : VERIFY_NONE;
     return 0;
+}
+
+bool verify_placeholder_for(const verify *v, uint32_t c, uint64_t id, size_t *pos)
+{
+    const verify_channel *ch = &v->ch[c];
+    size_t left = ch->pending_count;
+    for (size_t p = ch->pending_first; left > 0; p++) {
+        BS_ASSERT_VERIFY(p < ch->len);
+        if (!ch->items[p].pending)
+            continue;
+        left--;
+        if (ch->items[p].cs_id != id) {
+            *pos = p;
+            return true;
+        }
+    }
+    return false;
 }
 
 int verify_note_yield(verify *v, const verify_item *it)

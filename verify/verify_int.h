@@ -31,8 +31,13 @@ typedef struct verify_entry {   /* one yielded item of a channel */
     bs_kind kind;
     bool returned;
     bool pending;               /* a data item an overtaking marker announced, not yet
-                                   yielded (its label and length are unknown until then) */
-    uint64_t cs_id;             /* data reported as channel state of this checkpoint; 0: none */
+                                   yielded (its label and length are unknown until then,
+                                   unless it was pre-reported) */
+    uint64_t cs_id;             /* data reported as channel state of this checkpoint; 0: none.
+                                   On a pending entry: pre-reported (a handler persisting
+                                   overtaken data at the barrier, through the gate's peek);
+                                   label and len then hold what the report named, and the
+                                   yield that fills the entry must bring that item */
     uint32_t len;
     uint64_t id;
     uint64_t label;
@@ -118,12 +123,17 @@ size_t verify_expected_before(const verify_channel *c, uint64_t id, size_t *barr
 size_t verify_expected_at_trigger(verify *v, const char *invariant, uint64_t id, uint32_t k, size_t *barrier);
 /* True when every channel yielded b<id>, x<id> or its eop. */
 bool verify_resolved(const verify *v, const verify_ckpt *ck);
-/* Records a yielded item (0, BS_ENOMEM, or BS_ESTATE
+/* Records a yielded item (0, BS_ENOMEM, VERIFY_VIOLATION when it fills a pre-reported
+ * entry with another item (reported), or BS_ESTATE
  * for an item that contradicts the overtaken counts of earlier markers: an eop or a
  * marker announcing fewer queued data items than are still pending on its channel). A
  * marker with it->overtaken = n is placed after the n data items of its channel that the
  * gate yields later (pending entries, filled in order by the next data yields). */
 int verify_note_yield(verify *v, const verify_item *it);
+/* The pending entry of channel c a channel-state report of id names (a pre-report): the
+ * first pending entry not pre-reported for id yet. True with its position; false when
+ * every pending entry of c is pre-reported for id already (or none is pending). */
+bool verify_placeholder_for(const verify *v, uint32_t c, uint64_t id, size_t *pos);
 /* Appends one pending entry to channel k (restoring a snapshot); 0 or BS_ENOMEM. */
 int verify_note_pending(verify *v, uint32_t k);
 /* The record of an unaligned checkpoint triggered and not ended; NULL when none. */

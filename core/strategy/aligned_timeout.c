@@ -47,7 +47,7 @@ static int at_switch(bs_handler *h, at_state *s)
     unal_start(h, &s->u, s->a.cur);
     for (uint32_t c = 0; c < s->a.channels; c++)
         if (bs_chanset_has(s->a.blocked, c))
-            unal_mark(&s->u, c, 0);
+            (void)unal_mark(h, &s->u, c, 0); /* nothing overtaken: cannot fail */
     int rc = align_release(h, &s->a);
     return rc ? rc : unal_complete_check(h, &s->u);
 }
@@ -74,7 +74,7 @@ static int at_unaligned_process(bs_handler *h, at_state *s, const bs_item *it)
         return rc ? rc : 1;
     case BS_BARRIER:
         if (it->id == u->cur) {
-            unal_mark(u, it->channel, 0);
+            (void)unal_mark(h, u, it->channel, 0); /* nothing overtaken: cannot fail */
             return unal_complete_check(h, u);
         }
         return it->id > u->cur ? at_newer(h, s, it) : 0;

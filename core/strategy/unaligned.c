@@ -16,6 +16,12 @@
  *   neither b<K> nor eop, or it is one of the n items c's b<K> overtook: it is written to
  *   K's channel-state file (spill records, one file per checkpoint, created lazily), then
  *   reported (channel_state), then returned. Other data is returned as it is.
+ * - Gate with peek (Flink's way): marking c with n > 0 overtaken items writes and reports
+ *   those n items at once, in order (peek 0 .. n-1), before the completion check; they
+ *   no longer hold d<K> back. When read later they are returned, and reported again only
+ *   as channel state of a newer checkpoint whose b has not come on c yet (by the rule
+ *   above: c unmarked). A gate showing fewer than n items is an input-gate error, as is
+ *   an eop while pre-reported items of its channel are unread.
  * - eop: the channel counts as delivered for K and every later checkpoint (an eop never
  *   aborts an unaligned checkpoint); completion check; the eop is returned.
  * - Completion: every channel delivered b<K> or eop and no overtaken item of K is unread:
@@ -35,8 +41,8 @@
 static int unaligned_on_barrier(bs_handler *h, unal_state *u, const bs_item *it)
 {
     if (u->active && it->id == u->cur) {
-        unal_mark(u, it->channel, it->overtaken);
-        return unal_complete_check(h, u);
+        int rc = unal_mark(h, u, it->channel, it->overtaken);
+        return rc ? rc : unal_complete_check(h, u);
     }
     if (it->id <= u->cur)
         return 0;
@@ -45,8 +51,8 @@ static int unaligned_on_barrier(bs_handler *h, unal_state *u, const bs_item *it)
         return rc;
     bs_handler_begin(h, it->id);
     unal_start(h, u, it->id);
-    unal_mark(u, it->channel, it->overtaken);
-    return unal_complete_check(h, u);
+    rc = unal_mark(h, u, it->channel, it->overtaken);
+    return rc ? rc : unal_complete_check(h, u);
 }
 
 static int unaligned_on_cancel(bs_handler *h, unal_state *u, const bs_item *it)

@@ -4,7 +4,9 @@
  * checkpoint whose alignment timed out). The owner decides when a checkpoint starts and
  * what a newer barrier or cancel does; this part tracks the checkpoint in progress:
  * which channels delivered b<cur> or their eop, the data items overtaken by b<cur> that
- * are still unread, and the channel-state file of cur (spill records through bs_io,
+ * are still unread (owed: without the gate's peek they are persisted as they are read;
+ * ahead: with peek they were persisted and reported when b<cur> arrived), and the
+ * channel-state file of cur (spill records through bs_io,
  * created lazily on the first item, closed and removed when cur ends).
  */
 #ifndef BS_UNALIGNED_INT_H
@@ -20,6 +22,8 @@ typedef struct unal_state {
     uint32_t resolved;          /* channels marked or closed */
     uint32_t *owed;             /* per channel: data overtaken by its b<cur>, still unread */
     uint64_t owed_total;
+    uint32_t *ahead;            /* per channel: data items persisted at a barrier (peek),
+                                   still unread; they come next on the channel */
     uint64_t cur;               /* the checkpoint in progress, when active */
     bool active;                /* cur is triggered and its channel state not complete */
     bs_spiller cs;              /* the channel-state file of cur */
@@ -33,9 +37,12 @@ void unal_free(unal_state *u);
 /* Starts cur = id unaligned (the owner has begun it): unaligned(id), then t<id>. */
 void unal_start(bs_handler *h, unal_state *u, uint64_t id);
 
-/* Channel c delivered b<cur> ahead of `overtaken` of its data items (they are channel
- * state of cur when read). A channel already marked is ignored. Does not check completion. */
-void unal_mark(unal_state *u, uint32_t c, uint32_t overtaken);
+/* Channel c delivered b<cur> ahead of `overtaken` of its data items, the next ones of c.
+ * With the gate's peek they are persisted and reported as channel state of cur now, in
+ * order (ahead[c] = overtaken); without it they are channel state of cur when read
+ * (owed). A channel already marked is ignored. Does not check completion. 0 or an error
+ * (I/O, or a gate that cannot show the items it said were overtaken). */
+int unal_mark(bs_handler *h, unal_state *u, uint32_t c, uint32_t overtaken);
 
 /* Ends cur with d<cur> when every channel delivered b<cur> or eop and no overtaken item is
  * unread. 0 or an I/O error (removing the file). */

@@ -6,6 +6,14 @@
  * neither b<K> nor its eop, or it is one of the items b<K> overtook on c. Each such item is
  * written to K's channel-state file before it is reported (channel_state) and returned;
  * a write error stops the handler without reporting it. The file is removed when K ends.
+ * When the gate offers peek, the items b<K> overtook on c are written and reported when
+ * b<K> arrives (in order) instead: they never hold d<K> back, and ahead[c] counts those
+ * still unread. Overtaken counts start at the channel's next unread item, so a newer
+ * barrier's count covers an older one's. A pre-reported item read later is returned; it
+ * is reported again only when it is channel state of the checkpoint in progress by the
+ * rule above and that checkpoint did not report it already: c not marked for it (had c
+ * delivered b<cur>, cur reported it at that barrier). An eop while ahead[c] > 0 or
+ * owed[c] > 0 is an input-gate error.
  */
 #include "unaligned_int.h"
 
@@ -20,7 +28,8 @@ int unal_init(unal_state *u, bs_handler *h)
     u->marked = calloc(words, sizeof *u->marked);
     u->closed = calloc(words, sizeof *u->closed);
     u->owed = calloc(cfg->channels, sizeof *u->owed);
-    if (!u->marked || !u->closed || !u->owed ||
+    u->ahead = calloc(cfg->channels, sizeof *u->ahead);
+    if (!u->marked || !u->closed || !u->owed || !u->ahead ||
         bs_spiller_init(&u->cs, bs_handler_io(h), cfg->page_size, cfg->channels)) {
         unal_free(u);
         return BS_ENOMEM;
@@ -36,8 +45,9 @@ void unal_free(unal_state *u)
     free(u->marked);
     free(u->closed);
     free(u->owed);
+    free(u->ahead);
     u->marked = u->closed = NULL;
-    u->owed = NULL;
+    u->owed = u->ahead = NULL;
 }
 
 static int unal_fail(bs_handler *h, unal_state *u, int rc, const char *msg)
@@ -61,16 +71,41 @@ void unal_start(bs_handler *h, unal_state *u, uint64_t id)
     bs_handler_trigger(h, id);
 }
 
-void unal_mark(unal_state *u, uint32_t c, uint32_t overtaken)
+/* Persists and reports the n data items b<cur> overtook on c, read with the gate's peek. */
+static int unal_persist_ahead(bs_handler *h, unal_state *u, uint32_t c, uint32_t n)
+{
+    BS_ASSERT(n >= u->ahead[c]); /* a newer barrier's count covers the older one's */
+    for (uint32_t i = 0; i < n; i++) {
+        bs_item it;
+        int rc = bs_handler_gate_peek(h, c, i, &it);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return bs_handler_fail(h, BS_EINVAL, "input gate: channel %u shows %u of the %u data items its barrier %llu overtook",
+                                   c, i, n, (unsigned long long)u->cur);
+        BS_ASSERT(it.kind == BS_DATA && it.channel == c);
+        rc = bs_spiller_add(&u->cs, &it);
+        if (rc)
+            return unal_fail(h, u, rc, u->cs.errmsg);
+        bs_handler_channel_state(h, u->cur, &it);
+    }
+    u->ahead[c] = n;
+    return 0;
+}
+
+int unal_mark(bs_handler *h, unal_state *u, uint32_t c, uint32_t overtaken)
 {
     BS_ASSERT(u->active && c < u->channels && !bs_chanset_has(u->closed, c));
     if (bs_chanset_has(u->marked, c))
-        return;
+        return 0;
     bs_chanset_add(u->marked, c);
     u->resolved++;
+    BS_ASSERT(u->resolved <= u->channels);
+    if (overtaken > 0 && bs_handler_gate_can_peek(h))
+        return unal_persist_ahead(h, u, c, overtaken);
     u->owed[c] = overtaken;
     u->owed_total += overtaken;
-    BS_ASSERT(u->resolved <= u->channels);
+    return 0;
 }
 
 /* Closes and removes cur's channel-state file, if one was created. */
@@ -97,6 +132,8 @@ int unal_on_data(bs_handler *h, unal_state *u, const bs_item *it)
 {
     uint32_t c = it->channel;
     BS_ASSERT(it->kind == BS_DATA && c < u->channels);
+    if (u->ahead[c] > 0)
+        u->ahead[c]--; /* persisted at its barrier: channel state below only if c is unmarked */
     if (!u->active || (bs_chanset_has(u->marked, c) && u->owed[c] == 0))
         return 0;
     int rc = bs_spiller_add(&u->cs, it);
@@ -113,9 +150,9 @@ int unal_on_data(bs_handler *h, unal_state *u, const bs_item *it)
 int unal_on_eop(bs_handler *h, unal_state *u, uint32_t c)
 {
     BS_ASSERT(c < u->channels && !bs_chanset_has(u->closed, c));
-    if (u->owed[c] > 0)
+    if (u->owed[c] > 0 || u->ahead[c] > 0)
         return bs_handler_fail(h, BS_EINVAL, "input gate: eop on channel %u before %u overtaken data items",
-                               c, u->owed[c]);
+                               c, u->owed[c] + u->ahead[c]);
     bs_chanset_add(u->closed, c);
     if (!u->active || bs_chanset_has(u->marked, c))
         return 0;

@@ -114,6 +114,7 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     uint32_t arr_cap, arr_head, arr_len;
     uint32_t inputs_ended;    /* input channels whose eop the gate yielded */
     uint8_t *payload;         /* the payload of the item the gate yielded last */
+    uint8_t *peek_payload;    /* the payload of the item the gate's peek showed last */
     uint64_t fold, folded;    /* operator state: a sum of mixed labels, and their count */
     uint64_t snap_fold, snap_folded, snap_k;
     uint64_t ck_fold, ck_folded;  /* the state in the latest completed checkpoint */
@@ -239,6 +240,7 @@ void sim_task_run(sim_world *w, topo_node *n);
 void sim_task_wake(sim_world *w, topo_node *n, uint32_t port);
 /* gate_prio.c: the gate's optional operations, and yielding restored channel state */
 int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out);
+int sim_gate_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out);
 uint64_t sim_gate_now_ns(void *ctx);
 void sim_gate_wake_at(void *ctx, uint64_t at_ns);
 void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen);

@@ -13,6 +13,13 @@
  * (topo_consumed_at). now_ns is simulated time. wake_at keeps one EV_WAKE per task (a new
  * time replaces the old event); a wake-up runs an idle task, a stale one does nothing.
  *
+ * peek shows the i-th data item next() would yield from a port without consuming it:
+ * first the port's restored channel state still to replay, then its arrived, unconsumed
+ * items in channel order (the arrival ring counts how many of the ring's items have
+ * arrived); 0 at a marker, an eop or the end of what arrived. Its payload goes to a
+ * buffer of its own, so the one next() yielded last stays valid. It tells the checker
+ * nothing: the items are yielded (and checked) when next() takes them.
+ *
  * Restored channel state (chanstate.c fills rp_*): per port, in order, before anything
  * that arrives on that port; the fresh handler sees ordinary data.
  */
@@ -83,6 +90,45 @@ int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
     verify_item vi = {.kind = out->kind, .channel = port, .id = it.val, .label = NON_DATA_LABEL | t->folded,
                       .overtaken = out->overtaken};
     return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
+}
+
+/* Arrived, unconsumed items of `port` (its entries in the arrival ring). */
+static uint32_t port_arrived(const sim_task *t, uint32_t port)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->arr_len; i++)
+        n += t->arrivals[(t->arr_head + i) % t->arr_cap] == port;
+    return n;
+}
+
+int sim_gate_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    SIM_ASSERT(w, channel < t->node->n_in);
+    if (w->stop)
+        return BS_ESTOPPED;
+    uint32_t replay = t->rp_next ? t->rp_end[channel] - t->rp_next[channel] : 0;
+    uint64_t label;
+    if (i < replay) {
+        label = t->rp_labels[t->rp_next[channel] + i];
+    } else {
+        uint32_t j = i - replay;
+        if (j >= port_arrived(t, channel))
+            return 0;
+        const topo_chan *c = &w->chans[t->node->in_first + channel];
+        sim_item it = c->ring[(c->head + j) % c->cap];
+        if (it.kind != BS_DATA)
+            return 0;
+        label = it.val;
+    }
+    memset(out, 0, sizeof *out);
+    out->kind = BS_DATA;
+    out->channel = channel;
+    out->len = w->cfg->payload_len;
+    verify_payload_fill(t->peek_payload, out->len, label);
+    out->data = t->peek_payload;
+    return 1;
 }
 
 uint64_t sim_gate_now_ns(void *ctx)

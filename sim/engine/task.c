@@ -242,10 +242,11 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->arr_cap = n->n_in * (w->cfg->credits + SIM_MARKER_SLOTS);
     t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
-    if (!t->arrivals || !t->payload || sim_cs_open(t, n->n_in))
+    t->peek_payload = calloc(1, w->cfg->payload_len);
+    if (!t->arrivals || !t->payload || !t->peek_payload || sim_cs_open(t, n->n_in))
         return BS_ENOMEM;
     t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next, .next_priority = sim_gate_next_priority,
-                        .now_ns = sim_gate_now_ns, .wake_at = sim_gate_wake_at};
+                        .now_ns = sim_gate_now_ns, .wake_at = sim_gate_wake_at, .peek = sim_gate_peek};
     return sim_task_handler_open(w, n);
 }
 
@@ -257,6 +258,7 @@ void sim_task_close(sim_world *w, topo_node *n)
     sim_task_handler_close(w, n);
     free(t->arrivals);
     free(t->payload);
+    free(t->peek_payload);
     sim_cs_free(t);
     n->task = NULL;
 }

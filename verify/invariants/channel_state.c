@@ -3,7 +3,13 @@
  * unaligned, after its trigger and before it ends (d<K> or an abort). Each report names a
  * yielded data item that was not returned before the trigger (returned since, or returned
  * by the same call: then it is the next item the handler returns, before it reads its gate
- * again or reports the end), and no item is reported twice. DESIGN.md 2.3 and section 5.
+ * again or reports the end), and no item is reported twice for one checkpoint (an item
+ * reported for a checkpoint that has ended may be reported again for a newer one).
+ * A report may name an item an overtaking marker announced and the gate has not yielded
+ * yet (a handler persisting overtaken data at the barrier through the gate's peek):
+ * verify.c matches it to the channel's pending entries in order, and the yield that
+ * fills the entry must bring the reported item; such an item is not owed back before the
+ * next gate read. DESIGN.md 2.3 and section 5.
  */
 #include "../verify_int.h"
 
@@ -20,9 +26,11 @@ static int on_channel_state(verify *v, uint64_t id, uint32_t channel, size_t pos
     if (!u)
         return verify_fail(v, "channel-state", "c%llu: item %s reported as channel state %s", k, item,
                            ck->ended ? "after the checkpoint ended" : "before the trigger");
-    if (e->cs_id)
+    if (e->cs_id == id || (e->cs_id && verify_unal_find(v, e->cs_id)))
         return verify_fail(v, "channel-state", "c%llu: item %s was already reported as channel state of %llu", k, item,
                            (unsigned long long)e->cs_id);
+    if (e->pending)
+        return 0; /* a pre-report: verify.c matched it; its yield is checked against it */
     const verify_unal_channel *uc = &u->ch[channel];
     if (e->returned && uc->last_at_trigger != VERIFY_NONE && pos <= uc->last_at_trigger)
         return verify_fail(v, "channel-state", "c%llu: item %s was returned before t%llu, so it is no channel state", k, item, k);
