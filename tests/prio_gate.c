@@ -24,6 +24,7 @@ typedef struct pg_gate {
     size_t len;
     uint64_t yielded, idle_ns, wake_ns;
     uint8_t payload[16];
+    uint8_t peek_payload[16];     /* peek's own: next()'s payload stays valid */
     verify *v;
     pg_run *r;
 } pg_gate;
@@ -117,6 +118,29 @@ static int pg_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
         if (g->v && verify_gate(g->v))
             return BS_ESTOPPED;
         return pg_yield(g, i, data, out);
+    }
+    return 0;
+}
+
+static int pg_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
+{
+    pg_gate *g = ctx;
+    uint32_t seen = 0;
+    for (size_t j = 0; j < g->len; j++) {
+        const pg_item *it = &g->items[j];
+        if (it->taken || it->channel != channel)
+            continue;
+        if (it->kind != BS_DATA)
+            return 0;
+        if (seen++ < i)
+            continue;
+        memset(out, 0, sizeof *out);
+        out->kind = BS_DATA;
+        out->channel = channel;
+        out->len = sizeof g->peek_payload;
+        verify_payload_fill(g->peek_payload, out->len, j);
+        out->data = g->peek_payload;
+        return 1;
     }
     return 0;
 }
@@ -230,7 +254,8 @@ void pg_run_input(pg_run *r, const char *input)
         cr_assert_eq(io_fault_add(&faults, IO_WRITE, (uint64_t)r->fail_write_nth, ENOSPC, 0), 0);
     bs_gate gate = {.ctx = &g, .channels = r->channels, .next = pg_next,
                     .next_priority = r->priority ? pg_next_priority : NULL,
-                    .now_ns = r->no_clock ? NULL : pg_now, .wake_at = pg_wake_at};
+                    .now_ns = r->no_clock ? NULL : pg_now, .wake_at = pg_wake_at,
+                    .peek = r->peek ? pg_peek : NULL};
     bs_listener lis = {.ctx = &g, .begin = on_begin, .unaligned = on_unaligned, .trigger = on_trigger,
                        .abort = on_abort, .channel_state = on_state, .done = on_done};
     bs_handler_config cfg = {.strategy = r->strategy, .ops = r->ops, .channels = r->channels,

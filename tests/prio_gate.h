@@ -6,7 +6,8 @@
  * bytes labelled by input number). next() yields the first queued item of an unblocked
  * channel; next_priority() (when enabled) the earliest queued barrier or cancel of an
  * unblocked channel that has no older marker or eop queued, with the count of data it
- * overtakes. Clock: 1000 ns per item yielded plus idle time advanced by wake-ups.
+ * overtakes; peek() (when enabled) the i-th queued item of a channel while it and those
+ * before it are data. Clock: 1000 ns per item yielded plus idle time advanced by wake-ups.
  * The trace has hrun's tokens plus `cK:I` for each channel-state report.
  */
 #ifndef TESTS_PRIO_GATE_H
@@ -22,6 +23,7 @@ typedef struct pg_run {
     const bs_strategy *ops;
     uint32_t channels;
     bool priority;                /* offer next_priority */
+    bool peek;                    /* offer peek (unaligned: overtaken data persisted at once) */
     bool check;                   /* attach a checker (exactly-once, progress) */
     uint64_t timeout_ns;          /* alignment_timeout_ns */
     int fail_write_nth;           /* > 0: the nth write fails with ENOSPC */

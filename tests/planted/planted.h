@@ -27,6 +27,9 @@ const char *planted_name(plant_bug bug);
 typedef enum plant_comparison_bug {
     PLANT_UNALIGNED_FORGET_OVERTAKEN, /* overtaken data is not channel state; d<K> too early */
     PLANT_BLOCK_EARLY_RELEASE,        /* the lowest blocked channel is read during alignment */
+    PLANT_UNALIGNED_REPORT_TWICE,     /* peek: pre-reported data is reported again when read */
+    PLANT_UNALIGNED_DROP_PRE_REPORT,  /* peek: the first item a barrier overtook is neither
+                                         persisted nor reported */
 } plant_comparison_bug;
 const bs_strategy *planted_comparison_strategy(plant_comparison_bug bug);
 

@@ -6,6 +6,12 @@
  *   planted-unaligned-forget-overtaken: the inner unaligned handler never learns how
  *     many data items a barrier overtook, so it forgets their channel state and reports
  *     d<K> before they are read.
+ *   planted-unaligned-report-twice (gate with peek): the inner handler pre-reports the
+ *     data a barrier overtook; when it later returns such an item, the shim reports it
+ *     again as channel state of the checkpoint of the last report.
+ *   planted-unaligned-drop-pre-report (gate with peek): the report of the first item a
+ *     barrier overtook (peek index 0) never reaches the listener, as if it was not
+ *     persisted.
  *   planted-block-early-release: the inner block handler's blocked set reaches the gate
  *     without its lowest channel, so that channel is read during the alignment; the
  *     shim hides from the inner handler the data it reads there and returns it at once.
@@ -17,7 +23,10 @@
 
 typedef struct shim {
     bs_handler *outer, *inner;
-    bool forget_overtaken, early_release;
+    bool forget_overtaken, early_release, report_twice, drop_first;
+    uint32_t *pre;                /* report_twice: per channel, items shown by peek, unread */
+    uint64_t last_cs;             /* the checkpoint of the last channel-state report */
+    const uint8_t *first_peeked;  /* drop_first: the payload peek index 0 showed last */
     uint64_t *one_less;           /* the blocked set without its lowest channel */
     bs_item early;                /* data read early from a blocked channel */
     bool have_early;
@@ -52,6 +61,17 @@ static int shim_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
     return rc;
 }
 
+static int shim_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
+{
+    shim *s = ctx;
+    int rc = bs_handler_gate_peek(s->outer, channel, i, out);
+    if (rc == 1 && s->pre && s->pre[channel] < i + 1)
+        s->pre[channel] = i + 1;
+    if (rc == 1 && s->drop_first)
+        s->first_peeked = i == 0 ? out->data : NULL;
+    return rc;
+}
+
 static uint64_t shim_now(void *ctx)
 {
     shim *s = ctx;
@@ -66,28 +86,44 @@ static void shim_unaligned(void *ctx, uint64_t id) { shim *s = ctx; bs_handler_u
 static void shim_trigger(void *ctx, uint64_t id) { shim *s = ctx; bs_handler_trigger(s->outer, id); }
 static void shim_done(void *ctx, uint64_t id) { shim *s = ctx; bs_handler_done(s->outer, id); }
 static void shim_abort(void *ctx, uint64_t id, bs_abort_reason why) { shim *s = ctx; bs_handler_abort(s->outer, id, why); }
-static void shim_state(void *ctx, uint64_t id, const bs_item *d) { shim *s = ctx; bs_handler_channel_state(s->outer, id, d); }
+static void shim_state(void *ctx, uint64_t id, const bs_item *d)
+{
+    shim *s = ctx;
+    s->last_cs = id;
+    if (s->drop_first && s->first_peeked && d->data == s->first_peeked) {
+        s->first_peeked = NULL;
+        return; /* the bug */
+    }
+    bs_handler_channel_state(s->outer, id, d);
+}
 
-static int shim_open(bs_handler *h, const char *strategy, bool forget, bool early)
+typedef enum shim_bug { SHIM_FORGET, SHIM_EARLY, SHIM_TWICE, SHIM_DROP } shim_bug;
+
+static int shim_open(bs_handler *h, const char *strategy, shim_bug bug)
 {
     const bs_handler_config *cfg = bs_handler_cfg(h);
     shim *s = calloc(1, sizeof *s);
     if (!s)
         return BS_ENOMEM;
     s->outer = h;
-    s->forget_overtaken = forget;
-    s->early_release = early;
+    s->forget_overtaken = bug == SHIM_FORGET;
+    s->early_release = bug == SHIM_EARLY;
+    s->report_twice = bug == SHIM_TWICE;
+    s->drop_first = bug == SHIM_DROP;
     s->one_less = calloc(bs_chanset_words(cfg->channels), sizeof *s->one_less);
+    s->pre = calloc(cfg->channels, sizeof *s->pre);
+    bool peek = (s->report_twice || s->drop_first) && bs_handler_gate_can_peek(h);
     bs_gate gate = {.ctx = s, .channels = cfg->channels, .next = shim_next, .next_priority = shim_next_priority,
-                    .now_ns = shim_now, .wake_at = shim_wake_at};
+                    .now_ns = shim_now, .wake_at = shim_wake_at, .peek = peek ? shim_peek : NULL};
     bs_listener lis = {.ctx = s, .begin = shim_begin, .unaligned = shim_unaligned, .trigger = shim_trigger,
                        .abort = shim_abort, .channel_state = shim_state, .done = shim_done};
     bs_handler_config inner = *cfg;
     inner.strategy = strategy;
     inner.ops = NULL;
-    int rc = s->one_less ? bs_handler_open(&s->inner, &inner, &gate, bs_handler_io(h), &lis) : BS_ENOMEM;
+    int rc = s->one_less && s->pre ? bs_handler_open(&s->inner, &inner, &gate, bs_handler_io(h), &lis) : BS_ENOMEM;
     if (rc) {
         free(s->one_less);
+        free(s->pre);
         free(s);
         return rc;
     }
@@ -104,6 +140,10 @@ static int shim_handler_next(bs_handler *h, bs_item *out)
         s->have_early = false;
         return 1;
     }
+    if (rc == 1 && out->kind == BS_DATA && s->report_twice && s->pre[out->channel] > 0) {
+        s->pre[out->channel]--;
+        bs_handler_channel_state(s->outer, s->last_cs, out); /* the bug */
+    }
     return rc;
 }
 
@@ -112,19 +152,26 @@ static int shim_close(bs_handler *h)
     shim *s = bs_handler_state(h);
     int rc = bs_handler_close(s->inner, NULL, 0);
     free(s->one_less);
+    free(s->pre);
     free(s);
     return rc;
 }
 
 static bool shim_is_empty(const bs_handler *h) { (void)h; return true; }
 
-static int open_forget(bs_handler *h) { return shim_open(h, "unaligned", true, false); }
-static int open_early(bs_handler *h) { return shim_open(h, "block", false, true); }
+static int open_forget(bs_handler *h) { return shim_open(h, "unaligned", SHIM_FORGET); }
+static int open_early(bs_handler *h) { return shim_open(h, "block", SHIM_EARLY); }
+static int open_twice(bs_handler *h) { return shim_open(h, "unaligned", SHIM_TWICE); }
+static int open_drop(bs_handler *h) { return shim_open(h, "unaligned", SHIM_DROP); }
 
 static const bs_strategy planted_comparison[] = {
     {.name = "planted-unaligned-forget-overtaken", .open = open_forget, .next = shim_handler_next,
      .close = shim_close, .is_empty = shim_is_empty},
     {.name = "planted-block-early-release", .open = open_early, .next = shim_handler_next,
+     .close = shim_close, .is_empty = shim_is_empty},
+    {.name = "planted-unaligned-report-twice", .open = open_twice, .next = shim_handler_next,
+     .close = shim_close, .is_empty = shim_is_empty},
+    {.name = "planted-unaligned-drop-pre-report", .open = open_drop, .next = shim_handler_next,
      .close = shim_close, .is_empty = shim_is_empty},
 };
 
