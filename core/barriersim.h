@@ -127,7 +127,9 @@ const char *bs_abort_reason_name(bs_abort_reason why);
  *   trigger        t<id>: the operator snapshots now
  *   abort          a<id>:<why>
  *   channel_state  unaligned: `data` (a data item the handler returns now or has
- *                  returned since the trigger) is persisted as channel state of `id`
+ *                  returned since the trigger, or, with a gate that can peek, one a
+ *                  barrier of `id` overtook, which it returns later) is persisted as
+ *                  channel state of `id`
  *   done           unaligned: the channel state of `id` is complete (d<id>)
  */
 typedef struct bs_listener {
