@@ -276,6 +276,7 @@ static void gp_buffered(FILE *f, const char *dir, const cmp_study *s, uint32_t s
     if (!panels)
         fputs("plot NaN notitle\n", f);
     fputs("unset multiplot\nset yrange [*:*]\nset ytics font ''\nset key\n", f);
+    gp_head(f); /* the default terminal size again, for the next scenario's plots */
 }
 
 static bool gnuplot_found(void)
