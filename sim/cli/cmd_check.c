@@ -6,6 +6,7 @@
  * their figures (states found by several shards are counted by each).
  */
 #include "cli.h"
+#include "../../core/bs_strategy.h"
 
 #include "../check/check.h"
 #include "../strategies.h"
@@ -147,6 +148,9 @@ static void resolve(check_opts *o)
     if (!sim_strategy_find(o->cfg.strategy, &st))
         die("check: unknown strategy '%s'", o->cfg.strategy);
     o->cfg.ops = st.ops ? st.ops : bs_strategy_find(st.name);
+    if (!o->cfg.ops->snapshot || !o->cfg.ops->restore)
+        die("check: strategy '%s' cannot be model-checked: it has no state capture (snapshot and "
+            "restore); fuzz and the handler-level scenarios cover it", o->cfg.strategy);
     o->cfg.guarantee = st.guarantee;
     o->cfg.check_progress = st.check_progress;
     if (o->cfg.bitstate_log2)
