@@ -47,6 +47,15 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
     return true;
 }
 
+uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_t min, uint64_t max)
+{
+    uint64_t x;
+    if (!v || !cli_parse_u64(v, min, max, &x))
+        die("%s: %s: '%s' is not a whole number from %llu to %llu", verb, flag, v ? v : "",
+            (unsigned long long)min, (unsigned long long)max);
+    return x;
+}
+
 bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
 void cli_shell_quote(const char *s, char *out, size_t out_len)

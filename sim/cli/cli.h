@@ -34,6 +34,9 @@ extern const char *cli_argv0;
 
 /* Parses a whole decimal number in [min, max]; false when it is not one. */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* The value of option `flag` of `verb` as a whole number in [min, max], or die() with
+ * "<verb>: <flag>: '<v>' is not a whole number from <min> to <max>". */
+uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_t min, uint64_t max);
 
 /* True when argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);

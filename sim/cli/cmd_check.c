@@ -54,15 +54,6 @@ typedef struct check_opts {
     uint32_t jobs;
 } check_opts;
 
-static uint64_t num(const char *flag, const char *v, uint64_t min, uint64_t max)
-{
-    uint64_t x;
-    if (!v || !cli_parse_u64(v, min, max, &x))
-        die("check: %s: '%s' is not a whole number from %llu to %llu", flag, v ? v : "",
-            (unsigned long long)min, (unsigned long long)max);
-    return x;
-}
-
 static void parse_shard(const char *v, check_config *cfg)
 {
     unsigned k, n;
@@ -94,15 +85,15 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
 {
     check_config *c = &o->cfg;
     if (strcmp(a, "--strategy") == 0) c->strategy = v;
-    else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)num(a, v, 1, 16);
-    else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)num(a, v, 0, 1000);
-    else if (strcmp(a, "--data") == 0) c->data = (uint32_t)num(a, v, 0, 1000);
-    else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = num(a, v, 1, UINT64_MAX / 2);
-    else if (strcmp(a, "--max-states") == 0) c->max_states = num(a, v, 1, UINT64_MAX / 2);
-    else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)num(a, v, 1, 1u << 30);
-    else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)num(a, v, 10, 40);
+    else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, 16);
+    else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
+    else if (strcmp(a, "--data") == 0) c->data = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
+    else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
+    else if (strcmp(a, "--max-states") == 0) c->max_states = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
+    else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)cli_flag_u64("check", a, v, 1, 1u << 30);
+    else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)cli_flag_u64("check", a, v, 10, 40);
     else if (strcmp(a, "--shard") == 0) parse_shard(v, c);
-    else if (strcmp(a, "--jobs") == 0) o->jobs = (uint32_t)num(a, v, 1, 64);
+    else if (strcmp(a, "--jobs") == 0) o->jobs = (uint32_t)cli_flag_u64("check", a, v, 1, 64);
     else if (strcmp(a, "--out") == 0) o->out = v;
     else if (strcmp(a, "--scenario") == 0) o->scenario_path = v;
     else die("check: unknown option '%s' (see 'barriersim check --help')", a);

@@ -56,15 +56,6 @@ typedef struct compare_cli {
     double last_progress;
 } compare_cli;
 
-static uint64_t cnum(const char *flag, const char *v, uint64_t min, uint64_t max)
-{
-    uint64_t x;
-    if (!v || !cli_parse_u64(v, min, max, &x))
-        die("compare: %s: '%s' is not a whole number from %llu to %llu", flag, v ? v : "", (unsigned long long)min,
-            (unsigned long long)max);
-    return x;
-}
-
 static void parse_strategies(char *list, cmp_study *s)
 {
     s->n_strat = 0;
@@ -120,8 +111,8 @@ static void compare_parse(int argc, char **argv, compare_cli *c)
         i++;
         char err[512];
         if (strcmp(a, "--strategies") == 0) parse_strategies(argv[i], &c->s);
-        else if (strcmp(a, "--seeds") == 0) c->s.seeds = cnum(a, v, 1, CMP_SEEDS_MAX);
-        else if (strcmp(a, "--seed-base") == 0) { c->s.seed_base = cnum(a, v, 0, UINT64_MAX - CMP_SEEDS_MAX); c->s.seed_base_set = true; }
+        else if (strcmp(a, "--seeds") == 0) c->s.seeds = cli_flag_u64("compare", a, v, 1, CMP_SEEDS_MAX);
+        else if (strcmp(a, "--seed-base") == 0) { c->s.seed_base = cli_flag_u64("compare", a, v, 0, UINT64_MAX - CMP_SEEDS_MAX); c->s.seed_base_set = true; }
         else if (strcmp(a, "--out") == 0) c->out = v;
         else if (strcmp(a, "--sweep") == 0) {
             if (cmp_sweep_parse(v, &c->s.sweep, err, sizeof err))

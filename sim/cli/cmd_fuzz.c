@@ -67,15 +67,6 @@ typedef struct fuzz_cli {
     double last_progress;
 } fuzz_cli;
 
-static uint64_t fnum(const char *flag, const char *v, uint64_t min, uint64_t max)
-{
-    uint64_t x;
-    if (!v || !cli_parse_u64(v, min, max, &x))
-        die("fuzz: %s: '%s' is not a whole number from %llu to %llu", flag, v ? v : "", (unsigned long long)min,
-            (unsigned long long)max);
-    return x;
-}
-
 static double fseconds(const char *flag, const char *v)
 {
     char *end;
@@ -113,9 +104,9 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
         if (strncmp(a, "--", 2) != 0 || !v)
             die("fuzz: '%s' needs a value or is not an option (see 'barriersim fuzz --help')", a);
         i++;
-        if (strcmp(a, "--seeds") == 0) c->o.seeds = fnum(a, v, 1, 1ULL << 48);
+        if (strcmp(a, "--seeds") == 0) c->o.seeds = cli_flag_u64("fuzz", a, v, 1, 1ULL << 48);
         else if (strcmp(a, "--seconds") == 0) c->o.seconds = fseconds(a, v);
-        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = fnum(a, v, 0, UINT64_MAX - (1ULL << 48));
+        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = cli_flag_u64("fuzz", a, v, 0, UINT64_MAX - (1ULL << 48));
         else if (strcmp(a, "--shard") == 0) fshard(v, &c->o);
         else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
         else if (strcmp(a, "--faults") == 0) c->o.faults = v;
@@ -123,12 +114,12 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
             if (!swarm_plant_parse(v, &c->o.plant))
                 die("fuzz: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
         }
-        else if (strcmp(a, "--max-events") == 0) c->o.max_events = fnum(a, v, 1, 1ULL << 40);
+        else if (strcmp(a, "--max-events") == 0) c->o.max_events = cli_flag_u64("fuzz", a, v, 1, 1ULL << 40);
         else if (strcmp(a, "--json") == 0) c->json = v;
         else if (strcmp(a, "--junit") == 0) c->junit = v;
         else if (strcmp(a, "--tap") == 0) c->tap = v;
         else if (strcmp(a, "--shrink-out") == 0) c->shrink_out = v;
-        else if (strcmp(a, "--shrink-runs") == 0) c->shrink_runs = (unsigned)fnum(a, v, 0, 100000);
+        else if (strcmp(a, "--shrink-runs") == 0) c->shrink_runs = (unsigned)cli_flag_u64("fuzz", a, v, 0, 100000);
         else die("fuzz: unknown option '%s' (see 'barriersim fuzz --help')", a);
     }
     if (!c->o.seeds && c->o.seconds <= 0)

@@ -133,15 +133,6 @@ static bool soak_progress(void *ctx, const fuzz_report *r, uint64_t seed, const 
     return true;
 }
 
-static uint64_t snum(const char *flag, const char *v, uint64_t min, uint64_t max)
-{
-    uint64_t x;
-    if (!v || !cli_parse_u64(v, min, max, &x))
-        die("soak: %s: '%s' is not a whole number from %llu to %llu", flag, v ? v : "", (unsigned long long)min,
-            (unsigned long long)max);
-    return x;
-}
-
 static double ssecs(const char *flag, const char *v, double min)
 {
     char *end;
@@ -171,9 +162,9 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
         else if (strcmp(a, "--warmup") == 0) c->warmup = ssecs(a, v, 0);
         else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
         else if (strcmp(a, "--faults") == 0) c->o.faults = v;
-        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = snum(a, v, 0, UINT64_MAX - (1ULL << 48));
-        else if (strcmp(a, "--max-rss-growth") == 0) c->max_rss_growth = snum(a, v, 0, 1ULL << 40);
-        else if (strcmp(a, "--max-events") == 0) c->o.max_events = snum(a, v, 1, 1ULL << 40);
+        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = cli_flag_u64("soak", a, v, 0, UINT64_MAX - (1ULL << 48));
+        else if (strcmp(a, "--max-rss-growth") == 0) c->max_rss_growth = cli_flag_u64("soak", a, v, 0, 1ULL << 40);
+        else if (strcmp(a, "--max-events") == 0) c->o.max_events = cli_flag_u64("soak", a, v, 1, 1ULL << 40);
         else if (strcmp(a, "--json") == 0) c->json = v;
         else if (strcmp(a, "--junit") == 0) c->junit = v;
         else if (strcmp(a, "--tap") == 0) c->tap = v;

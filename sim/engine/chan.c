@@ -174,8 +174,7 @@ void topo_arrive(sim_world *w, topo_chan *c)
         to->task->markers++;
     sim_task_wake(w, to, c->port);
     /* A back-pressured task takes an arrived marker at once (task_run.c, poll_priority). */
-    if (to->task && is_marker(it->kind) && w->priority_barriers && to->waiting_credit &&
-        !to->run_pending && !to->done && to->ob_len + 3 * to->n_out + 1 <= to->ob_cap)
+    if (is_marker(it->kind) && !to->run_pending && sim_task_may_poll(w, to))
         topo_schedule(w, to, w->q.now_ns);
 }
 

@@ -179,7 +179,7 @@ void sim_coord_start(sim_world *w)
         return;
     for (uint32_t i = 0; i < w->n_sources; i++) {
         const topo_node *n = &w->nodes[i];
-        if (n->ob_len + 3 * n->n_out + 1 > n->ob_cap) {
+        if (!topo_outbox_room(n, 3)) {
             sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, i);
             return;
         }
@@ -218,7 +218,7 @@ void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
         sim_coord_decline(w, n, k, BS_ABORT_CANCELLED);
         return;
     }
-    if (n->ob_len + 3 * n->n_out + 1 > n->ob_cap) {
+    if (!topo_outbox_room(n, 3)) {
         sim_note(w, n->id, OP_NO_CANCEL, k, 0);
         return;
     }

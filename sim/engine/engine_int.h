@@ -214,6 +214,13 @@ typedef struct sim_world {
     FILE *trace;
 } sim_world;
 
+/* True when n's outbox has room for `broadcasts` broadcasts (one item per output each)
+ * and one record more: what sending a barrier or cancel must leave. */
+static inline bool topo_outbox_room(const topo_node *n, uint32_t broadcasts)
+{
+    return n->ob_len + broadcasts * n->n_out + 1 <= n->ob_cap;
+}
+
 /* topo.c */
 int topo_build(sim_world *w, const sim_config *cfg, char *why, size_t why_len);
 void topo_free(sim_world *w);
@@ -377,6 +384,16 @@ static inline bool sim_end_to_end_exact(const sim_world *w)
 {
     return w->cfg->end_to_end == SIM_E2E_EXACTLY_ONCE ||
            (w->cfg->end_to_end == SIM_E2E_STRATEGY && w->guarantee != VERIFY_AT_LEAST_ONCE);
+}
+
+/* A back-pressured task (its outbox waits for credit) may take the markers queued at its
+ * input (task_run.c, poll_priority) when checkpoints are unaligned, and when its outbox
+ * has room for a barrier broadcast and a cancel broadcast after it, as on_abort keeps:
+ * otherwise the markers wait until the outbox drains. */
+static inline bool sim_task_may_poll(const sim_world *w, const topo_node *n)
+{
+    return w->priority_barriers && n->task && n->task->markers && n->waiting_credit && !n->done &&
+           topo_outbox_room(n, 3);
 }
 
 #endif

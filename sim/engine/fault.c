@@ -300,7 +300,7 @@ static void overtake(sim_world *w)
         topo_node *n = &w->nodes[i];
         if (!n->held_k || n->done)
             continue;
-        if (n->ob_len + 2 * n->n_out + 1 > n->ob_cap)
+        if (!topo_outbox_room(n, 2))
             continue; /* no room now: it goes out after the next barrier */
         sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, 0);
         if (topo_broadcast(w, n, BS_BARRIER, n->held_k))

@@ -136,7 +136,7 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
      * broadcast plus a record after it: a cancel marker only hastens an abort. */
     topo_node *n = t->node;
     if (why != BS_ABORT_SUBSUMED && !n->is_sink) {
-        if (n->ob_len + 3 * n->n_out + 1 <= n->ob_cap) {
+        if (topo_outbox_room(n, 3)) {
             if (topo_broadcast(w, n, BS_CANCEL, id))
                 return;
         } else {

@@ -92,9 +92,7 @@ void sim_task_run(sim_world *w, topo_node *n)
         topo_flush(w, n);
         if (n->waiting_credit) {
             sim_note(w, n->id, OP_WAIT_CREDIT, n->ob_len, 0);
-            /* Room for a barrier broadcast and a cancel broadcast after it, as on_abort
-             * keeps: otherwise the markers wait until the outbox drains. */
-            if (w->priority_barriers && t->markers && !n->done && n->ob_len + 3 * n->n_out + 1 <= n->ob_cap)
+            if (sim_task_may_poll(w, n))
                 poll_priority(w, n);
             return;
         }
