@@ -43,6 +43,9 @@ static const char fuzz_usage[] =
     "  --faults LIST        fault kinds a seed may switch on: all (default), none, or a comma-\n"
     "                       separated list of eop,skip,overlap,cancel,timeout,write-error,\n"
     "                       enospc,short-write,read-error,corrupt,truncate,fail,reorder\n"
+    "  --network M          records (default: one credit per record), bytes (Flink's credit-based\n"
+    "                       flow control in bytes, its knobs drawn per seed) or any (each seed\n"
+    "                       draws one); see docs/simulation-network.md\n"
     "  --check-determinism  run every seed twice and compare the trace hashes\n"
     "  --plant BUG          test only: a bug planted in the simulation (early-complete,\n"
     "                       wrong-offsets, drop-replayed), to show the invariants catch it\n"
@@ -110,6 +113,7 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
         else if (strcmp(a, "--shard") == 0) fshard(v, &c->o);
         else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
         else if (strcmp(a, "--faults") == 0) c->o.faults = v;
+        else if (strcmp(a, "--network") == 0) c->o.network = v;
         else if (strcmp(a, "--plant") == 0) {
             if (!swarm_plant_parse(v, &c->o.plant))
                 die("fuzz: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
@@ -126,6 +130,8 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
         c->o.seeds = 1000;
     if (!swarm_strategy_known(c->o.strategy))
         die("fuzz: unknown strategy '%s' (any, or see 'barriersim check --help')", c->o.strategy);
+    if (!swarm_network_known(c->o.network))
+        die("fuzz: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("fuzz: --faults: '%s' is not all, none or a list of fault kinds (see --help)", c->o.faults);

@@ -35,6 +35,7 @@ static const char replay_usage[] =
     "  --seed X             the seed (with --config: overrides the file's seed)\n"
     "  --strategy S         as for fuzz: spill, tracker, ... or any (default)\n"
     "  --faults LIST        as for fuzz: the fault kinds the seed may switch on (default all)\n"
+    "  --network M          as for fuzz: records (default), bytes or any\n"
     "  --config FILE        the configuration to run instead of a drawn one\n"
     "  --scenario FILE      a simulation scenario file (scenarios/sim/): its full event trace\n"
     "  --max-events N       stop after N events\n"
@@ -48,7 +49,7 @@ static const char replay_usage[] =
 typedef struct replay_opts {
     bool have_seed, no_trace, check_determinism;
     uint64_t seed, max_events;
-    const char *strategy, *config, *trace_out, *faults, *scenario;
+    const char *strategy, *config, *trace_out, *faults, *scenario, *network;
     sim_plant plant;
     bool have_plant;
 } replay_opts;
@@ -77,6 +78,7 @@ static void replay_parse(int argc, char **argv, replay_opts *o)
                 die("replay: --max-events: '%s' is not a whole number from 1 to 2^40", v);
         } else if (strcmp(a, "--strategy") == 0) o->strategy = v;
         else if (strcmp(a, "--faults") == 0) o->faults = v;
+        else if (strcmp(a, "--network") == 0) o->network = v;
         else if (strcmp(a, "--plant") == 0) {
             if (!swarm_plant_parse(v, &o->plant))
                 die("replay: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
@@ -93,6 +95,8 @@ static void replay_parse(int argc, char **argv, replay_opts *o)
         die("replay: --scenario takes its seed and configuration from the file");
     if (!swarm_strategy_known(o->strategy))
         die("replay: unknown strategy '%s'", o->strategy);
+    if (!swarm_network_known(o->network))
+        die("replay: --network: '%s' is not %s", o->network, SWARM_NETWORKS);
     bool ok = true;
     if (o->faults && (swarm_faults_parse(o->faults, &ok), !ok))
         die("replay: --faults: '%s' is not all, none or a list of fault kinds", o->faults);
@@ -111,6 +115,8 @@ static void replay_command(const replay_opts *o, uint64_t seed, char *out, size_
         n += snprintf(out + n, len - (size_t)n, " --seed %llu", (unsigned long long)seed);
     if (n > 0 && (size_t)n < len && o->faults && !o->config)
         n += snprintf(out + n, len - (size_t)n, " --faults %s", o->faults);
+    if (n > 0 && (size_t)n < len && o->network && strcmp(o->network, "records") != 0 && !o->config)
+        n += snprintf(out + n, len - (size_t)n, " --network %s", o->network);
     if (n > 0 && (size_t)n < len && o->have_plant)
         n += snprintf(out + n, len - (size_t)n, " --plant %s", swarm_plant_name(o->plant));
     if (n > 0 && (size_t)n < len && o->max_events)
@@ -165,7 +171,7 @@ int cmd_replay(int argc, char **argv)
         if (!o.have_seed)
             seed = sc.seed;
     } else {
-        fuzz_opts fo = {.strategy = o.strategy, .faults = o.faults};
+        fuzz_opts fo = {.strategy = o.strategy, .faults = o.faults, .network = o.network};
         fuzz_draw(&fo, seed, &sc.cfg);
         sc.expect[0] = '\0';
     }

@@ -34,6 +34,7 @@ static const char soak_usage[] =
     "  --seconds S            how long to run (required)\n"
     "  --strategy S           spill, tracker, ... or any (default)\n"
     "  --faults LIST          fault kinds seeds may switch on: all (default), none or a list\n"
+    "  --network M            records (default), bytes or any, as for fuzz\n"
     "  --seed-base B          the first seed (default 0)\n"
     "  --warmup S             seconds before the memory baseline (default: a fifth, at most 10)\n"
     "  --max-rss-growth BYTES allowed resident memory growth after the warm-up (default 1048576)\n"
@@ -162,6 +163,7 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
         else if (strcmp(a, "--warmup") == 0) c->warmup = ssecs(a, v, 0);
         else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
         else if (strcmp(a, "--faults") == 0) c->o.faults = v;
+        else if (strcmp(a, "--network") == 0) c->o.network = v;
         else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = cli_flag_u64("soak", a, v, 0, UINT64_MAX - (1ULL << 48));
         else if (strcmp(a, "--max-rss-growth") == 0) c->max_rss_growth = cli_flag_u64("soak", a, v, 0, 1ULL << 40);
         else if (strcmp(a, "--max-events") == 0) c->o.max_events = cli_flag_u64("soak", a, v, 1, 1ULL << 40);
@@ -174,6 +176,8 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
         die("soak: --seconds S is required (see 'barriersim soak --help')");
     if (!swarm_strategy_known(c->o.strategy))
         die("soak: unknown strategy '%s'", c->o.strategy);
+    if (!swarm_network_known(c->o.network))
+        die("soak: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("soak: --faults: '%s' is not all, none or a list of fault kinds", c->o.faults);

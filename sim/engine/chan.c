@@ -98,6 +98,8 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
      * <id> only once they ended (completed, aborted or abandoned), and b<id> subsumes them
      * downstream. This bounds the outbox when markers come faster than channels take them. */
     drop_older_barriers(n, id);
+    if (w->net_bytes && over && ahead_slot(n) == 0)
+        return net_broadcast_ahead(w, n, id, over, ctx); /* ahead of the output queues too */
     if (n->ob_len + n->n_out > n->ob_cap) {
         sim_fail(w, SIM_ERROR, n->name, "outbox full (%u items): the sender is stalled", n->ob_cap);
         return -1;
@@ -116,17 +118,11 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
     return (long)moved;
 }
 
-/* Puts one item on channel c (which has credit) and schedules its arrival. */
-static void put(sim_world *w, topo_chan *c, const sim_item *it)
+void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it)
 {
-    SIM_ASSERT(w, has_credit(w, c, it->kind));
+    SIM_ASSERT(w, c->len < c->cap);
     c->ring[(c->head + c->len++) % c->cap] = *it;
     c->markers_on += is_marker(it->kind);
-    const sim_dist *d = &w->cfg->latency;
-    uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
-    if (at < c->last_arrive_ns)
-        at = c->last_arrive_ns;
-    c->last_arrive_ns = at;
     if (it->kind == BS_DATA) {
         c->data_sent++;
     } else if (it->kind == BS_BARRIER && it->val > c->bar_k) { /* an older one overtaken: not the cut */
@@ -134,12 +130,28 @@ static void put(sim_world *w, topo_chan *c, const sim_item *it)
         c->bar_before = c->data_sent;
     }
     w->res->items_sent++;
+}
+
+/* Puts one item on channel c (which has credit) and schedules its arrival. */
+static void put(sim_world *w, topo_chan *c, const sim_item *it)
+{
+    SIM_ASSERT(w, has_credit(w, c, it->kind));
+    topo_put_item(w, c, it);
+    const sim_dist *d = &w->cfg->latency;
+    uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
+    if (at < c->last_arrive_ns)
+        at = c->last_arrive_ns;
+    c->last_arrive_ns = at;
     if (ev_push(&w->q, at, EV_ARRIVE, (uint32_t)(c - w->chans), 0))
         sim_fail(w, SIM_ERROR, "engine", "event queue full (%zu events)", w->q.cap);
 }
 
 void topo_flush(sim_world *w, topo_node *n)
 {
+    if (w->net_bytes) {
+        net_flush(w, n);
+        return;
+    }
     /* Each pass moves one item or stops: at most ob_len passes. */
     while (n->ob_len > 0) {
         topo_out *o = &n->outbox[n->ob_head];
@@ -165,6 +177,10 @@ void topo_flush(sim_world *w, topo_node *n)
 
 void topo_arrive(sim_world *w, topo_chan *c)
 {
+    if (w->net_bytes) {
+        net_arrive(w, c);
+        return;
+    }
     SIM_ASSERT(w, c->arrived < c->len);
     const sim_item *it = &c->ring[(c->head + c->arrived) % c->cap];
     sim_note(w, c->to, OP_ARRIVE, it->kind | (uint64_t)c->port << 8, it->val);
@@ -183,7 +199,8 @@ void topo_consumed(sim_world *w, topo_chan *c) { topo_consumed_at(w, c, 0); }
 void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
 {
     SIM_ASSERT(w, c->arrived > at && c->len > at);
-    if (c->ring[(c->head + at) % c->cap].kind == BS_DATA)
+    uint8_t kind = c->ring[(c->head + at) % c->cap].kind;
+    if (kind == BS_DATA)
         SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
     topo_node *to = &w->nodes[c->to];
     if (is_marker(c->ring[(c->head + at) % c->cap].kind)) {
@@ -199,7 +216,15 @@ void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
     c->head = (c->head + 1) % c->cap;
     c->len--;
     c->arrived--;
-    topo_node *snd = &w->nodes[c->from];
+    if (w->net_bytes) {
+        net_consumed(w, c, kind);
+        return;
+    }
+    topo_resume(w, &w->nodes[c->from]);
+}
+
+void topo_resume(sim_world *w, topo_node *snd)
+{
     if (!snd->waiting_credit)
         return;
     topo_flush(w, snd);

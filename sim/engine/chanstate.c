@@ -135,6 +135,55 @@ void sim_cs_commit(sim_task *t, uint64_t k)
     commit_one(&t->out_pend, &t->out_ck, k);
 }
 
+/* ---- sources in the byte network ---------------------------------------------------------- */
+static void src_overtaken(void *ctx, uint32_t port, uint64_t label)
+{
+    topo_node *n = ctx;
+    if (cs_push(&n->src_out_pend, port, label))
+        n->src_out_pend.len = SIZE_MAX; /* reported by the caller */
+}
+
+int sim_cs_source_overtake(sim_world *w, topo_node *n, uint64_t k)
+{
+    n->src_out_pend.k = k;
+    n->src_out_pend.len = 0;
+    long moved = topo_broadcast_ahead(w, n, k, src_overtaken, n);
+    if (moved >= 0 && n->src_out_pend.len == SIZE_MAX) {
+        sim_fail(w, SIM_ERROR, n->name, "output state: out of memory");
+        return BS_ENOMEM;
+    }
+    if (moved < 0)
+        return BS_ENOMEM;
+    sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
+    SIM_ASSERT(w, n->src_out_pend.len == (size_t)moved);
+    return 0;
+}
+
+void sim_cs_source_commit(topo_node *n, uint64_t k) { commit_one(&n->src_out_pend, &n->src_out_ck, k); }
+
+/* A restart: the committed output state is sent again ahead of new records. */
+void sim_cs_source_restore(sim_world *w, topo_node *n)
+{
+    n->src_out_pend.k = 0;
+    n->src_out_pend.len = 0;
+    if (n->src_out_ck.k != w->ck_committed || !w->net_bytes)
+        return;
+    for (size_t i = 0; i < n->src_out_ck.len && !w->stop; i++)
+        net_restore_record(w, n, n->src_out_ck.ports[i], n->src_out_ck.labels[i]);
+    if (!w->stop)
+        topo_flush(w, n);
+}
+
+void sim_cs_source_free(topo_node *n)
+{
+    sim_cs *all[] = {&n->src_out_pend, &n->src_out_ck};
+    for (size_t i = 0; i < 2; i++) {
+        free(all[i]->ports);
+        free(all[i]->labels);
+        *all[i] = (sim_cs){0};
+    }
+}
+
 /* The committed output state goes back into the (emptied) outbox, ahead of all else. */
 static int restore_output(sim_world *w, topo_node *n)
 {
@@ -144,9 +193,17 @@ static int restore_output(sim_world *w, topo_node *n)
     SIM_ASSERT(w, n->ob_len == 0);
     if (t->out_ck.k != w->ck_committed)
         return 0;
-    for (size_t i = 0; i < t->out_ck.len; i++)
-        if (topo_send(w, n, BS_DATA, t->out_ck.labels[i], t->out_ck.ports[i]))
+    for (size_t i = 0; i < t->out_ck.len; i++) {
+        if (w->net_bytes) { /* more than an outbox holds: straight into the channels' buffers */
+            net_restore_record(w, n, t->out_ck.ports[i], t->out_ck.labels[i]);
+            if (w->stop)
+                return BS_ENOMEM;
+        } else if (topo_send(w, n, BS_DATA, t->out_ck.labels[i], t->out_ck.ports[i])) {
             return BS_ENOMEM;
+        }
+    }
+    if (w->net_bytes)
+        topo_flush(w, n);
     SIM_MX(w, mx_recovered(w, t->out_ck.len));
     return 0;
 }

@@ -97,7 +97,10 @@ static void begin(sim_world *w, uint64_t k)
  * restore emits them again. */
 static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
 {
-    if (ahead) {
+    if (ahead && w->net_bytes) { /* ahead of its queued buffers: output state */
+        if (sim_cs_source_overtake(w, n, k))
+            return BS_ENOMEM;
+    } else if (ahead) {
         long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
         if (moved < 0)
             return BS_ENOMEM;
@@ -238,7 +241,10 @@ void sim_coord_tick(sim_world *w)
     }
     if (w->ck_pending)
         sim_note(w, SIM_NONE, OP_TICK, w->ck_pending, 0);
-    for (uint32_t i = 0; i < w->n_sources && w->ck_pending == 0; i++) {
+    int32_t congested = w->net_bytes && w->ck_pending == 0 ? net_congested(w) : -1;
+    if (congested >= 0)
+        sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, (uint64_t)congested);
+    for (uint32_t i = 0; i < w->n_sources && w->ck_pending == 0 && congested < 0; i++) {
         if (w->nodes[i].ob_barriers) {
             /* Back-pressure holds the previous barrier: one at a time per source. */
             sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, i);

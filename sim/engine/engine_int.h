@@ -33,7 +33,10 @@
 struct sim_world;
 _Noreturn void sim_bug(const struct sim_world *w, const char *file, int line, const char *what);
 
-enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6 };
+enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6,
+       EV_CREDIT = 7, /* byte network: an AddCredit reaches channel obj's sender (arg credits) */
+       EV_FLUSH = 8,  /* byte network: node obj's output flusher (buffer-timeout) */
+};
 
 #define SIM_NONE UINT32_MAX
 /* Ring slots a channel has beyond its credits: with unaligned checkpoints, barriers and
@@ -44,6 +47,15 @@ typedef struct sim_item {   /* an item on a channel */
     uint64_t val;           /* data: the record's label; barrier, cancel: the checkpoint id */
     uint8_t kind;           /* bs_kind */
 } sim_item;
+
+/* net.c: a network buffer of the byte network, in a channel's buffer ring. */
+typedef struct sim_nbuf {
+    uint64_t data_end;      /* data records of the channel completed in this buffer or before */
+    uint32_t bytes;         /* bytes written (data buffers) */
+    uint32_t items;         /* items completed in it (an event buffer: 1) */
+    uint32_t backlog;       /* data buffers queued behind it when sent (Flink's backlog) */
+    uint8_t kind;           /* BS_DATA for a data buffer, else the event's bs_kind */
+} sim_nbuf;
 
 typedef struct topo_chan {
     uint32_t from, to, port;   /* sender node, receiver node, gate channel at the receiver */
@@ -59,6 +71,20 @@ typedef struct topo_chan {
     uint64_t snap_k, snap_count;  /* last snapshot of the receiver, data it counted */
     uint64_t snap_state;          /* ... and the channel state it reported for snap_k */
     bool eop_taken, snap_ended;   /* the receiver took the eop (before that snapshot) */
+    /* byte network (net.c); unused by the record model. The buffer ring holds, oldest
+     * first: b_rx buffers arrived and not recycled, b_fly in flight, b_q finished and
+     * queued at the sender, then the open one (b_open) being written. */
+    sim_nbuf *bufs;
+    uint32_t bcap, bhead, blen, b_rx, b_fly, b_q;
+    bool b_open;
+    uint32_t sq;                  /* data buffers at the sender (queued and open) */
+    uint32_t wired;               /* ring items in sent buffers (in flight or arrived) */
+    uint64_t data_ser, data_taken; /* data records serialized, and consumed by the receiver */
+    uint32_t cr_sender, cr_transit; /* credits the sender holds, and announced on the way */
+    uint32_t held, floating;      /* receiver buffers of the channel (exclusive + floating) */
+    uint32_t rx_data;             /* data buffers arrived and not recycled */
+    uint32_t fly_data;            /* data buffers in flight */
+    uint32_t backlog;             /* the sender's backlog, as the last buffer told */
 } topo_chan;
 
 typedef struct topo_out {   /* an item waiting in a node's outbox */
@@ -166,6 +192,14 @@ typedef struct topo_node {
     uint32_t step_at;          /* the next step */
     uint64_t step_done;        /* records of the current records step already emitted */
     uint64_t script_records;   /* the records its steps emit in all */
+    /* byte network (net.c) */
+    uint32_t pool_used, pool_size; /* output pool: data buffers at the sender, and its size */
+    uint32_t chans_full;       /* output channels at max-buffers-per-channel or above */
+    uint32_t float_free;       /* input gate: floating buffers not given to a channel */
+    uint32_t float_rr;         /* the channel the next floating buffer is offered to first */
+    bool flush_pending;        /* an EV_FLUSH is queued */
+    sim_cs src_out_pend, src_out_ck; /* source, byte network: the records its unaligned
+                                  b<K> overtook (output state, chanstate.c), and committed */
 } topo_node;
 
 typedef struct sim_world {
@@ -183,6 +217,8 @@ typedef struct sim_world {
     sim_task *tasks;
     verify_guarantee guarantee;
     bool check_progress;
+    uint32_t running;           /* the node whose EV_RUN is being dispatched, or SIM_NONE */
+    bool net_bytes;             /* the byte network (cfg->net.model == SIM_NET_BYTES) */
     bool priority_barriers;     /* unaligned checkpoints: barriers overtake queued records
                                    at sources, and back-pressured tasks still take them */
     /* coordinator */
@@ -240,6 +276,31 @@ void topo_consumed(sim_world *w, topo_chan *c);
 void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at);
 uint32_t topo_route(const topo_node *n, uint64_t label);
 void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns);
+/* Resumes a sender waiting for credit (or, in the byte network, for output buffers): it
+ * flushes and, once it can go on, runs again (chan.c). */
+void topo_resume(sim_world *w, topo_node *snd);
+/* chan.c: appends an item to channel c's ring and counts it (data sent, barrier cut). */
+void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it);
+/* net.c: the byte network (see net.c's header) */
+int net_build(sim_world *w, char *why, size_t why_len);
+void net_free(sim_world *w);
+void net_reset(sim_world *w);
+size_t net_ring_items(const sim_world *w, const topo_chan *c); /* item ring capacity */
+size_t net_events_max(const sim_world *w);                     /* event queue room it needs */
+void net_flush(sim_world *w, topo_node *n);
+bool net_available(const sim_world *w, const topo_node *n);
+long net_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
+                         void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx);
+void net_arrive(sim_world *w, topo_chan *c);
+void net_consumed(sim_world *w, topo_chan *c, uint8_t kind);
+void net_credit(sim_world *w, topo_chan *c, uint64_t n);
+void net_timer(sim_world *w, topo_node *n);
+/* A restore: a record of the task's output state goes straight into its channel's
+ * buffers (there may be more of it than an outbox holds). */
+void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t label);
+/* A receiver node with half of a channel's event slots taken (barriers and cancels not
+ * consumed: events need no credit), or -1. The coordinator starts no checkpoint then. */
+int32_t net_congested(const sim_world *w);
 /* task.c */
 int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy);
 void sim_task_close(sim_world *w, topo_node *n);
@@ -263,6 +324,12 @@ void sim_cs_commit(sim_task *t, uint64_t k);
  * BS_ENOMEM (the run has failed). */
 int sim_cs_overtake(sim_task *t, uint64_t k);
 int sim_cs_restore(sim_world *w, topo_node *n);
+/* A source's unaligned b<K> in the byte network: ahead of its queued buffers, which become
+ * its output state (its offset keeps them). 0, or BS_ENOMEM (the run has failed). */
+int sim_cs_source_overtake(sim_world *w, topo_node *n, uint64_t k);
+void sim_cs_source_commit(topo_node *n, uint64_t k);
+void sim_cs_source_restore(sim_world *w, topo_node *n);
+void sim_cs_source_free(topo_node *n);
 /* source.c */
 void sim_source_run(sim_world *w, topo_node *n);
 void sim_source_start(sim_world *w, topo_node *n);   /* its first step (run start) */

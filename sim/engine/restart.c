@@ -29,8 +29,10 @@
 
 void sim_commit(sim_world *w, uint64_t k)
 {
-    for (uint32_t i = 0; i < w->n_sources; i++)
+    for (uint32_t i = 0; i < w->n_sources; i++) {
         w->nodes[i].ck_offset = w->nodes[i].snap_offset;
+        sim_cs_source_commit(&w->nodes[i], k);
+    }
     for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
         sim_task *t = w->nodes[i].task;
         if (!t)
@@ -55,7 +57,8 @@ void sim_sink_snapshot(sim_task *t)
 static bool in_flight(const ev_event *e, void *ctx)
 {
     (void)ctx;
-    return e->type == EV_RUN || e->type == EV_ARRIVE || e->type == EV_WAKE;
+    return e->type == EV_RUN || e->type == EV_ARRIVE || e->type == EV_WAKE || e->type == EV_CREDIT ||
+           e->type == EV_FLUSH;
 }
 
 static void reset_outbox(topo_node *n)
@@ -133,6 +136,7 @@ static void rewind_sources(sim_world *w)
         n->emitted = n->ck_offset;
         if (w->cfg->plant == SIM_PLANT_WRONG_OFFSETS && n->emitted < n->limit)
             n->emitted++; /* planted: one record is never replayed */
+        sim_cs_source_restore(w, n);
         sim_source_rewind(w, n);
     }
 }
@@ -156,6 +160,8 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
     if (w->stop)
         return;
     reset_channels(w);
+    if (w->net_bytes)
+        net_reset(w);
     SIM_MX(w, mx_restart(w));
     restore_channel_state(w);
     rewind_sources(w);

@@ -36,6 +36,10 @@ void sim_config_default(sim_config *c)
     c->strategy = "spill";
     c->checkpoint_bound_ns = 5000000;
     c->stall_bound_ns = 100000000;
+    /* The byte network's defaults are Flink's (net.c, docs/simulation-network.md); the
+     * model itself stays the record model unless a caller asks for bytes. */
+    c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
+                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000};
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -80,10 +84,12 @@ static void dispatch(sim_world *w, const ev_event *e)
         topo_node *n = &w->nodes[e->obj];
         SIM_ASSERT(w, n->run_pending && e->arg == n->run_gen);
         n->run_pending = false;
+        w->running = n->id;
         if (n->is_source)
             sim_source_run(w, n);
         else
             sim_task_run(w, n);
+        w->running = SIM_NONE;
         break;
     }
     case EV_ARRIVE:
@@ -100,6 +106,12 @@ static void dispatch(sim_world *w, const ev_event *e)
         break;
     case EV_WAKE:
         sim_task_wake_event(w, &w->nodes[e->obj], e->arg);
+        break;
+    case EV_CREDIT:
+        net_credit(w, &w->chans[e->obj], e->arg);
+        break;
+    case EV_FLUSH:
+        net_timer(w, &w->nodes[e->obj]);
         break;
     default:
         SIM_ASSERT(w, !"unknown event type");
@@ -136,6 +148,8 @@ static int start(sim_world *w)
     const sim_config *c = w->cfg;
     /* a run per node, an arrival per credit, a wake-up per task, the faults, the coordinator */
     size_t cap = (size_t)w->n_nodes * 2 + (size_t)w->n_chans * (c->credits + SIM_MARKER_SLOTS) + w->n_faults + 8;
+    if (w->net_bytes)
+        cap = (size_t)w->n_nodes * 2 + net_events_max(w) + w->n_faults + 8;
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
     sim_trace_header(w);
@@ -164,7 +178,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
         memset(m, 0, sizeof *m);
         m->sample_grid_ns = grid;
     }
-    sim_world w = {.cfg = cfg, .seed = seed, .res = res, .trace = trace};
+    sim_world w = {.cfg = cfg, .seed = seed, .res = res, .trace = trace, .running = SIM_NONE};
     sim_strategy st;
     if (!cfg->strategy || !sim_strategy_find(cfg->strategy, &st)) {
         res->outcome = SIM_ERROR;
@@ -175,6 +189,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     w.guarantee = st.guarantee;
     w.check_progress = st.check_progress;
     w.priority_barriers = st.unaligned;
+    w.net_bytes = cfg->net.model == SIM_NET_BYTES;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);

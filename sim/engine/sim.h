@@ -126,6 +126,34 @@ typedef struct sim_step {
     uint64_t n;          /* records: how many; barrier, cancel: the id; fault: its index */
 } sim_step;
 
+/*
+ * The network model (net.c; docs/simulation-network.md). SIM_NET_RECORDS is the original
+ * model: a credit is one record and returns at once. SIM_NET_BYTES is Flink's credit-based
+ * flow control in bytes: records serialized into network buffers of `segment_bytes`,
+ * exclusive and floating buffers at the receiver, credits announced back with a latency, an
+ * output buffer pool per task, flushes when full, at buffer-timeout and before an event.
+ * The defaults (sim_config_default) are Flink's documented ones, cited in net.c.
+ */
+typedef enum sim_network {
+    SIM_NET_RECORDS = 0,
+    SIM_NET_BYTES = 1,
+} sim_network;
+
+#define SIM_NET_SEGMENT_MIN 64u
+#define SIM_NET_SEGMENT_MAX (1u << 20)
+#define SIM_NET_BUFFERS_MAX 1024u
+
+typedef struct sim_net {
+    sim_network model;
+    uint32_t segment_bytes;           /* taskmanager.memory.segment-size: 32 KiB */
+    uint32_t buffers_per_channel;     /* taskmanager.network.memory.buffers-per-channel: 2 */
+    uint32_t floating_per_gate;       /* taskmanager.network.memory.floating-buffers-per-gate: 8 */
+    uint32_t max_buffers_per_channel; /* taskmanager.network.memory.max-buffers-per-channel: 10 */
+    uint64_t buffer_timeout_ns;       /* execution.buffer-timeout: 100 ms; 0: flush every record */
+    sim_dist credit_latency;          /* an AddCredit message back to the sender; all 0: as
+                                         `latency` (the same link, the other way) */
+} sim_net;
+
 /* The guarantee the sinks' final state is held to (sim_check_final). */
 typedef enum sim_end_to_end {
     SIM_E2E_STRATEGY = 0,  /* the strategy's own: exactly-once, or at-least-once (tracker) */
@@ -180,6 +208,7 @@ typedef struct sim_config {
     const sim_step *steps;            /* not owned; a source's steps in order */
     uint32_t n_steps;                 /* <= SIM_STEPS_MAX */
     sim_end_to_end end_to_end;        /* what the final state is held to */
+    sim_net net;                      /* the network model (records: `credits` applies) */
 } sim_config;
 
 /* Fills cfg with the reference configuration: 4 sources of 2000 records each, then a

@@ -159,7 +159,7 @@ void sim_source_run(sim_world *w, topo_node *n)
     const sim_config *c = w->cfg;
     if (n->done)
         return;
-    if (n->ob_len > 0) {
+    if (n->ob_len > 0 || n->waiting_credit) {
         sim_note(w, n->id, OP_WAIT_CREDIT, n->ob_len, 0);
         n->emit_blocked = true;
         return;

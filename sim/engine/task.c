@@ -239,7 +239,7 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->w = w;
     t->node = n;
     n->task = t;
-    t->arr_cap = n->n_in * (w->cfg->credits + SIM_MARKER_SLOTS);
+    t->arr_cap = n->n_in * (n->n_in ? w->chans[n->in_first].cap : 1);
     t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
     t->peek_payload = calloc(1, w->cfg->payload_len);

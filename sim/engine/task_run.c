@@ -80,15 +80,20 @@ static void poll_priority(sim_world *w, topo_node *n)
     if (w->stop || handler_failed(w, n, rc))
         return;
     sim_check_bounds(w, n);
-    if (!w->stop)
-        topo_flush(w, n);
+    if (w->stop)
+        return;
+    topo_flush(w, n);
+    /* The byte network: the barrier flushed the open buffer, which may have freed the
+     * output; the task goes on (no credit event may come to resume it). */
+    if (w->net_bytes && !n->waiting_credit && !n->run_pending && !n->done)
+        topo_schedule(w, n, w->q.now_ns);
 }
 
 void sim_task_run(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
     n->idle = false;
-    if (n->ob_len) {
+    if (n->ob_len || n->waiting_credit) {
         topo_flush(w, n);
         if (n->waiting_credit) {
             sim_note(w, n->id, OP_WAIT_CREDIT, n->ob_len, 0);

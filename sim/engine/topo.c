@@ -111,12 +111,19 @@ static void wire(sim_world *w, const sim_config *c)
     SIM_ASSERT(w, ch == w->n_chans);
 }
 
+/* Items a channel's ring holds: credits plus marker slots (records), or what the byte
+ * network's buffers can hold (net.c). */
+static size_t ring_cap(const sim_world *w, const sim_config *c)
+{
+    return w->net_bytes ? net_ring_items(w, NULL) : (size_t)c->credits + SIM_MARKER_SLOTS;
+}
+
 static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
 {
     w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
     w->chans = calloc(w->n_chans, sizeof *w->chans);
     w->out_ids = calloc(outs + 1, sizeof *w->out_ids);
-    w->rings = calloc((size_t)w->n_chans * (c->credits + SIM_MARKER_SLOTS), sizeof *w->rings);
+    w->rings = calloc((size_t)w->n_chans * ring_cap(w, c), sizeof *w->rings);
     size_t ob = 0;
     for (uint32_t s = 0; s < c->stages; s++)
         ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS);
@@ -130,8 +137,8 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
 static void place_buffers(sim_world *w, const sim_config *c)
 {
     for (uint32_t i = 0; i < w->n_chans; i++) {
-        w->chans[i].ring = &w->rings[(size_t)i * (c->credits + SIM_MARKER_SLOTS)];
-        w->chans[i].cap = c->credits + SIM_MARKER_SLOTS;
+        w->chans[i].ring = &w->rings[(size_t)i * ring_cap(w, c)];
+        w->chans[i].cap = (uint32_t)ring_cap(w, c);
         w->chans[i].credits = c->credits;
     }
     size_t ob = 0;
@@ -152,6 +159,12 @@ int topo_build(sim_world *w, const sim_config *c, char *why, size_t why_len)
         return rc;
     size_t outs;
     count(w, c, &outs);
+    if (w->net_bytes && (double)w->n_chans * (double)net_ring_items(w, NULL) * sizeof(sim_item) > 512.0 * 1024 * 1024) {
+        snprintf(why, why_len, "invalid configuration: the byte network needs more than 512 MiB of channel rings "
+                 "for %u channels (records per buffer x buffers per channel); raise payload-bytes or lower "
+                 "segment-size", w->n_chans);
+        return BS_EINVAL;
+    }
     if (alloc_arrays(w, c, outs)) {
         snprintf(why, why_len, "out of memory");
         return BS_ENOMEM;
@@ -159,6 +172,8 @@ int topo_build(sim_world *w, const sim_config *c, char *why, size_t why_len)
     name_nodes(w, c);
     wire(w, c);
     place_buffers(w, c);
+    if (w->net_bytes && (rc = net_build(w, why, why_len)) != 0)
+        return rc;
     for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
         rc = sim_task_open(w, &w->nodes[i], &w->tasks[i - w->n_sources], c->strategy);
         if (rc) {
@@ -174,6 +189,10 @@ void topo_free(sim_world *w)
 {
     for (uint32_t i = w->n_sources; w->nodes && i < w->n_nodes; i++)
         sim_task_close(w, &w->nodes[i]);
+    if (w->net_bytes)
+        net_free(w);
+    for (uint32_t i = 0; w->nodes && i < w->n_sources; i++)
+        sim_cs_source_free(&w->nodes[i]);
     free(w->nodes);
     free(w->chans);
     free(w->out_ids);

@@ -195,6 +195,18 @@ void sim_trace_header(sim_world *w)
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (w->net_bytes && len > 0) { /* the record model's header stays as it was */
+        const sim_net *nc = &c->net;
+        int m = snprintf(line + len - 1, sizeof line - (len - 1),
+                         " network=bytes segment-size=%u buffers-per-channel=%u floating-buffers-per-gate=%u "
+                         "max-buffers-per-channel=%u buffer-timeout=%llu credit-latency=%llu/%llu/%llu\n",
+                         nc->segment_bytes, nc->buffers_per_channel, nc->floating_per_gate,
+                         nc->max_buffers_per_channel, (unsigned long long)nc->buffer_timeout_ns,
+                         (unsigned long long)nc->credit_latency.min_ns, (unsigned long long)nc->credit_latency.mean_ns,
+                         (unsigned long long)nc->credit_latency.max_ns);
+        if (m > 0)
+            len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+    }
     w->res->trace_hash = 0;
     fold_bytes(w, line, len);
     w->res->trace_lines++;

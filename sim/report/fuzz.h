@@ -33,6 +33,7 @@ typedef struct fuzz_opts {
     const char *faults;        /* fault kinds seeds may switch on: "all" (NULL), "none" or
                                   a list (swarm_faults_parse); must be valid */
     sim_plant plant;           /* test-only: a planted simulation bug (SIM_PLANT_NONE) */
+    const char *network;       /* records (NULL), bytes or any (swarm_draw_network) */
 } fuzz_opts;
 
 /* Sums over seeds: merging shards adds them up field by field. */
@@ -65,6 +66,7 @@ typedef struct fuzz_report {
     uint64_t max_events;       /* per seed; 0: the engine's default */
     char faults[160];          /* the fault kinds allowed ("all", "none" or a list) */
     char plant[32];            /* the planted simulation bug, "none" normally */
+    char network[16];          /* the network model: "records", "bytes" or "any" */
     fuzz_totals totals;
     fuzz_failure *failures;    /* sorted by seed; owned */
     size_t n_failures, cap_failures;

@@ -39,6 +39,14 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
             (unsigned long long)c->max_buffered_bytes, (unsigned long long)c->max_events);
     if (c->alignment_timeout_ns)
         fprintf(f, "alignment-timeout: %llu\n", (unsigned long long)c->alignment_timeout_ns);
+    if (c->net.model == SIM_NET_BYTES) {
+        const sim_net *n = &c->net;
+        fprintf(f, "network: bytes\nsegment-size: %u\nbuffers-per-channel: %u\nfloating-buffers-per-gate: %u\n"
+                   "max-buffers-per-channel: %u\nbuffer-timeout: %llu\ncredit-latency: %llu/%llu/%llu\n",
+                n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
+                (unsigned long long)n->buffer_timeout_ns, (unsigned long long)n->credit_latency.min_ns,
+                (unsigned long long)n->credit_latency.mean_ns, (unsigned long long)n->credit_latency.max_ns);
+    }
     fputs("faults: ", f);
     bool any = false;
     for (int k = 0; k < SIM_FAULT_KINDS; k++) {
@@ -226,6 +234,31 @@ static int set_key(pstate *p, const char *k, const char *v)
     else if (strcmp(k, "max-buffered-bytes") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_buffered_bytes);
     else if (strcmp(k, "max-events") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_events);
     else if (strcmp(k, "alignment-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->alignment_timeout_ns);
+    else if (strcmp(k, "network") == 0) {
+        if (strcmp(v, "records") == 0)
+            c->net.model = SIM_NET_RECORDS;
+        else if (strcmp(v, "bytes") == 0)
+            c->net.model = SIM_NET_BYTES;
+        else
+            return perr(p, "network: '%s' is not records or bytes", v);
+    } else if (strcmp(k, "segment-size") == 0) {
+        rc = num(p, k, v, SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, &x);
+        c->net.segment_bytes = (uint32_t)x;
+    } else if (strcmp(k, "buffers-per-channel") == 0) {
+        rc = num(p, k, v, 1, SIM_NET_BUFFERS_MAX, &x);
+        c->net.buffers_per_channel = (uint32_t)x;
+    } else if (strcmp(k, "floating-buffers-per-gate") == 0) {
+        rc = num(p, k, v, 0, SIM_NET_BUFFERS_MAX, &x);
+        c->net.floating_per_gate = (uint32_t)x;
+    } else if (strcmp(k, "max-buffers-per-channel") == 0) {
+        rc = num(p, k, v, 1, SIM_NET_BUFFERS_MAX, &x);
+        c->net.max_buffers_per_channel = (uint32_t)x;
+    } else if (strcmp(k, "buffer-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->net.buffer_timeout_ns);
+    else if (strcmp(k, "credit-latency") == 0) {
+        rc = dist(p, k, v, &c->net.credit_latency, &e);
+        if (!rc && *e)
+            return perr(p, "credit-latency: unexpected '%s' after MIN/MEAN/MAX", e);
+    }
     else if (strcmp(k, "faults") == 0) rc = fault_list(p, v);
     else if (strcmp(k, "fault-draws") == 0) { rc = num(p, k, v, 0, 64, &x); c->fault_draws = (uint32_t)x; }
     else if (strcmp(k, "plant") == 0) {
@@ -244,7 +277,9 @@ static int set_key(pstate *p, const char *k, const char *v)
 static const char *const simconf_keys[] = {
     "seed", "strategy", "sources", "stages", "parallelism", "links", "credits", "latency", "service",
     "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
-    "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect", NULL,
+    "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
+    "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
+    "buffer-timeout", "credit-latency", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

@@ -117,6 +117,42 @@ static void draw_faults(rng *r, sim_config *c, uint32_t faults)
         c->fault_draws = draws;
 }
 
+bool swarm_network_known(const char *network)
+{
+    return !network || !strcmp(network, "records") || !strcmp(network, "bytes") || !strcmp(network, SWARM_ANY);
+}
+
+/* The byte network's knobs: small segments so that records span buffers and buffers
+ * fill within a short run, few buffers so that back-pressure builds, flush timeouts from
+ * every record to longer than most runs, and credit latencies as the link's or apart. */
+void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg)
+{
+    rng r;
+    rng_stream_named(&r, seed, "swarm-net");
+    bool bytes = network && (!strcmp(network, "bytes") || (!strcmp(network, SWARM_ANY) && rng_below(&r, 2)));
+    if (!bytes)
+        return;
+    static const uint32_t segs[] = {64, 96, 128, 256, 512, 1024, 4096, 32768};
+    sim_net *n = &cfg->net;
+    n->model = SIM_NET_BYTES;
+    n->segment_bytes = segs[rng_below(&r, sizeof segs / sizeof *segs)];
+    n->buffers_per_channel = (uint32_t)rng_range(&r, 1, 4);
+    n->floating_per_gate = (uint32_t)rng_below(&r, 9);
+    uint32_t m = (uint32_t)rng_range(&r, 1, 10);
+    uint64_t t = rng_below(&r, 4);
+    n->buffer_timeout_ns = t == 0 ? 0 : t == 1 ? rng_range(&r, 500, 5000) : t == 2 ? rng_range(&r, 5000, 100000) : 100000000;
+    /* One buffer per channel blocks a task on its own partly filled buffer until the
+     * flusher: drawn with short flush periods only, so that runs stay within the bounds. */
+    n->max_buffers_per_channel = m == 1 && t == 3 ? 2 : m;
+    n->credit_latency = rng_below(&r, 2) ? (sim_dist){0, 0, 0} : draw_dist(&r, 100, 5000, 20000);
+    /* A partly filled buffer may wait a whole flush period: the liveness and stall bounds
+     * are measured beyond it. */
+    if (n->buffer_timeout_ns) {
+        cfg->checkpoint_bound_ns += 3 * n->buffer_timeout_ns;
+        cfg->stall_bound_ns += 3 * n->buffer_timeout_ns;
+    }
+}
+
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
 {
     swarm_draw_faults(seed, strategy, SWARM_FAULTS_ALL, cfg);

@@ -48,6 +48,16 @@ const char *swarm_plant_name(sim_plant p);
 /* False when `name` is not one of the names above. */
 bool swarm_plant_parse(const char *name, sim_plant *out);
 
+/*
+ * The network model a seed runs (sim_config.net): "records" (the default, as before),
+ * "bytes" (Flink's credit-based flow control in bytes, its knobs drawn from the seed) or
+ * "any" (each seed draws one). From its own stream ("swarm-net"), so the draws of
+ * swarm_draw_faults stay put; a pure function of (seed, network). NULL means "records".
+ */
+#define SWARM_NETWORKS "records, bytes or any"
+bool swarm_network_known(const char *network);
+void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg);
+
 /* True when `name` is SWARM_ANY or a strategy the command line knows. */
 bool swarm_strategy_known(const char *name);
 

@@ -179,8 +179,48 @@ static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
 
 enum {
     S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
-    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_ALIGN_TIMEOUT, S_COUNT
+    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_ALIGN_TIMEOUT,
+    /* the byte network (sim/engine/net.c, docs/simulation-network.md) */
+    S_NETWORK, S_SEGMENT, S_BUF_PER_CH, S_FLOATING, S_MAX_BUF_PER_CH, S_BUF_TIMEOUT, S_CREDIT_LAT, S_COUNT
 };
+_Static_assert(S_COUNT <= 32, "ss_map handles at most 32 keys per mapping");
+
+/* network: records | bytes, and the byte network's keys (which need network: bytes). */
+static int ss_network(const sc_ctx *cx, const uint32_t *v, uint32_t node, sim_config *c)
+{
+    static const char *const models[] = {"records", "bytes"};
+    int m = 0;
+    if (v[S_NETWORK] != SC_NONE && ss_name(cx, v[S_NETWORK], "network", "network model", models, 2, &m) != 0)
+        return -1;
+    c->net.model = (sim_network)m;
+    static const int byte_keys[] = {S_SEGMENT, S_BUF_PER_CH, S_FLOATING, S_MAX_BUF_PER_CH, S_BUF_TIMEOUT, S_CREDIT_LAT};
+    static const char *const names[] = {"segment-size", "buffers-per-channel", "floating-buffers-per-gate",
+                                        "max-buffers-per-channel", "buffer-timeout-ns", "credit-latency-ns"};
+    for (size_t i = 0; i < sizeof byte_keys / sizeof *byte_keys; i++) {
+        if (v[byte_keys[i]] != SC_NONE && c->net.model != SIM_NET_BYTES) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[byte_keys[i]])->at,
+                      "%s: applies to the byte network only (add 'network: bytes')", names[i]);
+            return -1;
+        }
+    }
+    if (c->net.model == SIM_NET_BYTES && v[S_CREDITS] != SC_NONE) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, v[S_CREDITS])->at,
+                  "credits: the byte network counts credits in buffers (buffers-per-channel, "
+                  "floating-buffers-per-gate); 'credits' is the record model's");
+        return -1;
+    }
+    (void)node;
+    sim_net *n = &c->net;
+    return ss_u32(cx, v[S_SEGMENT], "segment-size", SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, &n->segment_bytes) != 0 ||
+                   ss_u32(cx, v[S_BUF_PER_CH], "buffers-per-channel", 1, SIM_NET_BUFFERS_MAX, &n->buffers_per_channel) != 0 ||
+                   ss_u32(cx, v[S_FLOATING], "floating-buffers-per-gate", 0, SIM_NET_BUFFERS_MAX, &n->floating_per_gate) != 0 ||
+                   ss_u32(cx, v[S_MAX_BUF_PER_CH], "max-buffers-per-channel", 1, SIM_NET_BUFFERS_MAX,
+                          &n->max_buffers_per_channel) != 0 ||
+                   ss_u64(cx, v[S_BUF_TIMEOUT], "buffer-timeout-ns", 0, UINT64_MAX / 4, &n->buffer_timeout_ns) != 0 ||
+                   ss_dist(cx, v[S_CREDIT_LAT], "credit-latency-ns", &n->credit_latency) != 0
+               ? -1
+               : 0;
+}
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
@@ -193,6 +233,10 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"max-buffered-bytes", false},
         [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
         [S_ALIGN_TIMEOUT] = {"alignment-timeout-ns", false},
+        [S_NETWORK] = {"network", false}, [S_SEGMENT] = {"segment-size", false},
+        [S_BUF_PER_CH] = {"buffers-per-channel", false}, [S_FLOATING] = {"floating-buffers-per-gate", false},
+        [S_MAX_BUF_PER_CH] = {"max-buffers-per-channel", false}, [S_BUF_TIMEOUT] = {"buffer-timeout-ns", false},
+        [S_CREDIT_LAT] = {"credit-latency-ns", false},
     };
     uint32_t v[S_COUNT];
     sim_config *c = &sc->cfg;
@@ -214,7 +258,8 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         ss_u64(cx, v[S_MAX_BUF], "max-buffered-bytes", 0, UINT64_MAX, &c->max_buffered_bytes) != 0 ||
         ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
         ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0 ||
-        ss_u64(cx, v[S_ALIGN_TIMEOUT], "alignment-timeout-ns", 0, UINT64_MAX / 4, &c->alignment_timeout_ns) != 0)
+        ss_u64(cx, v[S_ALIGN_TIMEOUT], "alignment-timeout-ns", 0, UINT64_MAX / 4, &c->alignment_timeout_ns) != 0 ||
+        ss_network(cx, v, node, c) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;

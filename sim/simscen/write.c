@@ -40,7 +40,10 @@ static void sw_simulation(FILE *f, const sim_config *c)
     fprintf(f, "  stages: %u\n  parallelism: %u\n  link: [", c->stages, c->parallelism);
     for (uint32_t s = 0; s < c->stages; s++)
         fprintf(f, "%s%s", s ? ", " : "", c->link[s] == SIM_LINK_FORWARD ? "forward" : "all-to-all");
-    fprintf(f, "]\n  credits: %u\n  latency-ns: ", c->credits);
+    if (c->net.model == SIM_NET_BYTES)
+        fputs("]\n  latency-ns: ", f);
+    else
+        fprintf(f, "]\n  credits: %u\n  latency-ns: ", c->credits);
     sw_dist(f, &c->latency);
     fputs("\n  service-ns:\n", f);
     for (uint32_t s = 0; s < c->stages; s++) {
@@ -57,6 +60,18 @@ static void sw_simulation(FILE *f, const sim_config *c)
             (unsigned long long)c->max_events, c->max_restarts);
     if (c->alignment_timeout_ns)
         fprintf(f, "  alignment-timeout-ns: %llu\n", (unsigned long long)c->alignment_timeout_ns);
+    if (c->net.model == SIM_NET_BYTES) {
+        const sim_net *n = &c->net;
+        fprintf(f, "  network: bytes\n  segment-size: %u\n  buffers-per-channel: %u\n  floating-buffers-per-gate: %u\n"
+                   "  max-buffers-per-channel: %u\n  buffer-timeout-ns: %llu\n",
+                n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
+                (unsigned long long)n->buffer_timeout_ns);
+        if (n->credit_latency.min_ns || n->credit_latency.mean_ns || n->credit_latency.max_ns) {
+            fputs("  credit-latency-ns: ", f);
+            sw_dist(f, &n->credit_latency);
+            fputc('\n', f);
+        }
+    }
     fprintf(f, "bounds: {checkpoint-ns: %llu, stall-ns: %llu, spill-bytes: %llu, open-files: %u}\n",
             (unsigned long long)c->checkpoint_bound_ns, (unsigned long long)c->stall_bound_ns,
             (unsigned long long)c->spill_bytes_max, c->open_files_max);
