@@ -275,6 +275,7 @@ BS_TEST(simscen, a_written_scenario_runs_the_same_simulation)
     for (uint64_t seed = 1; seed <= 12; seed++) {
         sim_config c;
         swarm_draw(seed, SWARM_ANY, &c);
+        swarm_draw_network(seed, seed % 2 ? "bytes" : "records", &c); /* the byte network's keys too */
         c.records_per_source = c.records_per_source % 50;
         c.plant = seed % 3 == 0 ? SIM_PLANT_EARLY_COMPLETE : SIM_PLANT_NONE;
         c.end_to_end = seed % 4 == 0 ? SIM_E2E_EXACTLY_ONCE : SIM_E2E_STRATEGY;
@@ -299,4 +300,43 @@ BS_TEST(simscen, a_written_scenario_runs_the_same_simulation)
         free(sc);
         free(text);
     }
+}
+
+BS_TEST(simscen, byte_network_keys)
+{
+    static const char text[] = "name: n\nstrategy: block\nsimulation:\n  network: bytes\n  segment-size: 4096\n"
+                               "  buffers-per-channel: 3\n  floating-buffers-per-gate: 0\n  max-buffers-per-channel: 5\n"
+                               "  buffer-timeout-ns: 0\n  credit-latency-ns: {min: 700}\n";
+    simscen *sc = calloc(1, sizeof *sc);
+    char err[1200];
+    cr_assert_not_null(sc);
+    cr_assert_eq(load_text(text, sc, err, sizeof err), 0, "%s", err);
+    const sim_net *n = &sc->cfg.net;
+    cr_assert_eq(n->model, SIM_NET_BYTES);
+    cr_assert_eq(n->segment_bytes, 4096u);
+    cr_assert_eq(n->buffers_per_channel, 3u);
+    cr_assert_eq(n->floating_per_gate, 0u);
+    cr_assert_eq(n->max_buffers_per_channel, 5u);
+    cr_assert_eq(n->buffer_timeout_ns, 0u);
+    cr_assert_eq(n->credit_latency.min_ns, 700u);
+    /* without the key: the record model, with Flink's defaults kept for the byte network */
+    cr_assert_eq(load_text("name: n\nstrategy: block\nsimulation: {}\n", sc, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sc->cfg.net.model, SIM_NET_RECORDS);
+    cr_assert_eq(sc->cfg.net.segment_bytes, 32768u);
+    cr_assert_eq(sc->cfg.net.buffers_per_channel, 2u);
+    cr_assert_eq(sc->cfg.net.floating_per_gate, 8u);
+    cr_assert_eq(sc->cfg.net.max_buffers_per_channel, 10u);
+    cr_assert_eq(sc->cfg.net.buffer_timeout_ns, 100000000u);
+    free(sc);
+    expect_error("name: n\nstrategy: block\nsimulation:\n  segment-size: 4096\n",
+                 "t.yaml:4:17: segment-size: applies to the byte network only (add 'network: bytes')");
+    expect_error("name: n\nstrategy: block\nsimulation:\n  network: bytes\n  credits: 4\n",
+                 "t.yaml:5:12: credits: the byte network counts credits in buffers (buffers-per-channel, "
+                 "floating-buffers-per-gate); 'credits' is the record model's");
+    expect_error("name: n\nstrategy: block\nsimulation:\n  network: bytes\n  segment-size: 32\n",
+                 "t.yaml:5:17: segment-size: 32 is out of range (64..1048576)");
+    expect_error("name: n\nstrategy: block\nsimulation:\n  network: byte\n",
+                 "t.yaml:4:12: network: unknown network model 'byte' (did you mean 'bytes'?)");
+    expect_error("name: n\nstrategy: block\nsimulation:\n  network: bytes\n  buffers-per-channel: 0\n",
+                 "t.yaml:5:24: buffers-per-channel: 0 is out of range (1..1024)");
 }

@@ -183,7 +183,7 @@ void sim_trace_header(sim_world *w)
                      "checkpoint-bound=%llu stall-bound=%llu spill-bytes-max=%llu open-files-max=%u plant=%d "
                      "steps=%u end-to-end=%d\n",
                      (unsigned long long)w->seed, c->strategy, c->sources, c->stages, c->parallelism, links,
-                     c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
+                     w->net_bytes ? 0u : c->credits, (unsigned long long)c->latency.min_ns, (unsigned long long)c->latency.mean_ns,
                      (unsigned long long)c->latency.max_ns, service, (unsigned long long)c->source_interval_ns,
                      (unsigned long long)c->records_per_source, c->payload_len,
                      (unsigned long long)c->checkpoint_interval_ns, (unsigned long long)c->checkpoint_timeout_ns,

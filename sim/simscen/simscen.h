@@ -22,6 +22,11 @@
  *     source-interval-ns, checkpoint-interval-ns, checkpoint-timeout-ns,
  *     max-buffered-bytes, max-events, max-restarts, alignment-timeout-ns (aligned-timeout)
  *     service-ns may also be a sequence of {min, mean, max}, one per stage
+ *     network: records (default) | bytes   the network model (docs/simulation-network.md);
+ *       with bytes (Flink's credit-based flow control; `credits` is then an error):
+ *       segment-size (32768), buffers-per-channel (2), floating-buffers-per-gate (8),
+ *       max-buffers-per-channel (10), buffer-timeout-ns (100 ms; 0: flush every record),
+ *       credit-latency-ns: {min, mean, max} (default: as latency-ns)
  *   bounds: {checkpoint-ns, stall-ns, spill-bytes, open-files}
  *   faults: [{kind: eop|skip|overlap|cancel|timeout|write-error|enospc|short-write|
  *             read-error|corrupt|truncate|fail|reorder, target: N, at-ns: T, checkpoint: K, arg: A}]
