@@ -24,8 +24,8 @@
 #   MUTATE_SUITES="..."  the suites, in order (default: scenarios check fuzz unit)
 #   MUTATE_JOBS=J        mutants built and run in parallel (default 2)
 #   MUTATE_FUZZ_SEEDS=N  fuzz seeds per mutant (default 20000)
-#   MUTATE_UNIT_FILTER=G Criterion --filter for the unit suite (default: every suite that
-#                        drives core/, see UNIT_FILTER below)
+#   MUTATE_UNIT_FILTER=G Criterion --filter for the unit suite (default: the suites of
+#                        MUTATE_UNIT_FILES, the test files that drive core/; see below)
 #   MUTATE_TIMEOUT_FACTOR=F, MUTATE_TIMEOUT_MIN=S  per-suite time limit: F times the suite's
 #                        time on the unmutated build, at least S seconds (defaults 5 and 20)
 #   MUTATE_RUN_EQUIVALENTS=1  also run the mutants listed as equivalent (to re-judge them)
@@ -60,12 +60,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 : "${MUTATE_OUT:=build/mutate}"
 : "${MUTATE_EQUIVALENTS:=$HERE/equivalent.txt}"
 : "${MUTATE_MIN_RATE:=}"
-# Unit suites that do not test core/ directly are left out by default: parsers, plots, the
-# command line's file handling (they cannot kill a core mutant), and the simulator's engine
-# suites (the fuzz suite runs the engine over every strategy far harder). Under ASan each
-# test costs a fork of a large process: this halves the suite's time.
-UNIT_FILTER_DEFAULT='!(compare|isolation|screen|yaml|keys|wire|leakcheck|metrics|expect|simscen|verbs|engine_*)/*'
-: "${MUTATE_UNIT_FILTER:=$UNIT_FILTER_DEFAULT}"
+# The unit suite: by default the Criterion suites of the test files that drive core/
+# (strategies, spill files, snapshots, the model checker, planted bugs, verify, and
+# tests/test_core_*.c). Parser, plot, command-line and engine suites are left out: they
+# cannot kill a core mutant or the fuzz suite does their work far harder, and under ASan
+# each test costs a fork of a large process.
+: "${MUTATE_UNIT_FILES:=tests/test_strategies_*.c tests/test_spill_*.c tests/test_snapshot*.c tests/test_check*.c tests/test_planted*.c tests/test_verify*.c tests/test_core_*.c}"
+if [ -z "${MUTATE_UNIT_FILTER:-}" ]; then
+    # shellcheck disable=SC2086
+    suites=$(cat $MUTATE_UNIT_FILES 2>/dev/null | sed -n 's/^BS_TEST(\([A-Za-z0-9_]*\),.*/\1/p' | sort -u | paste -sd'|' -)
+    [ -n "$suites" ] || die "no unit suite in MUTATE_UNIT_FILES: $MUTATE_UNIT_FILES"
+    MUTATE_UNIT_FILTER="@($suites)/*"
+fi
 # Check configurations (one a line); a strategy/configuration pair that `check` refuses on
 # the unmutated build (exit 2) is left out and reported.
 : "${MUTATE_CHECK_CONFIGS:=--channels 2 --checkpoints 2 --eop --cancel
