@@ -19,6 +19,7 @@
 #   MUTATE_SAMPLE=N      run N mutants drawn with MUTATE_SEED (default: all)
 #   MUTATE_SEED=S        the sample's seed (default 1); the same seed and code, the same sample
 #   MUTATE_FILES="..."   the core sources to mutate (default: every core/ source)
+#   MUTATE_IDS="..."     run only these mutants (ids as printed beside survivors)
 #   MUTATE_MODE=first    stop at a mutant's first killing suite (default), or
 #   MUTATE_MODE=all      run every suite on every mutant (true per-suite kill rates)
 #   MUTATE_SUITES="..."  the suites, in order (default: scenarios check fuzz unit)
@@ -49,6 +50,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 : "${MUTATE_LDFLAGS:=-O2 -g}"
 : "${MUTATE_SEED:=1}"
 : "${MUTATE_SAMPLE:=}"
+: "${MUTATE_IDS:=}"
 : "${MUTATE_FILES:=$MUTATE_CORE_SRC}"
 : "${MUTATE_MODE:=first}"
 : "${MUTATE_SUITES:=scenarios check fuzz unit}"
@@ -130,10 +132,12 @@ awk -F'\t' -v eqf="$OUT/equivalent.ids" '
 n_all=$(wc -l < "$OUT/all.tsv")
 # The sample: the N mutants whose hash of (seed, id) is smallest, so a mutant's selection does
 # not depend on which other mutants exist.
-awk -F'\t' -v seed="$MUTATE_SEED" -v runeq="$MUTATE_RUN_EQUIVALENTS" '
+awk -F'\t' -v seed="$MUTATE_SEED" -v runeq="$MUTATE_RUN_EQUIVALENTS" -v ids="$MUTATE_IDS" '
     BEGIN { for (i = 32; i < 127; i++) ORD[sprintf("%c", i)] = i }
     function h(s,    i, x) { x = 5381; for (i = 1; i <= length(s); i++) x = (x * 33 + ORD[substr(s, i, 1)]) % 2147483647; return x }
-    $1 == "eq" && runeq != 1 { next }
+    BEGIN { n = split(ids, I, /[ ,\n]+/); for (i = 1; i <= n; i++) if (I[i] != "") want[I[i]] = 1 }
+    $1 == "eq" && runeq != 1 && !($2 in want) { next }
+    ids != "" && !($2 in want) { next }
     { printf "%010d\t%s\n", h(seed ":" $2), $0 }' "$OUT/tagged.tsv" | sort > "$OUT/scored.tsv"
 if [ -n "$MUTATE_SAMPLE" ]; then
     head -n "$MUTATE_SAMPLE" "$OUT/scored.tsv" > "$OUT/picked.tsv"
