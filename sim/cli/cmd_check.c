@@ -33,7 +33,6 @@ static const char check_usage[] =
     "  --cancel           a channel may deliver xK instead of bK\n"
     "  --skip             a channel may drop a barrier\n"
     "  --disk-fault       one spill-file I/O call of the run may fail\n"
-    "  --max-buffered-bytes N   the spill byte limit\n"
     "  --no-por           no partial-order reduction (sleep sets)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
     "  --max-depth N      explore no deeper than N transitions\n"
@@ -42,6 +41,9 @@ static const char check_usage[] =
     "  --jobs J           run J shards in parallel processes\n"
     "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
     "  --json             print the result as one JSON object\n"
+    "\n"
+    "Strategy options (each strategy's descriptor lists those it reads):\n";
+static const char check_usage_exit[] =
     "\n"
     "Exit: 0 no violation, 1 a violation (counterexample written), 2 usage error.\n";
 
@@ -84,11 +86,11 @@ static bool parse_flag(check_opts *o, const char *a)
 static void parse_valued(check_opts *o, const char *a, const char *v)
 {
     check_config *c = &o->cfg;
+    const bs_option *opt;
     if (strcmp(a, "--strategy") == 0) c->strategy = v;
     else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, 16);
     else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (strcmp(a, "--data") == 0) c->data = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
-    else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
     else if (strcmp(a, "--max-states") == 0) c->max_states = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
     else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)cli_flag_u64("check", a, v, 1, 1u << 30);
     else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)cli_flag_u64("check", a, v, 10, 40);
@@ -96,6 +98,8 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
     else if (strcmp(a, "--jobs") == 0) o->jobs = (uint32_t)cli_flag_u64("check", a, v, 1, 64);
     else if (strcmp(a, "--out") == 0) o->out = v;
     else if (strcmp(a, "--scenario") == 0) o->scenario_path = v;
+    else if (strncmp(a, "--", 2) == 0 && (opt = sim_option_find(a + 2)) != NULL && strcmp(opt->name, a + 2) == 0)
+        c->options[opt->slot] = cli_flag_u64("check", a, v, opt->min, opt->max);
     else die("check: unknown option '%s' (see 'barriersim check --help')", a);
 }
 
@@ -108,6 +112,8 @@ static void parse(int argc, char **argv, check_opts *o)
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(check_usage, stdout);
+            sim_options_usage(stdout);
+            fputs(check_usage_exit, stdout);
             exit(EXIT_PASS);
         }
         if (parse_flag(o, argv[i]))
@@ -130,15 +136,22 @@ static void resolve(check_opts *o)
         o->cfg.strategy = o->sc.strategy;
         o->cfg.channels = o->sc.channels;
         o->cfg.page_size = o->sc.page_size;
-        if (o->sc.max_buffered_bytes)
-            o->cfg.max_buffered_bytes = o->sc.max_buffered_bytes;
+        for (unsigned k = 0; k < BS_OPT_SLOTS; k++)
+            if (o->sc.options[k])
+                o->cfg.options[k] = o->sc.options[k];
         if (o->cfg.channels > 16)
             die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, o->cfg.channels);
     }
     sim_strategy st;
     if (!sim_strategy_find(o->cfg.strategy, &st))
         die("check: unknown strategy '%s'", o->cfg.strategy);
-    o->cfg.ops = st.ops ? st.ops : bs_strategy_find(st.name);
+    o->cfg.ops = st.ops;
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        char owners[256];
+        if (o->cfg.options[k] && !bs_strategy_option_slot(st.ops, (bs_option_slot)k))
+            die("check: --%s applies only to strategy %s, not '%s'", sim_option_of_slot((bs_option_slot)k)->name,
+                sim_option_owners((bs_option_slot)k, owners, sizeof owners), st.name);
+    }
     if (!o->cfg.ops->snapshot || !o->cfg.ops->restore)
         die("check: strategy '%s' cannot be model-checked: it has no state capture (snapshot and "
             "restore); fuzz and the handler-level scenarios cover it", o->cfg.strategy);
