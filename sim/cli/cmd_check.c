@@ -43,7 +43,8 @@ static const char check_usage[] =
     "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
     "  --json             print the result as one JSON object\n"
     "\n"
-    "Exit: 0 no violation, 1 a violation (counterexample written), 2 usage error.\n";
+    "Exit: 0 no violation, 1 a violation (counterexample written), 2 usage error.\n"
+    "Reference: docs/cli.md (check), docs/handler-scenarios.md (--scenario files).\n";
 
 typedef struct check_opts {
     check_config cfg;
