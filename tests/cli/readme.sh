@@ -27,7 +27,8 @@
 #
 # With no MARKDOWN given: README.md and docs/*.md, whose relative links must resolve, and
 # docs/README.md must link every page of docs/; every verb's --help must end with a
-# "Reference: docs/..." line naming pages that exist.
+# "Reference: docs/..." line naming pages that exist; every key of the scenario loaders'
+# tables must appear in docs/handler-scenarios.md or docs/sim-scenarios.md.
 #
 # --self-test: also shows that the check can fail: a copy of README.md with its first
 # expected trace broken, and files holding a wrong output, a wrong exit code and an
@@ -237,8 +238,24 @@ check_help() { # verb (empty: the top level)
     *) report fail "${1:-barriersim} --help" "does not end with 'Reference: docs/...' (last line: $out)" ;;
     esac
 }
+# Every key the scenario loaders accept (their key tables in sim/scenario/ and sim/simscen/)
+# is documented in docs/handler-scenarios.md or docs/sim-scenarios.md.
+check_keys() {
+    keys=$(cat "$root"/sim/scenario/*.c "$root"/sim/simscen/*.c 2>/dev/null |
+           grep -o '{"[a-z][a-z-]*", \(true\|false\)}\|{"[a-z][a-z-]*", "[a-z]*", "' |
+           sed 's/^{"\([^"]*\)".*/\1/' | sort -u)
+    missing=
+    for k in $keys; do
+        grep -q -E "\`$k(\`|:| )" "$root/docs/handler-scenarios.md" "$root/docs/sim-scenarios.md" 2>/dev/null ||
+            missing="$missing $k"
+    done
+    if [ -z "$keys" ]; then report fail "docs" "found no scenario keys in the loaders (has the key table moved?)"
+    elif [ -z "$missing" ]; then report ok "docs" "every scenario key ($(echo $keys | wc -w)) is documented"
+    else report fail "docs" "scenario keys not in docs/handler-scenarios.md or docs/sim-scenarios.md:$missing"; fi
+}
 if [ "$all_docs" = 1 ]; then
     for md in "$@"; do check_links "$md"; done
+    check_keys
     check_help ""
     for verb in $("$bin" --help | awk '/^verbs:/{v=1; next} v && /^  [a-z]/ {print $1}'); do check_help "$verb"; done
     for page in "$root"/docs/*.md; do
