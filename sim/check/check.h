@@ -8,7 +8,8 @@
  * The configuration is a set of channel scripts (from flags: K checkpoints of D data items
  * each; or from a scenario's input, channel by channel) plus choices: a channel may end
  * with eop at any point (eop), deliver x<K> instead of b<K> (cancel), drop a barrier
- * (skip), and one spill-file I/O call of the run may fail (disk_fault).
+ * (skip), and one spill-file I/O call of the run may fail (disk_fault). A scenario's own
+ * `faults:` apply as in `barriersim run`: the nth call of a kind in the run fails.
  */
 #ifndef SIM_CHECK_H
 #define SIM_CHECK_H
@@ -27,13 +28,15 @@ typedef struct check_config {
     uint32_t data;                   /* D data items per epoch, with flags */
     const scenario *from;            /* instead of K/D: the scenario's channel sequences */
     uint32_t page_size;
-    BS_OPTION_FIELDS;                /* the strategy's options (descriptor's table) */
+    BS_OPTION_FIELDS;                /* the strategy's options (its descriptor's table);
+                                        alignment_timeout_ns 0: never times out */
     bool eop, cancel, skip, disk_fault;
     bool sleep_sets;                 /* partial-order reduction (default on) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
     uint32_t max_depth;              /* 0: no bound */
     uint32_t bitstate_log2;          /* 0: exact hash set; else a bit array of 2^n bits */
     uint32_t shard, shards;          /* explore shard `shard` of `shards` (0 of 1: all) */
+    uint32_t jobs;                   /* worker threads sharing one visited set (0 or 1: one) */
     bool progress_line;              /* a progress line on stderr */
 } check_config;
 
@@ -45,7 +48,11 @@ typedef struct check_result {
     uint32_t depth;                  /* greatest breadth-first depth reached */
     double seconds;
     uint64_t memory_bytes;           /* peak resident set */
-    bool complete;                   /* the space was exhausted (no bound hit) */
+    bool complete;                   /* the space was exhausted: no bound hit, not bitstate */
+    char incomplete[160];            /* why not complete ("" when complete): "bitstate",
+                                        "max-states", "max-depth", "shard", "violation" */
+    uint64_t bits_total, bits_set;   /* bitstate: the bit array's size and bits set */
+    double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
     bool violation;
     char message[1024];              /* the violation */
     char *counterexample;            /* scenario YAML (malloc'd) when violation */

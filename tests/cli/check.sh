@@ -1,0 +1,58 @@
+#!/bin/sh
+# tests/cli/check.sh BINARY [PLANTED-BINARY]: the `check` verb's contract (issue 11): exit
+# codes (0 exhausted, 1 violation, 2 usage, 3 incomplete), honest bitstate and bounded
+# searches, --jobs, scenarios as given, every strategy, liveness. One line per check and a
+# closing "N passed, N failed"; exits 1 on any failure.
+set -u
+bin=${1:?usage: tests/cli/check.sh BINARY [PLANTED-BINARY]}
+planted=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/barriersim-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
+
+# honest modes: a bitstate or bounded search never says "every interleaving explored"
+expect_exit "check --bitstate exits 3 (incomplete)" 3 "$bin" check --channels 3 --checkpoints 2 --eop --cancel --bitstate 12
+grep -q "INCOMPLETE: bitstate search" "$tmp/out" && ! grep -q "every interleaving explored" "$tmp/out"
+check "check --bitstate says it is incomplete, with bits set and hash factor" $?
+expect_exit "check --bitstate --json exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --bitstate 12 --json
+grep -q '"complete": false, "incomplete": "bitstate", "bitstate": {"bits": 4096, "bits_set": [1-9]' "$tmp/out"
+check "check --bitstate --json says incomplete with coverage figures" $?
+expect_exit "check --max-states exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-states 50
+grep -q "INCOMPLETE: stopped at --max-states 50" "$tmp/out"; check "check --max-states says where it stopped" $?
+expect_exit "check --max-depth exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-depth 4 --json
+grep -q '"incomplete": "max-depth"' "$tmp/out"; check "check --max-depth --json names the bound" $?
+
+# --jobs: one visited set, so as many states as one job
+"$bin" check --channels 3 --checkpoints 2 --eop --cancel --json >"$tmp/one" 2>&1
+"$bin" check --channels 3 --checkpoints 2 --eop --cancel --jobs 2 --json >"$tmp/two" 2>&1
+s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/one"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/two")
+[ -n "$s1" ] && [ "$s1" = "$s2" ]; check "check --jobs 2 stores as many states as one job ($s1 vs $s2)" $?
+grep -q '"complete": true' "$tmp/two"; check "check --jobs 2 is complete" $?
+
+# --scenario: the file decides strategy, channels, options, faults and scripts
+sc="$here/../../scenarios/handler/spill-fault-eio-read.yaml"
+expect_exit "check --scenario with faults exits 0" 0 "$bin" check --scenario "$sc"
+grep -q "with its faults" "$tmp/out"; check "check --scenario applies the file's faults" $?
+expect_exit "check --scenario --strategy contradicting the file exits 2" 2 "$bin" check --scenario "$sc" --strategy tracker
+grep -q -- "--strategy contradicts .*the file's strategy is spill" "$tmp/err"; check "the contradiction is named" $?
+expect_exit "check --scenario --channels contradicting the file exits 2" 2 "$bin" check --scenario "$sc" --channels 3
+expect_exit "check --scenario --checkpoints exits 2" 2 "$bin" check --scenario "$sc" --checkpoints 2
+expect_exit "check --scenario --strategy agreeing with the file exits 0" 0 "$bin" check --scenario "$sc" --strategy spill --channels 2
+simf=$(ls "$here"/../../scenarios/sim/*.yaml | head -n 1)
+expect_exit "check --scenario of a simulation scenario exits 2" 2 "$bin" check --scenario "$simf"
+grep -q "is a simulation scenario" "$tmp/err" && ! grep -q "unknown key" "$tmp/err"
+check "check says a simulation scenario is one" $?
+
+if [ -n "$planted" ]; then
+    expect_exit "a too small bitstate misses the replay-order bug and says incomplete" 3 \
+        "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --bitstate 10 --out "$tmp/b.yaml"
+    grep -q "INCOMPLETE" "$tmp/out"; check "the missed bug's bitstate search says INCOMPLETE" $?
+    expect_exit "check --jobs 2 finds the replay-order bug" 1 \
+        "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --jobs 2 --out "$tmp/j.yaml"
+    grep -q "shortest counterexample (10 steps)" "$tmp/out"; check "check --jobs 2 gives the shortest counterexample" $?
+    expect_exit "its counterexample replays to a violation" 1 "$planted" run "$tmp/j.yaml"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
