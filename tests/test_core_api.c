@@ -320,3 +320,46 @@ BS_TEST(core_api, a_restore_clears_the_sticky_error)
     }
     bs_io_mem_close(&mem);
 }
+
+/* A gate whose next() fills only the fields its contract names: `overtaken` is left as the
+ * caller's item had it. The handler clears it for items next() yields (only a priority
+ * read overtakes), so stale garbage never becomes overtaken data. */
+static int sparse_next(void *ctx, const uint64_t *blocked, bs_item *out)
+{
+    (void)blocked;
+    list_gate *g = ctx;
+    if (g->pos >= g->len)
+        return 0;
+    const bs_item *it = &g->items[g->pos++];
+    out->kind = it->kind;
+    out->channel = it->channel;
+    out->id = it->id;
+    out->len = it->len;
+    out->data = it->data;
+    return 1;
+}
+
+BS_TEST(core_api, an_item_from_next_overtakes_nothing_whatever_the_caller_held)
+{
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    bs_item items[] = {{.kind = BS_BARRIER, .channel = 0, .id = 1}, {.kind = BS_BARRIER, .channel = 1, .id = 1},
+                       data_item(0), {.kind = BS_EOP, .channel = 0}, {.kind = BS_EOP, .channel = 1}};
+    list_gate lg = {.items = items, .len = 5};
+    bs_gate gate = {.ctx = &lg, .channels = 2, .next = sparse_next};
+    bs_handler_config cfg = {.strategy = "unaligned", .channels = 2};
+    bs_handler *h;
+    cr_assert_eq(bs_handler_open(&h, &cfg, &gate, &io, NULL), 0);
+    bs_item out = {.overtaken = 7};
+    int n = 0, rc;
+    while ((rc = bs_handler_next(h, &out)) == 1) {
+        n++;
+        out.overtaken = 7;
+    }
+    cr_assert_eq(rc, 0, "%s", bs_handler_errmsg(h));
+    cr_assert_eq(n, 3); /* the data item and two eops */
+    cr_assert_eq(bs_handler_close(h, NULL, 0), 0);
+    cr_assert_eq(bs_io_mem_live(&mem), 0);
+    bs_io_mem_close(&mem);
+}
