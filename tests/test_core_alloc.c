@@ -9,7 +9,10 @@
 #include "bs_test.h"
 
 #include "../core/bs_strategy.h"
+#include "../sim/fault/io_fault.h"
 #include "alloc_fail.h"
+
+#include <errno.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,4 +139,34 @@ BS_TEST(core_alloc, every_allocation_failure_is_an_error_and_leaks_nothing)
         }
         cr_assert_gt(n, 2, "%s: fewer allocations than expected", name);
     }
+}
+
+/* Removing a spill file is tried 3 times: two failed unlinks still leave no file behind
+ * (the error is reported, and the handler stops). */
+BS_TEST(core_cleanup, a_spill_file_whose_unlink_fails_twice_is_still_removed)
+{
+    af_gate *g = calloc(1, sizeof *g);
+    cr_assert_not_null(g);
+    af_parse(g, AF_INPUT);
+    bs_io mem_io, io;
+    bs_io_mem mem;
+    io_fault faults;
+    bs_io_mem_init(&mem_io, &mem);
+    io_fault_init(&io, &faults, &mem_io);
+    cr_assert_eq(io_fault_add(&faults, IO_UNLINK, 1, EBUSY, 0), 0);
+    cr_assert_eq(io_fault_add(&faults, IO_UNLINK, 2, EBUSY, 0), 0);
+    bs_gate gate = {.ctx = g, .channels = 2, .next = af_next};
+    bs_handler_config cfg = {.strategy = "spill", .channels = 2, .page_size = 64, .quiet = true};
+    bs_handler *h;
+    cr_assert_eq(bs_handler_open(&h, &cfg, &gate, &io, NULL), 0);
+    bs_item it;
+    int rc, calls = 0;
+    while ((rc = bs_handler_next(h, &it)) == 1 && calls++ < 4 * AF_ITEMS_MAX)
+        ;
+    bs_handler_close(h, NULL, 0);
+    cr_assert_geq(faults.calls[IO_UNLINK], 3, "the faults were not reached");
+    cr_assert_eq(faults.live_files, 0, "a file whose unlink failed twice was left");
+    cr_assert_eq(bs_io_mem_live(&mem), 0);
+    bs_io_mem_close(&mem);
+    free(g);
 }
