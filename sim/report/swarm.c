@@ -154,6 +154,13 @@ void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg)
         cfg->checkpoint_bound_ns += 3 * n->buffer_timeout_ns;
         cfg->stall_bound_ns += 3 * n->buffer_timeout_ns;
     }
+    /* An aligned checkpoint waits for the records in flight ahead of its barrier: in bytes
+     * there are far more of them than the record model's credits hold. */
+    uint64_t recs = (uint64_t)(n->max_buffers_per_channel + n->buffers_per_channel + n->floating_per_gate) *
+                    n->segment_bytes / (cfg->payload_len + 5) + 1, per = 0;
+    for (uint32_t s = 0; s < cfg->stages; s++)
+        per += cfg->service[s].mean_ns;
+    cfg->checkpoint_bound_ns += recs * per * cfg->sources;
 }
 
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
