@@ -33,6 +33,7 @@ typedef struct fuzz_opts {
     const char *faults;        /* fault kinds seeds may switch on: "all" (NULL), "none" or
                                   a list (swarm_faults_parse); must be valid */
     sim_plant plant;           /* test-only: a planted simulation bug (SIM_PLANT_NONE) */
+    const char *prog;          /* the program name for reproduce commands (NULL: barriersim) */
 } fuzz_opts;
 
 /* Sums over seeds: merging shards adds them up field by field. */
