@@ -21,6 +21,7 @@
 #define BS_STRATEGY_H
 
 #include "barriersim.h"
+#include "bs_assert.h"
 
 /* The guarantee a strategy claims; it selects the invariants verify/ applies. */
 typedef enum bs_guarantee {

@@ -4,6 +4,7 @@
 #ifndef BS_CORE_INT_H
 #define BS_CORE_INT_H
 
+#include "bs_assert.h"
 #include "bs_strategy.h"
 
 #include <stdio.h>
@@ -22,15 +23,5 @@ struct bs_handler {
 
 /* The strategy table (core/strategies.c). */
 extern const bs_strategy *const bs_strategies[];
-
-/* A programmer error: print where and abort. Stays on in every build. */
-#define BS_ASSERT(cond)                                                                   \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "barriersim: BUG: %s:%d: %s: assertion failed: %s\n",         \
-                    __FILE__, __LINE__, __func__, #cond);                                 \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 #endif

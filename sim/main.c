@@ -27,6 +27,30 @@ const cli_verb cli_verbs[] = {
     {NULL, NULL, NULL},
 };
 
+/* The command line's context layer for assertions (core/bs_assert.h): the command as given,
+ * which reproduces a `replay`, `check` or single-file `run` (they are deterministic); fuzz,
+ * soak and run add the command of the one failing seed or file. */
+typedef struct main_cmdline {
+    int argc;
+    char **argv;
+} main_cmdline;
+
+static void main_assert_context(void *ctx, FILE *f)
+{
+    const main_cmdline *c = ctx;
+    char line[2048] = "";
+    for (int i = 0; i < c->argc; i++) {
+        size_t n = strlen(line);
+        if (n + 2 >= sizeof line)
+            break;
+        if (i)
+            line[n++] = ' ', line[n] = '\0';
+        cli_shell_quote(c->argv[i], line + n, sizeof line - n);
+    }
+    bool whole = c->argc > 1 && (strcmp(c->argv[1], "replay") == 0 || strcmp(c->argv[1], "check") == 0);
+    fprintf(f, "  %s: %s\n", whole ? "reproduce" : "command", line);
+}
+
 static int usage(FILE *f, int code)
 {
     fputs("usage: barriersim <verb> [options] [args]\n\n"
@@ -52,6 +76,9 @@ int main(int argc, char **argv)
         puts("barriersim 0.1");
         return EXIT_PASS;
     }
+    static main_cmdline cmdline;
+    cmdline = (main_cmdline){argc, argv};
+    bs_assert_push(main_assert_context, &cmdline);
     for (const cli_verb *v = cli_verbs; v->name; v++)
         if (strcmp(v->name, argv[1]) == 0)
             return v->run(argc - 1, argv + 1);

@@ -28,7 +28,7 @@ static int observe_start(verify *v)
         for (size_t i = 0; verify_invariants[i]; i++) {
             const verify_invariant *inv = verify_invariants[i];
             if (!inv->applies || inv->applies(&v->cfg)) {
-                BS_ASSERT_VERIFY(v->active_len < sizeof v->active / sizeof v->active[0]);
+                BS_ASSERT(v->active_len < sizeof v->active / sizeof v->active[0]);
                 v->active[v->active_len++] = inv;
             }
         }
@@ -188,7 +188,7 @@ int verify_channel_state(verify *v, uint64_t id, const bs_item *data)
     e->cs_id = id;
     if (e->pending) {
         uint64_t label;
-        BS_ASSERT_VERIFY(verify_payload_parse(data->data, data->len, &label));
+        BS_ASSERT(verify_payload_parse(data->data, data->len, &label));
         e->label = label;
         e->len = data->len;
     } else if (!e->returned) {
@@ -196,7 +196,7 @@ int verify_channel_state(verify *v, uint64_t id, const bs_item *data)
         v->cs_pending_channel = data->channel;
     }
     verify_unal *u = verify_unal_find(v, id);
-    BS_ASSERT_VERIFY(u != NULL); /* the channel-state invariant refuses any other id */
+    BS_ASSERT(u != NULL); /* the channel-state invariant refuses any other id */
     verify_unal_channel *uc = &u->ch[data->channel];
     uc->cs_count++;
     size_t rank = verify_rank(c, pos);

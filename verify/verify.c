@@ -276,7 +276,7 @@ static int fill_pending(verify *v, const verify_item *it)
     verify_channel *ch = &v->ch[it->channel];
     size_t pos = ch->pending_first;
     verify_entry *e = &ch->items[pos];
-    BS_ASSERT_VERIFY(e->pending && e->kind == BS_DATA);
+    BS_ASSERT(e->pending && e->kind == BS_DATA);
     if (e->cs_id && (e->label != it->label || e->len != it->len))
         return verify_fail(v, "channel-state", "channel state of %llu reported item %llu (%u:d, %u bytes) as overtaken, but the channel then yielded %llu (%u bytes)",
                            (unsigned long long)e->cs_id, (unsigned long long)e->label, it->channel, e->len,
@@ -297,7 +297,7 @@ bool verify_placeholder_for(const verify *v, uint32_t c, uint64_t id, size_t *po
     const verify_channel *ch = &v->ch[c];
     size_t left = ch->pending_count;
     for (size_t p = ch->pending_first; left > 0; p++) {
-        BS_ASSERT_VERIFY(p < ch->len);
+        BS_ASSERT(p < ch->len);
         if (!ch->items[p].pending)
             continue;
         left--;
@@ -352,7 +352,7 @@ verify_unal *verify_unal_find(const verify *v, uint64_t id)
 
 verify_unal *verify_unal_add(verify *v, uint64_t id)
 {
-    BS_ASSERT_VERIFY(!verify_unal_find(v, id));
+    BS_ASSERT(!verify_unal_find(v, id));
     if (!grow((void **)&v->unal, &v->unal_cap, v->unal_len, sizeof *v->unal))
         return NULL;
     verify_unal_channel *ch = calloc(v->cfg.channels ? v->cfg.channels : 1, sizeof *ch);

@@ -12,20 +12,12 @@
 
 #include "verify.h"
 
+#include "../core/bs_assert.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
 #define VERIFY_NONE SIZE_MAX
-
-/* A programmer error inside verify/: print where and abort. */
-#define BS_ASSERT_VERIFY(cond)                                                            \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "barriersim: BUG: %s:%d: assertion failed: %s\n", __FILE__,   \
-                    __LINE__, #cond);                                                     \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 typedef struct verify_entry {   /* one yielded item of a channel */
     bs_kind kind;

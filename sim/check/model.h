@@ -51,6 +51,8 @@ typedef struct mc_vars {             /* the explorer's own part of a state */
 } mc_vars;
 _Static_assert(sizeof(mc_vars) == MC_CHANNELS_MAX * sizeof(mc_chan) + 6 + 2 * IO_CALLS,
                "mc_vars is hashed as bytes: it must have no padding");
+_Static_assert(MC_CHANNELS_MAX <= 8 * sizeof(((mc_vars *)0)->blocked),
+               "mc_vars.blocked is a bit mask of channels");
 
 typedef struct mc_script_item {
     bs_kind kind;

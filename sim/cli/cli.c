@@ -1,5 +1,5 @@
 /*
- * cli.c: die(), BUG(), number parsing and quoting shared by the verbs.
+ * cli.c: die(), BS_BUG(), number parsing and quoting shared by the verbs.
  */
 #include "cli.h"
 
@@ -20,18 +20,6 @@ void die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     exit(EXIT_USAGE);
-}
-
-void bug_at(const char *file, int line, const char *fmt, ...)
-{
-    va_list ap;
-    fflush(stdout);
-    fprintf(stderr, "barriersim: BUG: %s:%d: ", file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
 }
 
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -1,5 +1,5 @@
 /*
- * cli.h: what every verb shares: die() for user errors (exit 2), BUG() for programmer
+ * cli.h: what every verb shares: die() for user errors (exit 2), BS_BUG() for programmer
  * errors, the verb table, option parsing helpers, and TTY-only progress.
  */
 #ifndef SIM_CLI_H
@@ -10,16 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../../core/bs_assert.h"
+
 #define EXIT_PASS 0
 #define EXIT_VIOLATION 1
 #define EXIT_USAGE 2
 
 /* Prints "barriersim: <message>" on stderr and exits 2. */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints "barriersim: BUG: file:line: <message>" and aborts. */
-_Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+/* Programmer errors: BS_ASSERT / BS_BUG of core/bs_assert.h (the one assertion path). */
 
 typedef struct cli_verb {
     const char *name;

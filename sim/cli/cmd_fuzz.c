@@ -235,6 +235,7 @@ int cmd_fuzz(int argc, char **argv)
 {
     fuzz_cli c;
     fuzz_parse(argc, argv, &c);
+    c.o.prog = cli_argv0;
     c.progress = isatty(STDERR_FILENO);
     fuzz_report r;
     int rc = fuzz_loop(&c.o, &r, c.progress ? fuzz_progress : NULL, &c);

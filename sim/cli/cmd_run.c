@@ -187,6 +187,15 @@ static void run_parse(int argc, char **argv, run_opts *o)
 
 int cmd_run(int argc, char **argv);
 
+/* The scenario file being run, for the assertion context layer (core/bs_assert.h). */
+static void run_assert_context(void *ctx, FILE *f)
+{
+    const char *path = *(const char *const *)ctx;
+    char q[1100] = "";
+    cli_shell_quote(path, q, sizeof q);
+    fprintf(f, "  scenario: %s\n  reproduce: %s run --trace %s\n", path, cli_argv0, q);
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_opts o;
@@ -194,8 +203,13 @@ int cmd_run(int argc, char **argv)
     run_totals t = {0, 0, EXIT_PASS, true};
     if (o.json)
         printf("{\"results\": [");
-    for (int i = 0; i < o.files_len; i++)
-        run_one(&o, &t, argv[o.files_first + i]);
+    const char *current = NULL;
+    int layer = bs_assert_push(run_assert_context, &current);
+    for (int i = 0; i < o.files_len; i++) {
+        current = argv[o.files_first + i];
+        run_one(&o, &t, current);
+    }
+    bs_assert_pop_to(layer);
     if (o.json) {
         printf("\n  ],\n  \"passed\": %u, \"failed\": %u, \"exit\": %d\n}\n", t.passed, t.failed, t.exit_code);
     } else {

@@ -253,6 +253,7 @@ int cmd_soak(int argc, char **argv)
 {
     soak_cli c;
     soak_parse(argc, argv, &c);
+    c.o.prog = cli_argv0;
     c.progress = isatty(STDERR_FILENO);
     c.start = c.peak = soak_take();
     c.t0 = c.last_sample = soak_now();

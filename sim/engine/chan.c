@@ -16,7 +16,7 @@
 
 void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns)
 {
-    SIM_ASSERT(w, !n->run_pending);
+    BS_ASSERT(!n->run_pending);
     n->run_pending = true;
     if (ev_push(&w->q, at_ns, EV_RUN, n->id, ++n->run_gen))
         sim_fail(w, SIM_ERROR, n->name, "event queue full (%zu events)", w->q.cap);
@@ -31,7 +31,7 @@ uint32_t topo_route(const topo_node *n, uint64_t label)
 
 int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port)
 {
-    SIM_ASSERT(w, port < n->n_out);
+    BS_ASSERT(port < n->n_out);
     if (n->ob_len == n->ob_cap) {
         sim_fail(w, SIM_ERROR, n->name, "outbox full (%u items): the sender is stalled", n->ob_cap);
         return BS_ENOMEM;
@@ -112,7 +112,7 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
     n->ob_len += n->n_out;
     n->ob_barriers += n->n_out;
     for (uint32_t j = at + n->n_out; over && j < n->ob_len; j++) {
-        SIM_ASSERT(w, ob_at(n, j)->it.kind == BS_DATA);
+        BS_ASSERT(ob_at(n, j)->it.kind == BS_DATA);
         over(ctx, ob_at(n, j)->port, ob_at(n, j)->it.val);
     }
     return (long)moved;
@@ -120,7 +120,7 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
 
 void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it)
 {
-    SIM_ASSERT(w, c->len < c->cap);
+    BS_ASSERT(c->len < c->cap);
     c->ring[(c->head + c->len++) % c->cap] = *it;
     c->markers_on += is_marker(it->kind);
     if (it->kind == BS_DATA) {
@@ -135,7 +135,7 @@ void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it)
 /* Puts one item on channel c (which has credit) and schedules its arrival. */
 static void put(sim_world *w, topo_chan *c, const sim_item *it)
 {
-    SIM_ASSERT(w, has_credit(w, c, it->kind));
+    BS_ASSERT(has_credit(w, c, it->kind));
     topo_put_item(w, c, it);
     const sim_dist *d = &w->cfg->latency;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
@@ -181,7 +181,7 @@ void topo_arrive(sim_world *w, topo_chan *c)
         net_arrive(w, c);
         return;
     }
-    SIM_ASSERT(w, c->arrived < c->len);
+    BS_ASSERT(c->arrived < c->len);
     const sim_item *it = &c->ring[(c->head + c->arrived) % c->cap];
     sim_note(w, c->to, OP_ARRIVE, it->kind | (uint64_t)c->port << 8, it->val);
     c->arrived++;
@@ -198,16 +198,16 @@ void topo_consumed(sim_world *w, topo_chan *c) { topo_consumed_at(w, c, 0); }
 
 void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
 {
-    SIM_ASSERT(w, c->arrived > at && c->len > at);
+    BS_ASSERT(c->arrived > at && c->len > at);
     uint8_t kind = c->ring[(c->head + at) % c->cap].kind;
     if (kind == BS_DATA)
         SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
     topo_node *to = &w->nodes[c->to];
     if (is_marker(c->ring[(c->head + at) % c->cap].kind)) {
-        SIM_ASSERT(w, c->markers_on > 0);
+        BS_ASSERT(c->markers_on > 0);
         c->markers_on--;
         if (to->task) {
-            SIM_ASSERT(w, to->task->markers > 0);
+            BS_ASSERT(to->task->markers > 0);
             to->task->markers--;
         }
     }

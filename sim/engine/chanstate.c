@@ -81,7 +81,7 @@ void sim_cs_report(sim_task *t, uint64_t k, const bs_item *data)
     uint64_t label;
     if (!verify_payload_parse(data->data, data->len, &label))
         return; /* the checker reports a payload that is no input item */
-    SIM_ASSERT(w, data->channel < t->node->n_in);
+    BS_ASSERT(data->channel < t->node->n_in);
     sim_note(w, t->node->id, OP_STATE, k, label);
     int rc = cs_push(&t->cs_pend, data->channel, label);
     if (rc) {
@@ -106,12 +106,12 @@ int sim_cs_overtake(sim_task *t, uint64_t k)
 {
     sim_world *w = t->w;
     topo_node *n = t->node;
-    SIM_ASSERT(w, t->out_pend.k == k && t->out_pend.len == 0);
+    BS_ASSERT(t->out_pend.k == k && t->out_pend.len == 0);
     long moved = topo_broadcast_ahead(w, n, k, overtaken, t);
     if (moved < 0)
         return BS_ENOMEM;
     sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
-    SIM_ASSERT(w, w->stop || t->out_pend.len == (size_t)moved);
+    BS_ASSERT(w->stop || t->out_pend.len == (size_t)moved);
     return 0;
 }
 
@@ -155,7 +155,7 @@ int sim_cs_source_overtake(sim_world *w, topo_node *n, uint64_t k)
     if (moved < 0)
         return BS_ENOMEM;
     sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
-    SIM_ASSERT(w, n->src_out_pend.len == (size_t)moved);
+    BS_ASSERT(n->src_out_pend.len == (size_t)moved);
     return 0;
 }
 
@@ -190,7 +190,7 @@ static int restore_output(sim_world *w, topo_node *n)
     sim_task *t = n->task;
     t->out_pend.k = 0;
     t->out_pend.len = 0;
-    SIM_ASSERT(w, n->ob_len == 0);
+    BS_ASSERT(n->ob_len == 0);
     if (t->out_ck.k != w->ck_committed)
         return 0;
     for (size_t i = 0; i < t->out_ck.len; i++) {

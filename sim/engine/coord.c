@@ -104,7 +104,7 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
         if (moved < 0)
             return BS_ENOMEM;
-        SIM_ASSERT(w, (uint64_t)moved <= n->snap_offset);
+        BS_ASSERT((uint64_t)moved <= n->snap_offset);
         n->snap_offset -= (uint64_t)moved;
         sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
     } else if (topo_broadcast(w, n, BS_BARRIER, k)) {

@@ -13,6 +13,7 @@
 #define SIM_ENGINE_INT_H
 
 #include "../../core/barriersim.h"
+#include "../../core/bs_assert.h"
 #include "../../verify/verify.h"
 #include "../fault/io_fault.h"
 #include "events.h"
@@ -22,17 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* A programmer error in the engine: print where, with the seed, the simulated time and the
- * event number, and abort (stays on in every build). */
-#define SIM_ASSERT(w, cond)                                                               \
-    do {                                                                                  \
-        if (!(cond))                                                                      \
-            sim_bug((w), __FILE__, __LINE__, #cond);                                      \
-    } while (0)
-
-struct sim_world;
-_Noreturn void sim_bug(const struct sim_world *w, const char *file, int line, const char *what);
-
+/* Programmer errors: BS_ASSERT / BS_BUG (core/bs_assert.h); sim_run pushes a context layer
+ * that prints the seed, the simulated time and the event number. */
 enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6,
        EV_CREDIT = 7, /* byte network: an AddCredit reaches channel obj's sender (arg credits) */
        EV_FLUSH = 8,  /* byte network: node obj's output flusher (buffer-timeout) */

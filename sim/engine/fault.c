@@ -320,7 +320,7 @@ static void source_eop(sim_world *w, topo_node *n)
         topo_schedule(w, n, w->q.now_ns);
 }
 
-static void arm_disk(sim_world *w, sim_task *t, const sim_fault *f)
+static void arm_disk(sim_task *t, const sim_fault *f)
 {
     io_fault *io = &t->faults;
     switch (f->kind) {
@@ -338,13 +338,13 @@ static void arm_disk(sim_world *w, sim_task *t, const sim_fault *f)
         t->disk.truncate_armed = true;
         t->disk.truncate_at = f->arg;
         break;
-    default: SIM_ASSERT(w, !"not a disk fault");
+    default: BS_ASSERT(!"not a disk fault");
     }
 }
 
 void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
 {
-    SIM_ASSERT(w, idx < w->n_faults);
+    BS_ASSERT(idx < w->n_faults);
     const sim_fault *f = &w->faults[idx];
     topo_node *n = target_sort(f->kind) == ON_COORD ? NULL : &w->nodes[f->target];
     bool second_half = f->kind == SIM_FAULT_REORDER && k != 0;
@@ -368,6 +368,6 @@ void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
             n->hold_fault = idx;
         }
         break;
-    default: arm_disk(w, n->task, f); break;
+    default: arm_disk(n->task, f); break;
     }
 }

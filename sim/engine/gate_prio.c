@@ -105,7 +105,7 @@ int sim_gate_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
 {
     sim_task *t = ctx;
     sim_world *w = t->w;
-    SIM_ASSERT(w, channel < t->node->n_in);
+    BS_ASSERT(channel < t->node->n_in);
     if (w->stop)
         return BS_ESTOPPED;
     uint32_t replay = t->rp_next ? t->rp_end[channel] - t->rp_next[channel] : 0;

@@ -241,7 +241,7 @@ static void held_peak(sim_mx *x, uint32_t ti)
 void mx_queued(sim_world *w, uint32_t chan, int delta)
 {
     sim_mx *x = w->mx;
-    SIM_ASSERT(w, chan < w->n_chans && (delta > 0 || x->queued[chan] > 0));
+    BS_ASSERT(chan < w->n_chans && (delta > 0 || x->queued[chan] > 0));
     x->queued[chan] = (uint32_t)((int64_t)x->queued[chan] + delta);
     x->queued_total = (uint64_t)((int64_t)x->queued_total + delta);
     if (!x->held[chan])
@@ -411,7 +411,7 @@ void mx_ck_end(sim_world *w, uint64_t id, int outcome, bs_abort_reason why)
         break;
     case SIM_CK_TIMED_OUT: m->timed_out++; break;
     case SIM_CK_ABANDONED: m->abandoned++; break;
-    default: SIM_ASSERT(w, !"a checkpoint ends with an outcome");
+    default: BS_ASSERT(!"a checkpoint ends with an outcome");
     }
     if (id == 0 || id > m->n_ck || m->ck[id - 1].id != id)
         return;

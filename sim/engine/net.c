@@ -173,7 +173,7 @@ static void sq_add(sim_world *w, topo_node *n, topo_chan *c, int d)
         if (++c->sq == m)
             n->chans_full++;
     } else {
-        SIM_ASSERT(w, c->sq > 0 && n->pool_used > 0);
+        BS_ASSERT(c->sq > 0 && n->pool_used > 0);
         n->pool_used--;
         if (c->sq-- == m)
             n->chans_full--;
@@ -185,9 +185,9 @@ static void sq_add(sim_world *w, topo_node *n, topo_chan *c, int d)
  * sender has, one on its way back, a data buffer in flight, or one holding received data. */
 static void check_credits(sim_world *w, const topo_chan *c)
 {
-    SIM_ASSERT(w, c->held == c->cr_sender + c->cr_transit + c->fly_data + c->rx_data);
-    SIM_ASSERT(w, c->held <= w->cfg->net.buffers_per_channel + w->cfg->net.floating_per_gate);
-    SIM_ASSERT(w, c->held - c->floating == w->cfg->net.buffers_per_channel);
+    BS_ASSERT(c->held == c->cr_sender + c->cr_transit + c->fly_data + c->rx_data);
+    BS_ASSERT(c->held <= w->cfg->net.buffers_per_channel + w->cfg->net.floating_per_gate);
+    BS_ASSERT(c->held - c->floating == w->cfg->net.buffers_per_channel);
 }
 
 static void announce(sim_world *w, topo_chan *c, uint32_t k)
@@ -230,7 +230,7 @@ static void give_floating(sim_world *w, topo_node *to)
 static void recycle_one(sim_world *w, topo_chan *c)
 {
     topo_node *to = &w->nodes[c->to];
-    SIM_ASSERT(w, c->rx_data > 0);
+    BS_ASSERT(c->rx_data > 0);
     c->rx_data--;
     uint32_t need = c->backlog + w->cfg->net.buffers_per_channel;
     if (c->floating > 0 && c->held - c->rx_data > need) {
@@ -276,7 +276,7 @@ static bool try_send(sim_world *w, topo_chan *c)
             sq_add(w, s, c, -1);
             freed = true;
         } else if (b->kind == BS_BARRIER) {
-            SIM_ASSERT(w, s->ob_barriers > 0);
+            BS_ASSERT(s->ob_barriers > 0);
             s->ob_barriers--;
         }
         c->b_q--;
@@ -349,7 +349,7 @@ static void ser_data(sim_world *w, topo_node *n, topo_chan *c, const sim_item *i
 
 void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t label)
 {
-    SIM_ASSERT(w, port < n->n_out);
+    BS_ASSERT(port < n->n_out);
     sim_item it = {label, (uint8_t)BS_DATA};
     SIM_MX(w, mx_queued(w, n->outs[port], +1));
     ser_data(w, n, &w->chans[n->outs[port]], &it);
@@ -434,7 +434,7 @@ static long ahead_in_channel(sim_world *w, topo_chan *c, uint32_t port, uint64_t
     c->b_q++;
     /* ... and in the item ring: the records behind it are overtaken */
     uint32_t pos = items_before;
-    SIM_ASSERT(w, pos <= c->len);
+    BS_ASSERT(pos <= c->len);
     for (uint32_t j = c->len; j > pos; j--)
         c->ring[(c->head + j) % c->cap] = c->ring[(c->head + j - 1) % c->cap];
     c->ring[(c->head + pos) % c->cap] = (sim_item){id, (uint8_t)BS_BARRIER};
@@ -444,7 +444,7 @@ static long ahead_in_channel(sim_world *w, topo_chan *c, uint32_t port, uint64_t
     long moved = 0;
     for (uint32_t j = pos + 1; j < c->len; j++) {
         const sim_item *it = &c->ring[(c->head + j) % c->cap];
-        SIM_ASSERT(w, it->kind == BS_DATA);
+        BS_ASSERT(it->kind == BS_DATA);
         over(ctx, port, it->val);
         moved++;
     }
@@ -467,7 +467,7 @@ long net_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
         n->ob_barriers++;
     }
     for (uint32_t j = 0; j < n->ob_len; j++) { /* the outbox holds data only (no marker) */
-        SIM_ASSERT(w, ob_at(n, j)->it.kind == BS_DATA);
+        BS_ASSERT(ob_at(n, j)->it.kind == BS_DATA);
         over(ctx, ob_at(n, j)->port, ob_at(n, j)->it.val);
         moved++;
     }
@@ -487,7 +487,7 @@ int32_t net_congested(const sim_world *w)
 
 void net_arrive(sim_world *w, topo_chan *c)
 {
-    SIM_ASSERT(w, c->b_fly > 0);
+    BS_ASSERT(c->b_fly > 0);
     sim_nbuf bb = *buf_at(c, c->b_rx), *b = &bb;
     c->b_fly--;
     if (b->kind == BS_DATA) {
@@ -500,7 +500,7 @@ void net_arrive(sim_world *w, topo_chan *c)
     }
     topo_node *to = &w->nodes[c->to];
     for (uint32_t i = 0; i < b->items; i++) {
-        SIM_ASSERT(w, c->arrived < c->len);
+        BS_ASSERT(c->arrived < c->len);
         const sim_item *it = &c->ring[(c->head + c->arrived) % c->cap];
         sim_note(w, c->to, OP_ARRIVE, it->kind | (uint64_t)c->port << 8, it->val);
         c->arrived++;
@@ -512,7 +512,7 @@ void net_arrive(sim_world *w, topo_chan *c)
             topo_schedule(w, to, w->q.now_ns);
     }
     if (b->kind == BS_DATA) {
-        SIM_ASSERT(w, c->fly_data > 0);
+        BS_ASSERT(c->fly_data > 0);
         c->fly_data--;
         c->rx_data++;
         c->backlog = b->backlog;
@@ -525,7 +525,7 @@ void net_arrive(sim_world *w, topo_chan *c)
 
 void net_consumed(sim_world *w, topo_chan *c, uint8_t kind)
 {
-    SIM_ASSERT(w, c->wired > 0);
+    BS_ASSERT(c->wired > 0);
     c->wired--;
     if (kind == BS_DATA)
         c->data_taken++;
@@ -534,7 +534,7 @@ void net_consumed(sim_world *w, topo_chan *c, uint8_t kind)
 
 void net_credit(sim_world *w, topo_chan *c, uint64_t k)
 {
-    SIM_ASSERT(w, c->cr_transit >= k);
+    BS_ASSERT(c->cr_transit >= k);
     c->cr_transit -= (uint32_t)k;
     c->cr_sender += (uint32_t)k;
     check_credits(w, c);

@@ -37,7 +37,7 @@ void sim_commit(sim_world *w, uint64_t k)
         sim_task *t = w->nodes[i].task;
         if (!t)
             continue; /* a hand-built world (tests) */
-        SIM_ASSERT(w, t->snap_k == k);
+        BS_ASSERT(t->snap_k == k);
         t->ck_fold = t->snap_fold;
         t->ck_folded = t->snap_folded;
         sim_cs_commit(t, k);

@@ -53,12 +53,13 @@ const char *sim_outcome_name(sim_outcome o)
     return o == SIM_OK ? "ok" : o == SIM_VIOLATION ? "violation" : "error";
 }
 
-_Noreturn void sim_bug(const sim_world *w, const char *file, int line, const char *what)
+/* The engine's context layer for assertions (core/bs_assert.h). */
+static void sim_assert_context(void *ctx, FILE *f)
 {
-    fprintf(stderr, "barriersim: BUG: %s:%d: assertion failed: %s (seed %llu, t=%llu ns, event %llu)\n", file,
-            line, what, (unsigned long long)w->seed, (unsigned long long)w->q.now_ns,
-            (unsigned long long)w->q.popped);
-    abort();
+    const sim_world *w = ctx;
+    fprintf(f, "  simulation: seed %llu, strategy %s, simulated time %llu ns, event %llu\n",
+            (unsigned long long)w->seed, w->cfg->strategy ? w->cfg->strategy : "?",
+            (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped);
 }
 
 void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
@@ -82,7 +83,7 @@ static void dispatch(sim_world *w, const ev_event *e)
     switch (e->type) {
     case EV_RUN: {
         topo_node *n = &w->nodes[e->obj];
-        SIM_ASSERT(w, n->run_pending && e->arg == n->run_gen);
+        BS_ASSERT(n->run_pending && e->arg == n->run_gen);
         n->run_pending = false;
         w->running = n->id;
         if (n->is_source)
@@ -114,7 +115,7 @@ static void dispatch(sim_world *w, const ev_event *e)
         net_timer(w, &w->nodes[e->obj]);
         break;
     default:
-        SIM_ASSERT(w, !"unknown event type");
+        BS_ASSERT(!"unknown event type");
     }
 }
 
@@ -186,6 +187,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
                  cfg->strategy ? cfg->strategy : "");
         return BS_EINVAL;
     }
+    int layer = bs_assert_push(sim_assert_context, &w);
     w.guarantee = st.guarantee;
     w.check_progress = st.check_progress;
     w.priority_barriers = st.overtakes;
@@ -221,5 +223,6 @@ out_free:
     sim_faults_free(&w);
     sim_global_free(&w);
     ev_queue_free(&w.q);
+    bs_assert_pop_to(layer);
     return rc;
 }

@@ -94,7 +94,7 @@ static void script_act(sim_world *w, topo_node *n, const sim_step *s, uint32_t j
             sim_fault_fire(w, (uint32_t)s->n, 0);
         }
         break;
-    default: SIM_ASSERT(w, !"records and eop steps are taken elsewhere"); break;
+    default: BS_ASSERT(!"records and eop steps are taken elsewhere"); break;
     }
 }
 

@@ -135,7 +135,7 @@ void sim_task_run(sim_world *w, topo_node *n)
 void sim_task_wake(sim_world *w, topo_node *n, uint32_t port)
 {
     sim_task *t = n->task;
-    SIM_ASSERT(w, t && t->arr_len < t->arr_cap);
+    BS_ASSERT(t && t->arr_len < t->arr_cap);
     t->arrivals[(t->arr_head + t->arr_len++) % t->arr_cap] = port;
     if (n->idle && !n->run_pending) {
         n->idle = false;

@@ -106,9 +106,9 @@ static void wire(sim_world *w, const sim_config *c)
                 w->nodes[from].outs[fwd ? 0 : r] = ch;
             }
         }
-        SIM_ASSERT(w, ch - base == (fwd ? 1 : senders) * c->parallelism);
+        BS_ASSERT(ch - base == (fwd ? 1 : senders) * c->parallelism);
     }
-    SIM_ASSERT(w, ch == w->n_chans);
+    BS_ASSERT(ch == w->n_chans);
 }
 
 /* Items a channel's ring holds: credits plus marker slots (records), or what the byte

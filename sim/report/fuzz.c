@@ -8,6 +8,8 @@
 #include "../engine/rng.h"
 
 #include "../../core/barriersim.h"
+#include "../../core/bs_assert.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,25 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The seed being run, for the assertion context layer (core/bs_assert.h). */
+typedef struct fuzz_assert_ctx {
+    const fuzz_opts *o;
+    const fuzz_report *r;
+    const uint64_t *seed;
+} fuzz_assert_ctx;
+
+static void fuzz_assert_context(void *ctx, FILE *f)
+{
+    const fuzz_assert_ctx *a = ctx;
+    fuzz_failure x;
+    char repro[768];
+    memset(&x, 0, sizeof x);
+    x.seed = *a->seed;
+    snprintf(x.kind, sizeof x.kind, "violation");
+    report_reproduce(a->r, &x, a->o->prog ? a->o->prog : "barriersim", repro, sizeof repro);
+    fprintf(f, "  fuzz: seed %llu\n  reproduce: %s\n", (unsigned long long)x.seed, repro);
+}
+
 int fuzz_loop(const fuzz_opts *o, fuzz_report *r, fuzz_progress_fn progress, void *ctx)
 {
     fuzz_report_init(r, o);
@@ -208,6 +229,8 @@ int fuzz_loop(const fuzz_opts *o, fuzz_report *r, fuzz_progress_fn progress, voi
     if (!fs)
         return BS_ENOMEM;
     bool more = fuzz_shard_first(o->seed_base, o->shard, shards, &s);
+    fuzz_assert_ctx actx = {o, r, &s};
+    int layer = bs_assert_push(fuzz_assert_context, &actx);
     while (more && (!bounded || s < end)) {
         if (o->seconds > 0 && now_s() - t0 >= o->seconds)
             break;
@@ -223,6 +246,7 @@ int fuzz_loop(const fuzz_opts *o, fuzz_report *r, fuzz_progress_fn progress, voi
         s += shards;
     }
     r->totals.seconds = now_s() - t0;
+    bs_assert_pop_to(layer);
     free(fs);
     return rc;
 }

@@ -34,6 +34,7 @@ typedef struct fuzz_opts {
                                   a list (swarm_faults_parse); must be valid */
     sim_plant plant;           /* test-only: a planted simulation bug (SIM_PLANT_NONE) */
     const char *network;       /* records (NULL), bytes or any (swarm_draw_network) */
+    const char *prog;          /* the program name for reproduce commands (NULL: barriersim) */
 } fuzz_opts;
 
 /* Sums over seeds: merging shards adds them up field by field. */

@@ -10,6 +10,8 @@
  */
 #include "sc_int.h"
 
+#include "../../core/bs_assert.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,9 +66,7 @@ static void sc_parse_encode(const sc_text *t, sc_wbuf *b)
     }
     char why[128];
     if (sc_scenario_check(&sc, why, sizeof why) != 0) {
-        fprintf(stderr, "barriersim: BUG: %s:%d: loaded scenario fails its check: %s\n",
-                __FILE__, __LINE__, why);
-        abort();
+        BS_BUG("loaded scenario fails its check: %s", why);
     }
     sc_wire_put_scenario(b, &sc);
     scenario_free(&sc);

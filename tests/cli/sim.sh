@@ -122,6 +122,22 @@ expect_exit "the shrunk scenario without the bug exits 0" 0 "$bin" run "$tmp/fix
 
 # a failing seed: exit 1, the reproduction command, a shrunk file that replays to the same failure
 if [ -n "$planted" ]; then
+    # an assertion inside the core during fuzz (tests/planted/assert_core.c) prints where, the
+    # seed, the simulation's time and event, and the command that reproduces the seed
+    (ulimit -c 0; "$planted" fuzz --seeds 20 --strategy planted-core-assert --no-shrink >"$tmp/out" 2>"$tmp/err"
+     echo $? >"$tmp/rc") 2>/dev/null
+    [ "$(cat "$tmp/rc")" -gt 128 ]; check "an assertion failure in the core during fuzz aborts" $?
+    grep -q '^barriersim: BUG: core/handler.c:[0-9]*: bs_handler_next: assertion failed: ' "$tmp/err"
+    check "the core's assertion names its file, line and function" $?
+    grep -q '^  fuzz: seed 0$' "$tmp/err"; check "the core's assertion during fuzz prints the seed" $?
+    grep -q '^  reproduce: .*barriersim-planted replay --seed 0 --strategy planted-core-assert$' "$tmp/err"
+    check "the core's assertion during fuzz prints the reproduce command" $?
+    grep -q '^  simulation: seed 0, strategy planted-core-assert, simulated time [0-9]* ns, event [0-9]*$' "$tmp/err"
+    check "the core's assertion prints the simulated time and event number" $?
+    (ulimit -c 0; "$planted" replay --seed 0 --strategy planted-core-assert >"$tmp/out" 2>"$tmp/err"
+     echo $? >"$tmp/rc") 2>/dev/null
+    [ "$(cat "$tmp/rc")" -gt 128 ] && grep -q '^  reproduce: .* replay --seed 0 --strategy planted-core-assert$' "$tmp/err"
+    check "the printed reproduce command reproduces the assertion" $?
     abs_planted=$(cd "$(dirname "$planted")" && pwd)/$(basename "$planted")
     (cd "$tmp" && "$abs_planted" fuzz --seeds 30 --strategy planted-no-block --faults none >"$tmp/out" 2>&1)
     [ $? -eq 1 ]; check "fuzz of a planted handler bug exits 1" $?

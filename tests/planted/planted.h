@@ -21,6 +21,8 @@ typedef enum plant_bug {
 /* The strategy with the given bug; its name is "planted-<bug>". */
 const bs_strategy *planted_strategy(plant_bug bug);
 const char *planted_name(plant_bug bug);
+/* A strategy that trips an assertion inside the core (assert_core.c). */
+extern const bs_strategy planted_core_assert;
 
 /* Broken comparison handlers (planted_unaligned.c): the core's unaligned and block
  * strategies with one bug each, for test builds only. */

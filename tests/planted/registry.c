@@ -9,9 +9,10 @@
 
 const bs_strategy *const *sim_extra_strategies(size_t *count)
 {
-    static const bs_strategy *table[PLANT_COUNT - 1];
+    static const bs_strategy *table[PLANT_COUNT];
     for (plant_bug b = PLANT_NONE + 1; b < PLANT_COUNT; b++)
         table[b - 1] = planted_strategy(b);
-    *count = PLANT_COUNT - 1;
+    table[PLANT_COUNT - 1] = &planted_core_assert;
+    *count = PLANT_COUNT;
     return table;
 }

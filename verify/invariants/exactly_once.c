@@ -36,7 +36,7 @@ static int aligned_trigger(verify *v, uint64_t id)
         if (c->returned_count == want && c->returned_prefix == want)
             continue;
         size_t diff = first_difference(c, want);
-        BS_ASSERT_VERIFY(diff != VERIFY_NONE);
+        BS_ASSERT(diff != VERIFY_NONE);
         return verify_fail(v, "exactly-once", "t%llu: item %s %s (%zu of channel %u's data items returned, %zu precede %s)",
                            (unsigned long long)id, verify_item_str(v, k, diff, a, sizeof a),
                            c->items[diff].returned ? "was returned before the trigger although it follows the barrier"

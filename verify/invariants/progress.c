@@ -28,7 +28,7 @@ static int on_gate(verify *v)
 {
     for (size_t i = 0; i < v->open_len; i++) {
         const verify_ckpt *ck = verify_ckpt_find(v, v->open_ids[i]);
-        BS_ASSERT_VERIFY(ck != NULL);
+        BS_ASSERT(ck != NULL);
         if (verify_resolved(v, ck) && overtaken_read(v, ck->id))
             return verify_fail(v, "progress",
                                "checkpoint %llu is still open when the handler asks its gate for more, although every channel delivered b%llu, x%llu or its eop",
