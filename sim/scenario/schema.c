@@ -52,6 +52,13 @@ static const sc_option sc_options[] = {
 };
 #define SC_OPTIONS_LEN (sizeof sc_options / sizeof sc_options[0])
 
+/* A strategy-specific option fits the strategy it names, and the test-only planted
+ * strategies (build/barriersim-planted), which wrap a real one and take its options. */
+static bool sc_option_fits(const sc_option *o, const char *strategy)
+{
+    return !o->strategy || strcmp(o->strategy, strategy) == 0 || strncmp(strategy, "planted-", 8) == 0;
+}
+
 const char *sc_options_problem(const scenario *sc)
 {
     for (size_t i = 0; i < SC_OPTIONS_LEN; i++) {
@@ -61,7 +68,7 @@ const char *sc_options_problem(const scenario *sc)
             continue;
         if (v < o->min || v > o->max)
             return o->name;
-        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0)
+        if (!sc_option_fits(o, sc->strategy))
             return o->name;
     }
     return NULL;
@@ -83,7 +90,7 @@ static int sc_schema_options(const sc_ctx *cx, uint32_t node, scenario *sc)
         const sc_option *o = &sc_options[i];
         if (vals[i] == SC_NONE)
             continue;
-        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0) {
+        if (!sc_option_fits(o, sc->strategy)) {
             sc_err_at(cx->err, cx->text, sc_node_at(cx, at[i])->at,
                       "%s: this option applies only to strategy '%s', not '%s'", o->name,
                       o->strategy, sc->strategy);
