@@ -52,7 +52,8 @@ static const char check_usage[] =
     "\n"
     "Exit: 0 every state explored (with --shard: every state of the shard), no violation;\n"
     "1 a violation (counterexample written); 2 usage error; 3 no violation found but the\n"
-    "search was incomplete (--bitstate, --max-states, --max-depth).\n";
+    "search was incomplete (--bitstate, --max-states, --max-depth).\n"
+    "Reference: docs/cli.md (check), docs/handler-scenarios.md (--scenario files).\n";
 
 typedef struct check_opts {
     check_config cfg;
