@@ -19,11 +19,12 @@ static check_config config(const char *strategy, uint32_t channels, uint32_t che
     sim_strategy st;
     cr_assert(sim_strategy_find(strategy, &st), "unknown strategy %s", strategy);
     const bs_strategy *ops = st.ops ? st.ops : bs_strategy_find(strategy);
-    return (check_config){.strategy = strategy, .ops = ops,
-                          .guarantee = st.guarantee, .check_progress = st.check_progress,
-                          .channels = channels, .checkpoints = checkpoints, .data = 1,
-                          .eop = true, .cancel = true, .sleep_sets = true, .shards = 1,
-                          .alignment_timeout_ns = 1}; /* as cmd_check from flags */
+    check_config c = {.strategy = strategy, .ops = ops, .guarantee = st.guarantee,
+                      .check_progress = st.check_progress, .channels = channels, .checkpoints = checkpoints,
+                      .data = 1, .eop = true, .cancel = true, .sleep_sets = true, .shards = 1};
+    if (bs_strategy_option_slot(ops, BS_OPT_ALIGNMENT_TIMEOUT_NS))
+        c.alignment_timeout_ns = 1; /* as cmd_check from flags */
+    return c;
 }
 
 static const char *const every_strategy[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout"};

@@ -95,6 +95,7 @@ static int block_restore(bs_handler *h, const uint8_t *snap, size_t len)
 
 const bs_strategy bs_strategy_block = {
     .name = "block",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
     .open = block_open,
     .next = block_next,
     .close = block_close,

@@ -179,6 +179,8 @@ int unaligned_restore(bs_handler *h, const uint8_t *snap, size_t len)
 
 const bs_strategy bs_strategy_unaligned = {
     .name = "unaligned",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
+    .overtakes = true,
     .open = unaligned_open,
     .next = unaligned_next,
     .close = unaligned_close,

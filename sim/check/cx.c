@@ -132,7 +132,7 @@ int cx_build(const check_config *cfg, const uint32_t *path, size_t len, check_re
         snprintf(res->message, sizeof res->message, "%s", msg);
     else if (!rc)
         fprintf(stderr, "barriersim: BUG: check: replaying the counterexample did not reproduce: %s\n", res->message);
-    bool timed = cfg->from && cfg->from->alignment_timeout_ns;
+    bool timed = cfg->from && cfg->from->options[BS_OPT_ALIGNMENT_TIMEOUT_NS];
     for (size_t i = 0; i < len && steps; i++)
         timed = timed || steps[i].wait;
     rc = rc ? rc : put_header(&y, cfg, res, timed);

@@ -63,11 +63,9 @@ static void parse_strategies(char *list, cmp_study *s)
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         sim_strategy st;
         if (!sim_strategy_find(tok, &st)) {
-            char known[256] = "";
-            for (size_t i = 0; sim_strategy_name(i); i++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
-                         sim_strategy_name(i));
-            die("compare: --strategies: unknown strategy '%s' (known: %s)", tok, known);
+            char known[512];
+            die("compare: --strategies: unknown strategy '%s' (known: %s)", tok,
+                sim_strategy_list(known, sizeof known));
         }
         for (uint32_t i = 0; i < s->n_strat; i++)
             if (strcmp(s->strategies[i], tok) == 0)
@@ -84,7 +82,7 @@ static void default_strategies(cmp_study *s)
 {
     for (size_t i = 0; sim_strategy_name(i) && s->n_strat < CMP_STRATEGIES_MAX; i++) {
         sim_strategy st;
-        if (sim_strategy_find(sim_strategy_name(i), &st) && st.ops == NULL)
+        if (sim_strategy_find(sim_strategy_name(i), &st) && st.builtin)
             s->strategies[s->n_strat++] = sim_strategy_name(i);
     }
 }

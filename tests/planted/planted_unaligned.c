@@ -275,7 +275,7 @@ static int open_keep_blocking(bs_handler *h) { return shim_open(h, "aligned-time
 #define SHIM_OPS .next = shim_handler_next, .close = shim_close, .is_empty = shim_is_empty, \
                  .snapshot = shim_snapshot, .restore = shim_restore
 
-static const bs_strategy planted_comparison[PLANT_COMPARISON_COUNT] = {
+static bs_strategy planted_comparison[PLANT_COMPARISON_COUNT] = {
     {.name = "planted-unaligned-forget-overtaken", .open = open_forget, SHIM_OPS},
     {.name = "planted-block-early-release", .open = open_early, SHIM_OPS},
     {.name = "planted-unaligned-report-twice", .open = open_twice, SHIM_OPS},
@@ -288,9 +288,18 @@ static const char *const planted_comparison_bases[PLANT_COMPARISON_COUNT] = {
     "unaligned", "block", "unaligned", "unaligned", "unaligned", "aligned-timeout",
 };
 
+/* Each shim claims what its base strategy claims: guarantee, overtaking, options. */
 const bs_strategy *planted_comparison_strategy(plant_comparison_bug bug)
 {
-    return &planted_comparison[bug];
+    bs_strategy *s = &planted_comparison[bug];
+    const bs_strategy *base = bs_strategy_find(planted_comparison_bases[bug]);
+    if (base && !s->options) {
+        s->guarantee = base->guarantee;
+        s->overtakes = base->overtakes;
+        s->options = base->options;
+        s->options_len = base->options_len;
+    }
+    return s;
 }
 
 const char *planted_comparison_base(plant_comparison_bug bug)
