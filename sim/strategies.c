@@ -126,9 +126,17 @@ const char *sim_option_owners(bs_option_slot slot, char *buf, size_t len)
     size_t o = 0;
     if (len)
         buf[0] = '\0';
+    const bs_option *seen[8];
+    size_t seen_len = 0;
     for (size_t i = 0; (s = nth(i, &builtin)) != NULL && o < len; i++) {
-        if (!bs_strategy_option_slot(s, slot))
+        const bs_option *row = bs_strategy_option_slot(s, slot);
+        bool shared = false; /* a wrapper (test-only planted shims) sharing its base's row */
+        for (size_t k = 0; k < seen_len; k++)
+            shared = shared || seen[k] == row;
+        if (!row || shared)
             continue;
+        if (seen_len < sizeof seen / sizeof seen[0])
+            seen[seen_len++] = row;
         int n = snprintf(buf + o, len - o, "%s'%s'", o ? ", " : "", s->name);
         if (n < 0)
             break;

@@ -667,13 +667,13 @@ BS_TEST(items, columns_count_characters_not_bytes)
 BS_TEST(items, malformed_item_is_reported_at_the_item)
 {
     expect_error(HEAD "input: 0:d 0:q\n", "x.yaml:4:12: item '0:q' is malformed (expected C:d, "
-                                          "C:d/N, C:bK, C:xK or C:eop)");
+                                          "C:d/N, C:bK, C:xK, C:eop or wait)");
     expect_error(HEAD "input: 0:d d\n", "x.yaml:4:12: item 'd' is malformed (expected C:d, "
-                                        "C:d/N, C:bK, C:xK or C:eop)");
+                                        "C:d/N, C:bK, C:xK, C:eop or wait)");
     expect_error(HEAD "input: 0:d/\n", "x.yaml:4:8: item '0:d/' is malformed (expected C:d, "
-                                       "C:d/N, C:bK, C:xK or C:eop)");
+                                       "C:d/N, C:bK, C:xK, C:eop or wait)");
     expect_error(HEAD "input: -1:d\n", "x.yaml:4:8: item '-1:d' is malformed (expected C:d, "
-                                       "C:d/N, C:bK, C:xK or C:eop)");
+                                       "C:d/N, C:bK, C:xK, C:eop or wait)");
 }
 
 BS_TEST(items, channel_must_exist)
@@ -788,7 +788,7 @@ BS_TEST(isolation, a_normal_load_leaves_no_child_and_no_descriptor)
     expect_ok(design_example, &sc);
     scenario_free(&sc);
     expect_error(HEAD "input: 0:q\n", "x.yaml:4:8: item '0:q' is malformed (expected C:d, C:d/N, "
-                                      "C:bK, C:xK or C:eop)");
+                                      "C:bK, C:xK, C:eop or wait)");
     expect_no_children();
     cr_assert_eq(open_fds(), fds);
 }

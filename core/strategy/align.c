@@ -139,3 +139,44 @@ int align_exhausted(bs_handler *h, align_state *a)
     a->end_of_input = true;
     return align_release(h, a);
 }
+
+int align_snapshot_to(const align_state *a, bs_buf *out)
+{
+    uint64_t head[] = {a->channels, a->cur, a->barriers, a->closed, a->end_of_input};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = bs_buf_put_u64(out, head[i]);
+    for (size_t w = 0; w < bs_chanset_words(a->channels) && !rc; w++)
+        rc = bs_buf_put_u64(out, a->blocked[w]);
+    return rc;
+}
+
+int align_restore_from(align_state *a, bs_cursor *c)
+{
+    uint64_t v[5];
+    for (size_t i = 0; i < 5; i++)
+        if (!bs_cursor_get_u64(c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != a->channels || v[2] > a->channels || v[3] > a->channels || v[2] + v[3] > a->channels || v[4] > 1)
+        return BS_ESTATE;
+    size_t words = bs_chanset_words(a->channels);
+    bs_cursor probe = *c; /* checked first, so that a refused snapshot changes nothing */
+    uint32_t count = 0;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t word;
+        if (!bs_cursor_get_u64(&probe, &word))
+            return BS_ESTATE;
+        count += (uint32_t)__builtin_popcountll(word);
+        if (w == words - 1 && a->channels % 64 && (word >> (a->channels % 64)))
+            return BS_ESTATE;
+    }
+    if (count != v[2])
+        return BS_ESTATE;
+    for (size_t w = 0; w < words; w++)
+        (void)bs_cursor_get_u64(c, &a->blocked[w]);
+    a->cur = v[1];
+    a->barriers = (uint32_t)v[2];
+    a->closed = (uint32_t)v[3];
+    a->end_of_input = v[4];
+    return 0;
+}

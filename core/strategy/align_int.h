@@ -39,4 +39,11 @@ int align_process(bs_handler *h, align_state *a, const bs_item *it);
 /* The gate is exhausted (first time): a<cur>:eop if aligning, end of input, release. */
 int align_exhausted(bs_handler *h, align_state *a);
 
+/* State capture (model checking): cur, barriers, closed, end of input and the blocked
+ * set as little-endian u64s (the same bytes canonical or full). align_restore_from reads
+ * them back and checks that they fit a's channels (barriers = blocked channels, barriers +
+ * closed <= channels); BS_ESTATE otherwise, with a left unchanged. */
+int align_snapshot_to(const align_state *a, bs_buf *out);
+int align_restore_from(align_state *a, bs_cursor *c);
+
 #endif

@@ -173,6 +173,32 @@ static int at_close(bs_handler *h)
     return rc;
 }
 
+/* ---- State capture (model checking): magic, the alignment's start, the block table's
+ * state (align_snapshot_to), then the unaligned checkpoint's (unal_snapshot_to). ---- */
+#define AT_SNAP_MAGIC 0x31767469746c61ull /* "altitv1" */
+
+static int at_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    const at_state *s = bs_handler_state(h);
+    int rc = bs_buf_put_u64(out, AT_SNAP_MAGIC);
+    rc = rc ? rc : bs_buf_put_u64(out, s->start_ns);
+    rc = rc ? rc : align_snapshot_to(&s->a, out);
+    return rc ? rc : unal_snapshot_to(h, &s->u, flags, out);
+}
+
+static int at_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    at_state *s = bs_handler_state(h);
+    bs_cursor c = {snap, len, 0};
+    uint64_t magic, start_ns;
+    if (!bs_cursor_get_u64(&c, &magic) || magic != AT_SNAP_MAGIC || !bs_cursor_get_u64(&c, &start_ns) ||
+        align_restore_from(&s->a, &c))
+        return BS_ESTATE;
+    s->start_ns = start_ns;
+    int rc = unal_restore_from(h, &s->u, &c);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 /* Flink 1.14+: execution.checkpointing.aligned-checkpoint-timeout (CheckpointingOptions),
  * default 0: never. */
 static const bs_option at_options[] = {
@@ -189,4 +215,6 @@ const bs_strategy bs_strategy_aligned_timeout = {
     .next = at_next,
     .close = at_close,
     .is_empty = block_is_empty,
+    .snapshot = at_snapshot,
+    .restore = at_restore,
 };

@@ -71,6 +71,28 @@ bool block_is_empty(const bs_handler *h)
     return true;
 }
 
+/* ---- State capture (model checking): magic, then the decision table's state; block holds
+ * nothing else (no files), so canonical and full snapshots are the same bytes. ---- */
+#define BLOCK_SNAP_MAGIC 0x31766b636f6c62ull /* "blockv1" */
+
+static int block_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    (void)flags;
+    int rc = bs_buf_put_u64(out, BLOCK_SNAP_MAGIC);
+    return rc ? rc : align_snapshot_to(bs_handler_state(h), out);
+}
+
+static int block_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    align_state *a = bs_handler_state(h);
+    bs_cursor c = {snap, len, 0};
+    uint64_t magic;
+    if (len != 8 * (6 + bs_chanset_words(a->channels)) || !bs_cursor_get_u64(&c, &magic) ||
+        magic != BLOCK_SNAP_MAGIC)
+        return BS_ESTATE;
+    return align_restore_from(a, &c); /* leaves a unchanged when it refuses */
+}
+
 const bs_strategy bs_strategy_block = {
     .name = "block",
     .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
@@ -78,4 +100,6 @@ const bs_strategy bs_strategy_block = {
     .next = block_next,
     .close = block_close,
     .is_empty = block_is_empty,
+    .snapshot = block_snapshot,
+    .restore = block_restore,
 };

@@ -157,6 +157,26 @@ static int unaligned_close(bs_handler *h)
     return rc;
 }
 
+/* ---- State capture (model checking): magic, then the checkpoint in progress with its
+ * channel-state file (unal_snapshot_to). ---- */
+#define UNALIGNED_SNAP_MAGIC 0x31766c616e75ull /* "unalv1" */
+
+int unaligned_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
+{
+    int rc = bs_buf_put_u64(out, UNALIGNED_SNAP_MAGIC);
+    return rc ? rc : unal_snapshot_to(h, bs_handler_state(h), flags, out);
+}
+
+int unaligned_restore(bs_handler *h, const uint8_t *snap, size_t len)
+{
+    bs_cursor c = {snap, len, 0};
+    uint64_t magic;
+    if (!bs_cursor_get_u64(&c, &magic) || magic != UNALIGNED_SNAP_MAGIC)
+        return BS_ESTATE;
+    int rc = unal_restore_from(h, bs_handler_state(h), &c);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 const bs_strategy bs_strategy_unaligned = {
     .name = "unaligned",
     .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
@@ -166,4 +186,6 @@ const bs_strategy bs_strategy_unaligned = {
     .close = unaligned_close,
     .is_empty = block_is_empty, /* nothing is buffered either */
     .poll = unaligned_poll,
+    .snapshot = unaligned_snapshot,
+    .restore = unaligned_restore,
 };

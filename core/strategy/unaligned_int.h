@@ -61,4 +61,16 @@ int unal_abort(bs_handler *h, unal_state *u, bs_abort_reason why);
 /* Closes and removes the channel-state file (cleanup); 0 or the first I/O error. */
 int unal_close_files(bs_handler *h, unal_state *u);
 
+/* State capture (model checking): active, cur, resolved, the marked and closed sets, owed
+ * and ahead per channel, then the channel-state file (present, number, size, bytes) and the
+ * next file number; a canonical snapshot leaves out file numbers. unal_restore_from
+ * replaces u's state (removing its current file, recreating the captured one); BS_ESTATE
+ * for bytes that do not fit u's channels, an I/O error, or 0. */
+int unal_snapshot_to(const bs_handler *h, const unal_state *u, unsigned flags, bs_buf *out);
+int unal_restore_from(bs_handler *h, unal_state *u, bs_cursor *c);
+
+/* The `unaligned` strategy's snapshot and restore (bs_strategy), also used by tests. */
+int unaligned_snapshot(const bs_handler *h, unsigned flags, bs_buf *out);
+int unaligned_restore(bs_handler *h, const uint8_t *snap, size_t len);
+
 #endif

@@ -177,3 +177,92 @@ int unal_close_files(bs_handler *h, unal_state *u)
     int rc = bs_spiller_discard(&u->cs, msg, sizeof msg);
     return rc ? bs_handler_fail(h, rc, "%s", msg) : 0;
 }
+
+/* ---- State capture ----------------------------------------------------------------- */
+int unal_snapshot_to(const bs_handler *h, const unal_state *u, unsigned flags, bs_buf *out)
+{
+    bool canonical = flags & BS_SNAP_CANONICAL;
+    uint64_t head[] = {u->channels, u->active, u->cur, u->resolved, u->owed_total,
+                       canonical ? 0 : u->cs.next_file_no, u->cs.file_open};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
+        rc = bs_buf_put_u64(out, head[i]);
+    size_t words = bs_chanset_words(u->channels);
+    for (size_t w = 0; w < words && !rc; w++)
+        rc = bs_buf_put_u64(out, u->marked[w]);
+    for (size_t w = 0; w < words && !rc; w++)
+        rc = bs_buf_put_u64(out, u->closed[w]);
+    for (uint32_t c = 0; c < u->channels && !rc; c++)
+        rc = bs_buf_put_u64(out, (uint64_t)u->owed[c] << 32 | u->ahead[c]);
+    if (rc || !u->cs.file_open)
+        return rc;
+    /* Canonical: the file's size only. The strategy never reads its channel-state file
+     * back (it is written, then removed when cur ends), so states whose files differ only
+     * in the order of the records behave alike; what was reported is the checker's. */
+    bs_file f = u->cs.file; /* the copy reads through the I/O interface */
+    rc = bs_buf_put_u64(out, canonical ? 0 : u->cs.file.no);
+    rc = rc ? rc : bs_buf_put_u64(out, u->cs.bytes);
+    return rc || canonical ? rc : bs_spill_file_copy(bs_handler_io(h), &f, 0, u->cs.bytes, out);
+}
+
+/* Reads and checks the fixed part; fills the arrays only when everything fits. */
+static int unal_restore_head(unal_state *u, bs_cursor *c, uint64_t v[7])
+{
+    for (size_t i = 0; i < 7; i++)
+        if (!bs_cursor_get_u64(c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != u->channels || v[1] > 1 || v[3] > u->channels || v[6] > 1)
+        return BS_ESTATE;
+    size_t words = bs_chanset_words(u->channels);
+    bs_cursor probe = *c;
+    uint64_t owed_sum = 0, x;
+    for (size_t i = 0; i < 2 * words; i++)
+        if (!bs_cursor_get_u64(&probe, &x))
+            return BS_ESTATE;
+    for (uint32_t ch = 0; ch < u->channels; ch++) {
+        if (!bs_cursor_get_u64(&probe, &x))
+            return BS_ESTATE;
+        owed_sum += x >> 32;
+    }
+    if (owed_sum != v[4])
+        return BS_ESTATE;
+    for (size_t w = 0; w < words; w++)
+        (void)bs_cursor_get_u64(c, &u->marked[w]);
+    for (size_t w = 0; w < words; w++)
+        (void)bs_cursor_get_u64(c, &u->closed[w]);
+    for (uint32_t ch = 0; ch < u->channels; ch++) {
+        (void)bs_cursor_get_u64(c, &x);
+        u->owed[ch] = (uint32_t)(x >> 32);
+        u->ahead[ch] = (uint32_t)x;
+    }
+    u->active = v[1];
+    u->cur = v[2];
+    u->resolved = (uint32_t)v[3];
+    u->owed_total = v[4];
+    return 0;
+}
+
+int unal_restore_from(bs_handler *h, unal_state *u, bs_cursor *c)
+{
+    char msg[200];
+    int rc = bs_spiller_discard(&u->cs, msg, sizeof msg);
+    if (rc)
+        return bs_handler_fail(h, rc, "%s", msg);
+    uint64_t v[7];
+    if (unal_restore_head(u, c, v))
+        return BS_ESTATE;
+    uint64_t next_file_no = v[5];
+    if (v[6]) {
+        uint64_t no, size;
+        if (!bs_cursor_get_u64(c, &no) || !bs_cursor_get_u64(c, &size) || no == 0 || size == 0 ||
+            size > c->len - c->pos)
+            return BS_ESTATE;
+        rc = bs_spiller_restore_file(&u->cs, no, c->p + c->pos, (size_t)size);
+        if (rc)
+            return bs_handler_fail(h, rc, "channel state: cannot restore its file: %s", u->cs.errmsg);
+        c->pos += (size_t)size;
+    }
+    if (next_file_no > u->cs.next_file_no)
+        u->cs.next_file_no = next_file_no;
+    return 0;
+}

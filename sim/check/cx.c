@@ -25,7 +25,11 @@ static int put_item(bs_buf *y, const bs_item *it)
 
 static int put_str(bs_buf *y, const char *s) { return bs_buf_put(y, s, strlen(s)); }
 
-static int put_header(bs_buf *y, const check_config *cfg, const check_result *res)
+/* The replay's alignment timeout: 10^12 ns of the scripted gate's clock (1000 ns per item)
+ * is never reached by items; a `wait` moves the clock on to the handler's wake-up. */
+#define CX_TIMEOUT_NS "1000000000000"
+
+static int put_header(bs_buf *y, const check_config *cfg, const check_result *res, bool timed)
 {
     char line[2048];
     snprintf(line, sizeof line,
@@ -39,12 +43,10 @@ static int put_header(bs_buf *y, const check_config *cfg, const check_result *re
              cfg->disk_fault ? ", disk fault" : "", res->message, cfg->strategy, cfg->channels);
     int rc = put_str(y, line);
     bool page = cfg->page_size && cfg->page_size != BS_PAGE_SIZE_DEFAULT;
-    if (!rc && (cfg->max_buffered_bytes || cfg->alignment_timeout_ns || page)) {
+    if (!rc && (cfg->max_buffered_bytes || timed || page)) {
         rc = put_str(y, "options:\n");
-        if (!rc && cfg->alignment_timeout_ns) {
-            snprintf(line, sizeof line, "  alignment-timeout: %llu\n", (unsigned long long)cfg->alignment_timeout_ns);
-            rc = put_str(y, line);
-        }
+        if (!rc && timed) /* so long that only `wait` makes it fire */
+            rc = put_str(y, "  alignment-timeout: " CX_TIMEOUT_NS "\n");
         if (!rc && cfg->page_size && cfg->page_size != BS_PAGE_SIZE_DEFAULT) {
             snprintf(line, sizeof line, "  page-size: %u\n", cfg->page_size);
             rc = put_str(y, line);
@@ -89,18 +91,23 @@ static int put_faults(bs_buf *y, const check_config *cfg, const mc_replay_step *
     return rc;
 }
 
-static int put_body(bs_buf *y, const check_config *cfg, const mc_replay_step *steps, size_t len)
+static int put_body(bs_buf *y, const check_config *cfg, const mc_replay_step *steps, size_t len,
+                    const bs_item *left, size_t left_len)
 {
     int rc = put_faults(y, cfg, steps, len);
     rc = rc ? rc : put_str(y, "input: |\n ");
     size_t on_line = 0;
     for (size_t i = 0; i < len && !rc; i++) {
-        if (!steps[i].has_item)
+        if (!steps[i].has_item && !steps[i].wait)
             continue;
         rc = put_str(y, " ");
-        rc = rc ? rc : put_item(y, &steps[i].item);
+        rc = rc ? rc : steps[i].wait ? put_str(y, "wait") : put_item(y, &steps[i].item);
         if (!rc && ++on_line % 12 == 0)
             rc = put_str(y, "\n ");
+    }
+    for (size_t i = 0; i < left_len && !rc; i++) { /* a deadlock: the input never read */
+        rc = put_str(y, " ");
+        rc = rc ? rc : put_item(y, &left[i]);
     }
     return rc ? rc : put_str(y, "\n");
 }
@@ -117,12 +124,19 @@ int cx_build(const check_config *cfg, const uint32_t *path, size_t len, check_re
     bs_buf y = {0};
     char msg[1024];
     rc = steps ? mc_replay(m, path, len, steps, msg, sizeof msg) : BS_ENOMEM;
+    bs_item left[256];
+    size_t left_len = 0;
+    if (!rc && !msg[0] && mc_replay_deadlock(m, msg, sizeof msg))
+        left_len = mc_leftover(m, left, sizeof left / sizeof left[0]);
     if (!rc && msg[0])
         snprintf(res->message, sizeof res->message, "%s", msg);
     else if (!rc)
         fprintf(stderr, "barriersim: BUG: check: replaying the counterexample did not reproduce: %s\n", res->message);
-    rc = rc ? rc : put_header(&y, cfg, res);
-    rc = rc ? rc : put_body(&y, cfg, steps, len);
+    bool timed = cfg->from && cfg->from->options[BS_OPT_ALIGNMENT_TIMEOUT_NS];
+    for (size_t i = 0; i < len && steps; i++)
+        timed = timed || steps[i].wait;
+    rc = rc ? rc : put_header(&y, cfg, res, timed);
+    rc = rc ? rc : put_body(&y, cfg, steps, len, left, left_len);
     rc = rc ? rc : bs_buf_put(&y, "", 1);
     if (!rc) {
         res->counterexample = (char *)y.p;

@@ -41,10 +41,33 @@ struct mc_model {
     bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
+    uint64_t now_ns;                 /* the gate's clock: 0, or MC_FIRE_NS in a timeout step */
 };
+
+/* THE ALIGNMENT TIMEOUT AS A CHOICE (untimed abstraction). The gate's clock reads 0, so an
+ * alignment starts at 0 and never expires by itself; the timeout transition answers the
+ * handler's pending request with no item while the clock reads MC_FIRE_NS, later than any
+ * start + timeout. So in every state where the handler waits, "the timeout fires now" is a
+ * transition, and no timing the real clock allows is left out: the checker covers every
+ * timeout value at once (the configured value only says whether there is one: 0 never).
+ * A firing that changes nothing (no notification, item or I/O: no alignment in progress)
+ * is dropped as noop. It is offered only once the handler has read the clock on the path
+ * (vars.clock_read): a strategy times an alignment from a reading taken when it starts
+ * (aligned-timeout does), so before any reading a firing cannot change anything; and
+ * strategies that never read the clock get no extra transition at all. Its counterexample step is the input token `wait`, with a timeout
+ * so long that only a `wait` makes it fire in `barriersim run`. */
+#define MC_FIRE_NS (UINT64_MAX - 1)
 
 uint32_t mc_channels(const mc_model *m) { return m->cfg.channels; }
 uint32_t mc_exhaust_transition(const mc_model *m) { return m->cfg.channels * MC_ALTS; }
+uint32_t mc_timeout_transition(const mc_model *m) { return m->cfg.channels * MC_ALTS + 1; }
+
+static uint64_t mc_gate_now(void *ctx)
+{
+    mc_model *m = ctx;
+    m->vars.clock_read = 1;
+    return m->now_ns;
+}
 
 /* ---- scripts ------------------------------------------------------------------------ */
 static int script_from_flags(mc_model *m)
@@ -74,7 +97,7 @@ static int script_from_scenario(mc_model *m, const scenario *sc)
             return BS_ENOMEM;
         for (size_t i = 0; i < sc->items_len; i++) {
             const sc_item *it = &sc->items[i];
-            if (it->channel == c)
+            if (it->channel == c && !it->wait) /* a `wait`: the checker chooses timeouts itself */
                 m->script[c][m->script_len[c]++] = (mc_script_item){it->kind, it->id, it->len};
         }
     }
@@ -180,7 +203,7 @@ int mc_model_open(mc_model **out, const check_config *cfg)
         m->cfg.page_size = BS_PAGE_SIZE_DEFAULT;
     bs_io_mem_init(&m->mem, &m->mem_ctx);
     io_fault_init(&m->io, &m->faults, &m->mem);
-    m->gate = (bs_gate){.ctx = m, .channels = cfg->channels, .next = mc_gate_next};
+    m->gate = (bs_gate){.ctx = m, .channels = cfg->channels, .next = mc_gate_next, .now_ns = mc_gate_now};
     m->listener = (bs_listener){.ctx = m, .begin = mc_on_begin, .trigger = mc_on_trigger, .abort = mc_on_abort,
                                 .channel_state = mc_on_state, .done = mc_on_done,
                                 .unaligned = mc_on_unaligned};
@@ -317,7 +340,24 @@ size_t mc_enabled(mc_model *m, const mc_vars *vars, uint32_t *t, size_t t_cap)
     }
     if (all_at_end && n < t_cap)
         t[n++] = mc_exhaust_transition(m);
+    if (m->cfg.alignment_timeout_ns && vars->clock_read && n < t_cap)
+        t[n++] = mc_timeout_transition(m);
     return n;
+}
+
+bool mc_deadlock(const mc_model *m, const mc_vars *vars, char *msg, size_t msg_len)
+{
+    if (vars->terminal || vars->exhausted)
+        return false;
+    uint32_t left = 0;
+    for (uint32_t c = 0; c < m->cfg.channels; c++)
+        if (!vars->ch[c].done && vars->ch[c].pos < m->script_len[c])
+            left |= 1u << c;
+    if (!left)
+        return false;
+    /* the same words as `barriersim run`'s, so that the replay reports the same violation */
+    snprintf(msg, msg_len, "deadlock: the handler waits for input that only blocked channels hold");
+    return true;
 }
 
 bool mc_transition_item(const mc_model *m, const mc_vars *vars, uint32_t t, bs_item *it)
@@ -348,6 +388,11 @@ static bool mc_arm(mc_model *m, uint32_t t)
 {
     uint32_t base = t & ((1u << MC_FAULT_SHIFT) - 1);
     m->pending = m->exhaust = false;
+    if (base == mc_timeout_transition(m)) {
+        m->now_ns = MC_FIRE_NS;
+        m->vars.waiting_at_gate = 0; /* a new call of the handler, as after a wake-up */
+        return true;
+    }
     if (base == mc_exhaust_transition(m)) {
         m->exhaust = true;
         m->vars.exhausted = 1;
@@ -442,6 +487,8 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
     bool handler_step = mc_arm(m, t);
     bool data = handler_step && m->pending && m->pending_item.kind == BS_DATA;
     int hrc = handler_step ? mc_drive(m) : BS_EAGAIN;
+    bool fired = m->now_ns != 0;
+    m->now_ns = 0;
     m->faults.fail_any_nth = 0;
     info->io_calls = m->faults.calls_total - calls0;
     bool fault_fired = m->faults.faults_fired > fired0;
@@ -454,6 +501,8 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
         rc = mc_terminal(m, info);
     info->pure = !handler_step || (data && !info->violation && hrc == BS_EAGAIN && m->notifications == 0 &&
                                    info->io_calls == 0 && m->returns == 1 && !m->returned_other);
+    info->noop = fired && !info->violation && hrc == BS_EAGAIN && m->notifications == 0 && info->io_calls == 0 &&
+                 m->returns == 0;
     return rc ? rc : blob_write(m, next_full, next_canon);
 }
 
@@ -468,6 +517,7 @@ int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *ste
         mc_replay_step *st = &steps[i];
         memset(st, 0, sizeof *st);
         st->has_item = mc_transition_item(m, &m->vars, path[i], &st->item);
+        st->wait = (path[i] & ((1u << MC_FAULT_SHIFT) - 1)) == mc_timeout_transition(m);
         uint32_t j = path[i] >> MC_FAULT_SHIFT;
         uint64_t fired0 = m->faults.faults_fired;
         m->faults.fail_any_nth = j ? m->faults.calls_total + j : 0;
@@ -475,6 +525,7 @@ int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *ste
         mc_step_info info;
         memset(&info, 0, sizeof info);
         int hrc = mc_arm(m, path[i]) ? mc_drive(m) : BS_EAGAIN;
+        m->now_ns = 0;
         m->faults.fail_any_nth = 0;
         if (m->faults.faults_fired > fired0) {
             st->fault = true;
@@ -493,4 +544,23 @@ int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *ste
             break;
     }
     return 0;
+}
+
+size_t mc_leftover(const mc_model *m, bs_item *out, size_t cap)
+{
+    size_t n = 0;
+    for (uint32_t c = 0; c < m->cfg.channels; c++) {
+        if (m->vars.ch[c].done)
+            continue;
+        for (size_t p = m->vars.ch[c].pos; p < m->script_len[c] && n < cap; p++) {
+            const mc_script_item *s = &m->script[c][p];
+            out[n++] = (bs_item){.kind = s->kind, .channel = c, .id = s->id, .len = s->len};
+        }
+    }
+    return n;
+}
+
+bool mc_replay_deadlock(const mc_model *m, char *msg, size_t msg_len)
+{
+    return mc_deadlock(m, &m->vars, msg, msg_len);
 }

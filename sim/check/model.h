@@ -45,11 +45,13 @@ typedef struct mc_vars {             /* the explorer's own part of a state */
     uint8_t exhausted;               /* the gate reported the end */
     uint8_t terminal;                /* the handler ended or stopped with an error */
     uint8_t fault_used;
+    uint8_t clock_read;              /* the handler has read the gate's clock on this path */
+    uint8_t pad;                     /* no padding: states hash as bytes */
     uint16_t calls[IO_CALLS];        /* with a scenario's faults: I/O calls so far by kind,
                                         saturated at the largest nth of that kind (calls
                                         past it are alike: no rule can fire any more) */
 } mc_vars;
-_Static_assert(sizeof(mc_vars) == MC_CHANNELS_MAX * sizeof(mc_chan) + 6 + 2 * IO_CALLS,
+_Static_assert(sizeof(mc_vars) == MC_CHANNELS_MAX * sizeof(mc_chan) + 8 + 2 * IO_CALLS,
                "mc_vars is hashed as bytes: it must have no padding");
 _Static_assert(MC_CHANNELS_MAX <= 8 * sizeof(((mc_vars *)0)->blocked),
                "mc_vars.blocked is a bit mask of channels");
@@ -62,6 +64,7 @@ typedef struct mc_script_item {
 
 typedef struct mc_step_info {        /* what one transition did */
     bool pure;                       /* returned the data it yielded, nothing else */
+    bool noop;                       /* a timeout transition that changed nothing: no successor */
     bool violation;
     bool terminal;
     uint64_t io_calls;
@@ -96,6 +99,7 @@ typedef struct mc_replay_step {      /* one transition of a path, run straight *
     io_call fault_call;
     uint64_t fault_nth;              /* that call's count in the run */
     bool fault_from_scenario;        /* the fault is one of the scenario's own */
+    bool wait;                       /* the alignment timeout fired here (`wait` in the input) */
 } mc_replay_step;
 
 /* Runs a path from the initial state of a freshly opened model without snapshots, as
@@ -104,7 +108,22 @@ typedef struct mc_replay_step {      /* one transition of a path, run straight *
 int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *steps, char *msg,
               size_t msg_len);
 
+/* After mc_replay: the script items still unread (channels not done), channel by channel,
+ * into out (cap entries; data without payload); returns how many. A deadlock's
+ * counterexample lists them after the path: they are the input the handler never gets. */
+size_t mc_leftover(const mc_model *m, bs_item *out, size_t cap);
+/* After mc_replay: true (with the message) when the replay ended in a deadlock. */
+bool mc_replay_deadlock(const mc_model *m, char *msg, size_t msg_len);
+
 uint32_t mc_exhaust_transition(const mc_model *m);
+/* The transition "the alignment timeout fires now" (exhaust + 1): enabled in every waiting
+ * state when the configuration has an alignment timeout and the handler has read the
+ * clock on the path; a firing that changes nothing is reported as noop (no successor). */
+uint32_t mc_timeout_transition(const mc_model *m);
 uint32_t mc_channels(const mc_model *m);
+
+/* Deadlock: state `vars` is not terminal, no transition is enabled, and input remains (on
+ * channels the handler keeps blocked). Writes the message and returns true. */
+bool mc_deadlock(const mc_model *m, const mc_vars *vars, char *msg, size_t msg_len);
 
 #endif

@@ -357,6 +357,8 @@ static void record_violation(worker *w, uint64_t from, uint32_t via, const char 
 static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info, uint64_t sleep_next)
 {
     uint64_t ref = (uint64_t)w->id << 32 | from;
+    if (info->noop)
+        return 0;
     if (info->violation) {
         record_violation(w, ref, t, info->message);
         return 0;
@@ -417,20 +419,32 @@ static bool cut_by_bound(worker *w, const node *n)
     return false;
 }
 
+/* LIVENESS: DEADLOCK. A state where input remains but no transition makes progress (none
+ * is enabled but the timeout, and it changes nothing) is reported like a violation, with
+ * the path to the state itself: breadth-first, so it is a shortest one. */
+static void check_deadlock(worker *w, uint32_t idx, const mc_vars *vars)
+{
+    char msg[256];
+    if (mc_deadlock(w->m, vars, msg, sizeof msg))
+        record_violation(w, (uint64_t)w->id << 32 | idx, VIA_NONE, msg);
+}
+
 static int expand(worker *w, work job)
 {
     mc_vars vars;
     mc_vars_of(w->nodes[job.node].blob, &vars);
     uint32_t t[ENABLED_MAX];
     size_t nt = mc_enabled(w->m, &vars, t, ENABLED_MAX);
-    if (nt && cut_by_bound(w, &w->nodes[job.node]))
+    bool cut = nt && cut_by_bound(w, &w->nodes[job.node]);
+    if (cut)
         nt = 0;
     uint64_t sleep = w->nodes[job.node].sleep, done_pure = 0;
-    bool por = w->s->cfg->sleep_sets && !w->bits;
+    bool por = w->s->cfg->sleep_sets && !w->bits, progressed = false;
     for (size_t i = 0; i < nt && !w->violation; i++) {
         bool sleepable = t[i] < mc_exhaust_transition(w->m);
         if (sleepable && ((sleep >> t[i]) & 1)) {
             w->slept++;
+            progressed = true; /* a sleeping transition is pure: it returns data */
             continue;
         }
         if (job.only && !(sleepable && ((job.only >> t[i]) & 1)))
@@ -440,9 +454,12 @@ static int expand(worker *w, work job)
         int rc = run_with_faults(w, job.node, t[i], z, &vars, &info);
         if (rc)
             return rc;
+        progressed = progressed || !info.noop;
         if (independent_kind(w, t[i], &info) && !job.only)
             done_pure |= (uint64_t)1 << t[i];
     }
+    if (!progressed && !job.only && !w->violation && !cut)
+        check_deadlock(w, job.node, &vars);
     node *done = &w->nodes[job.node];
     done->explored = 1;
     if (!por) {

@@ -211,10 +211,17 @@ static void resolve(check_opts *o)
 {
     if (o->scenario_path)
         resolve_scenario(o);
+    bool timeout_given = false;
+    for (size_t i = 0; i < o->given_len; i++)
+        timeout_given = timeout_given || strcmp(o->given[i], "--alignment-timeout") == 0;
     sim_strategy st;
     if (!sim_strategy_find(o->cfg.strategy, &st))
         die("check: unknown strategy '%s'", o->cfg.strategy);
     o->cfg.ops = st.ops;
+    /* from flags, a strategy with an alignment timeout has one unless told otherwise; its
+     * value does not matter to the checker (the timeout may fire in any state: model.c) */
+    if (!o->scenario_path && !timeout_given && bs_strategy_option_slot(st.ops, BS_OPT_ALIGNMENT_TIMEOUT_NS))
+        o->cfg.alignment_timeout_ns = 1;
     for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
         char owners[256];
         if (o->cfg.options[k] && !bs_strategy_option_slot(st.ops, (bs_option_slot)k))

@@ -22,18 +22,25 @@ static void fill_item(gate_script *g, size_t i, bs_item *out)
     }
 }
 
-/* The next item to yield: the first untaken one on an unblocked channel. */
+/* The next item to yield: the first untaken one on an unblocked channel (or a `wait`). */
 static size_t pick(const gate_script *g, const uint64_t *blocked, bool *waiting)
 {
     *waiting = false;
     for (size_t i = g->first_untaken; i < g->items_len; i++) {
         if (g->taken[i])
             continue;
-        if (!blocked || !bs_chanset_has(blocked, g->items[i].channel))
+        if (g->items[i].wait || !blocked || !bs_chanset_has(blocked, g->items[i].channel))
             return i;
         *waiting = true;
     }
     return g->items_len;
+}
+
+static void take(gate_script *g, size_t i)
+{
+    g->taken[i] = true;
+    while (g->first_untaken < g->items_len && g->taken[g->first_untaken])
+        g->first_untaken++;
 }
 
 static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
@@ -45,9 +52,11 @@ static int gate_script_next(void *ctx, const uint64_t *blocked, bs_item *out)
         return BS_ESTOPPED;
     if (i == g->items_len)
         return waiting ? BS_EAGAIN : 0;
-    g->taken[i] = true;
-    while (g->first_untaken < g->items_len && g->taken[g->first_untaken])
-        g->first_untaken++;
+    take(g, i);
+    if (g->items[i].wait) { /* nothing arrives now: the runner lets time pass */
+        g->waited = true;
+        return BS_EAGAIN;
+    }
     g->yielded++;
     fill_item(g, i, out);
     const sc_item *s = &g->items[i];
@@ -72,9 +81,11 @@ static void gate_script_wake_at(void *ctx, uint64_t at_ns)
 bool gate_script_wake(gate_script *g)
 {
     uint64_t now = gate_script_now(g), at = g->wake_ns;
+    bool waited = g->waited;
+    g->waited = false;
     g->wake_ns = 0;
     if (at <= now)
-        return false;
+        return waited; /* after a `wait` the handler is called again even with no wake-up */
     g->idle_ns += at - now;
     return true;
 }

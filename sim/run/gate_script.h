@@ -10,7 +10,9 @@
  *
  * Clock (for aligned-timeout): now_ns = 1000 x (items yielded so far) + idle time. The
  * handler may ask for a wake-up (wake_at); when it then waits (BS_EAGAIN), the runner
- * calls gate_script_wake, which moves the idle time on to the wake-up time. The gate has
+ * calls gate_script_wake, which moves the idle time on to the wake-up time. A `wait` token
+ * in the input (sc_item.wait) makes the gate answer BS_EAGAIN once when a read reaches it,
+ * so the runner moves the clock on to the wake-up there (a timeout fires). The gate has
  * no priority read: in a handler-level scenario the input order IS the order in which the
  * gate yields, so barriers never overtake there.
  */
@@ -32,6 +34,7 @@ typedef struct gate_script {
     uint64_t yielded;
     uint64_t idle_ns;         /* time passed while the handler waited */
     uint64_t wake_ns;         /* the wake-up the handler asked for; 0: none */
+    bool waited;              /* a `wait` token was taken: the handler waits for time to pass */
 } gate_script;
 
 #define GATE_SCRIPT_NS_PER_ITEM 1000u

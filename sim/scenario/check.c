@@ -82,6 +82,8 @@ static bool sc_check_item(const scenario *sc, const sc_item *it)
 {
     if (it->channel >= sc->channels || it->pos.line < 1 || it->pos.col < 1)
         return false;
+    if (it->wait)
+        return it->kind == BS_DATA && it->channel == 0 && it->len == 0 && it->id == 0;
     switch (it->kind) {
     case BS_DATA: return it->len >= SC_DATA_BYTES_MIN && it->len <= sc->page_size;
     case BS_BARRIER:
@@ -101,7 +103,7 @@ static int sc_check_items(const scenario *sc, char *why, size_t why_len)
     int rc = 0;
     for (size_t i = 0; i < sc->items_len && rc == 0; i++) {
         const sc_item *it = &sc->items[i];
-        if (!sc_check_item(sc, it) || bs_chanset_has(eop, it->channel))
+        if (!sc_check_item(sc, it) || (!it->wait && bs_chanset_has(eop, it->channel)))
             rc = sc_check_fail(why, why_len, "bad item %zu", i);
         else if (it->kind == BS_EOP)
             bs_chanset_add(eop, it->channel);

@@ -1,6 +1,7 @@
 /*
- * items.c: the `input` key: items such as `0:d`, `1:d/64`, `2:b3`, `0:x4`, `1:eop`,
- * separated by spaces or line breaks, each located at its own line:col in the file.
+ * items.c: the `input` key: items such as `0:d`, `1:d/64`, `2:b3`, `0:x4`, `1:eop`, and
+ * `wait` (no item: time passes until the handler's wake-up, see scenario.h), separated
+ * by spaces or line breaks, each located at its own line:col in the file.
  *
  * Contract: C < channels, 8 <= N <= page size, 1 <= K <= UINT64_MAX, at most SC_ITEMS_MAX
  * items, nothing on a channel after its eop. Positions: the raw source of the scalar (from
@@ -106,7 +107,7 @@ static int sc_item_fail(sc_items_job *j, uint32_t off, const char *tok, size_t l
 static int sc_item_body(sc_items_job *j, uint32_t off, const char *tok, size_t len,
                         const char *b, size_t blen, sc_item *it)
 {
-    static const char *malformed = " is malformed (expected C:d, C:d/N, C:bK, C:xK or C:eop)";
+    static const char *malformed = " is malformed (expected C:d, C:d/N, C:bK, C:xK, C:eop or wait)";
     char range[96];
     if (blen == 3 && memcmp(b, "eop", 3) == 0) {
         it->kind = BS_EOP;
@@ -138,11 +139,17 @@ static int sc_item_body(sc_items_job *j, uint32_t off, const char *tok, size_t l
 
 static int sc_item_parse(sc_items_job *j, uint32_t off, const char *tok, size_t len, sc_item *it)
 {
+    if (len == 4 && memcmp(tok, "wait", 4) == 0) {
+        it->wait = true;
+        it->kind = BS_DATA;
+        it->pos = sc_text_pos_next(j->cx->text, &j->cur, off);
+        return 0;
+    }
     const char *colon = memchr(tok, ':', len);
     size_t clen = colon ? (size_t)(colon - tok) : 0;
     if (!colon || !sc_all_digits(tok, clen))
         return sc_item_fail(j, off, tok, len,
-                            " is malformed (expected C:d, C:d/N, C:bK, C:xK or C:eop)", NULL);
+                            " is malformed (expected C:d, C:d/N, C:bK, C:xK, C:eop or wait)", NULL);
     if (sc_item_body(j, off, tok, len, colon + 1, len - clen - 1, it) != 0)
         return -1;
     uint64_t c = 0;

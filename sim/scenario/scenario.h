@@ -29,6 +29,10 @@ typedef struct sc_pos {
 
 typedef struct sc_item {
     bs_kind kind;
+    bool wait;                         /* the token `wait`, no item: before its next read the
+                                          gate's clock moves on to the wake-up the handler asked
+                                          for (an alignment timeout fires there); kind BS_DATA,
+                                          channel 0, len 0 */
     uint32_t channel;
     uint64_t id;                       /* barrier or cancel */
     uint32_t len;                      /* data bytes */

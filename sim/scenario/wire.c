@@ -93,7 +93,7 @@ void sc_wire_put_scenario(sc_wbuf *b, const scenario *sc)
     sc_put_uint(b, sc->items_len, 8);
     for (size_t i = 0; i < sc->items_len; i++) {
         const sc_item *it = &sc->items[i];
-        sc_put_u8(b, (uint8_t)it->kind);
+        sc_put_u8(b, it->wait ? 4 : (uint8_t)it->kind); /* 4: the `wait` token */
         sc_put_uint(b, it->channel, 4);
         sc_put_uint(b, it->id, 8);
         sc_put_uint(b, it->len, 4);
@@ -226,7 +226,8 @@ static void sc_get_items(sc_rd *r, scenario *sc)
         sc_item *it = &sc->items[i];
         uint8_t kind = (uint8_t)sc_get_uint(r, 1);
         it->kind = kind <= BS_EOP ? (bs_kind)kind : BS_DATA;
-        r->bad |= kind > BS_EOP;
+        it->wait = kind == 4;
+        r->bad |= kind > 4;
         it->channel = (uint32_t)sc_get_uint(r, 4);
         it->id = sc_get_uint(r, 8);
         it->len = (uint32_t)sc_get_uint(r, 4);

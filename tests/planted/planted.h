@@ -32,7 +32,14 @@ typedef enum plant_comparison_bug {
     PLANT_UNALIGNED_REPORT_TWICE,     /* peek: pre-reported data is reported again when read */
     PLANT_UNALIGNED_DROP_PRE_REPORT,  /* peek: the first item a barrier overtook is neither
                                          persisted nor reported */
+    PLANT_UNALIGNED_FORGET_CHANNEL,   /* the in-flight data of channel 0 is never reported as
+                                         channel state (forgotten, as if not persisted) */
+    PLANT_TIMEOUT_KEEPS_BLOCKING,     /* aligned-timeout: after the switch to unaligned the
+                                         channels blocked by the alignment stay unread */
+    PLANT_COMPARISON_COUNT
 } plant_comparison_bug;
 const bs_strategy *planted_comparison_strategy(plant_comparison_bug bug);
+/* The real strategy a comparison bug is planted in ("unaligned", "block", ...). */
+const char *planted_comparison_base(plant_comparison_bug bug);
 
 #endif

@@ -9,10 +9,14 @@
 
 const bs_strategy *const *sim_extra_strategies(size_t *count)
 {
-    static const bs_strategy *table[PLANT_COUNT];
+    static const bs_strategy *table[PLANT_COUNT - 1 + PLANT_COMPARISON_COUNT + 1];
+    size_t n = 0;
     for (plant_bug b = PLANT_NONE + 1; b < PLANT_COUNT; b++)
-        table[b - 1] = planted_strategy(b);
-    table[PLANT_COUNT - 1] = &planted_core_assert;
-    *count = PLANT_COUNT;
+        table[n++] = planted_strategy(b);
+    /* the bugs planted in the core's strategies (shims), as their base strategy claims */
+    for (int b = 0; b < PLANT_COMPARISON_COUNT; b++)
+        table[n++] = planted_comparison_strategy((plant_comparison_bug)b);
+    table[n++] = &planted_core_assert;
+    *count = n;
     return table;
 }
