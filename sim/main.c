@@ -51,6 +51,7 @@ int main(int argc, char **argv)
         puts("barriersim 0.1");
         return EXIT_PASS;
     }
+    cli_signals_install();
     for (const cli_verb *v = cli_verbs; v->name; v++)
         if (strcmp(v->name, argv[1]) == 0)
             return v->run(argc - 1, argv + 1);
