@@ -130,6 +130,8 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/sim.sh ./build/asan/barriersim
 	sh tests/cli/compare.sh ./build/barriersim
 	$(SAN_ENV) sh tests/cli/compare.sh ./build/asan/barriersim
+	sh tests/cli/readme.sh ./build/barriersim ./build/barriersim-planted --self-test
+	$(SAN_ENV) sh tests/cli/readme.sh ./build/asan/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a

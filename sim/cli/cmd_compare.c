@@ -47,7 +47,8 @@ static const char compare_usage[] =
     "                     as JSON on standard output\n"
     "\n"
     "Exit: 0 every guarantee held, 1 a violation or error (with its reproduction command),\n"
-    "2 usage error or bad SCENARIO. Without gnuplot the plots are skipped with a warning.\n";
+    "2 usage error or bad SCENARIO. Without gnuplot the plots are skipped with a warning.\n"
+    "Reference: docs/cli.md (compare), docs/sim-scenarios.md (the keys a sweep can set).\n";
 
 typedef struct compare_cli {
     cmp_study s;
@@ -62,11 +63,9 @@ static void parse_strategies(char *list, cmp_study *s)
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         sim_strategy st;
         if (!sim_strategy_find(tok, &st)) {
-            char known[256] = "";
-            for (size_t i = 0; sim_strategy_name(i); i++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
-                         sim_strategy_name(i));
-            die("compare: --strategies: unknown strategy '%s' (known: %s)", tok, known);
+            char known[512];
+            die("compare: --strategies: unknown strategy '%s' (known: %s)", tok,
+                sim_strategy_list(known, sizeof known));
         }
         for (uint32_t i = 0; i < s->n_strat; i++)
             if (strcmp(s->strategies[i], tok) == 0)
@@ -83,7 +82,7 @@ static void default_strategies(cmp_study *s)
 {
     for (size_t i = 0; sim_strategy_name(i) && s->n_strat < CMP_STRATEGIES_MAX; i++) {
         sim_strategy st;
-        if (sim_strategy_find(sim_strategy_name(i), &st) && st.ops == NULL)
+        if (sim_strategy_find(sim_strategy_name(i), &st) && st.builtin)
             s->strategies[s->n_strat++] = sim_strategy_name(i);
     }
 }

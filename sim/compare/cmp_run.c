@@ -5,6 +5,7 @@
 #include "compare.h"
 
 #include "../../core/barriersim.h"
+#include "../strategies.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -88,8 +89,9 @@ bool cmp_sweep_apply(const char *key, uint64_t v, sim_config *c)
         c->checkpoint_timeout_ns = v;
     else if (strcmp(key, "records-per-source") == 0 && v >= 1)
         c->records_per_source = v;
-    else if (strcmp(key, "alignment-timeout-ns") == 0)
-        c->alignment_timeout_ns = v;
+    else if (sim_option_find(key) && strcmp(sim_option_find(key)->sim_name, key) == 0 &&
+             sim_option_value_ok(sim_option_find(key), v))
+        c->options[sim_option_find(key)->slot] = v; /* a strategy option (its descriptor) */
     else
         return false;
     return true;

@@ -40,6 +40,25 @@ int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint6
     return sc_get_u64(cx, node, key, min, max, out);
 }
 
+/* A strategy option (the descriptors' options tables) under its simulation key: 0 (off) or
+ * within the row's range. */
+static int ss_strategy_option(const sc_ctx *cx, uint32_t node, bs_option_slot slot, sim_config *c)
+{
+    const bs_option *o = sim_option_of_slot(slot);
+    if (node == SC_NONE || !o)
+        return 0;
+    uint64_t v = 0;
+    if (sc_get_u64(cx, node, o->sim_name, 0, o->max, &v) != 0)
+        return -1;
+    if (v != 0 && v < o->min) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at, "%s: %llu is out of range (0 or %llu..%llu %s)",
+                  o->sim_name, (unsigned long long)v, (unsigned long long)o->min, (unsigned long long)o->max, o->unit);
+        return -1;
+    }
+    c->options[slot] = v;
+    return 0;
+}
+
 int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint32_t *out)
 {
     uint64_t v = *out;
@@ -184,16 +203,24 @@ enum {
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
-    static const sc_keyspec keys[S_COUNT] = {
+    sc_keyspec keys[S_COUNT] = {
         [S_SOURCES] = {"sources", false}, [S_RECORDS] = {"records-per-source", false},
         [S_STAGES] = {"stages", false}, [S_PAR] = {"parallelism", false}, [S_LINK] = {"link", false},
         [S_CREDITS] = {"credits", false}, [S_LATENCY] = {"latency-ns", false},
         [S_SERVICE] = {"service-ns", false}, [S_INTERVAL] = {"source-interval-ns", false},
         [S_PAYLOAD] = {"payload-bytes", false}, [S_CK_INTERVAL] = {"checkpoint-interval-ns", false},
-        [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"max-buffered-bytes", false},
+        [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"", false},
         [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
-        [S_ALIGN_TIMEOUT] = {"alignment-timeout-ns", false},
+        [S_ALIGN_TIMEOUT] = {"", false},
     };
+    /* The strategies' option keys come from their descriptors. */
+    static const unsigned option_keys[][2] = {{S_MAX_BUF, BS_OPT_MAX_BUFFERED_BYTES},
+                                              {S_ALIGN_TIMEOUT, BS_OPT_ALIGNMENT_TIMEOUT_NS}};
+    _Static_assert(sizeof option_keys / sizeof option_keys[0] == BS_OPT_SLOTS, "a key per option slot");
+    for (size_t i = 0; i < BS_OPT_SLOTS; i++) {
+        const bs_option *o = sim_option_of_slot((bs_option_slot)option_keys[i][1]);
+        keys[option_keys[i][0]].name = o ? o->sim_name : "";
+    }
     uint32_t v[S_COUNT];
     sim_config *c = &sc->cfg;
     if (ss_map(cx, node, "simulation", keys, S_COUNT, v) != 0 ||
@@ -211,10 +238,10 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         ss_u32(cx, v[S_PAYLOAD], "payload-bytes", 8, 4096, &c->payload_len) != 0 ||
         ss_u64(cx, v[S_CK_INTERVAL], "checkpoint-interval-ns", 0, UINT64_MAX / 4, &c->checkpoint_interval_ns) != 0 ||
         ss_u64(cx, v[S_CK_TIMEOUT], "checkpoint-timeout-ns", 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns) != 0 ||
-        ss_u64(cx, v[S_MAX_BUF], "max-buffered-bytes", 0, UINT64_MAX, &c->max_buffered_bytes) != 0 ||
+        ss_strategy_option(cx, v[S_MAX_BUF], BS_OPT_MAX_BUFFERED_BYTES, c) != 0 ||
         ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
         ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0 ||
-        ss_u64(cx, v[S_ALIGN_TIMEOUT], "alignment-timeout-ns", 0, UINT64_MAX / 4, &c->alignment_timeout_ns) != 0)
+        ss_strategy_option(cx, v[S_ALIGN_TIMEOUT], BS_OPT_ALIGNMENT_TIMEOUT_NS, c) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;
