@@ -134,8 +134,8 @@ static void check_help(FILE *f)
     cli_strategy_names(checkable, sizeof checkable, true);
     fputs(check_usage, f);
     sim_options_usage(f);
-    fputs(check_usage_exit, f);
     fprintf(f, "\nStrategies: %s.\nModel-checkable (they capture their state): %s.\n", all, checkable);
+    fputs(check_usage_exit, f);
 }
 
 static void parse(int argc, char **argv, check_opts *o)
