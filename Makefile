@@ -76,11 +76,14 @@ PLANTED_SRC := $(sort $(wildcard tests/planted/*.c))
 build/barriersim-planted: $(call objs,plain,$(APP_SRC) $(PLANTED_SRC)) build/libbarriersim.a
 	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS)
 
+# The unit tests can fail the Nth allocation of the code linked into them (tests/alloc_fail.h).
+TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+
 build/unit-tests: $(call objs,plain,$(TEST_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
-	$(CC) $(OPT) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+	$(CC) $(OPT) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
 
 build/asan/unit-tests: $(call objs,asan,$(TEST_SRC) $(LIB_APP_SRC)) build/asan/libbarriersim.a
-	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+	$(CC) $(OPT) $(SAN_FLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
 
 # ---- the two README commands ----------------------------------------------------------
 deps:
@@ -151,7 +154,7 @@ mutate: deps
 	@$(MAKE) --no-print-directory build/barriersim build/asan/unit-tests
 	@CC="$(CC)" MUTATE_CFLAGS="$(filter-out -Werror -MMD -MP,$(BASE_CFLAGS))" \
 	    MUTATE_SAN_FLAGS="$(SAN_FLAGS)" MUTATE_LDFLAGS="$(OPT)" \
-	    MUTATE_LIBS="$(FYAML_LIBS)" MUTATE_TEST_LIBS="$(CRITERION_LIBS) $(FYAML_LIBS)" \
+	    MUTATE_LIBS="$(FYAML_LIBS)" MUTATE_TEST_LIBS="$(TEST_LDFLAGS) $(CRITERION_LIBS) $(FYAML_LIBS)" \
 	    MUTATE_PLAIN_OBJS="$(call objs,plain,$(APP_SRC))" \
 	    MUTATE_ASAN_OBJS="$(call objs,asan,$(TEST_SRC) $(LIB_APP_SRC))" \
 	    MUTATE_CORE_SRC="$(CORE_SRC)" sh tools/mutate/mutate.sh

@@ -151,14 +151,17 @@ static uint64_t pg_now(void *ctx)
     return g->yielded * 1000u + g->idle_ns;
 }
 
+static void pg_tok(pg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void pg_wake_at(void *ctx, uint64_t at_ns)
 {
     pg_gate *g = ctx;
     g->wake_ns = at_ns;
+    if (g->r->trace_wakes)
+        pg_tok(g->r, "w%llu@%llu", (unsigned long long)at_ns, (unsigned long long)pg_now(g));
 }
 
 /* ---- listener -------------------------------------------------------------------- */
-static void pg_tok(pg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void pg_tok(pg_run *r, const char *fmt, ...)
 {

@@ -8,7 +8,8 @@
  * unblocked channel that has no older marker or eop queued, with the count of data it
  * overtakes; peek() (when enabled) the i-th queued item of a channel while it and those
  * before it are data. Clock: 1000 ns per item yielded plus idle time advanced by wake-ups.
- * The trace has hrun's tokens plus `cK:I` for each channel-state report.
+ * The trace has hrun's tokens plus `cK:I` for each channel-state report (and, on request,
+ * `w<at>@<now>` for each wake-up request: when the handler asked, for when).
  */
 #ifndef TESTS_PRIO_GATE_H
 #define TESTS_PRIO_GATE_H
@@ -29,6 +30,7 @@ typedef struct pg_run {
     int fail_write_nth;           /* > 0: the nth write fails with ENOSPC */
     bool no_clock;                /* the gate offers no now_ns */
     uint64_t max_buffered_bytes;
+    bool trace_wakes;             /* each wake-up request is a trace token `w<at>@<now>` */
     bool poll_first;              /* call bs_handler_poll_priority before the first next
                                      (trace token `poll`, then what it notified) */
     /* results */

@@ -69,3 +69,51 @@ BS_TEST(aligned_timeout, a_write_fault_on_channel_state_stops_the_handler)
     cr_assert_str_empty(r.violation, "%s", r.violation);
     cr_assert_eq(r.live_files, 0);
 }
+
+/* ---- the alignment clock (traces with wake-up requests, derived by hand) -------------
+ * The clock is 1000 ns per item yielded. An alignment starts at the clock value just after
+ * its first barrier was read, and the handler asks to be woken at start + timeout + 1
+ * (token `w<at>@<now>`). These pin when the clock starts, not only that it times out. */
+static pg_run clock_run(const char *input, uint64_t timeout_ns)
+{
+    pg_run r = {.strategy = "aligned-timeout", .channels = 2, .check = true, .timeout_ns = timeout_ns,
+                .trace_wakes = true};
+    pg_run_input(&r, input);
+    cr_assert_str_empty(r.violation, "%s | %s", r.violation, r.trace);
+    cr_assert_str_empty(r.error, "%s | %s", r.error, r.trace);
+    cr_assert_eq(r.live_files, 0);
+    return r;
+}
+
+BS_TEST(aligned_timeout, the_clock_starts_when_the_first_barrier_is_read)
+{
+    /* 0:b1 read at 1000: wake at 1000 + 1500 + 1; then as switches_to_unaligned_... */
+    pg_run r = clock_run(SLOW_CHANNEL_0, 1500);
+    cr_assert_str_eq(r.trace, "w2501@1000 2 3 t1 1 c1:4 4 d1 6 7 end");
+}
+
+BS_TEST(aligned_timeout, a_newer_barrier_that_subsumes_restarts_the_clock)
+{
+    /* 0:b1 (0) at 1000: wake 4501; 1:d (1) at 2000; 1:b2 (2) at 3000 subsumes 1 and starts
+     * 2's clock at 3000: wake 6501. Before 0:d (3,4,5) the elapsed times are 0, 1000, 2000;
+     * before 0:b2 (6) 3000, not longer than 3500: 0:b2 completes, t2. Measured from 1000
+     * instead, the alignment would time out before item 5. */
+    pg_run r = clock_run("0:b1 1:d 1:b2 0:d 0:d 0:d 0:b2 0:eop 1:eop", 3500);
+    cr_assert_str_eq(r.trace, "w4501@1000 1 a1:subsumed w6501@3000 3 4 5 t2 7 8 end");
+}
+
+BS_TEST(aligned_timeout, a_newer_barrier_while_unaligned_starts_its_own_clock)
+{
+    /* 0:b1 (0) at 1000: wake 2501; 1:d (1), 1:d (2) at 2000, 3000; 2000 > 1500: switch, t1;
+     * 1:d (3) is channel state of 1; 0:b2 (4) at 5000 subsumes 1 and starts an aligned
+     * alignment of 2 at 5000: wake 6501; 1:b1 (5) is ignored, 1:b2 (6) completes it at
+     * 7000 (elapsed 1000 before that read): t2. */
+    pg_run r = clock_run("0:b1 1:d 1:d 1:d 0:b2 1:b1 1:b2 0:eop 1:eop", 1500);
+    cr_assert_str_eq(r.trace, "w2501@1000 1 2 t1 c1:3 3 a1:subsumed w6501@5000 t2 7 8 end");
+}
+
+BS_TEST(aligned_timeout, no_timeout_asks_for_no_wake_up)
+{
+    pg_run r = clock_run(SLOW_CHANNEL_0, 0);
+    cr_assert_str_eq(r.trace, "2 3 4 t1 1 6 7 end");
+}

@@ -13,7 +13,8 @@
 # - Only lines inside function bodies are mutated (not struct definitions, tables or
 #   initializers at file scope), never preprocessor lines, comments, string or character
 #   literals, nor assertion statements (*ASSERT*, assert, _Static_assert, BUG: they check,
-#   they do not compute; a flipped assertion is killed by the assertion itself).
+#   they do not compute; a flipped assertion is killed by the assertion itself), nor lines
+#   under #if inside a function (platform branches: one of them is not even compiled).
 # - Operators: == <-> !=, < <-> <=, > <-> >=, && <-> ||, binary + <-> -, += <-> -=.
 #   Constants: a decimal integer n becomes n+1 and n-1 (n > 0); true <-> false.
 #   A call statement alone on its line (`f(x);`, `(void)f(x);`) is deleted (becomes `;`).
@@ -31,7 +32,7 @@ BEGIN {
 
 FNR == 1 {
     in_comment = 0; depth = 0; in_func = 0; func_name = ""; pending = ""
-    skip_parens = 0
+    skip_parens = 0; pp_skip = 0
     split("", seen_text)
 }
 
@@ -211,7 +212,9 @@ function track_scope(m,    i, c, nm) {
         skip_parens += count_char(m, "(") - count_char(m, ")")
         track_scope(m); next
     }
-    if (m ~ /^[ ]*#/) { track_scope(""); next }
+    if (m ~ /^[ ]*#[ ]*if/ && depth > 0) pp_skip++
+    if (m ~ /^[ ]*#[ ]*endif/ && pp_skip > 0) pp_skip--
+    if (m ~ /^[ ]*#/ || pp_skip > 0) { track_scope(pp_skip > 0 ? m : ""); next }
     if (m ~ /(^|[^A-Za-z0-9_])([A-Z_]*ASSERT[A-Z_]*|assert|static_assert|BUG)[ ]*\(/) {
         skip_parens = count_char(m, "(") - count_char(m, ")")
         track_scope(m); next
