@@ -153,7 +153,11 @@ typedef struct bs_listener {
  *   read    read up to n bytes at offset `off`; returns the count read, 0 at end of file
  *   close   release the handle; the handle is released even when it reports an error
  *   unlink  remove the file by its name; callable after close
+ * -EINTR means the call was interrupted and did nothing: the core retries it, as POSIX
+ * code retries EINTR (at most BS_IO_EINTR_RETRIES times in a row, then it is an error).
+ * For close, -EINTR still releases the handle and counts as success.
  */
+#define BS_IO_EINTR_RETRIES 64
 #define BS_PATH_MAX 512
 typedef struct bs_file {
     uint64_t no;
@@ -172,12 +176,18 @@ typedef struct bs_io {
 } bs_io;
 
 /* POSIX files under `dir` (NULL: $TMPDIR, else /tmp). `io` and `ctx` are owned by the
- * caller; bs_io_posix_init fills them. Names are unique per process and file number. */
+ * caller; bs_io_posix_init fills them. Names are barriersim-<pid>-<instance>-<no>-XXXXXX.spill,
+ * created O_EXCL with random characters (mkstemps), so no other file is ever opened. */
 typedef struct bs_io_posix {
-    char dir[BS_PATH_MAX - 64];
+    char dir[BS_PATH_MAX - 96];
     uint64_t instance;
 } bs_io_posix;
 int bs_io_posix_init(bs_io *io, bs_io_posix *ctx, const char *dir);
+/* Removes every file the POSIX I/O of this process created and has not unlinked yet, and
+ * returns how many. Async-signal-safe: meant for a handler of SIGINT, SIGTERM, SIGHUP. */
+uint64_t bs_io_posix_remove_all(void);
+/* Files created by the POSIX I/O of this process and not unlinked yet (not signal-safe). */
+uint64_t bs_io_posix_live(void);
 
 /* Files kept in memory: for tests and the model checker. bs_io_mem_close frees every file
  * still held; bs_io_mem_live counts files opened and not yet unlinked. */

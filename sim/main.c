@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     static main_cmdline cmdline;
     cmdline = (main_cmdline){argc, argv};
     bs_assert_push(main_assert_context, &cmdline);
+    cli_signals_install();
     for (const cli_verb *v = cli_verbs; v->name; v++)
         if (strcmp(v->name, argv[1]) == 0)
             return v->run(argc - 1, argv + 1);

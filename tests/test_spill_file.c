@@ -1284,3 +1284,120 @@ BS_TEST(spill_faults, short_writes_and_reads_are_retried_transparently, .init = 
         cr_assert_eq(tmp_dir_entries(), 0);
     }
 }
+
+BS_TEST(spill_faults, each_io_call_interrupted_in_turn_is_retried_transparently, .init = tmp_dir_make,
+     .fini = tmp_dir_remove)
+{
+    /* EINTR is a retry, as POSIX code treats it: whichever call is interrupted, the run ends
+     * with the clean trace, nothing on stderr and no file left. */
+    size_t nth = 1;
+    for (;; nth++) {
+        cr_assert_lt(nth, 1000, "the workload should end");
+        fault_stack s;
+        fault_stack_init(&s);
+        s.f.fail_any_nth = nth;
+        s.f.fail_any_err = EINTR;
+        bs_handler_config cfg = spill_cfg(3, 0);
+        run r;
+        err_capture cap;
+        err_capture_begin(&cap);
+        run_script(fault_script, &cfg, &s.io, SIZE_MAX, &r);
+        err_capture_end(&cap);
+        cr_assert_str_eq(cap.text, "", "interrupted call %zu: stderr said %s", nth, cap.text);
+        free(cap.text);
+        cr_assert_eq(r.next_rc, 0, "interrupted call %zu: %s", nth, r.next_msg);
+        cr_assert_eq(r.close_rc, 0, "interrupted call %zu: %s", nth, r.close_msg);
+        cr_assert_str_eq(r.tr.text, fault_trace, "interrupted call %zu", nth);
+        cr_assert_eq(s.f.live_files, 0);
+        cr_assert_eq(tmp_dir_entries(), 0, "interrupted call %zu: a file is left", nth);
+        if (s.f.faults_fired == 0)
+            break;
+    }
+    cr_assert_geq(nth - 1, 20, "only %zu calls were interrupted", nth - 1);
+}
+
+BS_TEST(spill_faults, a_call_interrupted_forever_is_an_error_not_a_hang, .init = tmp_dir_make,
+     .fini = tmp_dir_remove)
+{
+    fault_stack s;
+    fault_stack_init(&s);
+    for (uint64_t nth = 1; nth <= BS_IO_EINTR_RETRIES; nth++)
+        cr_assert_eq(io_fault_add(&s.f, IO_WRITE, nth, EINTR, 0), 0);
+    bs_handler_config cfg = spill_cfg(3, 0);
+    run r;
+    err_capture cap;
+    err_capture_begin(&cap);
+    run_script(fault_script, &cfg, &s.io, SIZE_MAX, &r);
+    err_capture_end(&cap);
+    free(cap.text);
+    cr_assert_eq(r.next_rc, BS_EIO);
+    char want[128];
+    snprintf(want, sizeof want, "spill file 1: write: %s", strerror(EINTR));
+    cr_assert_str_eq(r.next_msg, want);
+    cr_assert_eq(tmp_dir_entries(), 0);
+}
+
+/* ---- File names never collide with a stranger's file ------------------------------------ */
+BS_TEST(spill_posix, stale_files_with_the_old_names_of_the_next_200_pids_do_not_matter,
+     .init = tmp_dir_make, .fini = tmp_dir_remove)
+{
+    /* Files an earlier process left behind, named as spill files used to be named, for this
+     * process's pid and the next 200 pids and the first instances and file numbers. */
+    char path[600];
+    size_t strangers = 0;
+    for (long p = (long)getpid(); p < (long)getpid() + 200; p++)
+        for (int inst = 1; inst <= 3; inst++)
+            for (int no = 1; no <= 3; no++) {
+                snprintf(path, sizeof path, "%s/barriersim-%ld-%d-%d.spill", tmp_dir, p, inst, no);
+                FILE *f = fopen(path, "w");
+                cr_assert_not_null(f);
+                fputs("a stranger's bytes", f);
+                fclose(f);
+                strangers++;
+            }
+    for (int round = 0; round < 3; round++) {
+        fault_stack s;
+        fault_stack_init(&s);
+        bs_handler_config cfg = spill_cfg(3, 0);
+        run r;
+        run_script(fault_script, &cfg, &s.io, SIZE_MAX, &r);
+        cr_assert_eq(r.next_rc, 0, "%s", r.next_msg);
+        cr_assert_str_eq(r.tr.text, fault_trace);
+        cr_assert_eq(s.f.files_created, 3);
+    }
+    cr_assert_eq(tmp_dir_entries(), strangers, "a stranger's file was removed, or ours was left");
+    snprintf(path, sizeof path, "%s/barriersim-%ld-1-1.spill", tmp_dir, (long)getpid());
+    FILE *f = fopen(path, "r");
+    char got[64] = "";
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(got, sizeof got, f));
+    fclose(f);
+    cr_assert_str_eq(got, "a stranger's bytes");
+}
+
+BS_TEST(spill_posix, a_file_is_in_the_signal_cleanup_list_from_open_to_unlink, .init = tmp_dir_make,
+     .fini = tmp_dir_remove)
+{
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, tmp_dir), 0);
+    uint64_t before = bs_io_posix_live();
+    bs_file a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    cr_assert_eq(io.open(io.ctx, 1, &a), 0);
+    cr_assert_eq(io.open(io.ctx, 1, &b), 0, "the same number twice gets a second, different file");
+    cr_assert_str_neq(a.path, b.path);
+    cr_assert_eq(bs_io_posix_live(), before + 2);
+    cr_assert_eq(io.write(io.ctx, &a, "xyz", 3), 3);
+    cr_assert_eq(io.close(io.ctx, &a), 0);
+    cr_assert_eq(bs_io_posix_live(), before + 2, "closed but not unlinked: still ours to remove");
+    cr_assert_eq(io.unlink(io.ctx, &a), 0);
+    cr_assert_eq(bs_io_posix_live(), before + 1);
+    cr_assert_eq(tmp_dir_entries(), 1);
+    cr_assert_eq(io.close(io.ctx, &b), 0);
+    cr_assert_eq(bs_io_posix_remove_all(), 1);
+    cr_assert_eq(tmp_dir_entries(), 0);
+    cr_assert_eq(io.unlink(io.ctx, &b), -ENOENT, "removed by the cleanup already");
+    cr_assert_eq(bs_io_posix_live(), before);
+}

@@ -42,12 +42,15 @@ void bs_spill_reader_close(bs_spill_reader *r)
 }
 
 /* Reads at `off` into dst until n bytes or end of file (a read of 0 bytes); short reads
- * are retried. Returns bytes read or -errno. */
+ * and interrupted reads (-EINTR) are retried. Returns bytes read or -errno. */
 static long read_fully(bs_spill_reader *r, uint64_t off, uint8_t *dst, size_t n)
 {
     size_t got = 0;
+    int interrupts = 0;
     while (got < n) {
         long k = r->read(r->read_ctx, off + got, dst + got, n - got);
+        if (k == -EINTR && ++interrupts < BS_IO_EINTR_RETRIES)
+            continue; /* interrupted: nothing was read, retry as POSIX code does */
         if (k < 0)
             return k;
         if (k == 0)

@@ -8,6 +8,8 @@
  * reader checks it again when it comes back. Errors name the file by number (deterministic)
  * and print its path and errno on stderr. Removing a file closes it, then unlinks it,
  * retrying the unlink so that a transient failure does not leave the file behind.
+ * An interrupted call (-EINTR, see the I/O interface in barriersim.h) is retried, as POSIX
+ * code retries EINTR: up to BS_IO_EINTR_RETRIES times in a row, then it is an error.
  */
 #include "../bs_spill.h"
 #include "../core_int.h"
@@ -47,7 +49,10 @@ static int spiller_open_file(bs_spiller *sp)
     memset(&sp->file, 0, sizeof sp->file);
     sp->file.no = sp->next_file_no++;
     sp->file.fd = -1;
-    int rc = sp->io->open(sp->io->ctx, sp->file.no, &sp->file);
+    int rc, tries = 0;
+    do
+        rc = sp->io->open(sp->io->ctx, sp->file.no, &sp->file);
+    while (rc == -EINTR && ++tries < BS_IO_EINTR_RETRIES);
     if (rc < 0) {
         report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "open", -rc, sp->quiet);
         return BS_EIO;
@@ -61,9 +66,11 @@ static int spiller_open_file(bs_spiller *sp)
 static int spiller_write_all(bs_spiller *sp, const uint8_t *p, size_t n)
 {
     size_t done = 0;
-    int stalls = 0;
+    int stalls = 0, interrupts = 0;
     while (done < n) {
         long k = sp->io->write(sp->io->ctx, &sp->file, p + done, n - done);
+        if (k == -EINTR && ++interrupts < BS_IO_EINTR_RETRIES)
+            continue;
         if (k < 0) {
             report_io(sp->errmsg, sizeof sp->errmsg, &sp->file, "write", (int)-k, sp->quiet);
             return BS_EIO;
@@ -116,7 +123,12 @@ static long seq_read(void *ctx, uint64_t off, void *buf, size_t n)
         return 0;
     if (n > seq->size_bytes - off)
         n = (size_t)(seq->size_bytes - off);
-    return seq->io->read(seq->io->ctx, &seq->file, off, buf, n);
+    long k;
+    int tries = 0;
+    do
+        k = seq->io->read(seq->io->ctx, &seq->file, off, buf, n);
+    while (k == -EINTR && ++tries < BS_IO_EINTR_RETRIES);
+    return k;
 }
 
 int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
@@ -152,13 +164,19 @@ static int spill_file_remove(const bs_io *io, bs_file *f, bool *open, bool *exis
     if (*open) {
         *open = false;
         int k = io->close(io->ctx, f);
+        if (k == -EINTR)
+            k = 0; /* the handle is released even so (see bs_io.close) */
         if (k < 0) {
             report_io(errmsg, errmsg_len, f, "close", -k, quiet);
             rc = BS_EIO;
         }
     }
-    for (int attempt = 0; *exists && attempt < UNLINK_ATTEMPTS_MAX; attempt++) {
+    for (int attempt = 0, interrupts = 0; *exists && attempt < UNLINK_ATTEMPTS_MAX; attempt++) {
         int k = io->unlink(io->ctx, f);
+        if (k == -EINTR && ++interrupts < BS_IO_EINTR_RETRIES) {
+            attempt--; /* an interrupted call is not an attempt */
+            continue;
+        }
         if (k == 0 || k == -ENOENT) {
             *exists = false;
         } else if (rc == 0) {
@@ -215,7 +233,11 @@ int bs_spill_file_copy(const bs_io *io, bs_file *f, uint64_t from, uint64_t to, 
     uint8_t chunk[8192];
     while (from < to) {
         size_t want = to - from < sizeof chunk ? (size_t)(to - from) : sizeof chunk;
-        long k = io->read(io->ctx, f, from, chunk, want);
+        long k;
+        int tries = 0;
+        do
+            k = io->read(io->ctx, f, from, chunk, want);
+        while (k == -EINTR && ++tries < BS_IO_EINTR_RETRIES);
         if (k < 0) {
             report_io(NULL, 0, f, "read", (int)-k, false);
             return BS_EIO;

@@ -1,12 +1,21 @@
 /*
- * cli.c: die(), BS_BUG(), number parsing and quoting shared by the verbs.
+ * cli.c: what the verbs share: die(), BS_BUG(), the one option parser (GNU style: options
+ * anywhere before `--`), number parsing, output-path checks made before any work, signal
+ * cleanup, quoting and JSON strings.
  */
 #include "cli.h"
 
+#include "../../core/barriersim.h"
+#include "../../core/bs_strategy.h"
+#include "../strategies.h"
+
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *cli_argv0 = "barriersim";
 
@@ -38,13 +47,156 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_t min, uint64_t max)
 {
     uint64_t x;
-    if (!v || !cli_parse_u64(v, min, max, &x))
-        die("%s: %s: '%s' is not a whole number from %llu to %llu", verb, flag, v ? v : "",
-            (unsigned long long)min, (unsigned long long)max);
-    return x;
+    if (v && cli_parse_u64(v, min, max, &x))
+        return x;
+    bool digits = v && *v;
+    for (const char *p = v; digits && *p; p++)
+        digits = *p >= '0' && *p <= '9';
+    if (digits) /* a whole number, too small or too large (beyond 2^64 - 1 too) */
+        die("%s: %s: %s is out of range (min %llu, max %llu)", verb, flag, v, (unsigned long long)min,
+            (unsigned long long)max);
+    die("%s: %s: '%s' is not a whole number from %llu to %llu", verb, flag, v ? v : "",
+        (unsigned long long)min, (unsigned long long)max);
 }
 
 bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+
+void cli_args_init(cli_args *a, const char *verb, const char *usage, int argc, char **argv, int first,
+                   const cli_option *opts)
+{
+    memset(a, 0, sizeof *a);
+    a->verb = verb;
+    a->usage = usage;
+    a->opts = opts;
+    a->argc = argc;
+    a->argv = argv;
+    a->next = first < argc ? first : argc;
+    a->operands = argv + a->next;
+}
+
+/* The table index of option `arg` (its first `len` characters), or -1. */
+static int cli_args_find(const cli_args *a, const char *arg, size_t len)
+{
+    for (int k = 0; a->opts[k].name; k++)
+        if (strlen(a->opts[k].name) == len && strncmp(a->opts[k].name, arg, len) == 0)
+            return k;
+    return -1;
+}
+
+int cli_args_next(cli_args *a)
+{
+    while (a->next < a->argc) {
+        char *arg = a->argv[a->next++];
+        if (a->dashdash || arg[0] != '-' || arg[1] == '\0') {
+            /* Operands move to the front; the slot written has already been read. */
+            a->operands[a->n_operands++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            a->dashdash = true;
+            continue;
+        }
+        if (cli_is_help(arg)) {
+            fputs(a->usage, stdout);
+            exit(EXIT_PASS);
+        }
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        int k = cli_args_find(a, arg, eq ? (size_t)(eq - arg) : strlen(arg));
+        if (k < 0)
+            die("%s: unknown option '%s' (see 'barriersim %s --help')", a->verb, arg, a->verb);
+        a->name = a->opts[k].name;
+        a->value = NULL;
+        if (!a->opts[k].value) {
+            if (eq)
+                die("%s: %s takes no value (see 'barriersim %s --help')", a->verb, a->name, a->verb);
+        } else if (eq) {
+            a->value = eq + 1;
+        } else if (a->next < a->argc) {
+            a->value = a->argv[a->next++];
+        } else {
+            die("%s: %s needs a value %s (see 'barriersim %s --help')", a->verb, a->name, a->opts[k].value,
+                a->verb);
+        }
+        return k;
+    }
+    return -1;
+}
+
+int cli_output_writable(const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return 0;
+    if (!*path)
+        return -ENOENT;
+    if (stat(path, &st) == 0)
+        return S_ISDIR(st.st_mode) ? -EISDIR : access(path, W_OK) < 0 ? -errno : 0;
+    if (errno != ENOENT)
+        return -errno;
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return -ENAMETOOLONG;
+    if (stat(dir, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode))
+        return -ENOTDIR;
+    return access(dir, W_OK | X_OK) < 0 ? -errno : 0;
+}
+
+void cli_check_output(const char *verb, const char *flag, const char *path)
+{
+    int rc = cli_output_writable(path);
+    if (rc)
+        die("%s: %s %s: cannot write there: %s", verb, flag, path, strerror(-rc));
+}
+
+/* Removes the spill and channel-state files of the run, then dies of the same signal, so
+ * that the parent sees the conventional status (128 + signal number in a shell). */
+static void cli_on_signal(int sig)
+{
+    bs_io_posix_remove_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_signals_install(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue; /* nohup and friends: an ignored signal stays ignored */
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = cli_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void cli_strategy_names(char *out, size_t out_len, bool model_checkable)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; sim_strategy_name(i) && n < out_len; i++) {
+        sim_strategy st;
+        if (!sim_strategy_find(sim_strategy_name(i), &st))
+            continue;
+        const bs_strategy *ops = st.ops ? st.ops : bs_strategy_find(st.name);
+        if (model_checkable && (!ops || !ops->snapshot || !ops->restore))
+            continue;
+        int k = snprintf(out + n, out_len - n, "%s%s", n ? ", " : "", st.name);
+        if (k < 0)
+            break;
+        n += (size_t)k;
+    }
+}
 
 void cli_shell_quote(const char *s, char *out, size_t out_len)
 {

@@ -40,6 +40,62 @@ uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_
 /* True when argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);
 
+/*
+ * The one option parser every verb uses, GNU style: options may come anywhere before a
+ * lone `--` (after it everything is an operand); `--name value` and `--name=value` are the
+ * same; `-` alone is an operand (standard input or output); -h/--help print the verb's
+ * usage on stdout and exit 0. An unknown option, or a missing value, is a usage error
+ * (die(), exit 2) naming the verb and the option.
+ *
+ * Operands are moved, in their order, to the front of argv (argv[first .. first+n-1]
+ * after parsing, with `first` the index parsing started at), so nothing is allocated.
+ *
+ *   static const cli_option opts[] = {{"--json", "FILE"}, {"--trace", NULL}, {NULL, NULL}};
+ *   cli_args a;
+ *   cli_args_init(&a, "run", run_usage, argc, argv, 1, opts);
+ *   for (int k; (k = cli_args_next(&a)) >= 0;) switch (k) { case 0: json = a.value; ... }
+ *   for (int i = 0; i < a.n_operands; i++) use(a.operands[i]);
+ */
+typedef struct cli_option {
+    const char *name;  /* "--seeds" */
+    const char *value; /* the value's name for messages ("N", "FILE"); NULL for a flag */
+} cli_option;
+
+typedef struct cli_args {
+    const char *verb, *usage;
+    const cli_option *opts; /* ends with {NULL, NULL} */
+    int argc, next, n_operands;
+    char **argv, **operands;
+    bool dashdash;
+    const char *value; /* the value of the option cli_args_next returned (NULL for a flag) */
+    const char *name;  /* that option's name as the table spells it */
+} cli_args;
+
+/* Starts parsing argv[first .. argc-1] of `verb`; `usage` is printed for --help. */
+void cli_args_init(cli_args *a, const char *verb, const char *usage, int argc, char **argv, int first,
+                   const cli_option *opts);
+/* The index in `opts` of the next option (its value in a->value), or -1 when argv is done;
+ * operands are collected on the way. */
+int cli_args_next(cli_args *a);
+
+/* Checks before any work that `path` (an output file named by `flag`; "-" is standard
+ * output) can be written: its directory exists and is writable, and the path is not a
+ * directory. Dies (exit 2) naming the verb, the flag and the reason otherwise. Creates
+ * and truncates nothing. */
+void cli_check_output(const char *verb, const char *flag, const char *path);
+/* The same check without dying: 0, or -errno with the reason. */
+int cli_output_writable(const char *path);
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP (those not ignored) that remove the
+ * spill and channel-state files the run created, then end the process by the same signal
+ * (exit status 128 + signal in a shell). Output already written stays as it is. */
+void cli_signals_install(void);
+
+/* The known strategies' names, read from the strategy table (sim/strategies.h), comma
+ * separated into out: every one, or (model_checkable) only those with state capture
+ * (snapshot and restore), the ones `check` can explore. */
+void cli_strategy_names(char *out, size_t out_len, bool model_checkable);
+
 /* Appends `s` to out quoted for a POSIX shell when it needs quoting. */
 void cli_shell_quote(const char *s, char *out, size_t out_len);
 

@@ -126,6 +126,18 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
     else die("check: unknown option '%s' (see 'barriersim check --help')", a);
 }
 
+/* The usage, then the strategies as the strategy table has them. */
+static void check_help(FILE *f)
+{
+    char all[512], checkable[512];
+    cli_strategy_names(all, sizeof all, false);
+    cli_strategy_names(checkable, sizeof checkable, true);
+    fputs(check_usage, f);
+    sim_options_usage(f);
+    fprintf(f, "\nStrategies: %s.\nModel-checkable (they capture their state): %s.\n", all, checkable);
+    fputs(check_usage_exit, f);
+}
+
 static void parse(int argc, char **argv, check_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -133,9 +145,7 @@ static void parse(int argc, char **argv, check_opts *o)
                             .sleep_sets = true, .shards = 1, .jobs = 1};
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
-            fputs(check_usage, stdout);
-            sim_options_usage(stdout);
-            fputs(check_usage_exit, stdout);
+            check_help(stdout);
             exit(EXIT_PASS);
         }
         if (parse_flag(o, argv[i]))
@@ -215,8 +225,11 @@ static void resolve(check_opts *o)
     for (size_t i = 0; i < o->given_len; i++)
         timeout_given = timeout_given || strcmp(o->given[i], "--alignment-timeout") == 0;
     sim_strategy st;
-    if (!sim_strategy_find(o->cfg.strategy, &st))
-        die("check: unknown strategy '%s'", o->cfg.strategy);
+    if (!sim_strategy_find(o->cfg.strategy, &st)) {
+        char known[512];
+        cli_strategy_names(known, sizeof known, true);
+        die("check: unknown strategy '%s' (model-checkable: %s)", o->cfg.strategy, known);
+    }
     o->cfg.ops = st.ops;
     /* from flags, a strategy with an alignment timeout has one unless told otherwise; its
      * value does not matter to the checker (the timeout may fire in any state: model.c) */
@@ -229,8 +242,12 @@ static void resolve(check_opts *o)
                 sim_option_owners((bs_option_slot)k, owners, sizeof owners), st.name);
     }
     if (!o->cfg.ops->snapshot || !o->cfg.ops->restore)
+    {
+        char known[512];
+        cli_strategy_names(known, sizeof known, true);
         die("check: strategy '%s' cannot be model-checked: it has no state capture (snapshot and "
-            "restore); fuzz and the handler-level scenarios cover it", o->cfg.strategy);
+            "restore); fuzz and the handler-level scenarios cover it (model-checkable: %s)", o->cfg.strategy, known);
+    }
     o->cfg.guarantee = st.guarantee;
     o->cfg.check_progress = st.check_progress;
     if (o->cfg.bitstate_log2)
@@ -323,11 +340,16 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     printf("}\n");
 }
 
-static void write_cx(const char *path, const char *yaml)
+/* Writes the counterexample; on failure warns (the violation is still printed, exit 1). */
+static bool write_cx(const char *path, const char *yaml)
 {
     FILE *f = fopen(path, "w");
-    if (!f || fputs(yaml, f) < 0 || fclose(f) != 0)
-        die("check: cannot write the counterexample to %s: %s", path, strerror(errno));
+    bool ok = f && fputs(yaml, f) >= 0;
+    ok = f && fclose(f) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "barriersim: check: warning: cannot write the counterexample to %s: %s\n", path,
+                strerror(errno));
+    return ok;
 }
 
 int cmd_check(int argc, char **argv);
@@ -336,6 +358,8 @@ int cmd_check(int argc, char **argv)
 {
     check_opts o;
     parse(argc, argv, &o);
+    if (o.out)
+        cli_check_output("check", "--out", o.out); /* before exploring, not after */
     resolve(&o);
     o.cfg.progress_line = !o.json && isatty(STDERR_FILENO);
     check_result r;

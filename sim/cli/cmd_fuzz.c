@@ -71,13 +71,20 @@ typedef struct fuzz_cli {
     double last_progress;
 } fuzz_cli;
 
+/* fuzz --seconds: a decimal number of seconds from FUZZ_SECONDS_MIN to FUZZ_SECONDS_MAX. */
+#define FUZZ_SECONDS_MIN 0.001
+#define FUZZ_SECONDS_MAX 1e7 /* 115 days */
+
 static double fseconds(const char *flag, const char *v)
 {
-    char *end;
+    char *end = NULL;
     errno = 0;
     double s = v && *v >= '0' && *v <= '9' ? strtod(v, &end) : -1;
-    if (!v || s <= 0 || errno || *end || !isfinite(s) || s > 1e7)
-        die("fuzz: %s: '%s' is not a positive number of seconds", flag, v ? v : "");
+    if (!v || s < 0 || !end || *end)
+        die("fuzz: %s: '%s' is not a number of seconds (from %g to %g)", flag, v ? v : "", FUZZ_SECONDS_MIN,
+            FUZZ_SECONDS_MAX);
+    if (!isfinite(s) || errno == ERANGE || s < FUZZ_SECONDS_MIN || s > FUZZ_SECONDS_MAX)
+        die("fuzz: %s: %s is out of range (from %g to %g seconds)", flag, v, FUZZ_SECONDS_MIN, FUZZ_SECONDS_MAX);
     return s;
 }
 
@@ -92,45 +99,65 @@ static void fshard(const char *v, fuzz_opts *o)
     o->shards = n;
 }
 
+enum {
+    FO_SEEDS, FO_SECONDS, FO_SEED_BASE, FO_SHARD, FO_STRATEGY, FO_FAULTS, FO_DETERMINISM, FO_PLANT,
+    FO_MAX_EVENTS, FO_JSON, FO_JUNIT, FO_TAP, FO_SHRINK_OUT, FO_SHRINK_RUNS, FO_NO_SHRINK, FO_NETWORK
+};
+static const cli_option fuzz_options[] = {
+    [FO_SEEDS] = {"--seeds", "N"}, [FO_SECONDS] = {"--seconds", "S"}, [FO_SEED_BASE] = {"--seed-base", "B"},
+    [FO_SHARD] = {"--shard", "K/N"}, [FO_STRATEGY] = {"--strategy", "S"}, [FO_FAULTS] = {"--faults", "LIST"},
+    [FO_DETERMINISM] = {"--check-determinism", NULL}, [FO_PLANT] = {"--plant", "BUG"},
+    [FO_MAX_EVENTS] = {"--max-events", "N"}, [FO_JSON] = {"--json", "FILE"}, [FO_JUNIT] = {"--junit", "FILE"},
+    [FO_TAP] = {"--tap", "FILE"}, [FO_SHRINK_OUT] = {"--shrink-out", "FILE"},
+    [FO_SHRINK_RUNS] = {"--shrink-runs", "N"}, [FO_NO_SHRINK] = {"--no-shrink", NULL},
+    [FO_NETWORK] = {"--network", "M"}, {NULL, NULL},
+};
+
+static void fuzz_option(fuzz_cli *c, int k, const char *a, const char *v)
+{
+    switch (k) {
+    case FO_SEEDS: c->o.seeds = cli_flag_u64("fuzz", a, v, 1, 1ULL << 48); break;
+    case FO_SECONDS: c->o.seconds = fseconds(a, v); break;
+    case FO_SEED_BASE: c->o.seed_base = cli_flag_u64("fuzz", a, v, 0, UINT64_MAX - (1ULL << 48)); break;
+    case FO_SHARD: fshard(v, &c->o); break;
+    case FO_STRATEGY: c->o.strategy = v; break;
+    case FO_FAULTS: c->o.faults = v; break;
+    case FO_NETWORK: c->o.network = v; break;
+    case FO_DETERMINISM: c->o.check_determinism = true; break;
+    case FO_PLANT:
+        if (!swarm_plant_parse(v, &c->o.plant))
+            die("fuzz: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
+        break;
+    case FO_MAX_EVENTS: c->o.max_events = cli_flag_u64("fuzz", a, v, 1, 1ULL << 40); break;
+    case FO_JSON: c->json = v; break;
+    case FO_JUNIT: c->junit = v; break;
+    case FO_TAP: c->tap = v; break;
+    case FO_SHRINK_OUT: c->shrink_out = v; break;
+    case FO_SHRINK_RUNS: c->shrink_runs = (unsigned)cli_flag_u64("fuzz", a, v, 0, 100000); break;
+    case FO_NO_SHRINK: c->shrink_runs = 0; break;
+    default: BS_BUG("fuzz: option %d has no case", k);
+    }
+}
+
 static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
 {
     memset(c, 0, sizeof *c);
     c->o = (fuzz_opts){.strategy = SWARM_ANY, .shards = 1};
     c->shrink_runs = 300;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(a)) {
-            fputs(fuzz_usage, stdout);
-            exit(EXIT_PASS);
-        }
-        if (strcmp(a, "--check-determinism") == 0) { c->o.check_determinism = true; continue; }
-        if (strcmp(a, "--no-shrink") == 0) { c->shrink_runs = 0; continue; }
-        if (strncmp(a, "--", 2) != 0 || !v)
-            die("fuzz: '%s' needs a value or is not an option (see 'barriersim fuzz --help')", a);
-        i++;
-        if (strcmp(a, "--seeds") == 0) c->o.seeds = cli_flag_u64("fuzz", a, v, 1, 1ULL << 48);
-        else if (strcmp(a, "--seconds") == 0) c->o.seconds = fseconds(a, v);
-        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = cli_flag_u64("fuzz", a, v, 0, UINT64_MAX - (1ULL << 48));
-        else if (strcmp(a, "--shard") == 0) fshard(v, &c->o);
-        else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
-        else if (strcmp(a, "--faults") == 0) c->o.faults = v;
-        else if (strcmp(a, "--network") == 0) c->o.network = v;
-        else if (strcmp(a, "--plant") == 0) {
-            if (!swarm_plant_parse(v, &c->o.plant))
-                die("fuzz: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
-        }
-        else if (strcmp(a, "--max-events") == 0) c->o.max_events = cli_flag_u64("fuzz", a, v, 1, 1ULL << 40);
-        else if (strcmp(a, "--json") == 0) c->json = v;
-        else if (strcmp(a, "--junit") == 0) c->junit = v;
-        else if (strcmp(a, "--tap") == 0) c->tap = v;
-        else if (strcmp(a, "--shrink-out") == 0) c->shrink_out = v;
-        else if (strcmp(a, "--shrink-runs") == 0) c->shrink_runs = (unsigned)cli_flag_u64("fuzz", a, v, 0, 100000);
-        else die("fuzz: unknown option '%s' (see 'barriersim fuzz --help')", a);
-    }
+    cli_args a;
+    cli_args_init(&a, "fuzz", fuzz_usage, argc, argv, 1, fuzz_options);
+    for (int k; (k = cli_args_next(&a)) >= 0;)
+        fuzz_option(c, k, a.name, a.value);
+    if (a.n_operands)
+        die("fuzz: unexpected argument '%s' (fuzz takes options only; see 'barriersim fuzz --help')",
+            a.operands[0]);
     if (!c->o.seeds && c->o.seconds <= 0)
         c->o.seeds = 1000;
-    if (!swarm_strategy_known(c->o.strategy))
-        die("fuzz: unknown strategy '%s' (any, or see 'barriersim check --help')", c->o.strategy);
+    if (!swarm_strategy_known(c->o.strategy)) {
+        char known[512];
+        cli_strategy_names(known, sizeof known, false);
+        die("fuzz: unknown strategy '%s' (known: any, %s)", c->o.strategy, known);
+    }
     if (!swarm_network_known(c->o.network))
         die("fuzz: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
     bool ok = true;
@@ -140,6 +167,14 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
                     (c->tap && !strcmp(c->tap, "-"));
     if (to_stdout > 1)
         die("fuzz: only one of --json, --junit and --tap can write to standard output");
+    /* Outputs are checked before any seed runs, not after the whole run. */
+    const char *outs[] = {c->json, c->junit, c->tap, c->shrink_out};
+    const char *flags[] = {"--json", "--junit", "--tap", "--shrink-out"};
+    for (int i = 0; i < 4; i++)
+        if (outs[i])
+            cli_check_output("fuzz", flags[i], outs[i]);
+    if (c->shrink_out && strcmp(c->shrink_out, "-") == 0)
+        die("fuzz: --shrink-out: give a file name (the shrunk failure is a file that run replays)");
 }
 
 static double mono_s(void)
@@ -185,8 +220,11 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
     size_t plen = strlen(path);
     bool conf = plen > 5 && strcmp(path + plen - 5, ".conf") == 0;
     FILE *f = fopen(path, "w");
-    if (!f)
-        die("fuzz: cannot write %s: %s", path, strerror(errno));
+    if (!f) {
+        fprintf(stderr, "barriersim: fuzz: warning: cannot write the shrunk failure to %s: %s (the failure "
+                "above stands; its replay command reproduces it)\n", path, strerror(errno));
+        return;
+    }
     char comment[1400], name[64];
     if (conf) {
         snprintf(comment, sizeof comment, "shrunk from seed %llu by barriersim fuzz (%u runs); replay: barriersim "
@@ -205,8 +243,11 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
                  again.failed ? again.failure.message : x->message);
         simscen_write(f, &best, best_seed, name, comment, NULL);
     }
-    if (fclose(f) != 0)
-        die("fuzz: cannot write %s: %s", path, strerror(errno));
+    if (fclose(f) != 0) {
+        fprintf(stderr, "barriersim: fuzz: warning: cannot write the shrunk failure to %s: %s (the failure "
+                "above stands; its replay command reproduces it)\n", path, strerror(errno));
+        return;
+    }
     snprintf(x->shrunk, sizeof x->shrunk, "%s", path);
     char q[1200];
     cli_shell_quote(path, q, sizeof q);
@@ -222,11 +263,15 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
         fprintf(out, "  written to %s (a simulation scenario); replay it: %s run %s\n", path, cli_argv0, q);
 }
 
-static void fuzz_save(const char *path, const char *kind, const fuzz_report *r)
+/* Writes one report file; false (with a message) when it cannot be written. */
+static bool fuzz_save(const char *path, const char *kind, const fuzz_report *r)
 {
     char err[1200];
-    if (path && report_save(path, kind, r, cli_argv0, err, sizeof err))
-        die("fuzz: %s", err);
+    if (path && report_save(path, kind, r, cli_argv0, err, sizeof err)) {
+        fprintf(stderr, "barriersim: fuzz: %s\n", err);
+        return false;
+    }
+    return true;
 }
 
 int cmd_fuzz(int argc, char **argv);
@@ -250,10 +295,11 @@ int cmd_fuzz(int argc, char **argv)
     if (r.n_failures && c.shrink_runs)
         fuzz_shrink_first(&c, &r, out);
     fflush(out);
-    fuzz_save(c.json, "json", &r);
-    fuzz_save(c.junit, "junit", &r);
-    fuzz_save(c.tap, "tap", &r);
-    int code = r.totals.failed ? EXIT_VIOLATION : EXIT_PASS;
+    bool saved = fuzz_save(c.json, "json", &r);
+    saved = fuzz_save(c.junit, "junit", &r) && saved;
+    saved = fuzz_save(c.tap, "tap", &r) && saved;
+    /* A violation is the result even when a report file could not be written. */
+    int code = r.totals.failed ? EXIT_VIOLATION : saved ? EXIT_PASS : EXIT_USAGE;
     fuzz_report_free(&r);
     return code;
 }

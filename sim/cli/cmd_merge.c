@@ -19,7 +19,7 @@
 #include <string.h>
 
 static const char merge_usage[] =
-    "usage: barriersim merge [--json FILE] [--junit FILE] [--tap FILE] [--allow-partial] FILE...\n"
+    "usage: barriersim merge [--json FILE] [--junit FILE] [--tap FILE] [--allow-partial] [--] FILE...\n"
     "\n"
     "Combines the --json reports of `barriersim fuzz --shard K/N` runs into one report whose\n"
     "totals equal an unsharded run over the same seeds, prints its summary and failures\n"
@@ -38,42 +38,38 @@ int cmd_merge(int argc, char **argv);
 
 int cmd_merge(int argc, char **argv)
 {
+    static const cli_option opts[] = {{"--json", "FILE"}, {"--junit", "FILE"}, {"--tap", "FILE"},
+                                      {"--allow-partial", NULL}, {NULL, NULL}};
     const char *out[3] = {NULL, NULL, NULL}, *kinds[3] = {"json", "junit", "tap"};
     bool partial = false;
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        if (cli_is_help(a)) {
-            fputs(merge_usage, stdout);
-            return EXIT_PASS;
-        }
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(a, "--allow-partial") == 0) {
+    cli_args a;
+    cli_args_init(&a, "merge", merge_usage, argc, argv, 1, opts);
+    for (int k; (k = cli_args_next(&a)) >= 0;) {
+        if (k == 3)
             partial = true;
-            continue;
-        }
-        int k = strcmp(a, "--json") == 0 ? 0 : strcmp(a, "--junit") == 0 ? 1 : strcmp(a, "--tap") == 0 ? 2 : -1;
-        if (k < 0)
-            die("merge: unknown option '%s' (see 'barriersim merge --help')", a);
-        if (i + 1 >= argc)
-            die("merge: %s needs a FILE", a);
-        out[k] = argv[++i];
+        else
+            out[k] = a.value;
     }
-    if (i >= argc)
+    if (a.n_operands == 0)
         die("merge: no report given (see 'barriersim merge --help')");
+    int to_stdout = 0;
+    for (int k = 0; k < 3; k++) {
+        if (out[k])
+            cli_check_output("merge", opts[k].name, out[k]);
+        to_stdout += out[k] && strcmp(out[k], "-") == 0;
+    }
+    if (to_stdout > 1)
+        die("merge: only one of --json, --junit and --tap can write to standard output");
     fuzz_report sum, one;
     memset(&sum, 0, sizeof sum);
     char err[1400];
-    for (; i < argc; i++) {
-        if (report_read_json(argv[i], &one, err, sizeof err))
+    for (int i = 0; i < a.n_operands; i++) {
+        if (report_read_json(a.operands[i], &one, err, sizeof err))
             die("merge: %s", err);
         int rc = report_merge(&sum, &one, err, sizeof err);
         fuzz_report_free(&one);
         if (rc)
-            die("merge: %s: %s", argv[i], rc == -1 ? err : "out of memory");
+            die("merge: %s: %s", a.operands[i], rc == -1 ? err : "out of memory");
     }
     uint32_t covered = report_shards_covered(&sum);
     if (covered < sum.shards && !partial) {

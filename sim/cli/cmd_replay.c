@@ -55,47 +55,62 @@ typedef struct replay_opts {
     bool have_plant;
 } replay_opts;
 
+enum {
+    RO_SEED, RO_STRATEGY, RO_FAULTS, RO_CONFIG, RO_SCENARIO, RO_MAX_EVENTS, RO_TRACE_OUT, RO_NO_TRACE,
+    RO_DETERMINISM, RO_PLANT, RO_NETWORK
+};
+static const cli_option replay_options[] = {
+    [RO_SEED] = {"--seed", "X"}, [RO_STRATEGY] = {"--strategy", "S"}, [RO_FAULTS] = {"--faults", "LIST"},
+    [RO_CONFIG] = {"--config", "FILE"}, [RO_SCENARIO] = {"--scenario", "FILE"},
+    [RO_MAX_EVENTS] = {"--max-events", "N"}, [RO_TRACE_OUT] = {"--trace-out", "FILE"},
+    [RO_NO_TRACE] = {"--no-trace", NULL}, [RO_DETERMINISM] = {"--check-determinism", NULL},
+    [RO_PLANT] = {"--plant", "BUG"}, [RO_NETWORK] = {"--network", "M"}, {NULL, NULL},
+};
+
+static void replay_option(replay_opts *o, int k, const char *a, const char *v)
+{
+    switch (k) {
+    case RO_SEED: o->seed = cli_flag_u64("replay", a, v, 0, UINT64_MAX); o->have_seed = true; break;
+    case RO_STRATEGY: o->strategy = v; break;
+    case RO_FAULTS: o->faults = v; break;
+    case RO_NETWORK: o->network = v; break;
+    case RO_CONFIG: o->config = v; break;
+    case RO_SCENARIO: o->scenario = v; break;
+    case RO_MAX_EVENTS: o->max_events = cli_flag_u64("replay", a, v, 1, 1ULL << 40); break;
+    case RO_TRACE_OUT: o->trace_out = v; break;
+    case RO_NO_TRACE: o->no_trace = true; break;
+    case RO_DETERMINISM: o->check_determinism = true; break;
+    case RO_PLANT:
+        if (!swarm_plant_parse(v, &o->plant))
+            die("replay: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
+        o->have_plant = true;
+        break;
+    default: BS_BUG("replay: option %d has no case", k);
+    }
+}
+
 static void replay_parse(int argc, char **argv, replay_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->strategy = SWARM_ANY;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(a)) {
-            fputs(replay_usage, stdout);
-            exit(EXIT_PASS);
-        }
-        if (strcmp(a, "--check-determinism") == 0) { o->check_determinism = true; continue; }
-        if (strcmp(a, "--no-trace") == 0) { o->no_trace = true; continue; }
-        if (strncmp(a, "--", 2) != 0 || !v)
-            die("replay: '%s' needs a value or is not an option (see 'barriersim replay --help')", a);
-        i++;
-        if (strcmp(a, "--seed") == 0) {
-            if (!cli_parse_u64(v, 0, UINT64_MAX, &o->seed))
-                die("replay: --seed: '%s' is not a whole number below 2^64", v);
-            o->have_seed = true;
-        } else if (strcmp(a, "--max-events") == 0) {
-            if (!cli_parse_u64(v, 1, 1ULL << 40, &o->max_events))
-                die("replay: --max-events: '%s' is not a whole number from 1 to 2^40", v);
-        } else if (strcmp(a, "--strategy") == 0) o->strategy = v;
-        else if (strcmp(a, "--faults") == 0) o->faults = v;
-        else if (strcmp(a, "--network") == 0) o->network = v;
-        else if (strcmp(a, "--plant") == 0) {
-            if (!swarm_plant_parse(v, &o->plant))
-                die("replay: --plant: '%s' is not none, early-complete, wrong-offsets or drop-replayed", v);
-            o->have_plant = true;
-        }
-        else if (strcmp(a, "--config") == 0) o->config = v;
-        else if (strcmp(a, "--scenario") == 0) o->scenario = v;
-        else if (strcmp(a, "--trace-out") == 0) o->trace_out = v;
-        else die("replay: unknown option '%s' (see 'barriersim replay --help')", a);
-    }
+    cli_args a;
+    cli_args_init(&a, "replay", replay_usage, argc, argv, 1, replay_options);
+    for (int k; (k = cli_args_next(&a)) >= 0;)
+        replay_option(o, k, a.name, a.value);
+    if (a.n_operands)
+        die("replay: unexpected argument '%s' (replay takes options only; see 'barriersim replay --help')",
+            a.operands[0]);
+    if (o->trace_out)
+        cli_check_output("replay", "--trace-out", o->trace_out);
     if (!o->have_seed && !o->config && !o->scenario)
         die("replay: give --seed X, --config FILE or --scenario FILE (see 'barriersim replay --help')");
     if (o->scenario && (o->config || o->have_seed))
         die("replay: --scenario takes its seed and configuration from the file");
-    if (!swarm_strategy_known(o->strategy))
-        die("replay: unknown strategy '%s'", o->strategy);
+    if (!swarm_strategy_known(o->strategy)) {
+        char known[512];
+        cli_strategy_names(known, sizeof known, false);
+        die("replay: unknown strategy '%s' (known: any, %s)", o->strategy, known);
+    }
     if (!swarm_network_known(o->network))
         die("replay: --network: '%s' is not %s", o->network, SWARM_NETWORKS);
     bool ok = true;

@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const char run_usage[] =
-    "usage: barriersim run [--trace] [--json] FILE...\n"
+    "usage: barriersim run [--trace] [--json] [--] FILE...\n"
     "\n"
     "Runs handler-level scenario files (docs/handler-scenarios.md) against the real core, checks\n"
     "every invariant after every step, and compares the trace with `expect`. Files with a\n"
@@ -42,8 +42,23 @@ typedef struct run_totals {
     bool json_first;
 } run_totals;
 
+/* The commands that reproduce a failure of `path`: `run --trace`, and for a simulation
+ * scenario the full event trace. */
+static void run_reproduce(const char *path, bool simulation, char *cmd, size_t cmd_len, char *full,
+                          size_t full_len)
+{
+    char quoted[1200];
+    cli_shell_quote(path, quoted, sizeof quoted);
+    snprintf(cmd, cmd_len, "%s run --trace %s", cli_argv0, quoted);
+    if (simulation)
+        snprintf(full, full_len, "%s replay --scenario %s", cli_argv0, quoted);
+    else
+        full[0] = '\0';
+}
+
+/* One result of --json; a failure carries the commands that reproduce it. */
 static void run_json_result(run_totals *t, const char *path, const char *name, const char *status,
-                            const char *trace, const char *message)
+                            const char *trace, const char *message, bool simulation)
 {
     printf("%s\n    {\"file\": ", t->json_first ? "" : ",");
     t->json_first = false;
@@ -54,18 +69,28 @@ static void run_json_result(run_totals *t, const char *path, const char *name, c
     cli_json_string(stdout, trace);
     printf(", \"message\": ");
     cli_json_string(stdout, message);
+    if (strcmp(status, "fail") == 0) {
+        char cmd[1400], full[1400];
+        run_reproduce(path, simulation, cmd, sizeof cmd, full, sizeof full);
+        printf(", \"reproduce\": ");
+        cli_json_string(stdout, cmd);
+        if (simulation) {
+            printf(", \"full_trace\": ");
+            cli_json_string(stdout, full);
+        }
+    }
     printf("}");
 }
 
 static void run_report_failure(const run_opts *o, const char *path, const char *why, bool simulation)
 {
-    char quoted[1200];
-    cli_shell_quote(path, quoted, sizeof quoted);
+    char cmd[1400], full[1400];
+    run_reproduce(path, simulation, cmd, sizeof cmd, full, sizeof full);
     FILE *f = o->trace ? stderr : stdout;
     fprintf(f, "FAIL %s: %s\n", path, why);
-    fprintf(f, "  reproduce: %s run --trace %s\n", cli_argv0, quoted);
+    fprintf(f, "  reproduce: %s\n", cmd);
     if (simulation)
-        fprintf(f, "  full event trace: %s replay --scenario %s\n", cli_argv0, quoted);
+        fprintf(f, "  full event trace: %s\n", full);
 }
 
 static void run_count(run_totals *t, int bad)
@@ -93,7 +118,7 @@ static int run_sim(const run_opts *o, run_totals *t, const char *path)
         t->failed++;
         t->exit_code = EXIT_USAGE;
         if (o->json)
-            run_json_result(t, path, "", "invalid", "", err);
+            run_json_result(t, path, "", "invalid", "", err, true);
         return 0;
     }
     sim_result res;
@@ -103,7 +128,7 @@ static int run_sim(const run_opts *o, run_totals *t, const char *path)
         t->failed++;
         t->exit_code = EXIT_USAGE;
         if (o->json)
-            run_json_result(t, path, sc.name, "invalid", "", why);
+            run_json_result(t, path, sc.name, "invalid", "", why, true);
         return 0;
     }
     int bad = simscen_judge(&sc, &res, why, sizeof why);
@@ -111,7 +136,7 @@ static int run_sim(const run_opts *o, run_totals *t, const char *path)
     if (o->trace && !o->json)
         printf("trace %s: %s\n", sc.name, summary);
     if (o->json) {
-        run_json_result(t, path, sc.name, bad ? "fail" : "pass", summary, why);
+        run_json_result(t, path, sc.name, bad ? "fail" : "pass", summary, why, true);
     } else if (bad) {
         run_report_failure(o, path, why, true);
     } else {
@@ -132,7 +157,7 @@ static void run_one(const run_opts *o, run_totals *t, const char *path)
         t->failed++;
         t->exit_code = EXIT_USAGE;
         if (o->json)
-            run_json_result(t, path, "", "invalid", "", err);
+            run_json_result(t, path, "", "invalid", "", err, false);
         return;
     }
     hrun_result res;
@@ -143,7 +168,7 @@ static void run_one(const run_opts *o, run_totals *t, const char *path)
     if (o->trace && !o->json)
         printf("trace %s: %s\n", sc.name, res.trace);
     if (o->json) {
-        run_json_result(t, path, sc.name, bad ? "fail" : "pass", res.trace, why);
+        run_json_result(t, path, sc.name, bad ? "fail" : "pass", res.trace, why, false);
     } else if (bad) {
         run_report_failure(o, path, why, false);
     } else {
@@ -162,27 +187,20 @@ static void run_one(const run_opts *o, run_totals *t, const char *path)
 
 static void run_parse(int argc, char **argv, run_opts *o)
 {
+    static const cli_option opts[] = {{"--trace", NULL}, {"--json", NULL}, {NULL, NULL}};
     memset(o, 0, sizeof *o);
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(run_usage, stdout);
-            exit(EXIT_PASS);
-        } else if (strcmp(argv[i], "--trace") == 0) {
+    cli_args a;
+    cli_args_init(&a, "run", run_usage, argc, argv, 1, opts);
+    for (int k; (k = cli_args_next(&a)) >= 0;) {
+        if (k == 0)
             o->trace = true;
-        } else if (strcmp(argv[i], "--json") == 0) {
+        else
             o->json = true;
-        } else if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        } else {
-            die("run: unknown option '%s' (see 'barriersim run --help')", argv[i]);
-        }
     }
-    if (i >= argc)
+    if (a.n_operands == 0)
         die("run: no scenario file given (see 'barriersim run --help')");
-    o->files_first = i;
-    o->files_len = argc - i;
+    o->files_first = 1;
+    o->files_len = a.n_operands;
 }
 
 int cmd_run(int argc, char **argv);
@@ -208,6 +226,7 @@ int cmd_run(int argc, char **argv)
     for (int i = 0; i < o.files_len; i++) {
         current = argv[o.files_first + i];
         run_one(&o, &t, current);
+        fflush(stdout); /* an interrupted run keeps every result printed so far */
     }
     bs_assert_pop_to(layer);
     if (o.json) {

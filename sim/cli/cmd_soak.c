@@ -31,12 +31,13 @@ static const char soak_usage[] =
     "another for S seconds, checking every invariant, and watches resident memory, open\n"
     "file descriptors and spill files under $TMPDIR for growth. Reports start, end and peak.\n"
     "\n"
-    "  --seconds S            how long to run (required)\n"
+    "  --seconds S            how long to run (required; 0.001 to 1e7 seconds)\n"
     "  --strategy S           spill, tracker, ... or any (default)\n"
     "  --faults LIST          fault kinds seeds may switch on: all (default), none or a list\n"
     "  --network M            records (default), bytes or any, as for fuzz\n"
     "  --seed-base B          the first seed (default 0)\n"
-    "  --warmup S             seconds before the memory baseline (default: a fifth, at most 10)\n"
+    "  --warmup S             seconds before the memory baseline, shorter than --seconds\n"
+    "                         (default: a fifth of --seconds, at most 10)\n"
     "  --max-rss-growth BYTES allowed resident memory growth after the warm-up (default 1048576)\n"
     "  --max-events N         stop each run after N events\n"
     "  --json FILE            write the results as JSON (the fuzz format plus a \"soak\" object)\n"
@@ -135,14 +136,50 @@ static bool soak_progress(void *ctx, const fuzz_report *r, uint64_t seed, const 
     return true;
 }
 
+/* soak --seconds and --warmup: a decimal number of seconds in [min, SOAK_SECONDS_MAX]. */
+#define SOAK_SECONDS_MIN 0.001
+#define SOAK_SECONDS_MAX 1e7 /* 115 days */
+
 static double ssecs(const char *flag, const char *v, double min)
 {
-    char *end;
+    char *end = NULL;
     errno = 0;
     double s = v && *v >= '0' && *v <= '9' ? strtod(v, &end) : -1;
-    if (!v || s < min || (min == 0 && s < 0) || errno || *end || !isfinite(s) || s > 1e7 || (min > 0 && s <= 0))
-        die("soak: %s: '%s' is not a %snumber of seconds", flag, v ? v : "", min > 0 ? "positive " : "");
+    if (!v || s < 0 || !end || *end)
+        die("soak: %s: '%s' is not a number of seconds (from %g to %g)", flag, v ? v : "", min, SOAK_SECONDS_MAX);
+    if (!isfinite(s) || errno == ERANGE || s < min || s > SOAK_SECONDS_MAX)
+        die("soak: %s: %s is out of range (from %g to %g seconds)", flag, v, min, SOAK_SECONDS_MAX);
     return s;
+}
+
+enum {
+    SO_SECONDS, SO_WARMUP, SO_STRATEGY, SO_FAULTS, SO_SEED_BASE, SO_MAX_RSS, SO_MAX_EVENTS, SO_JSON, SO_JUNIT,
+    SO_TAP, SO_NETWORK
+};
+static const cli_option soak_options[] = {
+    [SO_SECONDS] = {"--seconds", "S"}, [SO_WARMUP] = {"--warmup", "S"}, [SO_STRATEGY] = {"--strategy", "S"},
+    [SO_FAULTS] = {"--faults", "LIST"}, [SO_SEED_BASE] = {"--seed-base", "B"},
+    [SO_MAX_RSS] = {"--max-rss-growth", "BYTES"}, [SO_MAX_EVENTS] = {"--max-events", "N"},
+    [SO_JSON] = {"--json", "FILE"}, [SO_JUNIT] = {"--junit", "FILE"}, [SO_TAP] = {"--tap", "FILE"},
+    [SO_NETWORK] = {"--network", "M"}, {NULL, NULL},
+};
+
+static void soak_option(soak_cli *c, int k, const char *a, const char *v)
+{
+    switch (k) {
+    case SO_SECONDS: c->o.seconds = ssecs(a, v, SOAK_SECONDS_MIN); break;
+    case SO_WARMUP: c->warmup = ssecs(a, v, 0); break;
+    case SO_STRATEGY: c->o.strategy = v; break;
+    case SO_FAULTS: c->o.faults = v; break;
+    case SO_NETWORK: c->o.network = v; break;
+    case SO_SEED_BASE: c->o.seed_base = cli_flag_u64("soak", a, v, 0, UINT64_MAX - (1ULL << 48)); break;
+    case SO_MAX_RSS: c->max_rss_growth = cli_flag_u64("soak", a, v, 0, 1ULL << 40); break;
+    case SO_MAX_EVENTS: c->o.max_events = cli_flag_u64("soak", a, v, 1, 1ULL << 40); break;
+    case SO_JSON: c->json = v; break;
+    case SO_JUNIT: c->junit = v; break;
+    case SO_TAP: c->tap = v; break;
+    default: BS_BUG("soak: option %d has no case", k);
+    }
 }
 
 static void soak_parse(int argc, char **argv, soak_cli *c)
@@ -151,32 +188,20 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
     c->o = (fuzz_opts){.strategy = SWARM_ANY, .shards = 1};
     c->warmup = -1;
     c->max_rss_growth = 1u << 20;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (cli_is_help(a)) {
-            fputs(soak_usage, stdout);
-            exit(EXIT_PASS);
-        }
-        if (strncmp(a, "--", 2) != 0 || !v)
-            die("soak: '%s' needs a value or is not an option (see 'barriersim soak --help')", a);
-        i++;
-        if (strcmp(a, "--seconds") == 0) c->o.seconds = ssecs(a, v, 1e-9);
-        else if (strcmp(a, "--warmup") == 0) c->warmup = ssecs(a, v, 0);
-        else if (strcmp(a, "--strategy") == 0) c->o.strategy = v;
-        else if (strcmp(a, "--faults") == 0) c->o.faults = v;
-        else if (strcmp(a, "--network") == 0) c->o.network = v;
-        else if (strcmp(a, "--seed-base") == 0) c->o.seed_base = cli_flag_u64("soak", a, v, 0, UINT64_MAX - (1ULL << 48));
-        else if (strcmp(a, "--max-rss-growth") == 0) c->max_rss_growth = cli_flag_u64("soak", a, v, 0, 1ULL << 40);
-        else if (strcmp(a, "--max-events") == 0) c->o.max_events = cli_flag_u64("soak", a, v, 1, 1ULL << 40);
-        else if (strcmp(a, "--json") == 0) c->json = v;
-        else if (strcmp(a, "--junit") == 0) c->junit = v;
-        else if (strcmp(a, "--tap") == 0) c->tap = v;
-        else die("soak: unknown option '%s' (see 'barriersim soak --help')", a);
-    }
+    cli_args a;
+    cli_args_init(&a, "soak", soak_usage, argc, argv, 1, soak_options);
+    for (int k; (k = cli_args_next(&a)) >= 0;)
+        soak_option(c, k, a.name, a.value);
+    if (a.n_operands)
+        die("soak: unexpected argument '%s' (soak takes options only; see 'barriersim soak --help')",
+            a.operands[0]);
     if (c->o.seconds <= 0)
         die("soak: --seconds S is required (see 'barriersim soak --help')");
-    if (!swarm_strategy_known(c->o.strategy))
-        die("soak: unknown strategy '%s'", c->o.strategy);
+    if (!swarm_strategy_known(c->o.strategy)) {
+        char known[512];
+        cli_strategy_names(known, sizeof known, false);
+        die("soak: unknown strategy '%s' (known: any, %s)", c->o.strategy, known);
+    }
     if (!swarm_network_known(c->o.network))
         die("soak: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
     bool ok = true;
@@ -184,6 +209,18 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
         die("soak: --faults: '%s' is not all, none or a list of fault kinds", c->o.faults);
     if (c->warmup < 0)
         c->warmup = c->o.seconds / 5 < 10 ? c->o.seconds / 5 : 10;
+    else if (c->warmup >= c->o.seconds)
+        die("soak: --warmup %g must be shorter than --seconds %g (the memory baseline is taken after the "
+            "warm-up)", c->warmup, c->o.seconds);
+    const char *outs[] = {c->json, c->junit, c->tap}, *flags[] = {"--json", "--junit", "--tap"};
+    int to_stdout = 0;
+    for (int i = 0; i < 3; i++) {
+        if (outs[i])
+            cli_check_output("soak", flags[i], outs[i]);
+        to_stdout += outs[i] && strcmp(outs[i], "-") == 0;
+    }
+    if (to_stdout > 1)
+        die("soak: only one of --json, --junit and --tap can write to standard output");
 }
 
 /* Adds a leak to the report's failures (kind "leak"); totals stay per seed. */

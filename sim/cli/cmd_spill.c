@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static const char spill_usage[] =
-    "usage: barriersim spill dump [--page-size N] FILE\n"
+    "usage: barriersim spill dump [--page-size N] [--] FILE\n"
     "\n"
     "Prints one record a line as `channel kind length` (kind: data, barrier K, cancel K, eop).\n"
     "A corrupt file: the records read so far, then `error: offset O: <message>`, exit 2.\n"
@@ -65,31 +65,25 @@ int cmd_spill(int argc, char **argv);
 
 int cmd_spill(int argc, char **argv)
 {
-    if (argc < 2 || cli_is_help(argv[1])) {
-        fputs(spill_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_PASS;
-    }
-    if (strcmp(argv[1], "dump") != 0)
-        die("spill: unknown subcommand '%s' (try 'barriersim spill dump FILE')", argv[1]);
+    static const cli_option opts[] = {{"--page-size", "N"}, {NULL, NULL}};
     uint64_t page_size = BS_PAGE_SIZE_DEFAULT;
-    int i = 2;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(spill_usage, stdout);
-            return EXIT_PASS;
-        } else if (strcmp(argv[i], "--page-size") == 0 && i + 1 < argc) {
-            if (!cli_parse_u64(argv[++i], 1, INT32_MAX, &page_size))
-                die("spill dump: --page-size: '%s' is not a whole number from 1 to %d", argv[i], INT32_MAX);
-        } else {
-            die("spill dump: unknown or incomplete option '%s' (see 'barriersim spill dump --help')", argv[i]);
-        }
+    cli_args a;
+    cli_args_init(&a, "spill dump", spill_usage, argc, argv, 1, opts);
+    while (cli_args_next(&a) >= 0)
+        page_size = cli_flag_u64("spill dump", a.name, a.value, 1, INT32_MAX);
+    if (a.n_operands == 0) {
+        fputs(spill_usage, stderr);
+        return EXIT_USAGE;
     }
-    if (argc - i != 1)
+    if (strcmp(a.operands[0], "dump") != 0)
+        die("spill: unknown subcommand '%s' (try 'barriersim spill dump FILE')", a.operands[0]);
+    if (a.n_operands != 2)
         die("spill dump: give exactly one FILE (see 'barriersim spill dump --help')");
-    int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+    const char *path = a.operands[1];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        die("spill dump: cannot open %s: %s", argv[i], strerror(errno));
-    int code = dump_records(fd, argv[i], (uint32_t)page_size);
+        die("spill dump: cannot open %s: %s", path, strerror(errno));
+    int code = dump_records(fd, path, (uint32_t)page_size);
     close(fd);
     return code;
 }

@@ -275,8 +275,16 @@ void report_print_summary(FILE *f, const fuzz_report *r, const char *prog, const
         fprintf(f, "..%llu", (unsigned long long)(r->seed_base + r->seeds_requested - 1));
     else
         fputs("..", f);
-    if (r->shards > 1)
-        fprintf(f, " (%u of %u shards)", report_shards_covered(r), r->shards);
+    uint32_t covered = r->shards > 1 ? report_shards_covered(r) : 0;
+    if (covered == 1) {
+        /* One shard's own report names it; a merged one says how many shards it holds. */
+        uint32_t k = 0;
+        while (k < r->shards && !(r->shard_bits[k / 64] >> (k % 64) & 1))
+            k++;
+        fprintf(f, " (shard %u of %u)", k, r->shards);
+    } else if (covered > 1) {
+        fprintf(f, " (%u of %u shards)", covered, r->shards);
+    }
     fprintf(f, ": %llu run, %llu passed, %llu failed\n", (unsigned long long)t->seeds,
             (unsigned long long)t->passed, (unsigned long long)t->failed);
     fprintf(f, "  %llu events; checkpoints: %llu started, %llu completed, %llu declined, %llu timed out, "

@@ -361,6 +361,74 @@ static int parse_report(jcur *c, fuzz_report *r)
     return 0;
 }
 
+uint32_t report_shards_covered(const fuzz_report *r)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < r->shards && k < FUZZ_SHARDS_MAX; k++)
+        n += (uint32_t)(r->shard_bits[k / 64] >> (k % 64) & 1);
+    return n;
+}
+
+static int merge_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int merge_err(char *err, size_t err_len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Seeds of [base, base + len) in the shards of `r` (each shard K: the s with s % N == K). */
+static uint64_t report_seeds_expected(const fuzz_report *r)
+{
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < r->shards && k < FUZZ_SHARDS_MAX; k++) {
+        uint64_t first;
+        if (!(r->shard_bits[k / 64] >> (k % 64) & 1) || !fuzz_shard_first(r->seed_base, k, r->shards, &first) ||
+            first - r->seed_base >= r->seeds_requested)
+            continue;
+        n += (r->seeds_requested - (first - r->seed_base) - 1) / r->shards + 1;
+    }
+    return n;
+}
+
+/* A report whose figures contradict each other (hand-edited, or truncated and patched)
+ * must not be merged into a passing run. 0, or -1 with "path: what is inconsistent". */
+static int report_check(const char *path, const fuzz_report *r, char *err, size_t err_len)
+{
+    const fuzz_totals *t = &r->totals;
+    if (report_shards_covered(r) == 0)
+        return merge_err(err, err_len, "%s: inconsistent: \"shards_included\" lists no shard", path);
+    if (t->passed > t->seeds || t->failed != t->seeds - t->passed)
+        return merge_err(err, err_len, "%s: inconsistent totals: %llu run, but %llu passed and %llu failed", path,
+                         (unsigned long long)t->seeds, (unsigned long long)t->passed, (unsigned long long)t->failed);
+    uint64_t seed_failures = 0;
+    for (size_t i = 0; i < r->n_failures; i++) {
+        const fuzz_failure *x = &r->failures[i];
+        seed_failures += strcmp(x->kind, "leak") != 0;
+        bool in_range = x->seed >= r->seed_base &&
+                        (!r->seeds_requested || x->seed - r->seed_base < r->seeds_requested);
+        uint32_t k = (uint32_t)(x->seed % r->shards);
+        if (!in_range || !(r->shard_bits[k / 64] >> (k % 64) & 1))
+            return merge_err(err, err_len, "%s: inconsistent: failing seed %llu is not one of the report's seeds",
+                             path, (unsigned long long)x->seed);
+    }
+    if (seed_failures > t->failed || t->failed > r->n_failures + r->failures_unlisted)
+        return merge_err(err, err_len, "%s: inconsistent: %llu failed, but %zu failures listed and %llu unlisted",
+                         path, (unsigned long long)t->failed, r->n_failures,
+                         (unsigned long long)r->failures_unlisted);
+    if (r->seeds_requested) {
+        uint64_t want = report_seeds_expected(r);
+        bool timed = r->seconds_requested > 0; /* a time budget may end a run early */
+        if (t->seeds > want || (!timed && t->seeds != want))
+            return merge_err(err, err_len, "%s: inconsistent: %llu seeds run, but its shards of seeds %llu..%llu "
+                             "hold %llu", path, (unsigned long long)t->seeds, (unsigned long long)r->seed_base,
+                             (unsigned long long)(r->seed_base + r->seeds_requested - 1), (unsigned long long)want);
+    }
+    return 0;
+}
+
 int report_read_json(const char *path, fuzz_report *r, char *err, size_t err_len)
 {
     memset(r, 0, sizeof *r);
@@ -383,6 +451,8 @@ int report_read_json(const char *path, fuzz_report *r, char *err, size_t err_len
     else {
         jcur c = {buf, n, 0, path, err, err_len, false};
         rc = parse_report(&c, r);
+        if (rc == 0)
+            rc = report_check(path, r, err, err_len);
     }
     free(buf);
     if (rc)
@@ -391,23 +461,6 @@ int report_read_json(const char *path, fuzz_report *r, char *err, size_t err_len
 }
 
 /* ---- merging ------------------------------------------------------------------------- */
-uint32_t report_shards_covered(const fuzz_report *r)
-{
-    uint32_t n = 0;
-    for (uint32_t k = 0; k < r->shards && k < FUZZ_SHARDS_MAX; k++)
-        n += (uint32_t)(r->shard_bits[k / 64] >> (k % 64) & 1);
-    return n;
-}
-
-static int merge_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int merge_err(char *err, size_t err_len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 int report_merge(fuzz_report *dst, const fuzz_report *src, char *err, size_t err_len)
 {

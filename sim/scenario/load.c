@@ -145,8 +145,9 @@ int sc_load_inprocess(const char *path, const uint8_t *bytes, size_t len, scenar
     return rc;
 }
 
-/* Reads at most SC_FILE_BYTES_MAX + 1 bytes of a regular file. 0, or -1 with errno set. */
-static int sc_read_file(const char *path, uint8_t **bytes, size_t *len)
+/* Reads a regular file of at most SC_FILE_BYTES_MAX bytes. 0; -1 with errno set; or 1
+ * when the file is larger (its size in *size, nothing read). */
+static int sc_read_file(const char *path, uint8_t **bytes, size_t *len, long long *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
@@ -158,6 +159,11 @@ static int sc_read_file(const char *path, uint8_t **bytes, size_t *len)
     if (!S_ISREG(st.st_mode)) {
         errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         goto out_close;
+    }
+    *size = (long long)st.st_size;
+    if (st.st_size > (off_t)SC_FILE_BYTES_MAX) {
+        close(fd);
+        return 1;
     }
     size_t cap = SC_FILE_BYTES_MAX + 1, n = 0;
     buf = malloc(cap);
@@ -189,8 +195,16 @@ int scenario_load(const char *path, scenario *out, char *err, size_t err_len)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
+    long long size = 0;
     memset(out, 0, sizeof *out);
-    if (sc_read_file(path, &bytes, &len) != 0) {
+    int read_rc = sc_read_file(path, &bytes, &len, &size);
+    if (read_rc > 0) {
+        sc_err e = {.pos = {1, 1}};
+        snprintf(e.msg, sizeof e.msg, "the file is too large (%lld bytes; at most %u)", size,
+                 (unsigned)SC_FILE_BYTES_MAX);
+        return sc_fail(path, &e, err, err_len);
+    }
+    if (read_rc != 0) {
         sc_err e = {.pos = {1, 1}};
         snprintf(e.msg, sizeof e.msg, "cannot read the file: %s",
                  errno == EINVAL ? "not a regular file" : strerror(errno));

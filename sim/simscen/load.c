@@ -618,7 +618,8 @@ int simscen_load(const char *path, simscen *out, char *err, size_t err_len)
     struct stat st;
     size_t cap = SC_FILE_BYTES_MAX + 1, n = 0;
     uint8_t *buf = NULL;
-    bool bad = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(buf = malloc(cap));
+    bool bad = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)SC_FILE_BYTES_MAX ||
+               !(buf = malloc(cap));
     for (int tries = 0; !bad && n < cap && tries < 1 << 20; tries++) {
         ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0 && (errno == EINTR || errno == EAGAIN))

@@ -44,6 +44,59 @@ grep -qx "trace passes: 0 t1 3 4 5 end" "$tmp/out"; check "run --trace prints th
 expect_exit "run --json exits 0" 0 "$bin" run --json "$here/good/passes.yaml"
 grep -q '"status": "pass"' "$tmp/out"; check "run --json reports the status" $?
 
+# options anywhere before --, as GNU tools take them
+expect_exit "run FILE --trace takes the option after the file" 0 "$bin" run "$here/good/passes.yaml" --trace
+grep -qx "trace passes: 0 t1 3 4 5 end" "$tmp/out"; check "run FILE --trace prints the trace" $?
+expect_exit "run --json=... is not a value option" 2 "$bin" run --json=x "$here/good/passes.yaml"
+expect_exit "after -- an option-like name is a file" 2 "$bin" run -- --trace
+grep -q -- "--trace:1:1: cannot read the file" "$tmp/err"; check "run -- --trace reads a file named --trace" $?
+
+# run --json: a failure carries the command that reproduces it
+expect_exit "run --json of an unmet expectation exits 1" 1 "$bin" run --json "$here/good/unmet-expectation.yaml"
+grep -q '"reproduce": ".* run --trace .*unmet-expectation.yaml"' "$tmp/out"; check "run --json names the reproduce command of a failure" $?
+
+# a scenario file larger than the limit: its real size is reported
+head -c 3000000 /dev/zero | tr '\000' '#' >"$tmp/huge.yaml"
+expect_exit "a 3 MB scenario file exits 2" 2 "$bin" run "$tmp/huge.yaml"
+grep -q "the file is too large (3000000 bytes; at most 1048576)" "$tmp/err"; check "the too-large message reports the real size" $?
+rm -f "$tmp/huge.yaml"
+
+# spill files: a stranger's stale files never break a run, and are left alone
+mkdir "$tmp/stale"
+p=$$ n=0
+while [ $n -lt 200 ]; do
+    p=$((p + 1)) n=$((n + 1))
+    for i in 1 2; do echo stranger >"$tmp/stale/barriersim-$p-$i-1.spill"; done
+done
+here_root=$(cd "$here/../.." && pwd)
+TMPDIR="$tmp/stale" expect_exit "stale barriersim-<pid>-* files of the next 200 pids do not break a run" 0 \
+    "$bin" run "$here_root/scenarios/handler/spill-design-example.yaml"
+[ "$(ls "$tmp/stale" | wc -l)" -eq 400 ] && ! grep -L stranger "$tmp/stale"/* | grep -q .
+check "the strangers' files are all left as they were, and none of the run's is left" $?
+rm -rf "$tmp/stale"
+
+# a signal removes the run's spill files and ends the run with 128 + the signal's number
+{ printf 'name: big-spill\nstrategy: spill\nchannels: 2\noptions:\n  page-size: 16777216\ninput: |\n  0:b1'
+  n=0; while [ $n -lt 24 ]; do printf ' 0:d/16777216'; n=$((n + 1)); done
+  printf ' 1:b1\n  0:eop 1:eop\n'; } >"$tmp/big.yaml"
+for signo in TERM:15 HUP:1; do
+    sig=${signo%:*} want=$((128 + ${signo#*:}))
+    mkdir "$tmp/sig"
+    TMPDIR="$tmp/sig" "$bin" run "$tmp/big.yaml" >"$tmp/out" 2>"$tmp/err" &
+    pid=$! tries=0
+    while [ -z "$(ls "$tmp/sig")" ] && [ $tries -lt 400 ] && kill -0 $pid 2>/dev/null; do
+        sleep 0.05; tries=$((tries + 1))
+    done
+    seen=$(ls "$tmp/sig" | wc -l)
+    kill -s $sig $pid 2>/dev/null
+    wait $pid 2>/dev/null; got=$?
+    [ "$seen" -gt 0 ] && [ $got -eq $want ]
+    check "SIG$sig during a spill ends the run with exit $want (got $got, $seen spill file(s) seen)" $?
+    [ -z "$(ls "$tmp/sig")" ]; check "SIG$sig leaves no spill file behind" $?
+    rm -rf "$tmp/sig"
+done
+rm -f "$tmp/big.yaml"
+
 # spill dump: one record per line; a corrupt file lists what was read, then the error
 # record 1: channel 2, data of 3 bytes; record 2: channel 1, barrier 7 (24 bytes); record 3: eop
 printf '\002\000\000\000\003\000\000\000\000abc' >"$tmp/ok.spill"
@@ -59,6 +112,8 @@ tail -n 1 "$tmp/out" | grep -qx "error: offset 58: unknown record kind 7"; check
 [ "$(wc -l <"$tmp/out")" -eq 4 ]; check "spill dump lists the records read before the error" $?
 expect_exit "spill dump --page-size 2 rejects a 3-byte buffer" 2 "$bin" spill dump --page-size 2 "$tmp/ok.spill"
 grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 bytes)" "$tmp/out"; check "spill dump --page-size is applied" $?
+expect_exit "spill dump FILE --page-size 2 takes the option after the file" 2 "$bin" spill dump "$tmp/ok.spill" --page-size 2
+grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 bytes)" "$tmp/out"; check "spill dump FILE --page-size is applied" $?
 expect_exit "spill dump of a missing file exits 2" 2 "$bin" spill dump "$tmp/none.spill"
 expect_exit "spill dump --page-size x exits 2" 2 "$bin" spill dump --page-size x "$tmp/ok.spill"
 

@@ -31,9 +31,12 @@ if command -v python3 >/dev/null 2>&1; then
     python3 -c 'import sys, json; json.load(open(sys.argv[1]))' "$tmp/f.json"; check "fuzz --json is valid JSON" $?
 fi
 ! grep -q "$(printf '\r')" "$tmp/err"; check "fuzz prints no progress line when stderr is not a terminal" $?
-if command -v script >/dev/null 2>&1; then
+# A terminal is needed: `script` must be there and able to open a pseudo-terminal.
+if command -v script >/dev/null 2>&1 && script -qc true /dev/null >/dev/null 2>&1; then
     script -qc "'$bin' fuzz --seeds 300 >/dev/null" /dev/null >"$tmp/tty" 2>&1
     grep -q "fuzz: [0-9]* seeds" "$tmp/tty"; check "fuzz shows a progress line on a terminal" $?
+else
+    echo "skip fuzz shows a progress line on a terminal: no pseudo-terminal can be opened here (script)"
 fi
 expect_exit "fuzz --json - writes JSON to stdout" 0 "$bin" fuzz --seeds 3 --json -
 head -c 1 "$tmp/out" | grep -q '{'; check "fuzz --json - leaves stdout to the JSON" $?
@@ -52,9 +55,37 @@ expect_exit "fuzz --seconds 0 exits 2" 2 "$bin" fuzz --seconds 0
 expect_exit "fuzz --strategy nope exits 2" 2 "$bin" fuzz --strategy nope --seeds 1
 expect_exit "fuzz --faults bogus exits 2" 2 "$bin" fuzz --faults eop,bogus --seeds 1
 expect_exit "fuzz --frob exits 2" 2 "$bin" fuzz --frob 1
+expect_exit "fuzz --seconds 99999999999999 exits 2" 2 "$bin" fuzz --seconds 99999999999999
+grep -q "out of range (from 0.001 to 1e+07 seconds)" "$tmp/err"; check "fuzz --seconds names its range" $?
+expect_exit "fuzz --seeds beyond 2^64 exits 2" 2 "$bin" fuzz --seeds 99999999999999999999999
+grep -q "out of range (min 1, max 281474976710656)" "$tmp/err"; check "fuzz --seeds names its range" $?
+expect_exit "fuzz --strategy nope lists the strategies" 2 "$bin" fuzz --strategy nope
+grep -q "known: any, spill, tracker" "$tmp/err"; check "an unknown strategy's message lists the known ones" $?
+
+# output paths are checked before any seed runs
+expect_exit "fuzz --json into a missing directory exits 2 before running" 2 "$bin" fuzz --seeds 100000000 --json /no/such/dir/x.json
+grep -q -- "--json /no/such/dir/x.json: cannot write there" "$tmp/err" && [ ! -s "$tmp/out" ]
+check "fuzz names the output it cannot write, and ran nothing" $?
+expect_exit "fuzz --shrink-out into a missing directory exits 2 before running" 2 "$bin" fuzz --seeds 100000000 --shrink-out /no/such/dir/x.yaml
+expect_exit "soak --tap into a missing directory exits 2" 2 "$bin" soak --seconds 100 --tap /no/such/dir/x.tap
+
+# a violation stays a violation (exit 1, printed) when its shrink file cannot be written
+mkdir "$tmp/ro"
+s=0; while [ $s -lt 20 ]; do mkdir "$tmp/ro/fuzz-failure-$s.yaml"; s=$((s + 1)); done
+abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+(cd "$tmp/ro" && "$abs_bin" fuzz --seeds 20 --plant early-complete --shrink-runs 5 >"$tmp/out" 2>"$tmp/err")
+[ $? -eq 1 ]; check "fuzz whose shrink file cannot be written still exits 1" $?
+grep -q "reproduce: .* --plant early-complete" "$tmp/out" && grep -q "warning: cannot write the shrunk failure" "$tmp/err"
+check "the violation is printed and the unwritable shrink file is a warning" $?
+rm -rf "$tmp/ro"
 expect_exit "replay without a seed exits 2" 2 "$bin" replay
 expect_exit "replay --seed x exits 2" 2 "$bin" replay --seed x
 expect_exit "soak without --seconds exits 2" 2 "$bin" soak
+expect_exit "soak --seconds 1 --warmup 5 exits 2" 2 "$bin" soak --seconds 1 --warmup 5
+grep -q "warmup 5 must be shorter than --seconds 1" "$tmp/err"; check "soak says the warm-up must be shorter than the run" $?
+expect_exit "soak --seconds 99999999999999 exits 2" 2 "$bin" soak --seconds 99999999999999
+grep -q "out of range (from 0.001 to 1e+07 seconds)" "$tmp/err"; check "soak --seconds names its range" $?
+expect_exit "soak takes no operand" 2 "$bin" soak --seconds 1 extra
 expect_exit "merge without files exits 2" 2 "$bin" merge
 
 # replay: the same seed twice gives the same bytes; the configuration comes first
@@ -88,6 +119,19 @@ for k in 0 1 2 3; do "$bin" fuzz --seeds 60 --seed-base 100 --shard $k/4 --json 
 expect_exit "merge of 4 shards exits 0" 0 "$bin" merge --json "$tmp/merged.json" "$tmp"/shard-*.json
 [ -n "$(totals "$tmp/all.json")" ] && [ "$(totals "$tmp/merged.json")" = "$(totals "$tmp/all.json")" ]
 check "4 shards merged equal the unsharded totals" $?
+expect_exit "merge FILE... --json FILE takes the option after the files" 0 "$bin" merge "$tmp"/shard-*.json --json "$tmp/merged2.json"
+[ "$(totals "$tmp/merged2.json")" = "$(totals "$tmp/all.json")" ]; check "merge with options last writes the same totals" $?
+"$bin" fuzz --seeds 60 --seed-base 100 --shard 3/8 >"$tmp/out" 2>&1
+grep -q "seeds 100..159 (shard 3 of 8): " "$tmp/out"; check "a shard's summary names its shard" $?
+expect_exit "merge of 2 of 4 shards" 2 "$bin" merge "$tmp/shard-1.json" "$tmp/shard-2.json"
+"$bin" merge --allow-partial "$tmp/shard-1.json" "$tmp/shard-2.json" >"$tmp/out" 2>&1
+grep -q "(2 of 4 shards)" "$tmp/out"; check "a merged partial report says how many shards it holds" $?
+sed 's/"passed": 15,/"passed": 14,/' "$tmp/shard-1.json" >"$tmp/edited.json" # 15 run, 14 passed, 0 failed
+expect_exit "merge of a shard whose totals do not add up exits 2" 2 "$bin" merge "$tmp/shard-0.json" "$tmp/edited.json" "$tmp/shard-2.json" "$tmp/shard-3.json"
+grep -q "edited.json: inconsistent totals" "$tmp/err"; check "merge names the inconsistent shard file" $?
+sed 's/"seeds": 15,/"seeds": 16,/; s/"passed": 15,/"passed": 16,/' "$tmp/shard-1.json" >"$tmp/edited2.json"
+expect_exit "merge of a shard claiming more seeds than its range holds exits 2" 2 "$bin" merge "$tmp/shard-0.json" "$tmp/edited2.json" "$tmp/shard-2.json" "$tmp/shard-3.json"
+grep -q "edited2.json: inconsistent: 16 seeds run" "$tmp/err"; check "merge says the seed count does not fit the shard" $?
 expect_exit "merge of 3 of 4 shards exits 2" 2 "$bin" merge "$tmp/shard-0.json" "$tmp/shard-1.json" "$tmp/shard-2.json"
 expect_exit "merge --allow-partial of 3 of 4 shards exits 0" 0 "$bin" merge --allow-partial "$tmp/shard-0.json" "$tmp/shard-1.json" "$tmp/shard-2.json"
 expect_exit "merge of a shard twice exits 2" 2 "$bin" merge "$tmp"/shard-*.json "$tmp/shard-0.json"
@@ -174,6 +218,12 @@ if [ -n "$simfile" ]; then
     cmp -s "$tmp/t2" "$tmp/t3"; check "replay --scenario is byte-for-byte deterministic" $?
 fi
 expect_exit "replay --scenario of a handler-level file exits 2" 2 "$bin" replay --scenario "$(dirname "$0")/good/passes.yaml"
+
+# deploy/README.md names the shrink file the tool writes (the default in fuzz --help)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$bin" fuzz --help | grep -q 'default fuzz-failure-<seed>.yaml' && grep -q 'fuzz-failure-<seed>.yaml' "$root/deploy/README.md" &&
+    ! grep -q -e 'fuzz-seed-<seed>' -e "The text for the repository" "$root/deploy/README.md"
+check "deploy/README.md names the shrink file fuzz writes, and no stray line" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
