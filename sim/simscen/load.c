@@ -10,6 +10,7 @@
 #include "../report/simconf.h"
 #include "../strategies.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static bool ss_key_is(const sc_node *k, const char *name)
 int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n,
                   uint32_t *vals)
 {
-    uint32_t at[32];
+    uint32_t at[SIMSCEN_KEYS_MAX];
+    assert(n <= SIMSCEN_KEYS_MAX);
     if (sc_node_at(cx, node)->kind != SC_NODE_MAP)
         return sc_type_error(cx, node, key, "a mapping");
     return sc_map_keys(cx, node, keys, n, vals, at);
@@ -177,47 +179,56 @@ static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
     return 0;
 }
 
-enum {
-    S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
-    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_ALIGN_TIMEOUT, S_COUNT
-};
+/* The `simulation:` mapping: every row of the key table (keys.c) in table order. */
+static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim_config *c)
+{
+    if (node == SC_NONE)
+        return 0;
+    switch (k->kind) {
+    case SIMSCEN_KEY_NUMBER: {
+        uint64_t v = simscen_key_get(k, c);
+        char err[160];
+        if (ss_u64(cx, node, k->name, k->min, k->max, &v) != 0)
+            return -1;
+        int rc = simscen_key_set(k, c, v, err, sizeof err);
+        assert(rc == 0 && "the loader checked the row's range");
+        return rc;
+    }
+    case SIMSCEN_KEY_DIST:
+        return ss_dist(cx, node, k->name, (sim_dist *)(void *)((unsigned char *)c + k->offset));
+    case SIMSCEN_KEY_LINK:
+        return ss_links(cx, node, c);
+    case SIMSCEN_KEY_SERVICES:
+        return ss_services(cx, node, c);
+    case SIMSCEN_KEY_SWEEP_ONLY:
+        break;
+    }
+    return 0;
+}
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
-    static const sc_keyspec keys[S_COUNT] = {
-        [S_SOURCES] = {"sources", false}, [S_RECORDS] = {"records-per-source", false},
-        [S_STAGES] = {"stages", false}, [S_PAR] = {"parallelism", false}, [S_LINK] = {"link", false},
-        [S_CREDITS] = {"credits", false}, [S_LATENCY] = {"latency-ns", false},
-        [S_SERVICE] = {"service-ns", false}, [S_INTERVAL] = {"source-interval-ns", false},
-        [S_PAYLOAD] = {"payload-bytes", false}, [S_CK_INTERVAL] = {"checkpoint-interval-ns", false},
-        [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"max-buffered-bytes", false},
-        [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
-        [S_ALIGN_TIMEOUT] = {"alignment-timeout-ns", false},
-    };
-    uint32_t v[S_COUNT];
+    sc_keyspec keys[SIMSCEN_KEYS_MAX];
+    const simscen_key *rows[SIMSCEN_KEYS_MAX];
+    uint32_t v[SIMSCEN_KEYS_MAX], n = 0, link_at = SC_NONE;
+    for (size_t i = 0; simscen_key_at(i); i++) {
+        const simscen_key *k = simscen_key_at(i);
+        if (k->kind == SIMSCEN_KEY_SWEEP_ONLY)
+            continue;
+        rows[n] = k;
+        keys[n++] = (sc_keyspec){k->name, false};
+    }
     sim_config *c = &sc->cfg;
-    if (ss_map(cx, node, "simulation", keys, S_COUNT, v) != 0 ||
-        ss_u32(cx, v[S_SOURCES], "sources", 1, SIM_SOURCES_MAX, &c->sources) != 0 ||
-        ss_u64(cx, v[S_RECORDS], "records-per-source", 0, (1ULL << 40) - 1, &c->records_per_source) != 0 ||
-        ss_u32(cx, v[S_STAGES], "stages", 1, SIM_STAGES_MAX, &c->stages) != 0 ||
-        ss_u32(cx, v[S_PAR], "parallelism", 1, SIM_PARALLELISM_MAX, &c->parallelism) != 0 ||
-        ss_links(cx, v[S_LINK], c) != 0 ||
-        ss_u32(cx, v[S_CREDITS], "credits", 1, SIM_CREDITS_MAX, &c->credits) != 0 ||
-        ss_dist(cx, v[S_LATENCY], "latency-ns", &c->latency) != 0)
+    if (ss_map(cx, node, "simulation", keys, n, v) != 0)
         return -1;
-    if (ss_services(cx, v[S_SERVICE], c) != 0)
-        return -1;
-    if (ss_u64(cx, v[S_INTERVAL], "source-interval-ns", 0, UINT64_MAX / 4, &c->source_interval_ns) != 0 ||
-        ss_u32(cx, v[S_PAYLOAD], "payload-bytes", 8, 4096, &c->payload_len) != 0 ||
-        ss_u64(cx, v[S_CK_INTERVAL], "checkpoint-interval-ns", 0, UINT64_MAX / 4, &c->checkpoint_interval_ns) != 0 ||
-        ss_u64(cx, v[S_CK_TIMEOUT], "checkpoint-timeout-ns", 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns) != 0 ||
-        ss_u64(cx, v[S_MAX_BUF], "max-buffered-bytes", 0, UINT64_MAX, &c->max_buffered_bytes) != 0 ||
-        ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
-        ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0 ||
-        ss_u64(cx, v[S_ALIGN_TIMEOUT], "alignment-timeout-ns", 0, UINT64_MAX / 4, &c->alignment_timeout_ns) != 0)
-        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ss_sim_key(cx, rows[i], v[i], c) != 0)
+            return -1;
+        if (rows[i]->kind == SIMSCEN_KEY_LINK)
+            link_at = v[i];
+    }
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
-        uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;
+        uint32_t at = link_at != SC_NONE ? link_at : node;
         sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
                   "link: a forward link from the sources needs sources equal to parallelism (%u, %u)",
                   c->sources, c->parallelism);
@@ -369,7 +380,7 @@ static int ss_expect(const sc_ctx *cx, uint32_t node, simscen *sc)
 /* ---- the document ----------------------------------------------------------------------- */
 enum {
     T_NAME, T_DESC, T_STRATEGY, T_SEED, T_PLANT, T_SIM, T_BOUNDS, T_FAULTS, T_RANDOM, T_EXPECT, T_SCHEDULE,
-    T_GUARANTEE, T_COUNT
+    T_GUARANTEE, T_STUDY, T_CLAIMS, T_COUNT
 };
 
 static int ss_strategy(const sc_ctx *cx, uint32_t node, simscen *sc)
@@ -393,6 +404,7 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
         [T_BOUNDS] = {"bounds", false}, [T_FAULTS] = {"faults", false},
         [T_RANDOM] = {"random-faults", false}, [T_EXPECT] = {"expect", false},
         [T_SCHEDULE] = {"schedule", false}, [T_GUARANTEE] = {"guarantee", false},
+        [T_STUDY] = {"study", false}, [T_CLAIMS] = {"claims", false},
     };
     static const char *const guarantees[] = {"exactly-once", "at-least-once"};
     int g = 0;
@@ -417,7 +429,8 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
     sc->cfg.plant = (sim_plant)plant;
     if (ss_simulation(cx, v[T_SIM], sc) != 0 || ss_bounds(cx, v[T_BOUNDS], &sc->cfg) != 0 ||
         ss_faults(cx, v[T_FAULTS], sc) != 0 || ss_random(cx, v[T_RANDOM], &sc->cfg) != 0 ||
-        ss_schedule(cx, v[T_SCHEDULE], v[T_SIM], sc) != 0 || ss_expect(cx, v[T_EXPECT], sc) != 0)
+        ss_schedule(cx, v[T_SCHEDULE], v[T_SIM], sc) != 0 || ss_expect(cx, v[T_EXPECT], sc) != 0 ||
+        ss_study(cx, v[T_STUDY], sc) != 0 || ss_claims(cx, v[T_CLAIMS], sc) != 0)
         return -1;
     if (v[T_GUARANTEE] != SC_NONE) {
         if (ss_name(cx, v[T_GUARANTEE], "guarantee", "guarantee", guarantees, 2, &g) != 0)
