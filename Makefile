@@ -129,6 +129,8 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) ./build/asan/barriersim run $(SCENARIOS)
 	sh tests/cli/run.sh ./build/barriersim ./build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/run.sh ./build/asan/barriersim
+	sh tests/cli/check.sh ./build/barriersim ./build/barriersim-planted
+	$(SAN_ENV) sh tests/cli/check.sh ./build/asan/barriersim
 	sh tests/cli/sim.sh ./build/barriersim ./build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/sim.sh ./build/asan/barriersim
 	sh tests/cli/compare.sh ./build/barriersim

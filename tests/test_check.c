@@ -113,6 +113,7 @@ BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
     run_check(&cb, &bits);
     cr_assert(exact.violation && bits.violation);
     cr_assert_eq(exact.counterexample_steps, bits.counterexample_steps);
+    cr_assert(!bits.complete);
     bool found = false;
     uint64_t states = 0;
     for (uint32_t k = 0; k < 3; k++) {
@@ -136,7 +137,8 @@ BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
         cs.shards = 4;
         check_result r;
         run_check(&cs, &r);
-        cr_assert(!r.violation && r.complete);
+        cr_assert(!r.violation && !r.complete);
+        cr_assert_str_eq(r.incomplete, "shard");
         sum += r.states;
         check_result_free(&r);
     }
@@ -146,4 +148,73 @@ BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
     check_result_free(&exact);
     check_result_free(&bits);
     check_result_free(&whole);
+}
+
+BS_TEST(check, bitstate_and_bounded_searches_never_claim_completeness)
+{
+    check_config c = config("planted-replay-order", 3, 2);
+    c.bitstate_log2 = 10; /* far too small: it misses the violation the exact search finds */
+    c.sleep_sets = false;
+    check_result r;
+    run_check(&c, &r);
+    cr_assert(!r.violation, "a 2^10-bit search was expected to miss the bug");
+    cr_assert(!r.complete);
+    cr_assert_str_eq(r.incomplete, "bitstate");
+    cr_assert_eq(r.bits_total, 1024);
+    cr_assert(r.bits_set > 0 && r.bits_set <= 1024);
+    cr_assert(r.hash_factor > 0 && r.hash_factor < 10, "hash factor %.2f", r.hash_factor);
+    check_config bounded = config("spill", 3, 2);
+    bounded.max_states = 100;
+    check_result rb;
+    run_check(&bounded, &rb);
+    cr_assert(!rb.complete);
+    cr_assert_str_eq(rb.incomplete, "max-states");
+    check_config deep = config("spill", 3, 2);
+    deep.max_depth = 5;
+    check_result rd;
+    run_check(&deep, &rd);
+    cr_assert(!rd.complete);
+    cr_assert_str_eq(rd.incomplete, "max-depth");
+    check_config whole = config("spill", 2, 1);
+    check_result rw;
+    run_check(&whole, &rw);
+    cr_assert(rw.complete);
+    cr_assert_str_eq(rw.incomplete, "");
+    check_result_free(&r);
+    check_result_free(&rb);
+    check_result_free(&rd);
+    check_result_free(&rw);
+}
+
+BS_TEST(check, jobs_share_one_visited_set_and_store_each_state_once)
+{
+    static const char *const strategies[] = {"spill", "tracker"};
+    for (size_t i = 0; i < 2; i++) {
+        check_config one = config(strategies[i], 3, 2), two = one, three = one;
+        two.jobs = 2;
+        three.jobs = 3;
+        check_result a, b, c;
+        run_check(&one, &a);
+        run_check(&two, &b);
+        run_check(&three, &c);
+        cr_assert(a.complete && b.complete && c.complete);
+        cr_assert_eq(a.states, b.states, "%s: %llu states with one job, %llu with two", strategies[i],
+                     (unsigned long long)a.states, (unsigned long long)b.states);
+        cr_assert_eq(a.states, c.states);
+        cr_assert_eq(a.transitions, b.transitions);
+        cr_assert_eq(a.depth, b.depth);
+        check_result_free(&a);
+        check_result_free(&b);
+        check_result_free(&c);
+    }
+    check_config bug = config("planted-replay-order", 3, 2), bug2 = bug;
+    bug2.jobs = 2;
+    check_result x, y;
+    run_check(&bug, &x);
+    run_check(&bug2, &y);
+    cr_assert(x.violation && y.violation);
+    cr_assert_eq(x.counterexample_steps, y.counterexample_steps, "two jobs: not the shortest counterexample");
+    expect_replays(&bug2, &y);
+    check_result_free(&x);
+    check_result_free(&y);
 }

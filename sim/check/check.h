@@ -34,6 +34,7 @@ typedef struct check_config {
     uint32_t max_depth;              /* 0: no bound */
     uint32_t bitstate_log2;          /* 0: exact hash set; else a bit array of 2^n bits */
     uint32_t shard, shards;          /* explore shard `shard` of `shards` (0 of 1: all) */
+    uint32_t jobs;                   /* worker threads sharing one visited set (0 or 1: one) */
     bool progress_line;              /* a progress line on stderr */
 } check_config;
 
@@ -45,7 +46,11 @@ typedef struct check_result {
     uint32_t depth;                  /* greatest breadth-first depth reached */
     double seconds;
     uint64_t memory_bytes;           /* peak resident set */
-    bool complete;                   /* the space was exhausted (no bound hit) */
+    bool complete;                   /* the space was exhausted: no bound hit, not bitstate */
+    char incomplete[160];            /* why not complete ("" when complete): "bitstate",
+                                        "max-states", "max-depth", "shard", "violation" */
+    uint64_t bits_total, bits_set;   /* bitstate: the bit array's size and bits set */
+    double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
     bool violation;
     char message[1024];              /* the violation */
     char *counterexample;            /* scenario YAML (malloc'd) when violation */

@@ -10,6 +10,20 @@
 
 #include "../fault/io_fault.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The checker's own assertion: a broken relationship inside sim/check is a programmer
+ * error; it names the place and aborts (assertions stay on in every build). */
+#define MC_ASSERT(cond)                                                                   \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "barriersim: BUG: %s:%d: check: assertion failed: %s\n",      \
+                    __FILE__, __LINE__, #cond);                                           \
+            abort();                                                                      \
+        }                                                                                 \
+    } while (0)
+
 #define MC_ALTS 4u                   /* per channel: as scripted, cancel, skip, eop */
 #define MC_ALT_SCRIPT 0u
 #define MC_ALT_CANCEL 1u

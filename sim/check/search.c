@@ -1,10 +1,28 @@
 /*
  * search.c: breadth-first exploration with state caching and sleep sets.
  *
- * Nodes are stored in the order they are found, so the node array is the BFS queue and
+ * The search runs level by level (all states at depth d before any at depth d + 1), so
  * each node's parent link gives a shortest path. A state is identified by a 128-bit hash
  * of its canonical bytes (model.c); in bitstate mode by k = 3 bits of a bit array instead
- * (Holzmann's supertrace: states may be missed, never invented), without sleep sets.
+ * (Holzmann's supertrace: states may be missed, never invented), without sleep sets. A
+ * bitstate search therefore never claims completeness: it reports how many bits it set
+ * and SPIN's hash factor (bits / states stored) instead.
+ *
+ * JOBS: ONE VISITED SET SHARED BY J WORKERS, PARTITIONED BY HASH OWNER
+ * With --jobs J, J threads each own the states whose hash h2 is congruent to their number
+ * modulo J: only the owner stores, looks up and expands such a state, so each state is
+ * stored and expanded exactly once, as with one worker. A worker expanding a state sends
+ * each successor it does not own to its owner (an outbox per pair of workers, written in
+ * the expansion phase by its sender only and read in the merge phase by its receiver
+ * only; a barrier separates the phases, so no lock is needed). Each level ends with both
+ * phases: the owner then treats a received successor exactly as a local one (new node,
+ * revisit, or a revisit that wakes sleepers), so the visited set, the sleep sets and the
+ * state count are those of one worker. Levels make it breadth-first across workers: a
+ * violation found at level d has a shortest path. The first violation stops every worker
+ * at once (so J workers do not explore more than one would); when several workers found
+ * one in that level the lowest-numbered worker's is kept: with J > 1 which shortest
+ * counterexample is reported may vary between runs, its length does not. Each worker
+ * drives its own model (handler, checker, in-memory files).
  *
  * PARTIAL-ORDER REDUCTION (sleep sets) AND WHY IT IS SOUND HERE
  * Two transitions t, u enabled in state s are declared independent when they belong to
@@ -35,6 +53,7 @@
 #include "check.h"
 #include "model.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -46,15 +65,21 @@
 #include <unistd.h>
 
 #define SHARD_DEPTH 4u            /* with --shard: nodes at this depth are split by hash */
-#define ENABLED_MAX (MC_CHANNELS_MAX * MC_ALTS + 1)
+#define ENABLED_MAX (MC_CHANNELS_MAX * MC_ALTS + 2)
+#define JOBS_MAX 64u
+#define REF_NONE UINT64_MAX       /* the root's parent */
+#define VIA_NONE UINT32_MAX       /* a violation of the state itself (no transition) */
+
+_Static_assert(MC_CHANNELS_MAX * MC_ALTS <= 64, "sleep sets are 64-bit masks of base transitions");
 
 typedef struct node {
     uint64_t h1, h2;
-    uint32_t parent, via, depth;
+    uint64_t parent;              /* worker << 32 | index, or REF_NONE */
     uint64_t sleep;               /* sleeping transitions (bit = base transition id) */
-    uint8_t explored;
     uint8_t *blob;
-    size_t blob_len;
+    uint32_t blob_len;
+    uint32_t via, depth;
+    uint8_t explored;
 } node;
 
 typedef struct work {             /* a node to expand, and which transitions to run */
@@ -62,23 +87,56 @@ typedef struct work {             /* a node to expand, and which transitions to 
     uint64_t only;                /* 0: every enabled one; else only these (re-exploration) */
 } work;
 
-typedef struct search {
-    const check_config *cfg;
-    check_result *res;
+typedef struct workq {
+    work *w;
+    size_t len, cap;
+} workq;
+
+typedef struct published {        /* written in the merge phase, read after the barrier */
+    size_t queued;
+    uint64_t states;
+    bool violation, bounded, failed;
+} published;
+
+typedef struct search search;
+
+typedef struct worker {
+    search *s;
+    uint32_t id;
     mc_model *m;
     node *nodes;
     size_t nodes_len, nodes_cap;
     uint32_t *table;              /* open addressing: node index + 1, 0 = empty */
     size_t table_cap;
-    uint8_t *bits;                /* bitstate */
-    uint64_t bits_mask;
-    work *queue;
-    size_t q_head, q_len, q_cap;
-    bool stop;
-    uint32_t violating_parent, violating_via;
+    uint8_t *bits;                /* bitstate: this worker's share of the bit array */
+    uint64_t bits_mask, bits_set;
+    workq cur, next;
+    bs_buf *out;                  /* out[j]: successors owned by worker j */
+    bs_buf full, canon;
+    uint64_t states, transitions, revisits, slept;
+    uint32_t depth;
+    bool violation;
+    bool cut_depth;               /* a node at max-depth had transitions left unexplored */
+    bool cut_states;              /* nodes were left unexpanded at the max-states share */
+    uint64_t v_parent;
+    uint32_t v_via;
+    char message[1024];
+    int rc;
+    published pub;
+} worker;
+
+struct search {
+    const check_config *cfg;
+    check_result *res;
+    uint32_t jobs;
+    worker *w;
+    pthread_barrier_t bar;
+    uint64_t states_each_max;     /* max-states share of each worker (0: none) */
+    bool stop;                    /* a violation was found: every worker ends its level now
+                                     (__atomic access) */
     struct timespec t0;
     double last_progress;
-} search;
+};
 
 /* ---- hashing and the visited set ----------------------------------------------------- */
 static uint64_t mix(uint64_t x)
@@ -110,94 +168,166 @@ static void hash128(const uint8_t *p, size_t n, uint64_t *h1, uint64_t *h2)
     *h2 = mix(b + tail + (a >> 7));
 }
 
-static int table_grow(search *s)
+static uint32_t owner_of(const search *s, uint64_t h2) { return (uint32_t)((h2 >> 17) % s->jobs); }
+
+static int table_grow(worker *w)
 {
-    size_t cap = s->table_cap ? 2 * s->table_cap : 1u << 16;
+    size_t cap = w->table_cap ? 2 * w->table_cap : 1u << 14;
     uint32_t *t = calloc(cap, sizeof *t);
     if (!t)
         return BS_ENOMEM;
-    for (size_t i = 0; i < s->table_cap; i++) {
-        if (!s->table[i])
+    for (size_t i = 0; i < w->table_cap; i++) {
+        if (!w->table[i])
             continue;
-        size_t j = s->nodes[s->table[i] - 1].h1 & (cap - 1);
+        size_t j = w->nodes[w->table[i] - 1].h1 & (cap - 1);
         while (t[j])
             j = (j + 1) & (cap - 1);
-        t[j] = s->table[i];
+        t[j] = w->table[i];
     }
-    free(s->table);
-    s->table = t;
-    s->table_cap = cap;
+    free(w->table);
+    w->table = t;
+    w->table_cap = cap;
     return 0;
 }
 
 /* Exact mode: the node with this hash, or -1 (and the slot to fill in *slot). */
-static long table_find(const search *s, uint64_t h1, uint64_t h2, size_t *slot)
+static long table_find(const worker *w, uint64_t h1, uint64_t h2, size_t *slot)
 {
-    size_t j = h1 & (s->table_cap - 1);
-    while (s->table[j]) {
-        const node *n = &s->nodes[s->table[j] - 1];
+    size_t j = h1 & (w->table_cap - 1);
+    while (w->table[j]) {
+        const node *n = &w->nodes[w->table[j] - 1];
         if (n->h1 == h1 && n->h2 == h2)
-            return (long)s->table[j] - 1;
-        j = (j + 1) & (s->table_cap - 1);
+            return (long)w->table[j] - 1;
+        j = (j + 1) & (w->table_cap - 1);
     }
     *slot = j;
     return -1;
 }
 
 /* Bitstate mode: true when all three bits were set already; sets them. */
-static bool bits_test_set(search *s, uint64_t h1, uint64_t h2)
+static bool bits_test_set(worker *w, uint64_t h1, uint64_t h2)
 {
     uint64_t k[3] = {h1, h2, mix(h1 ^ h2)};
     bool seen = true;
     for (int i = 0; i < 3; i++) {
-        uint64_t b = k[i] & s->bits_mask;
-        if (!(s->bits[b >> 3] & (1u << (b & 7))))
+        uint64_t b = k[i] & w->bits_mask;
+        uint8_t bit = (uint8_t)(1u << (b & 7));
+        if (!(w->bits[b >> 3] & bit)) {
             seen = false;
-        s->bits[b >> 3] |= (uint8_t)(1u << (b & 7));
+            w->bits_set++;
+        }
+        w->bits[b >> 3] |= bit;
     }
     return seen;
 }
 
-/* ---- nodes and the queue ------------------------------------------------------------- */
-static int push_work(search *s, uint32_t n, uint64_t only)
+/* ---- nodes and the queues ------------------------------------------------------------ */
+static int push_work(workq *q, uint32_t n, uint64_t only)
 {
-    if (s->q_head + s->q_len == s->q_cap) {
-        if (s->q_head > s->q_cap / 2) {
-            memmove(s->queue, s->queue + s->q_head, s->q_len * sizeof *s->queue);
-            s->q_head = 0;
-        } else {
-            size_t cap = s->q_cap ? 2 * s->q_cap : 1024;
-            work *q = realloc(s->queue, cap * sizeof *q);
-            if (!q)
-                return BS_ENOMEM;
-            s->queue = q;
-            s->q_cap = cap;
-        }
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 1024;
+        work *p = realloc(q->w, cap * sizeof *p);
+        if (!p)
+            return BS_ENOMEM;
+        q->w = p;
+        q->cap = cap;
     }
-    s->queue[s->q_head + s->q_len++] = (work){n, only};
+    q->w[q->len++] = (work){n, only};
     return 0;
 }
 
-static long add_node(search *s, const bs_buf *full, uint64_t h1, uint64_t h2, uint32_t parent,
-                     uint32_t via, uint32_t depth, uint64_t sleep)
+static long add_node(worker *w, const uint8_t *blob, size_t len, uint64_t h1, uint64_t h2,
+                     uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep)
 {
-    if (s->nodes_len == s->nodes_cap) {
-        size_t cap = s->nodes_cap ? 2 * s->nodes_cap : 4096;
-        node *q = realloc(s->nodes, cap * sizeof *q);
+    if (w->nodes_len == w->nodes_cap) {
+        size_t cap = w->nodes_cap ? 2 * w->nodes_cap : 4096;
+        node *q = realloc(w->nodes, cap * sizeof *q);
         if (!q)
             return -1;
-        s->nodes = q;
-        s->nodes_cap = cap;
+        w->nodes = q;
+        w->nodes_cap = cap;
     }
-    node *n = &s->nodes[s->nodes_len];
-    *n = (node){h1, h2, parent, via, depth, sleep, 0, malloc(full->len), full->len};
+    if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX)
+        return -1;
+    node *n = &w->nodes[w->nodes_len];
+    *n = (node){h1, h2, parent, sleep, malloc(len ? len : 1), (uint32_t)len, via, depth, 0};
     if (!n->blob)
         return -1;
-    memcpy(n->blob, full->p, full->len);
-    s->res->states++;
-    if (depth > s->res->depth)
-        s->res->depth = depth;
-    return (long)s->nodes_len++;
+    memcpy(n->blob, blob, len);
+    w->states++;
+    if (depth > w->depth)
+        w->depth = depth;
+    return (long)w->nodes_len++;
+}
+
+static const node *node_at(const search *s, uint64_t ref)
+{
+    return &s->w[ref >> 32].nodes[ref & 0xffffffffu];
+}
+
+/* A state this worker owns, found by itself or sent by another worker: a new node, a
+ * revisit, or a revisit that wakes sleeping transitions of an explored node. */
+static int own_state(worker *w, const uint8_t *blob, size_t len, uint64_t h1, uint64_t h2, uint64_t parent,
+                     uint32_t via, uint32_t depth, uint64_t sleep_next)
+{
+    if (w->bits) {
+        if (bits_test_set(w, h1, h2)) {
+            w->revisits++;
+            return 0;
+        }
+        long k = add_node(w, blob, len, h1, h2, parent, via, depth, 0);
+        return k < 0 ? BS_ENOMEM : push_work(&w->next, (uint32_t)k, 0);
+    }
+    if (2 * (w->nodes_len + 1) > w->table_cap && table_grow(w))
+        return BS_ENOMEM;
+    size_t slot;
+    long k = table_find(w, h1, h2, &slot);
+    if (k >= 0) {
+        w->revisits++;
+        node *n = &w->nodes[k];
+        uint64_t woke = n->sleep & ~sleep_next;
+        n->sleep &= sleep_next;
+        return woke && n->explored ? push_work(&w->next, (uint32_t)k, woke) : 0;
+    }
+    k = add_node(w, blob, len, h1, h2, parent, via, depth, sleep_next);
+    if (k < 0)
+        return BS_ENOMEM;
+    w->table[slot] = (uint32_t)k + 1;
+    return push_work(&w->next, (uint32_t)k, 0);
+}
+
+/* ---- messages between workers ---------------------------------------------------------- */
+typedef struct msg_head {
+    uint64_t h1, h2, parent, sleep;
+    uint32_t via, depth, len, pad;
+} msg_head;
+
+static int send_state(worker *w, uint32_t to, const bs_buf *full, uint64_t h1, uint64_t h2,
+                      uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep_next)
+{
+    msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)full->len, 0};
+    int rc = bs_buf_put(&w->out[to], &m, sizeof m);
+    return rc ? rc : bs_buf_put(&w->out[to], full->p, full->len);
+}
+
+/* Merge phase: the successors the other workers found for states this worker owns. */
+static int receive_states(worker *w)
+{
+    for (uint32_t from = 0; from < w->s->jobs && !w->rc; from++) {
+        bs_buf *in = &w->s->w[from].out[w->id];
+        size_t pos = 0;
+        while (pos < in->len && !w->rc) {
+            msg_head m;
+            MC_ASSERT(in->len - pos >= sizeof m);
+            memcpy(&m, in->p + pos, sizeof m);
+            pos += sizeof m;
+            MC_ASSERT(in->len - pos >= m.len);
+            w->rc = own_state(w, in->p + pos, m.len, m.h1, m.h2, m.parent, m.via, m.depth, m.sleep);
+            pos += m.len;
+        }
+        in->len = 0;
+    }
+    return w->rc;
 }
 
 /* ---- expanding a node ------------------------------------------------------------- */
@@ -207,81 +337,62 @@ static uint64_t without_channel(uint64_t set, uint32_t t)
     return set & ~((((uint64_t)1 << MC_ALTS) - 1) << (c * MC_ALTS));
 }
 
-static bool independent_kind(const search *s, uint32_t t, const mc_step_info *info)
+static bool independent_kind(const worker *w, uint32_t t, const mc_step_info *info)
 {
-    return t < mc_exhaust_transition(s->m) && (t >> MC_FAULT_SHIFT) == 0 && info->pure;
+    return t < mc_exhaust_transition(w->m) && (t >> MC_FAULT_SHIFT) == 0 && info->pure;
 }
 
-/* A successor: records a violation, a new node, or a revisit (waking sleepers). */
-static int visit(search *s, uint32_t from, uint32_t t, const mc_step_info *info, const bs_buf *full,
-                 const bs_buf *canon, uint64_t sleep_next)
+static void record_violation(worker *w, uint64_t from, uint32_t via, const char *message)
 {
+    if (w->violation)
+        return;
+    w->violation = true;
+    __atomic_store_n(&w->s->stop, true, __ATOMIC_RELAXED);
+    w->v_parent = from;
+    w->v_via = via;
+    snprintf(w->message, sizeof w->message, "%s", message);
+}
+
+/* A successor: a violation, or a state for its owner (this worker or another). */
+static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info, uint64_t sleep_next)
+{
+    uint64_t ref = (uint64_t)w->id << 32 | from;
     if (info->violation) {
-        s->stop = true;
-        s->res->violation = true;
-        snprintf(s->res->message, sizeof s->res->message, "%s", info->message);
-        s->violating_parent = from;
-        s->violating_via = t;
+        record_violation(w, ref, t, info->message);
         return 0;
     }
     uint64_t h1, h2;
-    hash128(canon->p, canon->len, &h1, &h2);
-    uint32_t depth = s->nodes[from].depth + 1;
-    if (s->bits) {
-        if (bits_test_set(s, h1, h2)) {
-            s->res->revisits++;
-            return 0;
-        }
-        long k = add_node(s, full, h1, h2, from, t, depth, 0);
-        return k < 0 ? BS_ENOMEM : push_work(s, (uint32_t)k, 0);
-    }
-    if (2 * (s->nodes_len + 1) > s->table_cap && table_grow(s))
-        return BS_ENOMEM;
-    size_t slot;
-    long k = table_find(s, h1, h2, &slot);
-    if (k >= 0) {
-        s->res->revisits++;
-        node *n = &s->nodes[k];
-        uint64_t woke = n->sleep & ~sleep_next;
-        n->sleep &= sleep_next;
-        return woke && n->explored ? push_work(s, (uint32_t)k, woke) : 0;
-    }
-    k = add_node(s, full, h1, h2, from, t, depth, sleep_next);
-    if (k < 0)
-        return BS_ENOMEM;
-    s->table[slot] = (uint32_t)k + 1;
-    return push_work(s, (uint32_t)k, 0);
+    hash128(w->canon.p, w->canon.len, &h1, &h2);
+    uint32_t depth = w->nodes[from].depth + 1, to = owner_of(w->s, h2);
+    if (to != w->id)
+        return send_state(w, to, &w->full, h1, h2, ref, t, depth, sleep_next);
+    return own_state(w, w->full.p, w->full.len, h1, h2, ref, t, depth, sleep_next);
 }
 
-typedef struct step_bufs {
-    bs_buf full, canon;
-} step_bufs;
-
 /* Runs transition t from node idx and visits its successor. */
-static int run_one(search *s, uint32_t idx, uint32_t t, uint64_t sleep_next_if_pure, step_bufs *b,
-                   mc_step_info *info)
+static int run_one(worker *w, uint32_t idx, uint32_t t, uint64_t sleep_next_if_pure, mc_step_info *info)
 {
-    const node *n = &s->nodes[idx];
-    int rc = mc_step(s->m, n->blob, n->blob_len, t, info, &b->full, &b->canon);
+    const node *n = &w->nodes[idx];
+    int rc = mc_step(w->m, n->blob, n->blob_len, t, info, &w->full, &w->canon);
     if (rc)
         return rc;
-    s->res->transitions++;
-    uint64_t z = independent_kind(s, t, info) ? without_channel(sleep_next_if_pure, t) : 0;
-    return visit(s, idx, t, info, &b->full, &b->canon, z);
+    w->transitions++;
+    uint64_t z = independent_kind(w, t, info) ? without_channel(sleep_next_if_pure, t) : 0;
+    return visit(w, idx, t, info, z);
 }
 
 /* One transition and, with disk faults, its variants failing each I/O call it makes. */
-static int run_with_faults(search *s, uint32_t idx, uint32_t t, uint64_t z, const mc_vars *vars,
-                           step_bufs *b, mc_step_info *info)
+static int run_with_faults(worker *w, uint32_t idx, uint32_t t, uint64_t z, const mc_vars *vars,
+                           mc_step_info *info)
 {
-    int rc = run_one(s, idx, t, z, b, info);
-    if (rc || s->stop || !s->cfg->disk_fault || vars->fault_used)
+    int rc = run_one(w, idx, t, z, info);
+    if (rc || w->violation || !w->s->cfg->disk_fault || vars->fault_used)
         return rc;
     uint64_t calls = info->io_calls;
-    bool pure = independent_kind(s, t, info);
-    for (uint64_t j = 1; j <= calls && j < (1u << (32 - MC_FAULT_SHIFT)) && !s->stop; j++) {
+    bool pure = independent_kind(w, t, info);
+    for (uint64_t j = 1; j <= calls && j < (1u << (32 - MC_FAULT_SHIFT)) && !w->violation; j++) {
         mc_step_info fi;
-        rc = run_one(s, idx, t | (uint32_t)j << MC_FAULT_SHIFT, 0, b, &fi);
+        rc = run_one(w, idx, t | (uint32_t)j << MC_FAULT_SHIFT, 0, &fi);
         if (rc)
             return rc;
     }
@@ -294,45 +405,54 @@ static bool skip_by_shard(const search *s, const node *n)
     return s->cfg->shards > 1 && n->depth == SHARD_DEPTH && n->h1 % s->cfg->shards != s->cfg->shard;
 }
 
-static int expand(search *s, work w, step_bufs *b)
+/* True when node n is not expanded because of a bound (max-depth or the shard split). */
+static bool cut_by_bound(worker *w, const node *n)
+{
+    if (skip_by_shard(w->s, n))
+        return true;
+    if (w->s->cfg->max_depth && n->depth >= w->s->cfg->max_depth) {
+        w->cut_depth = true;
+        return true;
+    }
+    return false;
+}
+
+static int expand(worker *w, work job)
 {
     mc_vars vars;
-    mc_vars_of(s->nodes[w.node].blob, &vars);
+    mc_vars_of(w->nodes[job.node].blob, &vars);
     uint32_t t[ENABLED_MAX];
-    size_t nt = mc_enabled(s->m, &vars, t, ENABLED_MAX);
-    const node *n = &s->nodes[w.node];
-    if (nt && ((s->cfg->max_depth && n->depth >= s->cfg->max_depth) || skip_by_shard(s, n))) {
-        if (!skip_by_shard(s, n))
-            s->res->complete = false;
+    size_t nt = mc_enabled(w->m, &vars, t, ENABLED_MAX);
+    if (nt && cut_by_bound(w, &w->nodes[job.node]))
         nt = 0;
-    }
-    uint64_t sleep = n->sleep, done_pure = 0;
-    for (size_t i = 0; i < nt && !s->stop; i++) {
-        bool sleepable = t[i] < mc_exhaust_transition(s->m);
+    uint64_t sleep = w->nodes[job.node].sleep, done_pure = 0;
+    bool por = w->s->cfg->sleep_sets && !w->bits;
+    for (size_t i = 0; i < nt && !w->violation; i++) {
+        bool sleepable = t[i] < mc_exhaust_transition(w->m);
         if (sleepable && ((sleep >> t[i]) & 1)) {
-            s->res->slept++;
+            w->slept++;
             continue;
         }
-        if (w.only && !(sleepable && ((w.only >> t[i]) & 1)))
+        if (job.only && !(sleepable && ((job.only >> t[i]) & 1)))
             continue;
-        uint64_t z = s->cfg->sleep_sets && !s->bits ? sleep | (w.only ? 0 : done_pure) : 0;
+        uint64_t z = por ? sleep | (job.only ? 0 : done_pure) : 0;
         mc_step_info info;
-        int rc = run_with_faults(s, w.node, t[i], z, &vars, b, &info);
+        int rc = run_with_faults(w, job.node, t[i], z, &vars, &info);
         if (rc)
             return rc;
-        if (independent_kind(s, t[i], &info) && !w.only)
+        if (independent_kind(w, t[i], &info) && !job.only)
             done_pure |= (uint64_t)1 << t[i];
     }
-    node *done = &s->nodes[w.node];
+    node *done = &w->nodes[job.node];
     done->explored = 1;
-    if (s->bits || !s->cfg->sleep_sets) {
+    if (!por) {
         free(done->blob);
         done->blob = NULL;
     }
     return 0;
 }
 
-/* ---- the search ------------------------------------------------------------------- */
+/* ---- levels ----------------------------------------------------------------------- */
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t;
@@ -340,7 +460,7 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void progress(search *s, bool last)
+static void progress(search *s, uint64_t states, uint64_t transitions, uint32_t depth, bool last)
 {
     if (!s->cfg->progress_line)
         return;
@@ -352,91 +472,246 @@ static void progress(search *s, bool last)
         fputs("\r\033[K", stderr);
         return;
     }
-    fprintf(stderr, "\rcheck: depth %u, %llu states, %llu transitions, %.0f states/s\033[K", s->res->depth,
-            (unsigned long long)s->res->states, (unsigned long long)s->res->transitions,
-            now > 0 ? (double)s->res->states / now : 0.0);
+    fprintf(stderr, "\rcheck: depth %u, %llu states, %llu transitions, %.0f states/s\033[K", depth,
+            (unsigned long long)states, (unsigned long long)transitions, now > 0 ? (double)states / now : 0.0);
 }
 
-static int search_root(search *s)
+/* Expansion phase: every node of this level (stops at its first violation or bound). */
+static void expand_level(worker *w)
 {
-    bs_buf full = {0}, canon = {0};
-    int rc = mc_initial(s->m, &full, &canon);
-    uint64_t h1 = 0, h2 = 0;
-    if (!rc)
-        hash128(canon.p, canon.len, &h1, &h2);
-    if (!rc && s->bits)
-        bits_test_set(s, h1, h2);
-    else if (!rc)
-        rc = table_grow(s);
-    size_t slot = 0;
-    if (!rc && !s->bits && table_find(s, h1, h2, &slot) >= 0)
-        rc = BS_EINVAL;
-    long k = rc ? -1 : add_node(s, &full, h1, h2, UINT32_MAX, 0, 0, 0);
-    if (k < 0 && !rc)
-        rc = BS_ENOMEM;
-    if (!rc && !s->bits)
-        s->table[slot] = (uint32_t)k + 1;
-    rc = rc ? rc : push_work(s, 0, 0);
-    bs_buf_free(&full);
-    bs_buf_free(&canon);
-    return rc;
-}
-
-static int search_loop(search *s)
-{
-    step_bufs b = {{0}, {0}};
-    int rc = 0;
-    while (s->q_len && !s->stop && !rc) {
-        work w = s->queue[s->q_head++];
-        s->q_len--;
-        rc = expand(s, w, &b);
-        if (s->cfg->max_states && s->res->states >= s->cfg->max_states && s->q_len) {
-            s->res->complete = false;
+    search *s = w->s;
+    for (size_t i = 0; i < w->cur.len && !w->rc && !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); i++) {
+        if (s->states_each_max && w->states >= s->states_each_max) {
+            w->cut_states = true;
             break;
         }
-        progress(s, false);
+        w->rc = expand(w, w->cur.w[i]);
+        if (w->id == 0 && s->jobs == 1)
+            progress(s, w->states, w->transitions, w->depth, false);
     }
-    progress(s, true);
-    bs_buf_free(&b.full);
-    bs_buf_free(&b.canon);
+}
+
+/* Merge phase, then the next level's queue becomes current and the figures are published. */
+static void merge_level(worker *w)
+{
+    if (!w->rc)
+        receive_states(w);
+    workq t = w->cur;
+    w->cur = w->next;
+    w->next = t;
+    w->next.len = 0;
+    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states, w->rc != 0};
+}
+
+/* After the level's last barrier: every worker reads the same figures, so all decide alike. */
+static bool level_last(search *s)
+{
+    size_t queued = 0;
+    uint64_t states = 0;
+    bool stop = false;
+    for (uint32_t j = 0; j < s->jobs; j++) {
+        const published *p = &s->w[j].pub;
+        queued += p->queued;
+        states += p->states;
+        stop = stop || p->violation || p->failed || p->bounded;
+    }
+    if (s->cfg->max_states && states >= s->cfg->max_states && queued)
+        stop = true;
+    return stop || queued == 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    search *s = w->s;
+    for (uint32_t level = 0; level < UINT32_MAX; level++) {
+        expand_level(w);
+        pthread_barrier_wait(&s->bar);
+        merge_level(w);
+        pthread_barrier_wait(&s->bar);
+        if (level_last(s))
+            break;
+        if (w->id == 0 && s->jobs > 1)
+            progress(s, w->pub.states * s->jobs, w->transitions * s->jobs, level + 1, false);
+    }
+    return NULL;
+}
+
+/* ---- setting up and collecting ---------------------------------------------------- */
+static int worker_open(search *s, worker *w, uint32_t id)
+{
+    w->s = s;
+    w->id = id;
+    w->out = calloc(s->jobs, sizeof *w->out);
+    int rc = w->out ? mc_model_open(&w->m, s->cfg) : BS_ENOMEM;
+    if (!rc && s->cfg->bitstate_log2) {
+        uint32_t lg = s->cfg->bitstate_log2 < 10 ? 10 : s->cfg->bitstate_log2 > 40 ? 40 : s->cfg->bitstate_log2;
+        while (lg > 10 && ((uint64_t)1 << (s->cfg->bitstate_log2 - lg)) < s->jobs)
+            lg--; /* the workers share the bit array: 2^LOG2 bits in all */
+        w->bits_mask = ((uint64_t)1 << lg) - 1;
+        w->bits = calloc((size_t)1 << (lg - 3), 1);
+        rc = w->bits ? 0 : BS_ENOMEM;
+    }
+    if (!rc && !w->bits)
+        rc = table_grow(w);
     return rc;
 }
 
-/* The transitions from the root to the violation, in order. */
-static uint32_t *violation_path(const search *s, size_t *len)
+static void worker_close(worker *w)
 {
-    size_t n = 1;
-    for (uint32_t i = s->violating_parent; i != 0; i = s->nodes[i].parent)
+    for (size_t i = 0; i < w->nodes_len; i++)
+        free(w->nodes[i].blob);
+    free(w->nodes);
+    free(w->table);
+    free(w->bits);
+    free(w->cur.w);
+    free(w->next.w);
+    for (uint32_t j = 0; w->out && j < w->s->jobs; j++)
+        bs_buf_free(&w->out[j]);
+    free(w->out);
+    bs_buf_free(&w->full);
+    bs_buf_free(&w->canon);
+    mc_model_close(w->m);
+}
+
+/* The initial state, stored by its owner and queued as level 0. */
+static int search_root(search *s)
+{
+    worker *w0 = &s->w[0];
+    int rc = mc_initial(w0->m, &w0->full, &w0->canon);
+    if (rc)
+        return rc;
+    uint64_t h1, h2;
+    hash128(w0->canon.p, w0->canon.len, &h1, &h2);
+    worker *o = &s->w[owner_of(s, h2)];
+    rc = own_state(o, w0->full.p, w0->full.len, h1, h2, REF_NONE, VIA_NONE, 0, 0);
+    if (rc)
+        return rc;
+    o->cur = o->next;
+    o->next = (workq){0};
+    return 0;
+}
+
+static int run_workers(search *s)
+{
+    pthread_t th[JOBS_MAX];
+    uint32_t started = 1;
+    if (pthread_barrier_init(&s->bar, NULL, s->jobs))
+        return BS_ENOMEM;
+    for (; started < s->jobs; started++)
+        if (pthread_create(&th[started], NULL, worker_main, &s->w[started]))
+            break;
+    if (started < s->jobs) { /* cannot happen safely: the barrier counts every worker */
+        fprintf(stderr, "barriersim: check: cannot start %u worker threads\n", s->jobs);
+        abort();
+    }
+    worker_main(&s->w[0]);
+    for (uint32_t j = 1; j < s->jobs; j++)
+        pthread_join(th[j], NULL);
+    pthread_barrier_destroy(&s->bar);
+    for (uint32_t j = 0; j < s->jobs; j++)
+        if (s->w[j].rc)
+            return s->w[j].rc;
+    return 0;
+}
+
+/* The transitions from the root to the violation, in order (VIA_NONE: none). */
+static uint32_t *violation_path(const search *s, const worker *v, size_t *len)
+{
+    size_t n = v->v_via == VIA_NONE ? 0 : 1;
+    for (uint64_t r = v->v_parent; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
         n++;
-    uint32_t *path = malloc(n * sizeof *path);
+    uint32_t *path = malloc((n + 1) * sizeof *path);
     if (!path)
         return NULL;
-    path[n - 1] = s->violating_via;
-    size_t k = n - 1;
-    for (uint32_t i = s->violating_parent; i != 0; i = s->nodes[i].parent)
-        path[--k] = s->nodes[i].via;
+    size_t k = n;
+    if (v->v_via != VIA_NONE)
+        path[--k] = v->v_via;
+    for (uint64_t r = v->v_parent; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
+        path[--k] = node_at(s, r)->via;
+    MC_ASSERT(k == 0);
     *len = n;
     return path;
 }
 
-static void search_free(search *s)
+static void incomplete(check_result *res, const char *why)
 {
-    for (size_t i = 0; i < s->nodes_len; i++)
-        free(s->nodes[i].blob);
-    free(s->nodes);
-    free(s->table);
-    free(s->bits);
-    free(s->queue);
-    mc_model_close(s->m);
+    res->complete = false;
+    if (!res->incomplete[0])
+        snprintf(res->incomplete, sizeof res->incomplete, "%s", why);
+}
+
+/* Adds up the workers' figures; the lowest-numbered worker's violation is the result's. */
+static const worker *collect(search *s)
+{
+    check_result *res = s->res;
+    const worker *v = NULL;
+    bool cut_depth = false, cut_states = false;
+    for (uint32_t j = 0; j < s->jobs; j++) {
+        const worker *w = &s->w[j];
+        res->states += w->states;
+        res->transitions += w->transitions;
+        res->revisits += w->revisits;
+        res->slept += w->slept;
+        res->bits_set += w->bits_set;
+        res->bits_total += w->bits ? w->bits_mask + 1 : 0;
+        res->depth = w->depth > res->depth ? w->depth : res->depth;
+        cut_depth = cut_depth || w->cut_depth;
+        cut_states = cut_states || w->cut_states;
+        if (w->violation && !v)
+            v = w;
+    }
+    size_t queued = 0;
+    for (uint32_t j = 0; j < s->jobs; j++)
+        queued += s->w[j].pub.queued;
+    if (v)
+        incomplete(res, "violation");
+    if (s->cfg->bitstate_log2) {
+        incomplete(res, "bitstate");
+        res->hash_factor = res->states ? (double)res->bits_total / (double)res->states : 0.0;
+    }
+    if ((cut_states || (s->cfg->max_states && res->states >= s->cfg->max_states && queued)) && !v)
+        incomplete(res, "max-states");
+    if (cut_depth && !v)
+        incomplete(res, "max-depth");
+    if (s->cfg->shards > 1)
+        incomplete(res, "shard");
+    return v;
 }
 
 int cx_build(const check_config *cfg, const uint32_t *path, size_t len, check_result *res);
+
+static int search_open(search *s, const check_config *cfg, check_result *res)
+{
+    *s = (search){.cfg = cfg, .res = res};
+    s->jobs = cfg->jobs > 1 ? cfg->jobs : 1;
+    if (s->jobs > JOBS_MAX)
+        return BS_EINVAL;
+    if (cfg->max_states && s->jobs > 1)
+        s->states_each_max = (cfg->max_states + s->jobs - 1) / s->jobs;
+    else
+        s->states_each_max = cfg->max_states;
+    s->w = calloc(s->jobs, sizeof *s->w);
+    if (!s->w)
+        return BS_ENOMEM;
+    int rc = 0;
+    for (uint32_t j = 0; j < s->jobs && !rc; j++)
+        rc = worker_open(s, &s->w[j], j);
+    return rc;
+}
+
+static void search_close(search *s)
+{
+    for (uint32_t j = 0; s->w && j < s->jobs; j++)
+        if (s->w[j].s)
+            worker_close(&s->w[j]);
+    free(s->w);
+}
 
 int check_run(const check_config *cfg, check_result *res)
 {
     memset(res, 0, sizeof *res);
     res->complete = true;
-    search s = {.cfg = cfg, .res = res};
 #ifdef __GLIBC__
     /* Every transition restores spill files and their read buffers: without this, glibc
      * grows and trims the heap on each one, and the kernel's brk dominates the profile. */
@@ -444,25 +719,25 @@ int check_run(const check_config *cfg, check_result *res)
     mallopt(M_TOP_PAD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
 #endif
+    search s;
     clock_gettime(CLOCK_MONOTONIC, &s.t0);
-    int rc = mc_model_open(&s.m, cfg);
-    if (!rc && cfg->bitstate_log2) {
-        uint32_t lg = cfg->bitstate_log2 < 10 ? 10 : cfg->bitstate_log2 > 40 ? 40 : cfg->bitstate_log2;
-        s.bits_mask = ((uint64_t)1 << lg) - 1;
-        s.bits = calloc((size_t)1 << (lg - 3), 1);
-        rc = s.bits ? 0 : BS_ENOMEM;
-    }
+    struct timespec t0 = s.t0;
+    int rc = search_open(&s, cfg, res);
+    s.t0 = t0;
     rc = rc ? rc : search_root(&s);
-    rc = rc ? rc : search_loop(&s);
+    rc = rc ? rc : run_workers(&s);
+    progress(&s, 0, 0, 0, true);
+    const worker *v = rc ? NULL : collect(&s);
     res->seconds = seconds_since(&s.t0);
-    if (!rc && res->violation) {
-        res->complete = false;
-        size_t len;
-        uint32_t *path = violation_path(&s, &len);
+    if (v) {
+        res->violation = true;
+        snprintf(res->message, sizeof res->message, "%s", v->message);
+        size_t len = 0;
+        uint32_t *path = violation_path(&s, v, &len);
         rc = path ? cx_build(cfg, path, len, res) : BS_ENOMEM;
         free(path);
     }
-    search_free(&s);
+    search_close(&s);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         res->memory_bytes = (uint64_t)ru.ru_maxrss * 1024;

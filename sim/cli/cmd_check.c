@@ -2,8 +2,9 @@
  * cmd_check.c: `barriersim check` explores every interleaving of a small configuration
  * (see sim/check/check.h) and reports states, transitions, depth, time and memory. On a
  * violation it writes the shortest counterexample as a scenario file, prints the command
- * that replays it, and exits 1. --jobs J runs J shards in child processes and adds up
- * their figures (states found by several shards are counted by each).
+ * that replays it, and exits 1. A search that did not cover every state (bitstate,
+ * --max-states, --max-depth) never says it did: it exits 3 and says why. --jobs J runs J
+ * threads that share one visited set (sim/check/search.c), so they store what one would.
  */
 #include "cli.h"
 #include "../../core/bs_strategy.h"
@@ -14,9 +15,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define EXIT_INCOMPLETE 3 /* no violation found, but the search did not cover every state */
 
 static const char check_usage[] =
     "usage: barriersim check [options]\n"
@@ -38,12 +40,15 @@ static const char check_usage[] =
     "  --max-states N     stop after N states (the result is then incomplete)\n"
     "  --max-depth N      explore no deeper than N transitions\n"
     "  --bitstate LOG2    a bit array of 2^LOG2 bits instead of exact state storage\n"
+    "                     (never complete: reports bits set and SPIN's hash factor)\n"
     "  --shard K/N        explore shard K of N (shards split the space at depth 4)\n"
-    "  --jobs J           run J shards in parallel processes\n"
+    "  --jobs J           J threads sharing one visited set (each state stored once)\n"
     "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
     "  --json             print the result as one JSON object\n"
     "\n"
-    "Exit: 0 no violation, 1 a violation (counterexample written), 2 usage error.\n";
+    "Exit: 0 every state explored (with --shard: every state of the shard), no violation;\n"
+    "1 a violation (counterexample written); 2 usage error; 3 no violation found but the\n"
+    "search was incomplete (--bitstate, --max-states, --max-depth).\n";
 
 typedef struct check_opts {
     check_config cfg;
@@ -51,7 +56,6 @@ typedef struct check_opts {
     const char *scenario_path;
     scenario sc;
     bool json;
-    uint32_t jobs;
 } check_opts;
 
 static void parse_shard(const char *v, check_config *cfg)
@@ -93,7 +97,7 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
     else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)cli_flag_u64("check", a, v, 1, 1u << 30);
     else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)cli_flag_u64("check", a, v, 10, 40);
     else if (strcmp(a, "--shard") == 0) parse_shard(v, c);
-    else if (strcmp(a, "--jobs") == 0) o->jobs = (uint32_t)cli_flag_u64("check", a, v, 1, 64);
+    else if (strcmp(a, "--jobs") == 0) c->jobs = (uint32_t)cli_flag_u64("check", a, v, 1, 64);
     else if (strcmp(a, "--out") == 0) o->out = v;
     else if (strcmp(a, "--scenario") == 0) o->scenario_path = v;
     else die("check: unknown option '%s' (see 'barriersim check --help')", a);
@@ -103,8 +107,7 @@ static void parse(int argc, char **argv, check_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->cfg = (check_config){.strategy = "spill", .channels = 2, .checkpoints = 1, .data = 1,
-                            .sleep_sets = true, .shards = 1};
-    o->jobs = 1;
+                            .sleep_sets = true, .shards = 1, .jobs = 1};
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(check_usage, stdout);
@@ -148,119 +151,24 @@ static void resolve(check_opts *o)
         o->cfg.sleep_sets = false;
 }
 
-/* ---- --jobs: shards in child processes ---------------------------------------------- */
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-static bool read_all(int fd, void *p, size_t n)
-{
-    uint8_t *b = p;
-    while (n) {
-        ssize_t k = read(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        b += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-static _Noreturn void job_child(check_config cfg, uint32_t j, uint32_t jobs, int fd)
-{
-    cfg.shard = cfg.shard * jobs + j;
-    cfg.shards = cfg.shards * jobs;
-    cfg.progress_line = false;
-    check_result r;
-    int rc = check_run(&cfg, &r);
-    uint64_t cx_len = r.counterexample ? strlen(r.counterexample) : 0;
-    bool ok = rc == 0 && write_all(fd, &r, sizeof r) && write_all(fd, &cx_len, sizeof cx_len) &&
-              write_all(fd, r.counterexample ? r.counterexample : "", cx_len);
-    if (rc == 0)
-        check_result_free(&r);
-    close(fd);
-    _exit(ok ? 0 : 3);
-}
-
-/* Reads one child's result and adds it to *sum; keeps the first violation by shard. */
-static bool job_collect(int fd, check_result *sum)
-{
-    check_result r;
-    uint64_t cx_len;
-    if (!read_all(fd, &r, sizeof r) || !read_all(fd, &cx_len, sizeof cx_len) || cx_len > (1u << 30))
-        return false;
-    char *cx = malloc(cx_len + 1);
-    if (!cx || !read_all(fd, cx, cx_len)) {
-        free(cx);
-        return false;
-    }
-    cx[cx_len] = '\0';
-    sum->states += r.states;
-    sum->transitions += r.transitions;
-    sum->revisits += r.revisits;
-    sum->slept += r.slept;
-    sum->depth = r.depth > sum->depth ? r.depth : sum->depth;
-    sum->memory_bytes = r.memory_bytes > sum->memory_bytes ? r.memory_bytes : sum->memory_bytes;
-    sum->complete = sum->complete && r.complete;
-    if (r.violation && !sum->violation) {
-        sum->violation = true;
-        memcpy(sum->message, r.message, sizeof sum->message);
-        sum->counterexample = cx;
-        sum->counterexample_steps = r.counterexample_steps;
-    } else {
-        free(cx);
-    }
-    return true;
-}
-
-static void run_jobs(const check_opts *o, check_result *sum)
-{
-    memset(sum, 0, sizeof *sum);
-    sum->complete = true;
-    int fds[64];
-    pid_t pids[64];
-    fflush(NULL);
-    for (uint32_t j = 0; j < o->jobs; j++) {
-        int p[2];
-        if (pipe(p))
-            die("check: pipe: %s", strerror(errno));
-        pids[j] = fork();
-        if (pids[j] < 0)
-            die("check: fork: %s", strerror(errno));
-        if (pids[j] == 0) {
-            close(p[0]);
-            job_child(o->cfg, j, o->jobs, p[1]);
-        }
-        close(p[1]);
-        fds[j] = p[0];
-    }
-    bool ok = true;
-    for (uint32_t j = 0; j < o->jobs; j++) {
-        ok = job_collect(fds[j], sum) && ok;
-        close(fds[j]);
-        int status;
-        while (waitpid(pids[j], &status, 0) < 0 && errno == EINTR)
-            ;
-        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }
-    if (!ok)
-        BUG("check: a --jobs worker failed");
-}
-
 /* ---- output --------------------------------------------------------------------------- */
+/* Why the search is incomplete, in words (r->incomplete names the reason). */
+static void print_incomplete(const check_opts *o, const check_result *r)
+{
+    const check_config *c = &o->cfg;
+    if (strcmp(r->incomplete, "bitstate") == 0) {
+        printf("  INCOMPLETE: bitstate search (2^%u bits, %llu set, %.2f%%; hash factor %.1f): states may have\n"
+               "  been missed; SPIN's rule of thumb: a hash factor above 100 suggests near-full coverage\n",
+               c->bitstate_log2, (unsigned long long)r->bits_set,
+               r->bits_total ? 100.0 * (double)r->bits_set / (double)r->bits_total : 0.0, r->hash_factor);
+    } else if (strcmp(r->incomplete, "max-states") == 0) {
+        printf("  INCOMPLETE: stopped at --max-states %llu with states left to explore\n",
+               (unsigned long long)c->max_states);
+    } else if (strcmp(r->incomplete, "max-depth") == 0) {
+        printf("  INCOMPLETE: states at --max-depth %u had transitions left unexplored\n", c->max_depth);
+    }
+}
+
 static void print_text(const check_opts *o, const check_result *r, const char *cx_path)
 {
     const check_config *c = &o->cfg;
@@ -274,9 +182,13 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     printf("  %llu states, %llu transitions (%llu revisits, %llu slept by POR), depth %u\n",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
            (unsigned long long)r->slept, r->depth);
-    printf("  %.3f s, %.0f states/s, peak memory %.1f MiB%s\n", r->seconds,
-           r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0,
-           c->shards > 1 || o->jobs > 1 ? " (shards may count a state more than once)" : "");
+    printf("  %.3f s, %.0f states/s, peak memory %.1f MiB", r->seconds,
+           r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0);
+    if (c->jobs > 1)
+        printf(", %u jobs", c->jobs);
+    if (c->shards > 1)
+        printf(", shard %u/%u", c->shard, c->shards);
+    printf("\n");
     if (r->violation) {
         printf("VIOLATION: %s\n", r->message);
         printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
@@ -285,8 +197,12 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
         printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
     } else if (r->complete) {
         printf("  no violation: every interleaving explored\n");
+    } else if (strcmp(r->incomplete, "shard") == 0) {
+        printf("  no violation: every interleaving of shard %u/%u explored (the other shards cover the rest)\n",
+               c->shard, c->shards);
     } else {
-        printf("  no violation found, but the search was bounded (incomplete)\n");
+        printf("  no violation found, but the search was incomplete\n");
+        print_incomplete(o, r);
     }
 }
 
@@ -296,11 +212,18 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     printf("{\"strategy\": ");
     cli_json_string(stdout, c->strategy);
     printf(", \"channels\": %u, \"checkpoints\": %u, \"data\": %u, \"eop\": %s, \"cancel\": %s, \"skip\": %s, "
-           "\"disk_fault\": %s, \"complete\": %s, \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, "
-           "\"slept\": %llu, \"depth\": %u, \"seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, "
-           "\"violation\": ",
+           "\"disk_fault\": %s, \"jobs\": %u, \"complete\": %s, \"incomplete\": ",
            c->channels, c->checkpoints, c->data, c->eop ? "true" : "false", c->cancel ? "true" : "false",
-           c->skip ? "true" : "false", c->disk_fault ? "true" : "false", r->complete ? "true" : "false",
+           c->skip ? "true" : "false", c->disk_fault ? "true" : "false", c->jobs, r->complete ? "true" : "false");
+    if (r->complete)
+        printf("null");
+    else
+        cli_json_string(stdout, r->incomplete);
+    if (c->bitstate_log2)
+        printf(", \"bitstate\": {\"bits\": %llu, \"bits_set\": %llu, \"hash_factor\": %.2f}",
+               (unsigned long long)r->bits_total, (unsigned long long)r->bits_set, r->hash_factor);
+    printf(", \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, \"slept\": %llu, \"depth\": %u, "
+           "\"seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
            (unsigned long long)r->slept, r->depth, r->seconds, r->seconds > 0 ? (double)r->states / r->seconds : 0.0,
            (unsigned long long)r->memory_bytes);
@@ -332,13 +255,9 @@ int cmd_check(int argc, char **argv)
     check_result r;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (o.jobs > 1) {
-        run_jobs(&o, &r);
-    } else {
-        int rc = check_run(&o.cfg, &r);
-        if (rc)
-            die("check: %s", bs_strerror(rc));
-    }
+    int rc = check_run(&o.cfg, &r);
+    if (rc)
+        die("check: %s", bs_strerror(rc));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     char cx_path[1024];
@@ -351,9 +270,10 @@ int cmd_check(int argc, char **argv)
         print_json(&o, &r, cx_path);
     else
         print_text(&o, &r, cx_path);
-    bool violation = r.violation;
+    int status = r.violation ? EXIT_VIOLATION
+                 : r.complete || strcmp(r.incomplete, "shard") == 0 ? EXIT_PASS : EXIT_INCOMPLETE;
     check_result_free(&r);
     if (o.scenario_path)
         scenario_free(&o.sc);
-    return violation ? EXIT_VIOLATION : EXIT_PASS;
+    return status;
 }
