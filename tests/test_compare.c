@@ -161,7 +161,8 @@ static void toy_study(cmp_study *s, double spill_hi, double un_hi, const simscen
     s->scen = calloc(1, sizeof *s->scen);
     snprintf(s->scen[0].name, sizeof s->scen[0].name, "toy");
     sim_config_default(&s->scen[0].cfg);
-    memcpy(s->scen[0].claims, claims, n_claims * sizeof *claims);
+    if (n_claims)
+        memcpy(s->scen[0].claims, claims, n_claims * sizeof *claims);
     s->scen[0].n_claims = n_claims;
     s->scenario_paths[0] = "toy.yaml";
     s->n_scen = 1;
