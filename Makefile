@@ -6,6 +6,8 @@
 #   make test       unit tests and scenarios, plainly and under ASan+UBSan (installs its deps)
 #   make bench      benchmarks, each printed as a ratio to a baseline measured in the same run
 #   make fuzz       libFuzzer harnesses (clang); FUZZ_SECONDS per harness (default 60)
+#   make mutate     mutation testing of core/ against the suites (docs/testing.md);
+#                   MUTATE_SAMPLE=N, MUTATE_FILES=..., MUTATE_JOBS=J, MUTATE_MODE=all
 #   make DEV=1 ...  extra warnings
 #
 # Sources are found by wildcard: a new strategy, invariant or verb is a new file, not a
@@ -47,7 +49,7 @@ build/plain/sim/compare/cmp_version.o build/asan/sim/compare/cmp_version.o: BASE
 # $(call objs,variant,sources)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all run test test-unit test-asan test-scenarios deps bench fuzz clean help
+.PHONY: all run test test-unit test-asan test-scenarios deps bench fuzz mutate clean help
 all: build/barriersim build/libbarriersim.a
 
 help:
@@ -135,6 +137,8 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/sim.sh ./build/asan/barriersim
 	sh tests/cli/compare.sh ./build/barriersim
 	$(SAN_ENV) sh tests/cli/compare.sh ./build/asan/barriersim
+	sh tests/cli/readme.sh ./build/barriersim ./build/barriersim-planted --self-test
+	$(SAN_ENV) sh tests/cli/readme.sh ./build/asan/barriersim
 	sh tests/cli/page.sh ./build/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------
@@ -147,6 +151,18 @@ bench: deps
 	@$(MAKE) --no-print-directory build/bench build/barriersim
 	./build/bench
 	@if [ -f bench/check_vs_spin.sh ]; then sh bench/check_vs_spin.sh $(CURDIR)/build/barriersim; fi
+
+# ---- mutation testing (tools/mutate/, docs/testing.md) --------------------------------------
+# Each mutant recompiles one core object (warnings stay warnings: a mutant is valid C even
+# when it makes a variable unused) and relinks barriersim and the ASan unit tests.
+mutate: deps
+	@$(MAKE) --no-print-directory build/barriersim build/asan/unit-tests
+	@CC="$(CC)" MUTATE_CFLAGS="$(filter-out -Werror -MMD -MP,$(BASE_CFLAGS))" \
+	    MUTATE_SAN_FLAGS="$(SAN_FLAGS)" MUTATE_LDFLAGS="$(OPT)" \
+	    MUTATE_LIBS="$(FYAML_LIBS)" MUTATE_TEST_LIBS="$(CRITERION_LIBS) $(FYAML_LIBS)" \
+	    MUTATE_PLAIN_OBJS="$(call objs,plain,$(APP_SRC))" \
+	    MUTATE_ASAN_OBJS="$(call objs,asan,$(TEST_SRC) $(LIB_APP_SRC))" \
+	    MUTATE_CORE_SRC="$(CORE_SRC)" sh tools/mutate/mutate.sh
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
 FUZZ_CC ?= clang-14

@@ -35,7 +35,8 @@ static int usage(FILE *f, int code)
     for (const cli_verb *v = cli_verbs; v->name; v++)
         fprintf(f, "  %-8s %s\n", v->name, v->summary);
     fputs("\n'barriersim <verb> --help' describes a verb.\n"
-          "Exit codes: 0 all hold, 1 a violation or unmet expectation, 2 usage or input error.\n", f);
+          "Exit codes: 0 all hold, 1 a violation or unmet expectation, 2 usage or input error.\n"
+          "Reference: docs/README.md (formats, trace notation, command line, limits).\n", f);
     return code;
 }
 

@@ -8,7 +8,8 @@
  * The configuration is a set of channel scripts (from flags: K checkpoints of D data items
  * each; or from a scenario's input, channel by channel) plus choices: a channel may end
  * with eop at any point (eop), deliver x<K> instead of b<K> (cancel), drop a barrier
- * (skip), and one spill-file I/O call of the run may fail (disk_fault).
+ * (skip), and one spill-file I/O call of the run may fail (disk_fault). A scenario's own
+ * `faults:` apply as in `barriersim run`: the nth call of a kind in the run fails.
  */
 #ifndef SIM_CHECK_H
 #define SIM_CHECK_H
@@ -28,6 +29,7 @@ typedef struct check_config {
     const scenario *from;            /* instead of K/D: the scenario's channel sequences */
     uint32_t page_size;
     uint64_t max_buffered_bytes;
+    uint64_t alignment_timeout_ns;   /* aligned-timeout (0: never times out) */
     bool eop, cancel, skip, disk_fault;
     bool sleep_sets;                 /* partial-order reduction (default on) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */

@@ -38,8 +38,13 @@ static int put_header(bs_buf *y, const check_config *cfg, const check_result *re
              cfg->eop ? ", eop" : "", cfg->cancel ? ", cancel" : "", cfg->skip ? ", skip" : "",
              cfg->disk_fault ? ", disk fault" : "", res->message, cfg->strategy, cfg->channels);
     int rc = put_str(y, line);
-    if (!rc && (cfg->max_buffered_bytes || (cfg->page_size && cfg->page_size != BS_PAGE_SIZE_DEFAULT))) {
+    bool page = cfg->page_size && cfg->page_size != BS_PAGE_SIZE_DEFAULT;
+    if (!rc && (cfg->max_buffered_bytes || cfg->alignment_timeout_ns || page)) {
         rc = put_str(y, "options:\n");
+        if (!rc && cfg->alignment_timeout_ns) {
+            snprintf(line, sizeof line, "  alignment-timeout: %llu\n", (unsigned long long)cfg->alignment_timeout_ns);
+            rc = put_str(y, line);
+        }
         if (!rc && cfg->page_size && cfg->page_size != BS_PAGE_SIZE_DEFAULT) {
             snprintf(line, sizeof line, "  page-size: %u\n", cfg->page_size);
             rc = put_str(y, line);
@@ -52,17 +57,41 @@ static int put_header(bs_buf *y, const check_config *cfg, const check_result *re
     return rc;
 }
 
-static int put_body(bs_buf *y, const mc_replay_step *steps, size_t len)
+/* The scenario's own faults (they apply to the replay as they did to the search), then
+ * the fault the path chose (--disk-fault), if it is not one of them. */
+static int put_faults(bs_buf *y, const check_config *cfg, const mc_replay_step *steps, size_t len)
 {
+    char line[160];
+    size_t n = cfg->from ? cfg->from->faults_len : 0;
     int rc = 0;
-    char line[128];
-    for (size_t i = 0; i < len && !rc; i++) {
-        if (steps[i].fault) {
-            snprintf(line, sizeof line, "faults:\n  - {call: %s, nth: %llu, error: EIO}\n",
-                     io_call_name(steps[i].fault_call), (unsigned long long)steps[i].fault_nth);
-            rc = put_str(y, line);
-        }
+    bool header = false;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const sc_fault *f = &cfg->from->faults[i];
+        if (f->err)
+            snprintf(line, sizeof line, "  - {call: %s, nth: %llu, error: %s}\n", sc_call_name(f->call),
+                     (unsigned long long)f->nth, sc_errno_name(f->err));
+        else
+            snprintf(line, sizeof line, "  - {call: %s, nth: %llu, short: %u}\n", sc_call_name(f->call),
+                     (unsigned long long)f->nth, f->short_bytes);
+        rc = header ? 0 : put_str(y, "faults:\n");
+        header = true;
+        rc = rc ? rc : put_str(y, line);
     }
+    for (size_t i = 0; i < len && !rc; i++) {
+        if (!steps[i].fault || steps[i].fault_from_scenario)
+            continue;
+        snprintf(line, sizeof line, "  - {call: %s, nth: %llu, error: EIO}\n", io_call_name(steps[i].fault_call),
+                 (unsigned long long)steps[i].fault_nth);
+        rc = header ? 0 : put_str(y, "faults:\n");
+        header = true;
+        rc = rc ? rc : put_str(y, line);
+    }
+    return rc;
+}
+
+static int put_body(bs_buf *y, const check_config *cfg, const mc_replay_step *steps, size_t len)
+{
+    int rc = put_faults(y, cfg, steps, len);
     rc = rc ? rc : put_str(y, "input: |\n ");
     size_t on_line = 0;
     for (size_t i = 0; i < len && !rc; i++) {
@@ -93,7 +122,7 @@ int cx_build(const check_config *cfg, const uint32_t *path, size_t len, check_re
     else if (!rc)
         fprintf(stderr, "barriersim: BUG: check: replaying the counterexample did not reproduce: %s\n", res->message);
     rc = rc ? rc : put_header(&y, cfg, res);
-    rc = rc ? rc : put_body(&y, steps, len);
+    rc = rc ? rc : put_body(&y, cfg, steps, len);
     rc = rc ? rc : bs_buf_put(&y, "", 1);
     if (!rc) {
         res->counterexample = (char *)y.p;

@@ -40,6 +40,7 @@ struct mc_model {
     bool straight;                   /* replaying a path: label items by yield order */
     bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
     uint64_t next_label;
+    uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
 };
 
 uint32_t mc_channels(const mc_model *m) { return m->cfg.channels; }
@@ -147,8 +148,22 @@ static void mc_on_done(void *ctx, uint64_t id)
 static int mc_handler_open(mc_model *m)
 {
     bs_handler_config hc = {m->cfg.strategy, m->cfg.ops, m->cfg.channels, m->cfg.page_size,
-                            m->cfg.max_buffered_bytes, 0, true};
+                            m->cfg.max_buffered_bytes, m->cfg.alignment_timeout_ns, true};
     return bs_handler_open(&m->h, &hc, &m->gate, &m->io, &m->listener);
+}
+
+/* A scenario's faults: the same rules `run` applies (hrun.c), counted along each path. */
+static int add_scenario_faults(mc_model *m, const scenario *sc)
+{
+    static const io_call calls[SC_CALL_COUNT] = {IO_OPEN, IO_WRITE, IO_READ, IO_CLOSE, IO_UNLINK};
+    for (size_t i = 0; i < sc->faults_len; i++) {
+        const sc_fault *f = &sc->faults[i];
+        if (f->nth > UINT16_MAX || io_fault_add(&m->faults, calls[f->call], f->nth, f->err, f->short_bytes))
+            return BS_EINVAL;
+        if (f->nth > m->calls_cap[calls[f->call]])
+            m->calls_cap[calls[f->call]] = (uint16_t)f->nth;
+    }
+    return 0;
 }
 
 int mc_model_open(mc_model **out, const check_config *cfg)
@@ -172,6 +187,7 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     m->payload = malloc(m->cfg.page_size);
     int rc = m->payload ? 0 : BS_ENOMEM;
     rc = rc ? rc : cfg->from ? script_from_scenario(m, cfg->from) : script_from_flags(m);
+    rc = rc || !cfg->from ? rc : add_scenario_faults(m, cfg->from);
     rc = rc ? rc : verify_open(&m->v, &vc);
     rc = rc ? rc : mc_handler_open(m);
     if (rc) {
@@ -200,12 +216,42 @@ void mc_model_close(mc_model *m)
 }
 
 /* ---- state blobs -------------------------------------------------------------------- */
+/* Snapshots and restores read and recreate spill files through the handler's I/O: they are
+ * the explorer's doing, not the run's, so no fault fires and no call is counted then. */
+typedef struct mc_io_pause {
+    uint64_t calls[IO_CALLS], calls_total, fail_any_nth, faults_fired;
+    size_t rules_len;
+} mc_io_pause;
+
+static void io_pause(mc_model *m, mc_io_pause *p)
+{
+    memcpy(p->calls, m->faults.calls, sizeof p->calls);
+    p->calls_total = m->faults.calls_total;
+    p->fail_any_nth = m->faults.fail_any_nth;
+    p->faults_fired = m->faults.faults_fired;
+    p->rules_len = m->faults.rules_len;
+    m->faults.rules_len = 0;
+    m->faults.fail_any_nth = 0;
+}
+
+static void io_resume(mc_model *m, const mc_io_pause *p)
+{
+    memcpy(m->faults.calls, p->calls, sizeof p->calls);
+    m->faults.calls_total = p->calls_total;
+    m->faults.fail_any_nth = p->fail_any_nth;
+    m->faults.faults_fired = p->faults_fired;
+    m->faults.rules_len = p->rules_len;
+}
+
 static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
 {
     bs_buf *hf = &m->snap_full, *hc = &m->snap_canon, *vs = &m->snap_verify;
     full->len = canon->len = hf->len = hc->len = vs->len = 0;
+    mc_io_pause p;
+    io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, 0, hf);
     rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
+    io_resume(m, &p);
     rc = rc ? rc : verify_snapshot(m->v, vs);
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put_u64(full, hf->len);
@@ -225,7 +271,10 @@ static int blob_restore(mc_model *m, const uint8_t *full, size_t len)
     uint64_t hlen, vlen;
     if (!bs_cursor_get(&c, &m->vars, sizeof m->vars) || !bs_cursor_get_u64(&c, &hlen) || hlen > len - c.pos)
         return BS_ESTATE;
+    mc_io_pause p;
+    io_pause(m, &p);
     int rc = bs_handler_restore(m->h, full + c.pos, (size_t)hlen);
+    io_resume(m, &p);
     c.pos += (size_t)hlen;
     if (rc)
         return rc;
@@ -383,6 +432,8 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
         return rc;
     m->notifications = m->returns = 0;
     m->returned_other = false;
+    for (int k = 0; k < IO_CALLS; k++)
+        m->faults.calls[k] = m->vars.calls[k];
     uint64_t calls0 = m->faults.calls_total, fired0 = m->faults.faults_fired;
     uint32_t j = t >> MC_FAULT_SHIFT;
     m->faults.fail_any_nth = j ? calls0 + j : 0;
@@ -395,6 +446,8 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
     bool fault_fired = m->faults.faults_fired > fired0;
     if (fault_fired)
         m->vars.fault_used = 1;
+    for (int k = 0; k < IO_CALLS; k++)
+        m->vars.calls[k] = (uint16_t)(m->faults.calls[k] < m->calls_cap[k] ? m->faults.calls[k] : m->calls_cap[k]);
     mc_judge(m, hrc, fault_fired, info);
     if (info->violation || (hrc != 1 && hrc != BS_EAGAIN))
         rc = mc_terminal(m, info);
@@ -426,6 +479,7 @@ int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *ste
             st->fault = true;
             st->fault_call = m->faults.fired_call;
             st->fault_nth = m->faults.fired_nth;
+            st->fault_from_scenario = j == 0;
         }
         mc_judge(m, hrc, st->fault, &info);
         if (!info.violation && hrc != 1 && hrc != BS_EAGAIN)

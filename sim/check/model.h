@@ -45,7 +45,12 @@ typedef struct mc_vars {             /* the explorer's own part of a state */
     uint8_t exhausted;               /* the gate reported the end */
     uint8_t terminal;                /* the handler ended or stopped with an error */
     uint8_t fault_used;
+    uint16_t calls[IO_CALLS];        /* with a scenario's faults: I/O calls so far by kind,
+                                        saturated at the largest nth of that kind (calls
+                                        past it are alike: no rule can fire any more) */
 } mc_vars;
+_Static_assert(sizeof(mc_vars) == MC_CHANNELS_MAX * sizeof(mc_chan) + 6 + 2 * IO_CALLS,
+               "mc_vars is hashed as bytes: it must have no padding");
 
 typedef struct mc_script_item {
     bs_kind kind;
@@ -88,6 +93,7 @@ typedef struct mc_replay_step {      /* one transition of a path, run straight *
     bool fault;
     io_call fault_call;
     uint64_t fault_nth;              /* that call's count in the run */
+    bool fault_from_scenario;        /* the fault is one of the scenario's own */
 } mc_replay_step;
 
 /* Runs a path from the initial state of a freshly opened model without snapshots, as

@@ -10,6 +10,7 @@
 #include "../../core/bs_strategy.h"
 
 #include "../check/check.h"
+#include "../simscen/simscen.h"
 #include "../strategies.h"
 
 #include <errno.h>
@@ -30,12 +31,15 @@ static const char check_usage[] =
     "  --channels N       input channels, 1..16 (default 2)\n"
     "  --checkpoints K    checkpoints per channel (default 1)\n"
     "  --data D           data items per epoch (default 1)\n"
-    "  --scenario FILE    channel scripts, strategy and options from a scenario file instead\n"
+    "  --scenario FILE    a handler-level scenario: its strategy, channels, options, faults and\n"
+    "                     input (the channel scripts); a flag that contradicts it is an error\n"
     "  --eop              a channel may end with eop at any point\n"
     "  --cancel           a channel may deliver xK instead of bK\n"
     "  --skip             a channel may drop a barrier\n"
     "  --disk-fault       one spill-file I/O call of the run may fail\n"
     "  --max-buffered-bytes N   the spill byte limit\n"
+    "  --alignment-timeout NS   aligned-timeout: the alignment timeout (default 1; the model's\n"
+    "                     clock stands still, so the timeout fires only where it is chosen)\n"
     "  --no-por           no partial-order reduction (sleep sets)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
     "  --max-depth N      explore no deeper than N transitions\n"
@@ -48,7 +52,8 @@ static const char check_usage[] =
     "\n"
     "Exit: 0 every state explored (with --shard: every state of the shard), no violation;\n"
     "1 a violation (counterexample written); 2 usage error; 3 no violation found but the\n"
-    "search was incomplete (--bitstate, --max-states, --max-depth).\n";
+    "search was incomplete (--bitstate, --max-states, --max-depth).\n"
+    "Reference: docs/cli.md (check), docs/handler-scenarios.md (--scenario files).\n";
 
 typedef struct check_opts {
     check_config cfg;
@@ -56,7 +61,15 @@ typedef struct check_opts {
     const char *scenario_path;
     scenario sc;
     bool json;
+    const char *given[8];         /* flags given that a scenario file also decides */
+    size_t given_len;
 } check_opts;
+
+static void note_given(check_opts *o, const char *flag)
+{
+    if (o->given_len < sizeof o->given / sizeof o->given[0])
+        o->given[o->given_len++] = flag;
+}
 
 static void parse_shard(const char *v, check_config *cfg)
 {
@@ -88,11 +101,17 @@ static bool parse_flag(check_opts *o, const char *a)
 static void parse_valued(check_opts *o, const char *a, const char *v)
 {
     check_config *c = &o->cfg;
+    static const char *const decided_by_file[] = {"--strategy", "--channels", "--checkpoints", "--data",
+                                                  "--max-buffered-bytes", "--alignment-timeout"};
+    for (size_t i = 0; i < sizeof decided_by_file / sizeof decided_by_file[0]; i++)
+        if (strcmp(a, decided_by_file[i]) == 0)
+            note_given(o, decided_by_file[i]);
     if (strcmp(a, "--strategy") == 0) c->strategy = v;
     else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, 16);
     else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (strcmp(a, "--data") == 0) c->data = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
+    else if (strcmp(a, "--alignment-timeout") == 0) c->alignment_timeout_ns = cli_flag_u64("check", a, v, 1, UINT64_MAX / 4);
     else if (strcmp(a, "--max-states") == 0) c->max_states = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
     else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)cli_flag_u64("check", a, v, 1, 1u << 30);
     else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)cli_flag_u64("check", a, v, 10, 40);
@@ -122,22 +141,66 @@ static void parse(int argc, char **argv, check_opts *o)
     }
 }
 
-/* Resolves the strategy and, with --scenario, takes scripts and options from the file. */
+/* A simulation scenario given to --scenario: say what it is, not "unknown key 'seed'". */
+static void refuse_simulation_scenario(const char *path)
+{
+    simscen *sim = calloc(1, sizeof *sim);
+    if (!sim)
+        die("check: out of memory");
+    char err[1200];
+    int rc = simscen_load(path, sim, err, sizeof err);
+    free(sim);
+    if (rc != 1)
+        die("check: %s is a simulation scenario (it has a top-level 'simulation:' key); check explores "
+            "handler-level scenarios (strategy, channels, input). Run it with 'barriersim run %s'",
+            path, path);
+}
+
+/* A flag given with --scenario that the file decides differently is a usage error. */
+static void refuse_contradiction(const check_opts *o, const char *flag, bool differs, const char *what)
+{
+    for (size_t i = 0; i < o->given_len; i++)
+        if (strcmp(o->given[i], flag) == 0 && differs)
+            die("check: %s contradicts %s: %s", flag, o->scenario_path, what);
+}
+
+/* With --scenario: scripts, strategy, channels, options and faults come from the file. */
+static void resolve_scenario(check_opts *o)
+{
+    refuse_simulation_scenario(o->scenario_path);
+    char err[1200], what[256];
+    if (scenario_load(o->scenario_path, &o->sc, err, sizeof err))
+        die("%s", err);
+    const scenario *sc = &o->sc;
+    snprintf(what, sizeof what, "the file's strategy is %s", sc->strategy);
+    refuse_contradiction(o, "--strategy", strcmp(o->cfg.strategy, sc->strategy) != 0, what);
+    snprintf(what, sizeof what, "the file has %u channels", sc->channels);
+    refuse_contradiction(o, "--channels", o->cfg.channels != sc->channels, what);
+    refuse_contradiction(o, "--checkpoints", true, "the channel scripts come from the file's input");
+    refuse_contradiction(o, "--data", true, "the channel scripts come from the file's input");
+    snprintf(what, sizeof what, "the file's max-buffered-bytes is %llu", (unsigned long long)sc->max_buffered_bytes);
+    refuse_contradiction(o, "--max-buffered-bytes", o->cfg.max_buffered_bytes != sc->max_buffered_bytes, what);
+    snprintf(what, sizeof what, "the file's alignment-timeout is %llu", (unsigned long long)sc->alignment_timeout_ns);
+    refuse_contradiction(o, "--alignment-timeout", o->cfg.alignment_timeout_ns != sc->alignment_timeout_ns, what);
+    if (sc->channels > 16)
+        die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, sc->channels);
+    for (size_t i = 0; i < sc->faults_len; i++)
+        if (sc->faults[i].nth > 65535)
+            die("%s:%u:%u: check: a fault's nth is at most 65535 here", o->scenario_path, sc->faults[i].pos.line,
+                sc->faults[i].pos.col);
+    o->cfg.from = sc;
+    o->cfg.strategy = sc->strategy;
+    o->cfg.channels = sc->channels;
+    o->cfg.page_size = sc->page_size;
+    o->cfg.max_buffered_bytes = sc->max_buffered_bytes;
+    o->cfg.alignment_timeout_ns = sc->alignment_timeout_ns;
+}
+
+/* Resolves the strategy and, with --scenario, takes everything the file decides from it. */
 static void resolve(check_opts *o)
 {
-    if (o->scenario_path) {
-        char err[1200];
-        if (scenario_load(o->scenario_path, &o->sc, err, sizeof err))
-            die("%s", err);
-        o->cfg.from = &o->sc;
-        o->cfg.strategy = o->sc.strategy;
-        o->cfg.channels = o->sc.channels;
-        o->cfg.page_size = o->sc.page_size;
-        if (o->sc.max_buffered_bytes)
-            o->cfg.max_buffered_bytes = o->sc.max_buffered_bytes;
-        if (o->cfg.channels > 16)
-            die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, o->cfg.channels);
-    }
+    if (o->scenario_path)
+        resolve_scenario(o);
     sim_strategy st;
     if (!sim_strategy_find(o->cfg.strategy, &st))
         die("check: unknown strategy '%s'", o->cfg.strategy);
@@ -174,7 +237,7 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     const check_config *c = &o->cfg;
     printf("check %s: %u channels, ", c->strategy, c->channels);
     if (c->from)
-        printf("scripts from %s", o->scenario_path);
+        printf("scripts from %s%s", o->scenario_path, c->from->faults_len ? " with its faults" : "");
     else
         printf("%u checkpoints, %u data item%s per epoch", c->checkpoints, c->data, c->data == 1 ? "" : "s");
     printf(", choices:%s%s%s%s%s\n", c->eop ? " eop" : "", c->cancel ? " cancel" : "", c->skip ? " skip" : "",

@@ -63,7 +63,8 @@ static const char compare_usage[] =
     "  --json             print the summary (groups with intervals, claims) as JSON on stdout\n"
     "\n"
     "Exit: 0 every guarantee held, 1 a violation or error (with its reproduction command),\n"
-    "2 usage error or bad SCENARIO. Without gnuplot the plots are skipped with a warning.\n";
+    "2 usage error or bad SCENARIO. Without gnuplot the plots are skipped with a warning.\n"
+    "Reference: docs/cli.md (compare), docs/sim-scenarios.md (the keys a sweep can set).\n";
 
 typedef struct compare_cli {
     cmp_study s;

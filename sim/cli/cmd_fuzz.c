@@ -57,7 +57,8 @@ static const char fuzz_usage[] =
     "  --shrink-runs N      at most N runs to shrink it (default 300); --no-shrink: none\n"
     "\n"
     "FILE may be - for standard output. Exit: 0 all seeds passed, 1 a failing seed (printed\n"
-    "with its reproduction command: barriersim replay --seed X ...), 2 usage error.\n";
+    "with its reproduction command: barriersim replay --seed X ...), 2 usage error.\n"
+    "Reference: docs/cli.md (fuzz), docs/sim-scenarios.md (fault kinds, shrunk files).\n";
 
 typedef struct fuzz_cli {
     fuzz_opts o;

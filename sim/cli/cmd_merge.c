@@ -31,7 +31,8 @@ static const char merge_usage[] =
     "  --allow-partial   accept reports that do not cover every shard\n"
     "\n"
     "Exit: 0 no failure, 1 a failing seed, 2 usage error, bad report, shards that do not\n"
-    "belong together, a shard twice, or a missing shard.\n";
+    "belong together, a shard twice, or a missing shard.\n"
+    "Reference: docs/cli.md (merge).\n";
 
 int cmd_merge(int argc, char **argv);
 

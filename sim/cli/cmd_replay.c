@@ -43,7 +43,8 @@ static const char replay_usage[] =
     "  --check-determinism  run twice and compare the trace hashes\n"
     "  --plant BUG          test only: as for fuzz, a bug planted in the simulation\n"
     "\n"
-    "Exit: 0 no violation, 1 a violation (or runs that differ), 2 usage error or bad FILE.\n";
+    "Exit: 0 no violation, 1 a violation (or runs that differ), 2 usage error or bad FILE.\n"
+    "Reference: docs/cli.md (replay), docs/trace.md (the event trace), docs/sim-scenarios.md.\n";
 
 typedef struct replay_opts {
     bool have_seed, no_trace, check_determinism;

@@ -20,15 +20,16 @@
 static const char run_usage[] =
     "usage: barriersim run [--trace] [--json] FILE...\n"
     "\n"
-    "Runs handler-level scenario files (DESIGN.md section 3) against the real core, checks\n"
+    "Runs handler-level scenario files (docs/handler-scenarios.md) against the real core, checks\n"
     "every invariant after every step, and compares the trace with `expect`. Files with a\n"
-    "top-level `simulation:` key are simulation scenarios (sim/simscen/simscen.h): run by the\n"
+    "top-level `simulation:` key are simulation scenarios (docs/sim-scenarios.md): run by the\n"
     "simulator and judged by their `expect` (--trace prints their trace hash and summary).\n"
     "\n"
     "  --trace   print one line per scenario: trace <name>: <tokens>\n"
     "  --json    print the results as one JSON document\n"
     "\n"
-    "Exit: 0 all hold, 1 a violation or unmet expectation, 2 a usage error or malformed file.\n";
+    "Exit: 0 all hold, 1 a violation or unmet expectation, 2 a usage error or malformed file.\n"
+    "Reference: docs/cli.md (run), docs/trace.md (the trace notation).\n";
 
 typedef struct run_opts {
     bool trace, json;

@@ -42,7 +42,8 @@ static const char soak_usage[] =
     "  --junit FILE           write JUnit XML\n"
     "  --tap FILE             write TAP version 13\n"
     "\n"
-    "Exit: 0 no violation and no leak, 1 a violation or a leak, 2 usage error.\n";
+    "Exit: 0 no violation and no leak, 1 a violation or a leak, 2 usage error.\n"
+    "Reference: docs/cli.md (soak).\n";
 
 typedef struct soak_usage_now {
     uint64_t rss, fds, temp;

@@ -20,7 +20,9 @@ static const char spill_usage[] =
     "Prints one record a line as `channel kind length` (kind: data, barrier K, cancel K, eop).\n"
     "A corrupt file: the records read so far, then `error: offset O: <message>`, exit 2.\n"
     "\n"
-    "  --page-size N   the largest data record accepted (default 32768)\n";
+    "  --page-size N   the largest data record accepted (default 32768)\n"
+    "\n"
+    "Reference: docs/spill-format.md (the format and its messages), docs/cli.md (spill dump).\n";
 
 static long dump_read(void *ctx, uint64_t off, void *buf, size_t n)
 {

@@ -64,6 +64,8 @@ typedef struct scenario {
 /* Returns the name of a call ("open", ...) and looks one up (-1 when unknown). */
 const char *sc_call_name(sc_call c);
 int sc_call_find(const char *name);
+/* The name of an errno a scenario's `faults` may use ("EIO", ...), NULL for others. */
+const char *sc_errno_name(int err);
 
 /*
  * Loads a scenario file. Returns 0 and fills *out (free with scenario_free), or -1 with

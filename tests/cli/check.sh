@@ -30,6 +30,20 @@ s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/one"); s2=$(sed -n 's/.*"sta
 [ -n "$s1" ] && [ "$s1" = "$s2" ]; check "check --jobs 2 stores as many states as one job ($s1 vs $s2)" $?
 grep -q '"complete": true' "$tmp/two"; check "check --jobs 2 is complete" $?
 
+# --scenario: the file decides strategy, channels, options, faults and scripts
+sc="$here/../../scenarios/handler/spill-fault-eio-read.yaml"
+expect_exit "check --scenario with faults exits 0" 0 "$bin" check --scenario "$sc"
+grep -q "with its faults" "$tmp/out"; check "check --scenario applies the file's faults" $?
+expect_exit "check --scenario --strategy contradicting the file exits 2" 2 "$bin" check --scenario "$sc" --strategy tracker
+grep -q -- "--strategy contradicts .*the file's strategy is spill" "$tmp/err"; check "the contradiction is named" $?
+expect_exit "check --scenario --channels contradicting the file exits 2" 2 "$bin" check --scenario "$sc" --channels 3
+expect_exit "check --scenario --checkpoints exits 2" 2 "$bin" check --scenario "$sc" --checkpoints 2
+expect_exit "check --scenario --strategy agreeing with the file exits 0" 0 "$bin" check --scenario "$sc" --strategy spill --channels 2
+simf=$(ls "$here"/../../scenarios/sim/*.yaml | head -n 1)
+expect_exit "check --scenario of a simulation scenario exits 2" 2 "$bin" check --scenario "$simf"
+grep -q "is a simulation scenario" "$tmp/err" && ! grep -q "unknown key" "$tmp/err"
+check "check says a simulation scenario is one" $?
+
 if [ -n "$planted" ]; then
     expect_exit "a too small bitstate misses the replay-order bug and says incomplete" 3 \
         "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --bitstate 10 --out "$tmp/b.yaml"
