@@ -64,7 +64,7 @@ static const char compare_usage[] =
     "\n"
     "Exit: 0 every guarantee held, 1 a violation or error (with its reproduction command),\n"
     "2 usage error or bad SCENARIO. Without gnuplot the plots are skipped with a warning.\n"
-    "Reference: docs/cli.md (compare), docs/sim-scenarios.md (the keys a sweep can set).\n";
+    "Reference: docs/compare.md (studies, statistics, claims), docs/cli.md, docs/sim-scenarios.md.\n";
 
 typedef struct compare_cli {
     cmp_study s;
