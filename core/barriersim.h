@@ -193,15 +193,35 @@ uint64_t bs_io_mem_live(const bs_io_mem *ctx);
 /* ---- Handlers ------------------------------------------------------------------------- */
 typedef struct bs_strategy bs_strategy; /* see bs_strategy.h */
 
+/* Where a strategy option's value lives in a configuration (bs_handler_config.options and
+ * the simulator's and loaders' configurations, which keep the same slots). */
+typedef enum bs_option_slot {
+    BS_OPT_MAX_BUFFERED_BYTES = 0,
+    BS_OPT_ALIGNMENT_TIMEOUT_NS = 1,
+    BS_OPT_SLOTS = 2,
+} bs_option_slot;
+
+/* The option slots as a configuration holds them, by name or by slot (options[BS_OPT_...]);
+ * a strategy reads the slots its descriptor's options table names (bs_strategy.h), 0
+ * meaning "not set". Every configuration that carries strategy options (the handler's, the
+ * simulator's, the scenario loaders', the checker's) embeds this, so a new slot is one enum
+ * row and one field here. */
+#define BS_OPTION_FIELDS                                                                     \
+    union {                                                                                  \
+        struct {                                                                             \
+            uint64_t max_buffered_bytes;   /* spill: abort alignment past this; 0: no limit */ \
+            uint64_t alignment_timeout_ns; /* aligned-timeout: switch to unaligned once an    \
+                                              alignment lasts longer than this; 0: never */   \
+        };                                                                                   \
+        uint64_t options[BS_OPT_SLOTS];                                                      \
+    }
+
 typedef struct bs_handler_config {
     const char *strategy;          /* "spill", "tracker", ... (bs_strategy_find) */
     const bs_strategy *ops;        /* instead of `strategy`: a strategy not in the table */
     uint32_t channels;             /* 1 .. BS_CHANNELS_MAX */
     uint32_t page_size;            /* largest data item; 0 means BS_PAGE_SIZE_DEFAULT */
-    uint64_t max_buffered_bytes;   /* spill: abort alignment past this; 0 = no limit (block
-                                      buffers nothing: it accepts and ignores it) */
-    uint64_t alignment_timeout_ns; /* aligned-timeout: switch to unaligned once an alignment
-                                      lasts longer than this; 0 = never */
+    BS_OPTION_FIELDS;
     bool quiet;                    /* do not print I/O errors (path, errno) on stderr */
 } bs_handler_config;
 

@@ -46,7 +46,8 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
 
 static bs_handler *open_handler(const scenario *sc, bs_gate *gate, bs_io *io, tokens *t)
 {
-    bs_handler_config cfg = {sc->strategy, NULL, sc->channels, sc->page_size, sc->max_buffered_bytes, 0, false};
+    bs_handler_config cfg = {.strategy = sc->strategy, .channels = sc->channels, .page_size = sc->page_size,
+                             .max_buffered_bytes = sc->max_buffered_bytes};
     bs_listener lis = {.ctx = t, .trigger = on_trigger, .abort = on_abort};
     bs_handler *h;
     cr_assert_eq(bs_handler_open(&h, &cfg, gate, io, &lis), 0);
@@ -149,7 +150,7 @@ BS_TEST(snapshot, a_snapshot_that_does_not_fit_is_refused)
     bs_gate gate = {.ctx = NULL, .channels = 2, .next = NULL};
     static const char *const strategies[] = {"spill", "tracker"};
     for (size_t k = 0; k < 2; k++) {
-        bs_handler_config cfg = {strategies[k], NULL, 2, 0, 0, 0, false}, cfg3 = cfg;
+        bs_handler_config cfg = {.strategy = strategies[k], .channels = 2}, cfg3 = cfg;
         cfg3.channels = 3;
         bs_handler *h, *h3;
         cr_assert_eq(bs_handler_open(&h, &cfg, &gate, &io, NULL), 0);

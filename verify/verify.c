@@ -7,24 +7,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-bool verify_guarantee_of(const char *strategy, verify_guarantee *out)
-{
-    static const struct { const char *name; verify_guarantee g; } table[] = {
-        {"spill", VERIFY_EXACTLY_ONCE},
-        {"block", VERIFY_EXACTLY_ONCE},
-        {"unaligned", VERIFY_EXACTLY_ONCE},
-        {"aligned-timeout", VERIFY_EXACTLY_ONCE},
-        {"tracker", VERIFY_AT_LEAST_ONCE},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        if (strcmp(table[i].name, strategy) == 0) {
-            *out = table[i].g;
-            return true;
-        }
-    }
-    return false;
-}
-
 int verify_fail(verify *v, const char *invariant, const char *fmt, ...)
 {
     if (v->failed)

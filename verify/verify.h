@@ -16,7 +16,7 @@
 #ifndef VERIFY_H
 #define VERIFY_H
 
-#include "../core/barriersim.h"
+#include "../core/bs_strategy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,13 +24,12 @@
 
 #define VERIFY_VIOLATION 1
 
-/* The guarantee a strategy claims; it selects the invariants that apply. */
-typedef enum verify_guarantee {
-    VERIFY_EXACTLY_ONCE,      /* spill, block, unaligned, aligned-timeout: an aligned
-                                 checkpoint is checked at tK, one the handler declared
-                                 unaligned (verify_unaligned) at dK with its channel state */
-    VERIFY_AT_LEAST_ONCE,     /* tracker */
-} verify_guarantee;
+/* The guarantee a strategy claims (its descriptor's, bs_strategy.guarantee); it selects the
+ * invariants that apply: with exactly-once an aligned checkpoint is checked at tK, one the
+ * handler declared unaligned (verify_unaligned) at dK with its channel state. */
+typedef bs_guarantee verify_guarantee;
+#define VERIFY_EXACTLY_ONCE BS_GUARANTEE_EXACTLY_ONCE
+#define VERIFY_AT_LEAST_ONCE BS_GUARANTEE_AT_LEAST_ONCE
 
 typedef struct verify_item {
     bs_kind kind;
@@ -51,9 +50,6 @@ typedef struct verify_config {
 } verify_config;
 
 typedef struct verify verify;
-
-/* Returns the guarantee of a built-in strategy by name; false when unknown. */
-bool verify_guarantee_of(const char *strategy, verify_guarantee *out);
 
 /* Allocates a checker; 0 or BS_ENOMEM. Free with verify_close. */
 int verify_open(verify **out, const verify_config *cfg);

@@ -173,8 +173,18 @@ static int at_close(bs_handler *h)
     return rc;
 }
 
+/* Flink 1.14+: execution.checkpointing.aligned-checkpoint-timeout (CheckpointingOptions),
+ * default 0: never. */
+static const bs_option at_options[] = {
+    {"alignment-timeout", "alignment-timeout-ns", "ns", 1, UINT64_MAX / 4, 0, BS_OPT_ALIGNMENT_TIMEOUT_NS,
+     "go unaligned once an alignment lasts longer (default: never)"},
+};
+
 const bs_strategy bs_strategy_aligned_timeout = {
     .name = "aligned-timeout",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
+    .options = at_options,
+    .options_len = sizeof at_options / sizeof at_options[0],
     .open = at_open,
     .next = at_next,
     .close = at_close,

@@ -73,6 +73,7 @@ bool block_is_empty(const bs_handler *h)
 
 const bs_strategy bs_strategy_block = {
     .name = "block",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
     .open = block_open,
     .next = block_next,
     .close = block_close,

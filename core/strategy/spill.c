@@ -203,8 +203,18 @@ static bool spill_is_empty(const bs_handler *h)
     return !s->replay && s->stack_len == 0 && !s->spiller.file_open;
 }
 
+/* Flink <= 1.10: task.checkpoint.alignment.max-size (TaskManagerOptions), default -1: no
+ * limit; here 0 is "no limit". */
+static const bs_option spill_options[] = {
+    {"max-buffered-bytes", "max-buffered-bytes", "bytes", 1, UINT64_MAX / 4, 0, BS_OPT_MAX_BUFFERED_BYTES,
+     "abort an alignment that has spilled more than this (default: no limit)"},
+};
+
 const bs_strategy bs_strategy_spill = {
     .name = "spill",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
+    .options = spill_options,
+    .options_len = sizeof spill_options / sizeof spill_options[0],
     .open = spill_open,
     .next = spill_next,
     .close = spill_close,

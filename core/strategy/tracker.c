@@ -268,6 +268,7 @@ static int tracker_restore(bs_handler *h, const uint8_t *snap, size_t len)
 
 const bs_strategy bs_strategy_tracker = {
     .name = "tracker",
+    .guarantee = BS_GUARANTEE_AT_LEAST_ONCE,
     .open = tracker_open,
     .next = tracker_next,
     .close = tracker_close,

@@ -159,6 +159,8 @@ static int unaligned_close(bs_handler *h)
 
 const bs_strategy bs_strategy_unaligned = {
     .name = "unaligned",
+    .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
+    .overtakes = true,
     .open = unaligned_open,
     .next = unaligned_next,
     .close = unaligned_close,

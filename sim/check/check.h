@@ -28,8 +28,8 @@ typedef struct check_config {
     uint32_t data;                   /* D data items per epoch, with flags */
     const scenario *from;            /* instead of K/D: the scenario's channel sequences */
     uint32_t page_size;
-    uint64_t max_buffered_bytes;
-    uint64_t alignment_timeout_ns;   /* aligned-timeout (0: never times out) */
+    BS_OPTION_FIELDS;                /* the strategy's options (its descriptor's table);
+                                        alignment_timeout_ns 0: never times out */
     bool eop, cancel, skip, disk_fault;
     bool sleep_sets;                 /* partial-order reduction (default on) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */

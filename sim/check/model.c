@@ -147,8 +147,9 @@ static void mc_on_done(void *ctx, uint64_t id)
 
 static int mc_handler_open(mc_model *m)
 {
-    bs_handler_config hc = {m->cfg.strategy, m->cfg.ops, m->cfg.channels, m->cfg.page_size,
-                            m->cfg.max_buffered_bytes, m->cfg.alignment_timeout_ns, true};
+    bs_handler_config hc = {.strategy = m->cfg.strategy, .ops = m->cfg.ops, .channels = m->cfg.channels,
+                            .page_size = m->cfg.page_size, .quiet = true};
+    memcpy(hc.options, m->cfg.options, sizeof hc.options);
     return bs_handler_open(&m->h, &hc, &m->gate, &m->io, &m->listener);
 }
 

@@ -37,9 +37,6 @@ static const char check_usage[] =
     "  --cancel           a channel may deliver xK instead of bK\n"
     "  --skip             a channel may drop a barrier\n"
     "  --disk-fault       one spill-file I/O call of the run may fail\n"
-    "  --max-buffered-bytes N   the spill byte limit\n"
-    "  --alignment-timeout NS   aligned-timeout: the alignment timeout (default 1; the model's\n"
-    "                     clock stands still, so the timeout fires only where it is chosen)\n"
     "  --no-por           no partial-order reduction (sleep sets)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
     "  --max-depth N      explore no deeper than N transitions\n"
@@ -49,6 +46,10 @@ static const char check_usage[] =
     "  --jobs J           J threads sharing one visited set (each state stored once)\n"
     "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
     "  --json             print the result as one JSON object\n"
+    "\n"
+    "Strategy options (each strategy's descriptor lists those it reads; the model's clock\n"
+    "stands still, so aligned-timeout's timeout fires only where the search chooses it):\n";
+static const char check_usage_exit[] =
     "\n"
     "Exit: 0 every state explored (with --shard: every state of the shard), no violation;\n"
     "1 a violation (counterexample written); 2 usage error; 3 no violation found but the\n"
@@ -101,8 +102,12 @@ static bool parse_flag(check_opts *o, const char *a)
 static void parse_valued(check_opts *o, const char *a, const char *v)
 {
     check_config *c = &o->cfg;
-    static const char *const decided_by_file[] = {"--strategy", "--channels", "--checkpoints", "--data",
-                                                  "--max-buffered-bytes", "--alignment-timeout"};
+    static const char *const decided_by_file[] = {"--strategy", "--channels", "--checkpoints", "--data"};
+    const bs_option *opt = strncmp(a, "--", 2) == 0 ? sim_option_find(a + 2) : NULL;
+    if (opt && strcmp(opt->name, a + 2) != 0)
+        opt = NULL; /* a simulation key, not a flag */
+    if (opt)
+        note_given(o, a);
     for (size_t i = 0; i < sizeof decided_by_file / sizeof decided_by_file[0]; i++)
         if (strcmp(a, decided_by_file[i]) == 0)
             note_given(o, decided_by_file[i]);
@@ -110,8 +115,7 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
     else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, 16);
     else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (strcmp(a, "--data") == 0) c->data = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
-    else if (strcmp(a, "--max-buffered-bytes") == 0) c->max_buffered_bytes = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
-    else if (strcmp(a, "--alignment-timeout") == 0) c->alignment_timeout_ns = cli_flag_u64("check", a, v, 1, UINT64_MAX / 4);
+    else if (opt) c->options[opt->slot] = cli_flag_u64("check", a, v, opt->min, opt->max);
     else if (strcmp(a, "--max-states") == 0) c->max_states = cli_flag_u64("check", a, v, 1, UINT64_MAX / 2);
     else if (strcmp(a, "--max-depth") == 0) c->max_depth = (uint32_t)cli_flag_u64("check", a, v, 1, 1u << 30);
     else if (strcmp(a, "--bitstate") == 0) c->bitstate_log2 = (uint32_t)cli_flag_u64("check", a, v, 10, 40);
@@ -130,6 +134,8 @@ static void parse(int argc, char **argv, check_opts *o)
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(check_usage, stdout);
+            sim_options_usage(stdout);
+            fputs(check_usage_exit, stdout);
             exit(EXIT_PASS);
         }
         if (parse_flag(o, argv[i]))
@@ -178,10 +184,15 @@ static void resolve_scenario(check_opts *o)
     refuse_contradiction(o, "--channels", o->cfg.channels != sc->channels, what);
     refuse_contradiction(o, "--checkpoints", true, "the channel scripts come from the file's input");
     refuse_contradiction(o, "--data", true, "the channel scripts come from the file's input");
-    snprintf(what, sizeof what, "the file's max-buffered-bytes is %llu", (unsigned long long)sc->max_buffered_bytes);
-    refuse_contradiction(o, "--max-buffered-bytes", o->cfg.max_buffered_bytes != sc->max_buffered_bytes, what);
-    snprintf(what, sizeof what, "the file's alignment-timeout is %llu", (unsigned long long)sc->alignment_timeout_ns);
-    refuse_contradiction(o, "--alignment-timeout", o->cfg.alignment_timeout_ns != sc->alignment_timeout_ns, what);
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        const bs_option *opt = sim_option_of_slot((bs_option_slot)k);
+        char flag[64];
+        if (!opt)
+            continue;
+        snprintf(flag, sizeof flag, "--%s", opt->name);
+        snprintf(what, sizeof what, "the file's %s is %llu", opt->name, (unsigned long long)sc->options[k]);
+        refuse_contradiction(o, flag, o->cfg.options[k] != sc->options[k], what);
+    }
     if (sc->channels > 16)
         die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, sc->channels);
     for (size_t i = 0; i < sc->faults_len; i++)
@@ -192,8 +203,7 @@ static void resolve_scenario(check_opts *o)
     o->cfg.strategy = sc->strategy;
     o->cfg.channels = sc->channels;
     o->cfg.page_size = sc->page_size;
-    o->cfg.max_buffered_bytes = sc->max_buffered_bytes;
-    o->cfg.alignment_timeout_ns = sc->alignment_timeout_ns;
+    memcpy(o->cfg.options, sc->options, sizeof o->cfg.options);
 }
 
 /* Resolves the strategy and, with --scenario, takes everything the file decides from it. */
@@ -204,7 +214,13 @@ static void resolve(check_opts *o)
     sim_strategy st;
     if (!sim_strategy_find(o->cfg.strategy, &st))
         die("check: unknown strategy '%s'", o->cfg.strategy);
-    o->cfg.ops = st.ops ? st.ops : bs_strategy_find(st.name);
+    o->cfg.ops = st.ops;
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        char owners[256];
+        if (o->cfg.options[k] && !bs_strategy_option_slot(st.ops, (bs_option_slot)k))
+            die("check: --%s applies only to strategy %s, not '%s'", sim_option_of_slot((bs_option_slot)k)->name,
+                sim_option_owners((bs_option_slot)k, owners, sizeof owners), st.name);
+    }
     if (!o->cfg.ops->snapshot || !o->cfg.ops->restore)
         die("check: strategy '%s' cannot be model-checked: it has no state capture (snapshot and "
             "restore); fuzz and the handler-level scenarios cover it", o->cfg.strategy);

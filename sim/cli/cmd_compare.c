@@ -179,7 +179,7 @@ static void default_strategies(cmp_study *s)
 {
     for (size_t i = 0; sim_strategy_name(i) && s->n_strat < CMP_STRATEGIES_MAX; i++) {
         sim_strategy st;
-        if (sim_strategy_find(sim_strategy_name(i), &st) && st.ops == NULL)
+        if (sim_strategy_find(sim_strategy_name(i), &st) && st.builtin)
             s->strategies[s->n_strat++] = sim_strategy_name(i);
     }
 }

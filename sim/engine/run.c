@@ -174,7 +174,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     }
     w.guarantee = st.guarantee;
     w.check_progress = st.check_progress;
-    w.priority_barriers = st.unaligned;
+    w.priority_barriers = st.overtakes;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);

@@ -26,6 +26,8 @@
 #ifndef SIM_ENGINE_SIM_H
 #define SIM_ENGINE_SIM_H
 
+#include "../../core/barriersim.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,9 +160,8 @@ typedef struct sim_config {
     uint64_t checkpoint_interval_ns;  /* 0: no checkpoints */
     uint64_t checkpoint_timeout_ns;   /* 0: never time out */
     const char *strategy;             /* "spill", "tracker", ... (sim_strategy_find) */
-    uint64_t max_buffered_bytes;      /* spill option; 0: no limit */
-    uint64_t alignment_timeout_ns;    /* aligned-timeout: an alignment lasting longer goes
-                                         unaligned (bs_handler_config); 0: never */
+    BS_OPTION_FIELDS;                 /* the strategies' options (core/barriersim.h), read
+                                         from the descriptors' options tables */
     uint64_t max_events;              /* stop after this many events; 0: 1e9 */
     /* faults */
     const sim_fault *faults;          /* scripted faults (not owned), n_faults of them */

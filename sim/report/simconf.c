@@ -200,6 +200,7 @@ static int set_key(pstate *p, const char *k, const char *v)
     uint64_t x = 0;
     int rc = 0;
     const char *e = v;
+    const bs_option *o;
     if (strcmp(k, "seed") == 0) rc = num(p, k, v, 0, UINT64_MAX, &p->out->seed);
     else if (strcmp(k, "strategy") == 0) {
         c->strategy = simconf_strategy_static(v);
@@ -223,9 +224,14 @@ static int set_key(pstate *p, const char *k, const char *v)
     else if (strcmp(k, "payload") == 0) { rc = num(p, k, v, 8, 4096, &x); c->payload_len = (uint32_t)x; }
     else if (strcmp(k, "checkpoint-interval") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->checkpoint_interval_ns);
     else if (strcmp(k, "checkpoint-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns);
-    else if (strcmp(k, "max-buffered-bytes") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_buffered_bytes);
     else if (strcmp(k, "max-events") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->max_events);
-    else if (strcmp(k, "alignment-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->alignment_timeout_ns);
+    else if ((o = sim_option_find(k)) != NULL && strcmp(o->name, k) == 0) {
+        /* A strategy option (the descriptors' options tables): 0 (off) or in its range. */
+        rc = num(p, k, v, 0, o->max, &c->options[o->slot]);
+        if (!rc && !sim_option_value_ok(o, c->options[o->slot]))
+            return perr(p, "%s: %s is out of range (0 or %llu..%llu %s)", k, v, (unsigned long long)o->min,
+                        (unsigned long long)o->max, o->unit);
+    }
     else if (strcmp(k, "faults") == 0) rc = fault_list(p, v);
     else if (strcmp(k, "fault-draws") == 0) { rc = num(p, k, v, 0, 64, &x); c->fault_draws = (uint32_t)x; }
     else if (strcmp(k, "plant") == 0) {

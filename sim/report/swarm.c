@@ -87,14 +87,17 @@ static void draw_workload(rng *r, sim_config *c)
     c->max_buffered_bytes = rng_below(r, 4) == 0 ? rng_range(r, 64, 8192) : 0;
 }
 
-/* aligned-timeout's alignment timeout, drawn whatever the strategy (the draws after it
- * stay put): a quarter of the seeds below a typical latency (most alignments go
- * unaligned), half around alignment times (some do), a quarter well above (few do). */
+/* The alignment-timeout option, drawn whatever the strategy (the draws after it stay put)
+ * and kept for a strategy whose descriptor reads it: a quarter of the seeds below a typical
+ * latency (most alignments go unaligned), half around alignment times (some do), a quarter
+ * well above (few do). */
 static void draw_alignment_timeout(rng *r, sim_config *c)
 {
     uint64_t tier = rng_below(r, 4);
     uint64_t ns = tier == 0 ? rng_range(r, 1, 3000) : tier < 3 ? rng_range(r, 3000, 60000) : rng_range(r, 60000, 2000000);
-    c->alignment_timeout_ns = strcmp(c->strategy, "aligned-timeout") == 0 ? ns : 0;
+    sim_strategy st;
+    bool reads = sim_strategy_find(c->strategy, &st) && bs_strategy_option_slot(st.ops, BS_OPT_ALIGNMENT_TIMEOUT_NS);
+    c->alignment_timeout_ns = reads ? ns : 0;
 }
 
 /* Which faults are on (swarm testing: each seed switches on a random subset of the

@@ -217,8 +217,9 @@ int hrun_scenario(const scenario *sc, const hrun_options *opt, hrun_result *res)
         return BS_ENOMEM;
     hrun_env e;
     int rc = hrun_env_open(&e, sc, opt, r.checker);
-    bs_handler_config cfg = {sc->strategy, ops, sc->channels, sc->page_size,
-                             sc->max_buffered_bytes, sc->alignment_timeout_ns, false};
+    bs_handler_config cfg = {.strategy = sc->strategy, .ops = ops, .channels = sc->channels,
+                             .page_size = sc->page_size, .max_buffered_bytes = sc->max_buffered_bytes,
+                             .alignment_timeout_ns = sc->alignment_timeout_ns};
     bs_listener lis = {.ctx = &r, .begin = on_begin, .trigger = on_trigger, .abort = on_abort,
                        .channel_state = on_channel_state, .done = on_done, .unaligned = on_unaligned};
     bs_handler *h = NULL;

@@ -21,6 +21,7 @@
 #define SC_NAME_MAX 128u
 #define SC_DATA_BYTES_DEFAULT 100u     /* `C:d` without /N */
 #define SC_DATA_BYTES_MIN 8u
+#define SC_PAGE_SIZE_MAX 16777216u  /* option page-size, at most */
 
 typedef struct sc_pos {
     uint32_t line, col;                /* 1-based, as editors count (col in characters) */
@@ -51,8 +52,8 @@ typedef struct scenario {
     char strategy[32];
     uint32_t channels;
     uint32_t page_size;                /* option page-size, default BS_PAGE_SIZE_DEFAULT */
-    uint64_t max_buffered_bytes;       /* option max-buffered-bytes, 0 when absent */
-    uint64_t alignment_timeout_ns;     /* option alignment-timeout, 0 when absent */
+    BS_OPTION_FIELDS;                  /* strategy options (the descriptor's options table),
+                                          0 when absent */
     sc_fault *faults;
     size_t faults_len;
     sc_item *items;

@@ -27,44 +27,42 @@ static const sc_keyspec sc_top_keys[K_COUNT] = {
     [K_INPUT] = {"input", true},       [K_EXPECT] = {"expect", false},
 };
 
-/* ---- options: one table ------------------------------------------------------------- */
-typedef struct sc_option {
-    const char *name;
-    const char *strategy;            /* the one strategy it applies to; NULL: every one */
-    uint64_t min, max;
-    uint64_t unset;                  /* the field's value when the option is absent */
-    void (*set)(scenario *sc, uint64_t v);
-    uint64_t (*get)(const scenario *sc);
-} sc_option;
+/* ---- options: page-size, then the strategies' (their descriptors' options tables) ---- */
+#define SC_OPTIONS_LEN (1u + BS_OPT_SLOTS)
 
-static void sc_set_page_size(scenario *sc, uint64_t v) { sc->page_size = (uint32_t)v; }
-static uint64_t sc_get_page_size(const scenario *sc) { return sc->page_size; }
-static void sc_set_max_buffered(scenario *sc, uint64_t v) { sc->max_buffered_bytes = v; }
-static uint64_t sc_get_max_buffered(const scenario *sc) { return sc->max_buffered_bytes; }
-static void sc_set_timeout(scenario *sc, uint64_t v) { sc->alignment_timeout_ns = v; }
-static uint64_t sc_get_timeout(const scenario *sc) { return sc->alignment_timeout_ns; }
-
-static const sc_option sc_options[] = {
-    {"page-size", NULL, SC_DATA_BYTES_MIN, 16777216u, BS_PAGE_SIZE_DEFAULT, sc_set_page_size,
-     sc_get_page_size},
-    {"max-buffered-bytes", "spill", 1, UINT64_MAX, 0, sc_set_max_buffered, sc_get_max_buffered},
-    {"alignment-timeout", "aligned-timeout", 1, UINT64_MAX, 0, sc_set_timeout, sc_get_timeout},
-};
-#define SC_OPTIONS_LEN (sizeof sc_options / sizeof sc_options[0])
+/* The strategy's row for `slot`, or NULL when it does not read it. */
+static const bs_option *sc_strategy_option(const scenario *sc, bs_option_slot slot)
+{
+    sim_strategy st;
+    return sim_strategy_find(sc->strategy, &st) ? bs_strategy_option_slot(st.ops, slot) : NULL;
+}
 
 const char *sc_options_problem(const scenario *sc)
 {
-    for (size_t i = 0; i < SC_OPTIONS_LEN; i++) {
-        const sc_option *o = &sc_options[i];
-        uint64_t v = o->get(sc);
-        if (v == o->unset)
+    if (sc->page_size < SC_DATA_BYTES_MIN || sc->page_size > SC_PAGE_SIZE_MAX)
+        return "page-size";
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        uint64_t v = sc->options[k];
+        if (v == 0)
             continue;
-        if (v < o->min || v > o->max)
-            return o->name;
-        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0)
-            return o->name;
+        const bs_option *o = sc_strategy_option(sc, (bs_option_slot)k);
+        if (!o || v < o->min || v > o->max)
+            return o ? o->name : sim_option_of_slot((bs_option_slot)k) ? sim_option_of_slot((bs_option_slot)k)->name : "?";
     }
     return NULL;
+}
+
+static int sc_schema_option(const sc_ctx *cx, uint32_t val, uint32_t at, bs_option_slot slot, scenario *sc)
+{
+    const bs_option *any = sim_option_of_slot(slot), *o = sc_strategy_option(sc, slot);
+    if (!o) {
+        char owners[256];
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
+                  "%s: this option applies only to strategy %s, not '%s'", any->name,
+                  sim_option_owners(slot, owners, sizeof owners), sc->strategy);
+        return -1;
+    }
+    return sc_get_u64(cx, val, o->name, o->min, o->max, &sc->options[slot]);
 }
 
 static int sc_schema_options(const sc_ctx *cx, uint32_t node, scenario *sc)
@@ -75,25 +73,27 @@ static int sc_schema_options(const sc_ctx *cx, uint32_t node, scenario *sc)
         return sc_type_error(cx, node, "options", "a mapping");
     sc_keyspec keys[SC_OPTIONS_LEN];
     uint32_t vals[SC_OPTIONS_LEN], at[SC_OPTIONS_LEN];
-    for (size_t i = 0; i < SC_OPTIONS_LEN; i++)
-        keys[i] = (sc_keyspec){sc_options[i].name, false};
-    if (sc_map_keys(cx, node, keys, SC_OPTIONS_LEN, vals, at) != 0)
-        return -1;
-    for (size_t i = 0; i < SC_OPTIONS_LEN; i++) {
-        const sc_option *o = &sc_options[i];
-        if (vals[i] == SC_NONE)
-            continue;
-        if (o->strategy && strcmp(o->strategy, sc->strategy) != 0) {
-            sc_err_at(cx->err, cx->text, sc_node_at(cx, at[i])->at,
-                      "%s: this option applies only to strategy '%s', not '%s'", o->name,
-                      o->strategy, sc->strategy);
-            return -1;
+    bs_option_slot slot_of[SC_OPTIONS_LEN];
+    size_t n = 0;
+    keys[n++] = (sc_keyspec){"page-size", false};
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        const bs_option *o = sim_option_of_slot((bs_option_slot)k);
+        if (o) {
+            slot_of[n] = (bs_option_slot)k;
+            keys[n++] = (sc_keyspec){o->name, false};
         }
-        uint64_t v = 0;
-        if (sc_get_u64(cx, vals[i], o->name, o->min, o->max, &v) != 0)
-            return -1;
-        o->set(sc, v);
     }
+    if (sc_map_keys(cx, node, keys, n, vals, at) != 0)
+        return -1;
+    uint64_t page = 0;
+    if (vals[0] != SC_NONE) {
+        if (sc_get_u64(cx, vals[0], "page-size", SC_DATA_BYTES_MIN, SC_PAGE_SIZE_MAX, &page) != 0)
+            return -1;
+        sc->page_size = (uint32_t)page;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (vals[i] != SC_NONE && sc_schema_option(cx, vals[i], at[i], slot_of[i], sc) != 0)
+            return -1;
     return 0;
 }
 
@@ -249,14 +249,17 @@ int sc_schema_load(const sc_tree *tree, const sc_text *text, scenario *out, sc_e
     uint32_t v[K_COUNT];
     uint64_t channels = 0;
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < SC_OPTIONS_LEN; i++)
-        sc_options[i].set(out, sc_options[i].unset);
+    out->page_size = BS_PAGE_SIZE_DEFAULT;
     if (sc_schema_root(&cx, v) != 0 || sc_schema_name(&cx, v[K_NAME], out) != 0 ||
         sc_schema_description(&cx, v[K_DESCRIPTION], out) != 0 ||
         sc_schema_strategy(&cx, v[K_STRATEGY], out) != 0 ||
         sc_get_u64(&cx, v[K_CHANNELS], "channels", 1, BS_CHANNELS_MAX, &channels) != 0)
         goto out_fail;
     out->channels = (uint32_t)channels;
+    for (unsigned k = 0; k < BS_OPT_SLOTS; k++) {
+        const bs_option *o = sc_strategy_option(out, (bs_option_slot)k);
+        out->options[k] = o ? o->def : 0;
+    }
     if (sc_schema_options(&cx, v[K_OPTIONS], out) != 0 ||
         (v[K_FAULTS] != SC_NONE && sc_faults_load(&cx, v[K_FAULTS], out) != 0) ||
         sc_schema_expect(&cx, v[K_EXPECT], out) != 0 || sc_items_load(&cx, v[K_INPUT], out) != 0)

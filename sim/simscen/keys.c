@@ -14,6 +14,9 @@
  */
 #include "simscen.h"
 
+#include "../strategies.h"
+
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,59 +46,85 @@ static void service_set(sim_config *c, uint64_t v)
 }
 
 static const simscen_key key_table[] = {
-    {"sources", "", "sources", SIMSCEN_KEY_NUMBER, 1, SIM_SOURCES_MAX, FIELD(sources, 4), NULL, NULL},
+    {"sources", "", "sources", SIMSCEN_KEY_NUMBER, 1, SIM_SOURCES_MAX, FIELD(sources, 4), NULL, NULL, 0},
     {"records-per-source", "records", "records per source", SIMSCEN_KEY_NUMBER, 0, (1ULL << 40) - 1,
-     FIELD(records_per_source, 8), NULL, NULL},
-    {"stages", "", "stages of tasks", SIMSCEN_KEY_NUMBER, 1, SIM_STAGES_MAX, FIELD(stages, 4), NULL, NULL},
+     FIELD(records_per_source, 8), NULL, NULL, 0},
+    {"stages", "", "stages of tasks", SIMSCEN_KEY_NUMBER, 1, SIM_STAGES_MAX, FIELD(stages, 4), NULL, NULL, 0},
     {"parallelism", "", "tasks per stage", SIMSCEN_KEY_NUMBER, 1, SIM_PARALLELISM_MAX, FIELD(parallelism, 4), NULL,
-     NULL},
-    {"link", "", "link kind per stage boundary", SIMSCEN_KEY_LINK, 0, 0, 0, 0, NULL, NULL},
+     NULL, 0},
+    {"link", "", "link kind per stage boundary", SIMSCEN_KEY_LINK, 0, 0, 0, 0, NULL, NULL, 0},
     {"credits", "", "credits per channel (items in flight or unconsumed)", SIMSCEN_KEY_NUMBER, 1, SIM_CREDITS_MAX,
-     FIELD(credits, 4), NULL, NULL},
+     FIELD(credits, 4), NULL, NULL, 0},
     {"latency-ns", "ns", "channel latency per item, mean", SIMSCEN_KEY_DIST, 0, U64_BIG, FIELD(latency, 0), NULL,
-     NULL},
+     NULL, 0},
     {"service-ns", "ns", "service time per record, mean (every stage)", SIMSCEN_KEY_SERVICES, 0, U64_BIG, 0, 0,
-     service_get, service_set},
+     service_get, service_set, 0},
     {"sink-service-ns", "ns", "sink service time per record, mean", SIMSCEN_KEY_SWEEP_ONLY, 0, U64_BIG, 0, 0,
-     sink_service_get, sink_service_set},
+     sink_service_get, sink_service_set, 0},
     {"source-interval-ns", "ns", "mean gap between a source's records", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
-     FIELD(source_interval_ns, 8), NULL, NULL},
-    {"payload-bytes", "bytes", "payload per record", SIMSCEN_KEY_NUMBER, 8, 4096, FIELD(payload_len, 4), NULL, NULL},
+     FIELD(source_interval_ns, 8), NULL, NULL, 0},
+    {"payload-bytes", "bytes", "payload per record", SIMSCEN_KEY_NUMBER, 8, 4096, FIELD(payload_len, 4), NULL, NULL, 0},
     {"checkpoint-interval-ns", "ns", "checkpoint interval", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
-     FIELD(checkpoint_interval_ns, 8), NULL, NULL},
+     FIELD(checkpoint_interval_ns, 8), NULL, NULL, 0},
     {"checkpoint-timeout-ns", "ns", "checkpoint timeout", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
-     FIELD(checkpoint_timeout_ns, 8), NULL, NULL},
-    {"max-buffered-bytes", "bytes", "spill's buffered-bytes limit", SIMSCEN_KEY_NUMBER, 0, UINT64_MAX,
-     FIELD(max_buffered_bytes, 8), NULL, NULL},
+     FIELD(checkpoint_timeout_ns, 8), NULL, NULL, 0},
+    {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_MAX_BUFFERED_BYTES},
     {"max-events", "", "events before the run stops", SIMSCEN_KEY_NUMBER, 0, UINT64_MAX, FIELD(max_events, 8), NULL,
-     NULL},
-    {"max-restarts", "", "restarts allowed", SIMSCEN_KEY_NUMBER, 0, 1000000, FIELD(max_restarts, 4), NULL, NULL},
-    {"alignment-timeout-ns", "ns", "alignment timeout (aligned-timeout)", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
-     FIELD(alignment_timeout_ns, 8), NULL, NULL},
+     NULL, 0},
+    {"max-restarts", "", "restarts allowed", SIMSCEN_KEY_NUMBER, 0, 1000000, FIELD(max_restarts, 4), NULL, NULL, 0},
+    {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_ALIGNMENT_TIMEOUT_NS},
 };
 
 #define KEYS_N (sizeof key_table / sizeof *key_table)
 _Static_assert(KEYS_N <= SIMSCEN_KEYS_MAX, "SIMSCEN_KEYS_MAX holds every simulation key");
 
-const simscen_key *simscen_key_at(size_t i) { return i < KEYS_N ? &key_table[i] : NULL; }
+/* The table with the strategy options' rows named by their descriptors (sim/strategies.h):
+ * the option's simulation name, unit, help and range come from the one options table. */
+static simscen_key keys_built[KEYS_N];
+static bool keys_ready;
+
+static const simscen_key *keys(void)
+{
+    if (keys_ready)
+        return keys_built;
+    for (size_t i = 0; i < KEYS_N; i++) {
+        keys_built[i] = key_table[i];
+        if (key_table[i].kind != SIMSCEN_KEY_OPTION)
+            continue;
+        const bs_option *o = sim_option_of_slot((bs_option_slot)key_table[i].slot);
+        assert(o && "every option slot has a descriptor row");
+        keys_built[i].name = o->sim_name;
+        keys_built[i].unit = o->unit;
+        keys_built[i].what = o->help;
+        keys_built[i].min = o->min;
+        keys_built[i].max = o->max;
+    }
+    keys_ready = true;
+    return keys_built;
+}
+
+const simscen_key *simscen_key_at(size_t i) { return i < KEYS_N ? &keys()[i] : NULL; }
 
 const simscen_key *simscen_key_find(const char *name)
 {
     for (size_t i = 0; i < KEYS_N; i++)
-        if (strcmp(key_table[i].name, name) == 0)
-            return &key_table[i];
+        if (strcmp(keys()[i].name, name) == 0)
+            return &keys()[i];
     return NULL;
 }
 
 bool simscen_key_numeric(const simscen_key *k)
 {
-    return k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->get != NULL;
+    return k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_OPTION ||
+           k->get != NULL;
 }
 
 uint64_t simscen_key_get(const simscen_key *k, const sim_config *c)
 {
     if (k->get)
         return k->get(c);
+    if (k->kind == SIMSCEN_KEY_OPTION)
+        return c->options[k->slot];
     const unsigned char *p = (const unsigned char *)c + k->offset;
     if (k->kind == SIMSCEN_KEY_DIST)
         return ((const sim_dist *)(const void *)p)->mean_ns;
@@ -115,6 +144,15 @@ int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, 
     if (!simscen_key_numeric(k)) {
         snprintf(err, err_len, "'%s' is not a numeric key", k->name);
         return -1;
+    }
+    if (k->kind == SIMSCEN_KEY_OPTION) { /* an option: 0 (off), or in its range */
+        if (v != 0 && (v < k->min || v > k->max)) {
+            snprintf(err, err_len, "%s: %llu is out of range (0 or %llu .. %llu)", k->name, (unsigned long long)v,
+                     (unsigned long long)k->min, (unsigned long long)k->max);
+            return -1;
+        }
+        c->options[k->slot] = v;
+        return 0;
     }
     if (v < k->min || v > k->max) {
         snprintf(err, err_len, "%s: %llu is out of range (%llu .. %llu)", k->name, (unsigned long long)v,
@@ -143,9 +181,9 @@ size_t simscen_keys_numeric(char *out, size_t len)
     if (len)
         out[0] = '\0';
     for (size_t i = 0; i < KEYS_N; i++) {
-        if (!simscen_key_numeric(&key_table[i]))
+        if (!simscen_key_numeric(&keys()[i]))
             continue;
-        int w = snprintf(out + used, used < len ? len - used : 0, "%s%s", n ? ", " : "", key_table[i].name);
+        int w = snprintf(out + used, used < len ? len - used : 0, "%s%s", n ? ", " : "", keys()[i].name);
         if (w > 0)
             used += (size_t)w;
         n++;

@@ -42,6 +42,25 @@ int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint6
     return sc_get_u64(cx, node, key, min, max, out);
 }
 
+/* A strategy option (the descriptors' options tables) under its simulation key: 0 (off) or
+ * within the row's range. */
+static int ss_strategy_option(const sc_ctx *cx, uint32_t node, bs_option_slot slot, sim_config *c)
+{
+    const bs_option *o = sim_option_of_slot(slot);
+    if (node == SC_NONE || !o)
+        return 0;
+    uint64_t v = 0;
+    if (sc_get_u64(cx, node, o->sim_name, 0, o->max, &v) != 0)
+        return -1;
+    if (v != 0 && v < o->min) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at, "%s: %llu is out of range (0 or %llu..%llu %s)",
+                  o->sim_name, (unsigned long long)v, (unsigned long long)o->min, (unsigned long long)o->max, o->unit);
+        return -1;
+    }
+    c->options[slot] = v;
+    return 0;
+}
+
 int ss_u32(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint32_t *out)
 {
     uint64_t v = *out;
@@ -200,6 +219,8 @@ static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim
         return ss_links(cx, node, c);
     case SIMSCEN_KEY_SERVICES:
         return ss_services(cx, node, c);
+    case SIMSCEN_KEY_OPTION:
+        return ss_strategy_option(cx, node, (bs_option_slot)k->slot, c);
     case SIMSCEN_KEY_SWEEP_ONLY:
         break;
     }

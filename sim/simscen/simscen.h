@@ -151,7 +151,7 @@ typedef struct simscen {
  * The `simulation:` keys (keys.c): one table, read by the loader and by `compare --sweep`.
  * NUMBER: a whole number in [min, max] at `offset` (`width` 4 or 8 bytes); DIST: a
  * {min, mean, max} distribution at `offset` (a number sets its mean, widening min and max
- * to hold it); LINK, SERVICES: structured values the loader reads itself (SERVICES also has
+ * to hold it); OPTION: a strategy option (core/bs_strategy.h), named by its descriptor; LINK, SERVICES: structured values the loader reads itself (SERVICES also has
  * get/set: the mean of every stage); SWEEP_ONLY: not a file key, only swept (get/set).
  */
 typedef enum simscen_key_kind {
@@ -160,6 +160,7 @@ typedef enum simscen_key_kind {
     SIMSCEN_KEY_LINK,
     SIMSCEN_KEY_SERVICES,
     SIMSCEN_KEY_SWEEP_ONLY,
+    SIMSCEN_KEY_OPTION,     /* a strategy option: name, unit and range from its descriptor */
 } simscen_key_kind;
 
 #define SIMSCEN_KEYS_MAX 64u
@@ -174,6 +175,7 @@ typedef struct simscen_key {
     unsigned width;         /* NUMBER: 4 or 8 */
     uint64_t (*get)(const sim_config *c);   /* optional: overrides offset */
     void (*set)(sim_config *c, uint64_t v); /* optional: overrides offset */
+    unsigned slot;          /* OPTION: its bs_option_slot (0, or min .. max) */
 } simscen_key;
 
 /* Row i of the table (in loading order), NULL past the end. */

@@ -241,9 +241,14 @@ check_help() { # verb (empty: the top level)
 # Every key the scenario loaders accept (their key tables in sim/scenario/ and sim/simscen/)
 # is documented in docs/handler-scenarios.md or docs/sim-scenarios.md.
 check_keys() {
-    keys=$(cat "$root"/sim/scenario/*.c "$root"/sim/simscen/*.c 2>/dev/null |
+    keys=$({ cat "$root"/sim/scenario/*.c "$root"/sim/simscen/*.c 2>/dev/null |
            grep -o '{"[a-z][a-z-]*", \(true\|false\)}\|{"[a-z][a-z-]*", "[a-z]*", "' |
-           sed 's/^{"\([^"]*\)".*/\1/' | sort -u)
+           sed 's/^{"\([^"]*\)".*/\1/'
+           # the strategies' options: rows of their descriptors' options tables (core/strategy/),
+           # {"name", "simulation-name", "unit", ...}
+           cat "$root"/core/strategy/*.c "$root"/core/*.c 2>/dev/null |
+           grep -o '{"[a-z][a-z-]*", "[a-z][a-z-]*", "[a-z]*", ' |
+           sed 's/^{"\([^"]*\)", "\([^"]*\)".*/\1\n\2/'; } | sort -u)
     missing=
     for k in $keys; do
         grep -q -E "\`$k(\`|:| )" "$root/docs/handler-scenarios.md" "$root/docs/sim-scenarios.md" 2>/dev/null ||

@@ -366,11 +366,16 @@ static int p_open_lose(bs_handler *h) { return p_open_bug(h, PLANT_LOSE_ON_ROLLO
 
 
 static const bs_strategy planted[PLANT_COUNT] = {
-    {"planted-none", p_open_none, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
-    {"planted-no-block", p_open_no_block, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
-    {"planted-replay-order", p_open_replay_order, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
-    {"planted-ignore-closed", p_open_ignore_closed, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
-    {"planted-lose-on-rollover", p_open_lose, p_next, p_close, p_is_empty, p_snapshot, p_restore, NULL},
+    {.name = "planted-none", .open = p_open_none, .next = p_next, .close = p_close, .is_empty = p_is_empty,
+     .snapshot = p_snapshot, .restore = p_restore},
+    {.name = "planted-no-block", .open = p_open_no_block, .next = p_next, .close = p_close, .is_empty = p_is_empty,
+     .snapshot = p_snapshot, .restore = p_restore},
+    {.name = "planted-replay-order", .open = p_open_replay_order, .next = p_next, .close = p_close, .is_empty = p_is_empty,
+     .snapshot = p_snapshot, .restore = p_restore},
+    {.name = "planted-ignore-closed", .open = p_open_ignore_closed, .next = p_next, .close = p_close, .is_empty = p_is_empty,
+     .snapshot = p_snapshot, .restore = p_restore},
+    {.name = "planted-lose-on-rollover", .open = p_open_lose, .next = p_next, .close = p_close, .is_empty = p_is_empty,
+     .snapshot = p_snapshot, .restore = p_restore},
 };
 
 const bs_strategy *planted_strategy(plant_bug bug) { return bug < PLANT_COUNT ? &planted[bug] : NULL; }
