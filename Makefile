@@ -39,6 +39,13 @@ TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 SCENARIOS := $(sort $(wildcard scenarios/*/*.yaml))
 
+# The git commit goes into compare's provenance (sim/compare/cmp_version.c); the object is
+# rebuilt when build/version.txt changes, and that file only when the commit does.
+GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(shell mkdir -p build && (echo '$(GIT_VERSION)' | cmp -s - build/version.txt || echo '$(GIT_VERSION)' > build/version.txt))
+build/plain/sim/compare/cmp_version.o build/asan/sim/compare/cmp_version.o: build/version.txt
+build/plain/sim/compare/cmp_version.o build/asan/sim/compare/cmp_version.o: BASE_CFLAGS += -DBARRIERSIM_GIT='"$(GIT_VERSION)"'
+
 # $(call objs,variant,sources)
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 
@@ -135,6 +142,7 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	$(SAN_ENV) sh tests/cli/compare.sh ./build/asan/barriersim
 	sh tests/cli/readme.sh ./build/barriersim ./build/barriersim-planted --self-test
 	$(SAN_ENV) sh tests/cli/readme.sh ./build/asan/barriersim
+	sh tests/cli/page.sh ./build/barriersim
 
 # ---- benchmarks --------------------------------------------------------------------------
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a

@@ -1,20 +1,13 @@
 #!/bin/sh
-# reports/study/run.sh BINARY OUTDIR: the bundled study (reports/README.md): every strategy
-# on the two study scenarios, 5 seeds, sink service time swept across the sinks' arrival
-# rate (one record per 2 us). Strategies this binary does not know are left out, with a
-# warning (the comparison strategies land in the core one by one).
+# reports/study/run.sh BINARY OUTDIR: the bundled studies (reports/README.md):
+#  - OUTDIR/: back-pressure: every strategy on backpressure.yaml and restore.yaml, the sink
+#    service time swept across the sinks' arrival rate; the study settings (seeds, window,
+#    sweep) and the claims with their sources are in backpressure.yaml / restore.yaml;
+#  - OUTDIR/timeout-grid/: where aligned-timeout pays off: in-flight data (credits) x
+#    alignment timeout under back-pressure (timeout-grid.yaml).
 set -eu
 bin=${1:?usage: reports/study/run.sh BINARY OUTDIR}
 out=${2:?usage: reports/study/run.sh BINARY OUTDIR}
 here=$(dirname "$0")
-want="spill block unaligned aligned-timeout tracker"
-have=""
-for s in $want; do
-    if "$bin" compare --strategies "$s" --help >/dev/null 2>&1; then
-        have="${have:+$have,}$s"
-    else
-        echo "study: warning: this barriersim has no strategy '$s'; it is left out" >&2
-    fi
-done
-"$bin" compare "$here/backpressure.yaml" "$here/restore.yaml" --strategies "$have" --seeds 5 \
-    --sweep sink-service-ns=500,1000,1500,1800,2000,2200,2400,2700,3000 --out "$out"
+"$bin" compare "$here/backpressure.yaml" "$here/restore.yaml" --out "$out"
+"$bin" compare "$here/timeout-grid.yaml" --out "$out/timeout-grid"

@@ -1,15 +1,20 @@
 /*
- * cmp_plot.c: the plots of `compare`, drawn by gnuplot as SVG from CSV files.
+ * cmp_plot.c: the plots of `compare`, drawn by gnuplot as PNG (for the page and for
+ * looking at) and SVG (for papers) from data files in DIR/plot-data/.
  *
- * While the runs go, cmp_plot_collect appends to DIR/plot-data/ what the plots need (raw
- * ns and bytes): every completed checkpoint (back-pressure at its start, duration), the
- * alignment times at the lowest and the highest sweep point, and the buffered bytes over
- * time of the first seed at the highest point. cmp_plot then writes the per-point
- * summaries, a gnuplot script DIR/plots.gp, and runs `gnuplot plots.gp` in DIR (output in
- * DIR/gnuplot.log). Per scenario, four SVGs: checkpoint duration against the swept
- * back-pressure (median, min-max error bars over seeds), duration against the data in
- * flight at each checkpoint's start, the alignment-time distribution per strategy (box
- * plots, low and high back-pressure) and buffered bytes over time.
+ * Per scenario:
+ *  - duration-vs-KEY (one per swept key, with one or two sweeps): the median checkpoint
+ *    duration against the key's values, with its 95% bootstrap interval as a band; with a
+ *    second sweep, one panel per value of the other key, on a shared y scale;
+ *  - duration-cdf and alignment-cdf: the pooled per-checkpoint (per-task) distributions as
+ *    empirical CDFs at the first and the last grid point, instead of overplotted scatters;
+ *  - held-over-time: at the last grid point, the bytes held for alignment (spilled +
+ *    blocked) and the pending channel state over simulated time, the median over seeds with
+ *    the min-max band of every seed, one panel per strategy on a shared y scale; a strategy
+ *    that held nothing gets no panel (the title says so).
+ * Every strategy has one colour, dash and point type wherever it appears (by its name, not
+ * its position in --strategies); axis ranges are computed from the data; every time axis
+ * says "simulated". The gnuplot script (DIR/plots.gp) runs twice: fmt='png', fmt='svg'.
  */
 #include "compare.h"
 
@@ -22,263 +27,470 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const plot_kinds[] = {"duration-vs-sweep", "duration-vs-in-flight", "alignment-times",
-                                         "buffered-over-time"};
-static const char *const plot_titles[] = {
-    "Checkpoint duration (end to end) against the swept back-pressure: median and min-max over seeds",
-    "Checkpoint duration against the data in flight when it started: every completed checkpoint",
-    "Alignment time per task: distribution per strategy at the lowest and highest back-pressure",
-    "Bytes buffered by the alignment (spilled, held in blocked channels, channel state) over time",
+#define SERIES_MAX 4096u
+
+static double dmin(double a, double b) { return a < b ? a : b; }
+static double dmax(double a, double b) { return a > b ? a : b; }
+
+/* ---- styles: by strategy identity -------------------------------------------------------- */
+typedef struct style {
+    const char *name, *colour;
+    int dash, point;
+} style;
+
+/* Okabe-Ito colours (distinguishable with colour-blindness). */
+static const style styles[] = {
+    {"spill", "#E69F00", 1, 7},    {"block", "#0072B2", 2, 5},   {"unaligned", "#009E73", 3, 9},
+    {"aligned-timeout", "#D55E00", 4, 11}, {"tracker", "#CC79A7", 5, 13},
 };
-#define PLOTS 4u
+static const char *const spare_colours[] = {"#56B4E9", "#000000", "#F0E442", "#999999"};
 
-uint32_t cmp_plot_files(const cmp_study *s, uint32_t scen, char names[][128], const char *titles[], uint32_t max)
+static style style_of(const char *name)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < PLOTS && n < max; i++) {
-        if (i == 0 && s->sweep.n < 2)
-            continue;
-        snprintf(names[n], 128, "%.100s-%s.svg", s->scen[scen].name, plot_kinds[i]);
-        titles[n++] = plot_titles[i];
-    }
-    return n;
+    for (size_t i = 0; i < sizeof styles / sizeof *styles; i++)
+        if (strcmp(styles[i].name, name) == 0)
+            return styles[i];
+    uint32_t h = 2166136261u; /* FNV-1a: the same name, the same style, in every study */
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return (style){name, spare_colours[h % 4], 6 + (int)(h / 4 % 3), 4 + 2 * (int)(h / 12 % 4)};
 }
 
-static FILE *data_file(const char *dir, const cmp_study *s, uint32_t sc, const char *what, uint32_t strat,
-                       bool fresh)
+static void gp_fill(FILE *f, const char *strat, const char *extra)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/plot-data/%s-%s-%s.csv", dir, s->scen[sc].name, what, s->strategies[strat]);
-    return fopen(path, fresh ? "w" : "a");
+    fprintf(f, "lc rgb '%s' %s", style_of(strat).colour, extra);
 }
 
-int cmp_plot_collect(const cmp_study *s, const char *dir, const cmp_run *r, const sim_metrics *m)
+static void gp_style(FILE *f, const char *strat, const char *extra)
 {
-    if (r->strategy == CMP_BASELINE)
-        return 0;
-    bool seed0 = r->seed == s->seed_base, lo = r->sweep == 0, hi = r->sweep + 1 == cmp_points(s);
-    FILE *f = data_file(dir, s, r->scenario, "ck", r->strategy, seed0 && lo);
-    if (!f)
-        return -1;
-    for (uint32_t i = 0; i < m->n_ck; i++)
-        if (m->ck[i].id && m->ck[i].outcome == SIM_CK_COMPLETED)
-            fprintf(f, "%llu,%llu\n", (unsigned long long)m->ck[i].in_flight_bytes_start,
-                    (unsigned long long)m->ck[i].duration_ns);
-    int bad = fclose(f);
-    for (int side = 0; side < 2; side++) {
-        if (!(side ? hi : lo))
-            continue;
-        if (!(f = data_file(dir, s, r->scenario, side ? "align-hi" : "align-lo", r->strategy, seed0)))
-            return -1;
-        for (uint32_t i = 0; i < m->n_al; i++)
-            if (m->al[i].triggered)
-                fprintf(f, "%llu\n", (unsigned long long)m->al[i].alignment_ns);
-        bad |= fclose(f);
-    }
-    if (hi && seed0) {
-        if (!(f = data_file(dir, s, r->scenario, "buffered", r->strategy, true)))
-            return -1;
-        for (uint32_t i = 0; i < m->n_samples; i++) {
-            const sim_mx_sample *x = &m->samples[i];
-            fprintf(f, "%llu,%llu\n", (unsigned long long)x->t_ns,
-                    (unsigned long long)sim_mx_buffered(x));
-        }
-        bad |= fclose(f);
-    }
-    return bad ? -1 : 0;
+    style st = style_of(strat);
+    fprintf(f, "lc rgb '%s' dt %d %s", st.colour, st.dash, extra);
 }
 
-static bool has_data(const char *dir, const cmp_study *s, uint32_t sc, const char *what, uint32_t strat)
+static void gp_points(FILE *f, const char *strat, const char *extra)
 {
-    char path[1024];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/plot-data/%s-%s-%s.csv", dir, s->scen[sc].name, what, s->strategies[strat]);
-    return stat(path, &st) == 0 && st.st_size > 0;
+    style st = style_of(strat);
+    fprintf(f, "lc rgb '%s' dt %d pt %d ps 1.3 %s", st.colour, st.dash, st.point, extra);
 }
 
-/* Per strategy: sweep value, checkpoint p50 median, min, max (ns). */
-static int write_sweep_data(const cmp_study *s, const char *dir, uint32_t sc)
-{
-    for (uint32_t k = 0; k < s->n_strat; k++) {
-        FILE *f = data_file(dir, s, sc, "sweep", k, true);
-        if (!f)
-            return -1;
-        for (uint32_t p = 0; p < s->sweep.n; p++) {
-            cmp_stat st = cmp_group_stat(s, sc, p, k, CM_CK_P50);
-            if (st.n)
-                fprintf(f, "%llu,%.0f,%.0f,%.0f\n", (unsigned long long)s->sweep.vals[p], st.median, st.min, st.max);
-        }
-        if (fclose(f))
-            return -1;
-    }
-    return 0;
-}
-
+/* ---- units -------------------------------------------------------------------------------- */
 typedef struct unit {
     double div;
     const char *name;
 } unit;
 
-static unit time_unit(double max_ns)
+static unit unit_for(const char *u, double max)
 {
-    return max_ns >= 2e6 ? (unit){1e6, "ms"} : (unit){1e3, "µs"};
+    if (strcmp(u, "ns") == 0)
+        return max >= 2e9 ? (unit){1e9, "s"} : max >= 2e6 ? (unit){1e6, "ms"} : max >= 2e3 ? (unit){1e3, "µs"}
+                                                                                          : (unit){1, "ns"};
+    if (strcmp(u, "bytes") == 0)
+        return max >= 2 * 1048576.0 ? (unit){1048576, "MiB"} : max >= 2048 ? (unit){1024, "KiB"} : (unit){1, "B"};
+    return (unit){1, u};
 }
 
-static double group_max(const cmp_study *s, uint32_t sc, cmp_metric m)
+static void key_axis(const simscen_key *k, double max, unit *u, char *label, size_t len)
 {
-    double x = 0;
-    for (uint32_t p = 0; p < cmp_points(s); p++)
-        for (uint32_t k = 0; k < s->n_strat; k++) {
-            cmp_stat st = cmp_group_stat(s, sc, p, k, m);
-            if (st.n && st.max > x)
-                x = st.max;
+    *u = unit_for(k->unit, max);
+    if (u->name[0])
+        snprintf(label, len, "%s: %s (%s%s)", k->name, k->what, u->name,
+                 strcmp(k->unit, "ns") == 0 ? ", simulated" : "");
+    else
+        snprintf(label, len, "%s: %s", k->name, k->what);
+}
+
+/* A range fitted to [lo, hi]: log when it spans more than 30x (x: 10x) and is positive. */
+static void gp_yrange(FILE *f, double lo, double hi, const char *axis)
+{
+    double span = axis[0] == 'x' ? 10 : 30;
+    if (!(hi > lo)) {
+        hi = lo + (lo > 0 ? lo : 1);
+        lo = lo > 0 ? lo * 0.5 : 0;
+    }
+    if (lo > 0 && hi / lo > span)
+        fprintf(f, "set logscale %s\nset %srange [%g:%g]\n", axis, axis, lo / 1.25, hi * 1.25);
+    else {
+        double pad = (hi - lo) * 0.06;
+        fprintf(f, "unset logscale %s\nset %srange [%g:%g]\n", axis, axis, lo - pad < 0 && lo >= 0 ? 0 : lo - pad,
+                hi + pad);
+    }
+}
+
+static void gp_term(FILE *f, int w, int h)
+{
+    fprintf(f, "eval termcmd(%d,%d)\n", w, h);
+}
+
+static void gp_reset(FILE *f)
+{
+    fputs("reset\nset encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1.2\n"
+          "set key outside right top box opaque spacing 1.2\nset style fill transparent solid 0.18 noborder\n",
+          f);
+}
+
+/* ---- data files --------------------------------------------------------------------------- */
+static FILE *data_open(const char *dir, const char *name, char *rel, size_t rel_len)
+{
+    char path[1400];
+    snprintf(rel, rel_len, "plot-data/%s", name);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    return fopen(path, "w");
+}
+
+/* ---- collection: the over-time series of one run ---------------------------------------- */
+int cmp_plot_collect(const cmp_study *s, const char *dir, cmp_run *r, const sim_metrics *m)
+{
+    (void)dir;
+    if (r->strategy == CMP_BASELINE || r->point + 1 != cmp_points(s) || m->n_samples == 0)
+        return 0;
+    uint64_t interval = s->scen[r->scenario].cfg.checkpoint_interval_ns;
+    uint64_t g = interval >= 20 ? interval / 20 : m->grid_ns;
+    if (g == 0)
+        g = 1;
+    while (m->run_ns / g + 1 > SERIES_MAX)
+        g *= 2;
+    uint32_t n = (uint32_t)(m->run_ns / g + 1);
+    r->held_t = malloc(n * sizeof *r->held_t);
+    r->cs_t = malloc(n * sizeof *r->cs_t);
+    if (!r->held_t || !r->cs_t)
+        return -1;
+    uint32_t at = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t t = (uint64_t)j * g;
+        while (at + 1 < m->n_samples && m->samples[at + 1].t_ns <= t)
+            at++;
+        const sim_mx_sample *x = &m->samples[at];
+        bool before = x->t_ns > t;
+        r->held_t[j] = before ? 0 : (double)(x->blocked_bytes + (x->channel_state_bytes ? 0 : x->file_bytes));
+        r->cs_t[j] = before ? 0 : (double)x->channel_state_bytes;
+    }
+    r->n_t = n;
+    r->series_grid_ns = g;
+    return 0;
+}
+
+/* ---- plot 1: duration against a swept key ------------------------------------------------- */
+typedef struct plot_ctx {
+    cmp_study *s;
+    const char *dir;
+    FILE *gp;
+    uint32_t sc;
+    char names[16][160];
+    char titles[16][256];
+    uint32_t n;
+} plot_ctx;
+
+static void add_plot(plot_ctx *pc, const char *kind, const char *title)
+{
+    if (pc->n >= 16)
+        return;
+    snprintf(pc->names[pc->n], sizeof pc->names[0], "%.100s-%s", pc->s->scen[pc->sc].name, kind);
+    snprintf(pc->titles[pc->n], sizeof pc->titles[0], "%s", title);
+    pc->n++;
+}
+
+/* The grid point with dim d at value index i and dim e (if any) at value index j. */
+static uint32_t point_of(const cmp_study *s, uint32_t d, uint32_t i, int e, uint32_t j)
+{
+    uint64_t vals[CMP_SWEEPS_MAX];
+    for (uint32_t k = 0; k < s->n_sweeps; k++)
+        vals[k] = s->sweep[k].vals[0];
+    vals[d] = s->sweep[d].vals[i];
+    if (e >= 0)
+        vals[e] = s->sweep[e].vals[j];
+    int p = cmp_point_find(s, vals);
+    return p < 0 ? 0 : (uint32_t)p;
+}
+
+static int plot_vs_key(plot_ctx *pc, uint32_t d)
+{
+    cmp_study *s = pc->s;
+    int e = s->n_sweeps == 2 ? (int)(1 - d) : -1;
+    uint32_t panels = e >= 0 ? s->sweep[e].n : 1;
+    const simscen_key *k = s->sweep[d].key;
+    double xmax = 0, ylo = INFINITY, yhi = 0;
+    for (uint32_t i = 0; i < s->sweep[d].n; i++)
+        xmax = dmax(xmax, (double)s->sweep[d].vals[i]);
+    for (uint32_t j = 0; j < panels; j++)
+        for (uint32_t i = 0; i < s->sweep[d].n; i++)
+            for (uint32_t st = 0; st < s->n_strat; st++) {
+                const cmp_stat *x = cmp_group(s, pc->sc, point_of(s, d, i, e, j), st, CM_CK_DURATION);
+                if (x->n)
+                    ylo = dmin(ylo, x->lo[CS_MEDIAN]), yhi = dmax(yhi, x->hi[CS_MEDIAN]);
+            }
+    if (!(yhi > 0))
+        return 0; /* no checkpoint completed anywhere: no empty plot */
+    unit xu, yu = unit_for("ns", yhi);
+    char xl[256], kind[96], title[256];
+    key_axis(k, xmax, &xu, xl, sizeof xl);
+    snprintf(kind, sizeof kind, "duration-vs-%s", k->name);
+    snprintf(title, sizeof title, "Checkpoint duration (simulated) against %s: median and 95%% CI band%s", k->name,
+             e >= 0 ? ", one panel per value of the other key" : "");
+    add_plot(pc, kind, title);
+    FILE *f = pc->gp;
+    gp_reset(f);
+    int cols = panels <= 3 ? (int)panels : panels <= 4 ? 2 : 3, rows = (int)((panels + (uint32_t)cols - 1) / (uint32_t)cols);
+    gp_term(f, cols * 540 + 300, rows * 400 + 70);
+    fprintf(f, "set output '%s.'.fmt\n", pc->names[pc->n - 1]);
+    fprintf(f, "set xlabel \"%s\"\nset ylabel 'checkpoint duration, median (%s, simulated)'\n", xl, yu.name);
+    gp_yrange(f, ylo / yu.div, yhi / yu.div, "y");
+    double x0 = (double)s->sweep[d].vals[0], x1 = x0;
+    for (uint32_t i = 0; i < s->sweep[d].n; i++)
+        x0 = dmin(x0, (double)s->sweep[d].vals[i]), x1 = dmax(x1, (double)s->sweep[d].vals[i]);
+    gp_yrange(f, x0 / xu.div, x1 / xu.div, "x");
+    fprintf(f, "set multiplot layout %d,%d title \"%s: checkpoint duration (simulated) vs %s\\nmedian, band: "
+               "95%% bootstrap CI\" font ',12'\n", rows, cols, s->scen[pc->sc].name, k->name);
+    for (uint32_t j = 0; j < panels; j++) {
+        if (e >= 0) {
+            char v[48];
+            cmp_human((double)s->sweep[e].vals[j], s->sweep[e].key->unit, v, sizeof v);
+            fprintf(f, "set title '%s = %s'\n", s->sweep[e].key->name, v);
         }
-    return x;
-}
-
-static void sweep_axis(const cmp_study *s, char *label, size_t len, double *div)
-{
-    const char *k = s->sweep.key;
-    size_t n = strlen(k);
-    *div = 1;
-    if (strcmp(k, "sink-service-ns") == 0) {
-        snprintf(label, len, "sink service time per record, mean (µs)");
-        *div = 1e3;
-    } else if (strcmp(k, "credits") == 0) {
-        snprintf(label, len, "credits per channel (items in flight)");
-    } else if (n > 3 && strcmp(k + n - 3, "-ns") == 0) {
-        snprintf(label, len, "%.*s (µs)", (int)(n - 3), k);
-        *div = 1e3;
-    } else {
-        snprintf(label, len, "%s", k);
+        else
+            fputs("unset title\n", f);
+        if (j + 1 < panels)
+            fputs("unset key\n", f);
+        else
+            fputs("set key outside right top box opaque\n", f);
+        fputs("plot", f);
+        bool first = true;
+        for (uint32_t st = 0; st < s->n_strat; st++) {
+            char name[400], rel[500];
+            snprintf(name, sizeof name, "%s-vs%u-p%u-%s.dat", s->scen[pc->sc].name, d, j, s->strategies[st]);
+            FILE *df = data_open(pc->dir, name, rel, sizeof rel);
+            if (!df)
+                return -1;
+            uint32_t rowsn = 0;
+            for (uint32_t i = 0; i < s->sweep[d].n; i++) {
+                const cmp_stat *x = cmp_group(s, pc->sc, point_of(s, d, i, e, j), st, CM_CK_DURATION);
+                if (x->n)
+                    fprintf(df, "%g %g %g %g %u\n", (double)s->sweep[d].vals[i] / xu.div, x->est[CS_MEDIAN] / yu.div,
+                            x->lo[CS_MEDIAN] / yu.div, x->hi[CS_MEDIAN] / yu.div, x->n), rowsn++;
+            }
+            if (fclose(df))
+                return -1;
+            if (!rowsn)
+                continue;
+            fprintf(f, "%s '%s' using 1:3:4 with filledcurves ", first ? "" : ",", rel);
+            gp_fill(f, s->strategies[st], "notitle");
+            fprintf(f, ", '%s' using 1:2 with linespoints lw 2 ", rel);
+            gp_points(f, s->strategies[st], "");
+            fprintf(f, " title '%s'", s->strategies[st]);
+            first = false;
+        }
+        fputs(first ? " NaN notitle\n" : "\n", f);
     }
+    fputs("unset multiplot\n", f);
+    return 0;
 }
 
-static void gp_head(FILE *f)
+static int cmp_d(const void *a, const void *b)
 {
-    fputs("set terminal svg size 960,600 dynamic enhanced font 'Sans,15' background rgb 'white'\n"
-          "set encoding utf8\nset datafile separator ','\nset grid lc rgb '#dddddd'\n"
-          "set key outside right top box opaque spacing 1.2\nset border lw 1.2\nset pointsize 1.2\n",
-          f);
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
-static void gp_sweep(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
+/* ---- plots 2 and 3: CDFs at the first and the last point ---------------------------------- */
+static bool group_range(cmp_study *s, uint32_t sc, uint32_t p, cmp_metric m, double *lo, double *hi)
 {
-    char xl[128];
-    double xdiv;
-    sweep_axis(s, xl, sizeof xl, &xdiv);
-    unit u = time_unit(group_max(s, sc, CM_CK_P50));
-    fprintf(f, "set output '%s-duration-vs-sweep.svg'\nset title 'Checkpoint duration against back-pressure "
-               "(%s)'\nset xlabel '%s'\nset ylabel 'checkpoint duration, p50 per run (%s, log scale)'\n"
-               "set logscale y\nplot",
-            s->scen[sc].name, s->scen[sc].name, xl, u.name);
-    bool first = true;
-    for (uint32_t k = 0; k < s->n_strat; k++) {
-        if (!has_data(dir, s, sc, "sweep", k))
+    bool any = false;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const cmp_run *r = &s->runs[i];
+        if (r->scenario != sc || r->point != p || r->strategy == CMP_BASELINE || !r->samples[m].n)
             continue;
-        fprintf(f, "%s 'plot-data/%s-sweep-%s.csv' using ($1/%g):($2/%g):($3/%g):($4/%g) with yerrorlines lt %u "
-                   "lw 2 title '%s'",
-                first ? "" : ",", s->scen[sc].name, s->strategies[k], xdiv, u.div, u.div, u.div, k + 1,
-                s->strategies[k]);
-        first = false;
+        *lo = dmin(*lo, r->samples[m].v[0]);
+        *hi = dmax(*hi, r->samples[m].v[r->samples[m].n - 1]);
+        any = true;
     }
-    fputs(first ? " NaN notitle\n" : "\n", f);
-    fputs("unset logscale y\n", f);
+    return any;
 }
 
-static void gp_in_flight(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
+static int cdf_data(plot_ctx *pc, uint32_t p, uint32_t st, cmp_metric m, double div, char *rel, size_t rel_len,
+                    uint32_t *n)
 {
-    unit u = time_unit(group_max(s, sc, CM_CK_MAX));
-    fprintf(f, "set output '%s-duration-vs-in-flight.svg'\nset title 'Checkpoint duration against data in "
-               "flight at its start (%s, all runs)'\nset xlabel 'data in flight when the checkpoint started "
-               "(KiB)'\nset ylabel 'checkpoint duration (%s, log scale)'\nset logscale y\nplot",
-            s->scen[sc].name, s->scen[sc].name, u.name);
-    bool first = true;
-    for (uint32_t k = 0; k < s->n_strat; k++) {
-        if (!has_data(dir, s, sc, "ck", k))
+    cmp_study *s = pc->s;
+    char name[400];
+    snprintf(name, sizeof name, "%s-cdf-%s-p%u-%s.dat", s->scen[pc->sc].name, cmp_metric_get(m)->name, p,
+             s->strategies[st]);
+    FILE *df = data_open(pc->dir, name, rel, rel_len);
+    if (!df)
+        return -1;
+    uint32_t total = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const cmp_run *r = &s->runs[i];
+        if (r->scenario == pc->sc && r->point == p && r->strategy == st)
+            total += r->samples[m].n;
+    }
+    double *all = malloc((total ? total : 1) * sizeof *all);
+    if (!all) {
+        fclose(df);
+        return -1;
+    }
+    uint32_t k = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const cmp_run *r = &s->runs[i];
+        if (r->scenario == pc->sc && r->point == p && r->strategy == st)
+            for (uint32_t x = 0; x < r->samples[m].n; x++)
+                all[k++] = r->samples[m].v[x];
+    }
+    qsort(all, k, sizeof *all, cmp_d);
+    for (uint32_t i = 0; i < k; i++)
+        fprintf(df, "%g %g\n", all[i] / div, (double)(i + 1) / k);
+    free(all);
+    *n = k;
+    return fclose(df) ? -1 : 0;
+}
+
+static int plot_cdf(plot_ctx *pc, cmp_metric m, const char *kind, const char *what)
+{
+    cmp_study *s = pc->s;
+    uint32_t last = cmp_points(s) - 1, pts[2] = {0, last}, np = last ? 2 : 1;
+    double lo = INFINITY, hi = -INFINITY;
+    bool any = false;
+    for (uint32_t i = 0; i < np; i++)
+        any |= group_range(s, pc->sc, pts[i], m, &lo, &hi);
+    if (!any || !(hi > 0))
+        return 0;
+    unit u = unit_for(cmp_metric_get(m)->unit, hi);
+    char title[256];
+    snprintf(title, sizeof title, "%s (simulated): empirical CDF of every sample, pooled over seeds, at the %s", what,
+             np == 2 ? "first and the last grid point" : "only grid point");
+    add_plot(pc, kind, title);
+    FILE *f = pc->gp;
+    gp_reset(f);
+    gp_term(f, (int)np * 560 + 200, 460);
+    fprintf(f, "set output '%s.'.fmt\n", pc->names[pc->n - 1]);
+    fprintf(f, "set xlabel '%s (%s, simulated)'\nset ylabel 'share of samples at or below'\nset yrange [0:1.02]\n",
+            what, u.name);
+    gp_yrange(f, lo / u.div, hi / u.div, "x");
+    fprintf(f, "set multiplot layout 1,%u title \"%s (simulated), %s: CDF pooled over seeds\" font ',13'\n", np, what,
+            s->scen[pc->sc].name);
+    for (uint32_t i = 0; i < np; i++) {
+        char pl[256];
+        cmp_point_label(s, pts[i], pl, sizeof pl);
+        fprintf(f, "set title \"%s\"\n%s\nplot", pl, i + 1 < np ? "unset key" : "set key outside right top box opaque");
+        bool first = true;
+        for (uint32_t st = 0; st < s->n_strat; st++) {
+            char rel[500];
+            uint32_t n = 0;
+            if (cdf_data(pc, pts[i], st, m, u.div, rel, sizeof rel, &n))
+                return -1;
+            if (!n)
+                continue;
+            fprintf(f, "%s '%s' using 1:2 with steps lw 2 ", first ? "" : ",", rel);
+            gp_style(f, s->strategies[st], "");
+            fprintf(f, " title '%s (n=%u)'", s->strategies[st], n);
+            first = false;
+        }
+        fputs(first ? " NaN notitle\n" : "\n", f);
+    }
+    fputs("unset multiplot\n", f);
+    return 0;
+}
+
+/* ---- plot 4: held for alignment and channel state over time -------------------------------- */
+/* Median, min and max over the runs of (last point, st) at each grid step into a file. */
+static int series_data(plot_ctx *pc, uint32_t st, bool cs, double div, char *rel, size_t rel_len, double *peak)
+{
+    cmp_study *s = pc->s;
+    char name[400];
+    snprintf(name, sizeof name, "%s-over-time-%s-%s.dat", s->scen[pc->sc].name, cs ? "cs" : "held",
+             s->strategies[st]);
+    FILE *df = data_open(pc->dir, name, rel, rel_len);
+    if (!df)
+        return -1;
+    uint32_t n = 0;
+    uint64_t g = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const cmp_run *r = &s->runs[i];
+        if (r->scenario == pc->sc && r->strategy == st && r->n_t)
+            n = r->n_t > n ? r->n_t : n, g = r->series_grid_ns;
+    }
+    double v[CMP_SEEDS_MAX];
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t k = 0;
+        for (size_t i = 0; i < s->n_runs && k < CMP_SEEDS_MAX; i++) {
+            const cmp_run *r = &s->runs[i];
+            if (r->scenario == pc->sc && r->strategy == st && j < r->n_t && r->series_grid_ns == g)
+                v[k++] = cs ? r->cs_t[j] : r->held_t[j];
+        }
+        if (!k)
             continue;
-        fprintf(f, "%s 'plot-data/%s-ck-%s.csv' using ($1/1024):($2/%g) with points lt %u pt %u ps 0.6 title '%s'",
-                first ? "" : ",", s->scen[sc].name, s->strategies[k], u.div, k + 1, 5 + 2 * (k % 4),
-                s->strategies[k]);
-        first = false;
+        qsort(v, k, sizeof *v, cmp_d);
+        *peak = dmax(*peak, v[k - 1]);
+        fprintf(df, "%g %g %g %g\n", (double)j * (double)g, v[(k - 1) / 2] / div, v[0] / div, v[k - 1] / div);
     }
-    fputs(first ? " NaN notitle\n" : "\n", f);
-    fputs("unset logscale y\n", f);
+    return fclose(df) ? -1 : 0;
 }
 
-static void gp_align_side(FILE *f, const char *dir, const cmp_study *s, uint32_t sc, bool hi, unit u)
+static int plot_over_time(plot_ctx *pc)
 {
-    char pl[96] = "";
-    if (s->sweep.n)
-        snprintf(pl, sizeof pl, ": %s=%llu", s->sweep.key,
-                 (unsigned long long)s->sweep.vals[hi ? s->sweep.n - 1 : 0]);
-    fprintf(f, "set title '%s back-pressure%s'\nset xtics (", hi ? "highest" : "lowest", pl);
-    for (uint32_t k = 0; k < s->n_strat; k++)
-        fprintf(f, "%s'%s' %u", k ? ", " : "", s->strategies[k], k + 1);
-    fprintf(f, ") rotate by -30\nset xrange [0.3:%u.7]\nset ylabel 'alignment time per task (%s)'\nplot", s->n_strat,
-            u.name);
-    bool first = true;
-    for (uint32_t k = 0; k < s->n_strat; k++) {
-        const char *what = hi ? "align-hi" : "align-lo";
-        if (!has_data(dir, s, sc, what, k))
-            continue;
-        fprintf(f, "%s 'plot-data/%s-%s-%s.csv' using (%u):($1/%g) with boxplot lt %u lw 1.5 fs transparent solid "
-                   "0.3 notitle",
-                first ? "" : ",", s->scen[sc].name, what, s->strategies[k], k + 1, u.div, k + 1);
-        first = false;
-    }
-    fputs(first ? " NaN notitle\n" : "\n", f);
-}
-
-static void gp_align(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
-{
-    unit u = time_unit(group_max(s, sc, CM_AL_MAX));
-    fprintf(f, "set output '%s-alignment-times.svg'\nset terminal svg size 1200,600 dynamic enhanced "
-               "font 'Sans,15' background rgb 'white'\nset style boxplot outliers pointtype 7\n"
-               "set style data boxplot\nset pointsize 0.4\nunset key\nset xlabel 'strategy'\n"
-               "set multiplot layout 1,2 title 'Alignment time per task and checkpoint (%s; box: quartiles, "
-               "whiskers: 1.5 IQR)'\n",
-            s->scen[sc].name, s->scen[sc].name);
-    gp_align_side(f, dir, s, sc, false, u);
-    gp_align_side(f, dir, s, sc, true, u);
-    fputs("unset multiplot\nset xtics autofreq norotate\nset autoscale x\nset key outside right top box\n"
-          "set pointsize 1.2\n",
-          f);
-    gp_head(f);
-}
-
-/* One panel per strategy, stacked, on a shared time axis and y range: five step lines
- * on one panel hide each other. */
-static void gp_buffered(FILE *f, const char *dir, const cmp_study *s, uint32_t sc)
-{
-    char pl[96] = "";
-    if (s->sweep.n)
-        snprintf(pl, sizeof pl, ", %s=%llu", s->sweep.key, (unsigned long long)s->sweep.vals[s->sweep.n - 1]);
+    cmp_study *s = pc->s;
+    double peak = 0, tmax = 0;
+    bool has[CMP_STRATEGIES_MAX] = {0};
     uint32_t panels = 0;
-    for (uint32_t k = 0; k < s->n_strat; k++)
-        panels += has_data(dir, s, sc, "buffered", k);
-    fprintf(f, "set output '%s-buffered-over-time.svg'\n", s->scen[sc].name);
-    fprintf(f, "set terminal svg size 960,%u dynamic enhanced font 'Sans,15' background rgb 'white'\n",
-            210 * (panels ? panels : 1) + 100);
-    fprintf(f, "unset key\nset xlabel ''\nset ylabel 'KiB'\nset yrange [0:1<*]\nset ytics font ',12'\n"
-               "set multiplot layout %u,1 title 'Buffered for alignment over time (%s%s, seed %llu)'\n",
-            panels ? panels : 1, s->scen[sc].name, pl, (unsigned long long)s->seed_base);
-    uint32_t done = 0;
-    for (uint32_t k = 0; k < s->n_strat; k++) {
-        if (!has_data(dir, s, sc, "buffered", k))
-            continue;
-        if (++done == panels)
-            fputs("set xlabel 'simulated time (ms)'\n", f);
-        fprintf(f, "set title '%s'\nplot 'plot-data/%s-buffered-%s.csv' using ($1/1e6):($2/1024) with steps "
-                   "lt %u lw 1.5 notitle\n",
-                s->strategies[k], s->scen[sc].name, s->strategies[k], k + 1);
+    char skipped[256] = "";
+    for (uint32_t st = 0; st < s->n_strat; st++) {
+        double pk = 0;
+        for (size_t i = 0; i < s->n_runs; i++) {
+            const cmp_run *r = &s->runs[i];
+            if (r->scenario != pc->sc || r->strategy != st)
+                continue;
+            for (uint32_t j = 0; j < r->n_t; j++)
+                pk = dmax(pk, dmax(r->held_t[j], r->cs_t[j]));
+            tmax = dmax(tmax, (double)r->n_t * (double)r->series_grid_ns);
+        }
+        has[st] = pk > 0;
+        panels += has[st];
+        peak = dmax(peak, pk);
+        if (!has[st])
+            snprintf(skipped + strlen(skipped), sizeof skipped - strlen(skipped), "%s%s", skipped[0] ? ", " : "",
+                     s->strategies[st]);
     }
     if (!panels)
-        fputs("plot NaN notitle\n", f);
-    fputs("unset multiplot\nset yrange [*:*]\nset ytics font ''\nset key\n", f);
-    gp_head(f); /* the default terminal size again, for the next scenario's plots */
+        return 0;
+    unit yu = unit_for("bytes", peak), tu = unit_for("ns", tmax);
+    char pl[256], title[512];
+    cmp_point_label(s, cmp_points(s) - 1, pl, sizeof pl);
+    snprintf(title, sizeof title, "Held for alignment (spilled + blocked) and channel state over simulated time at "
+             "%s: median over seeds, band min-max%s%s%s", pl, skipped[0] ? "; held nothing, no panel: " : "", skipped,
+             "");
+    add_plot(pc, "held-over-time", title);
+    FILE *f = pc->gp;
+    gp_reset(f);
+    gp_term(f, 1000, (int)panels * 190 + 110);
+    fprintf(f, "set output '%s.'.fmt\nset ylabel '%s'\nset yrange [0:%g]\nset xrange [0:%g]\nset ytics font ',9'\n"
+               "set key inside right top opaque font ',9'\n",
+            pc->names[pc->n - 1], yu.name, peak / yu.div * 1.08, tmax / tu.div);
+    fprintf(f, "set multiplot layout %u,1 title \"%s, %s: held for alignment and channel state (median over %llu "
+               "seeds, band min-max)%s%s\" font ',12'\n",
+            panels, s->scen[pc->sc].name, pl, (unsigned long long)s->seeds, skipped[0] ? "\\nheld nothing: " : "",
+            skipped);
+    uint32_t done = 0;
+    for (uint32_t st = 0; st < s->n_strat; st++) {
+        if (!has[st])
+            continue;
+        char rh[500], rc[500];
+        double pk = 0;
+        if (series_data(pc, st, false, yu.div, rh, sizeof rh, &pk) || series_data(pc, st, true, yu.div, rc, sizeof rc, &pk))
+            return -1;
+        fprintf(f, "set title '%s' offset 0,-0.6\n", s->strategies[st]);
+        if (++done == panels)
+            fprintf(f, "set xlabel 'time (%s, simulated)'\n", tu.name);
+        else
+            fputs("set xlabel ''\n", f);
+        fprintf(f, "plot '%s' using ($1/%g):3:4 with filledcurves ", rh, tu.div);
+        gp_fill(f, s->strategies[st], "notitle");
+        fprintf(f, ", '' using ($1/%g):2 with steps lw 1.6 ", tu.div);
+        gp_style(f, s->strategies[st], "title 'held (spilled + blocked)'");
+        fprintf(f, ", '%s' using ($1/%g):3:4 with filledcurves lc rgb '#444444' notitle", rc, tu.div);
+        fprintf(f, ", '' using ($1/%g):2 with steps lw 1.6 lc rgb '#444444' dt 3 title 'channel state'\n", tu.div);
+    }
+    fputs("unset multiplot\n", f);
+    return 0;
 }
 
+/* ---- driver -------------------------------------------------------------------------------- */
 static bool gnuplot_found(void)
 {
     const char *path = getenv("PATH");
@@ -293,21 +505,23 @@ static bool gnuplot_found(void)
     return false;
 }
 
-static int run_gnuplot(const char *dir)
+static int run_gnuplot(const char *dir, const char *fmt)
 {
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        char arg[32];
+        snprintf(arg, sizeof arg, "fmt='%s'", fmt);
         if (chdir(dir) != 0)
             _exit(127);
-        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }
-        execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+        execlp("gnuplot", "gnuplot", "-e", arg, "plots.gp", (char *)NULL);
         _exit(127);
     }
     int st;
@@ -317,43 +531,70 @@ static int run_gnuplot(const char *dir)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int cmp_plot(const cmp_study *s, const char *dir, char *note, size_t note_len)
+static int write_script(cmp_study *s, const char *dir, FILE *f, plot_ctx *all, uint32_t n_all)
 {
-    char path[1024];
+    fputs("# Written by barriersim compare: `gnuplot -e \"fmt='png'\" plots.gp` (or fmt='svg') in this folder.\n"
+          "if (!exists('fmt')) fmt = 'png'\n"
+          "termcmd(w,h) = fmt eq 'svg' ? sprintf(\"set terminal svg size %d,%d dynamic enhanced font 'Sans,12' "
+          "background rgb 'white'\", w, h) : sprintf(\"set terminal pngcairo size %d,%d enhanced font 'Sans,11' "
+          "background rgb 'white'\", w, h)\n",
+          f);
+    for (uint32_t sc = 0; sc < s->n_scen && sc < n_all; sc++) {
+        plot_ctx *pc = &all[sc];
+        *pc = (plot_ctx){.s = s, .dir = dir, .gp = f, .sc = sc};
+        if (s->n_sweeps <= 2)
+            for (uint32_t d = 0; d < s->n_sweeps; d++)
+                if (s->sweep[d].n >= 2 && plot_vs_key(pc, d))
+                    return -1;
+        if (plot_cdf(pc, CM_CK_DURATION, "duration-cdf", "checkpoint duration") ||
+            plot_cdf(pc, CM_ALIGNMENT, "alignment-cdf", "alignment time per task") || plot_over_time(pc))
+            return -1;
+    }
+    return 0;
+}
+
+static plot_ctx *plots_of(const cmp_study *s)
+{
+    static plot_ctx all[CMP_SCENARIOS_MAX];
+    (void)s;
+    return all;
+}
+
+uint32_t cmp_plot_files(const cmp_study *s, uint32_t scen, char names[][160], char titles[][256], uint32_t max)
+{
+    const plot_ctx *pc = &plots_of(s)[scen];
+    uint32_t n = 0;
+    for (; n < pc->n && n < max && pc->s == s; n++) {
+        memcpy(names[n], pc->names[n], sizeof pc->names[n]);
+        memcpy(titles[n], pc->titles[n], sizeof pc->titles[n]);
+    }
+    return n;
+}
+
+int cmp_plot(cmp_study *s, const char *dir, char *note, size_t note_len)
+{
+    char path[1200];
     snprintf(path, sizeof path, "%s/plots.gp", dir);
     FILE *f = fopen(path, "w");
     if (!f) {
         snprintf(note, note_len, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
-    fputs("# Written by barriersim compare: run `gnuplot plots.gp` in this directory.\n", f);
-    gp_head(f);
-    for (uint32_t sc = 0; sc < s->n_scen; sc++) {
-        if (s->sweep.n >= 2) {
-            if (write_sweep_data(s, dir, sc)) {
-                fclose(f);
-                snprintf(note, note_len, "cannot write %s/plot-data: %s", dir, strerror(errno));
-                return -1;
-            }
-            gp_sweep(f, dir, s, sc);
-        }
-        gp_in_flight(f, dir, s, sc);
-        gp_align(f, dir, s, sc);
-        gp_buffered(f, dir, s, sc);
-    }
-    if (fclose(f)) {
-        snprintf(note, note_len, "cannot write %s: %s", path, strerror(errno));
+    int bad = write_script(s, dir, f, plots_of(s), CMP_SCENARIOS_MAX);
+    if (fclose(f) || bad) {
+        snprintf(note, note_len, "cannot write %s/plot-data: %s", dir, strerror(errno));
         return -1;
     }
     if (!gnuplot_found()) {
         snprintf(note, note_len, "gnuplot is not installed (Debian: apt-get install gnuplot-nox); the data and "
-                                 "%s/plots.gp are written: run `gnuplot plots.gp` there once it is",
-                 dir);
+                                 "plots.gp are written: run `gnuplot plots.gp` there once it is");
         return 1;
     }
-    int rc = run_gnuplot(dir);
+    int rc = run_gnuplot(dir, "png");
+    if (rc == 0)
+        rc = run_gnuplot(dir, "svg");
     if (rc != 0) {
-        snprintf(note, note_len, "gnuplot failed (exit %d): see %s/gnuplot.log", rc, dir);
+        snprintf(note, note_len, "gnuplot failed (exit %d): see gnuplot.log", rc);
         return 1;
     }
     return 0;

@@ -1,51 +1,50 @@
 /*
- * cmp_run.c: a compare run's configuration (sweep keys applied) and its reduction to one
- * row of scalars (compare.h). The metric table fixes every column's name and unit.
+ * cmp_run.c: a compare run's configuration (the grid point's values applied through the
+ * simulation key table) and its reduction to samples inside the measurement window
+ * (compare.h). The metric table fixes every metric's name, unit and what one sample is.
+ *
+ * The window: a checkpoint counts when it started at or after the warm-up and ended
+ * before the run's end minus the cool-down; an alignment when it began inside the window;
+ * a record's latency when the sink got it inside the window; throughput is the records
+ * the sinks got inside the window per simulated second of it. Run totals (completions,
+ * restarts, duplicates, events) are over the whole run and say so in their labels.
  */
 #include "compare.h"
 
 #include "../../core/barriersim.h"
-#include "../strategies.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const cmp_metric_info metric_info[CM_COUNT] = {
-    [CM_CK_P50] = {"checkpoint_duration_p50_ns", "checkpoint duration p50", "ns"},
-    [CM_CK_P90] = {"checkpoint_duration_p90_ns", "checkpoint duration p90", "ns"},
-    [CM_CK_MAX] = {"checkpoint_duration_max_ns", "checkpoint duration max", "ns"},
-    [CM_AL_P50] = {"alignment_p50_ns", "alignment time p50 (per task)", "ns"},
-    [CM_AL_P99] = {"alignment_p99_ns", "alignment time p99 (per task)", "ns"},
-    [CM_AL_MAX] = {"alignment_max_ns", "alignment time max (per task)", "ns"},
-    [CM_CS_P50] = {"channel_state_time_p50_ns", "channel state t->d p50 (per task)", "ns"},
-    [CM_BUFFERED] = {"buffered_per_checkpoint_bytes", "bytes buffered per checkpoint (spilled + blocked)", "bytes"},
-    [CM_CHANNEL_STATE] = {"channel_state_per_checkpoint_bytes", "channel-state bytes per checkpoint", "bytes"},
-    [CM_IN_FLIGHT] = {"in_flight_mean_bytes", "data in flight (time average)", "bytes"},
-    [CM_CREDIT_WAIT] = {"credit_wait_share", "senders' time waiting for credit", "share"},
-    [CM_LAT_P50] = {"latency_p50_ns", "record latency p50", "ns"},
-    [CM_LAT_P99] = {"latency_p99_ns", "record latency p99", "ns"},
-    [CM_LAT_P999] = {"latency_p999_ns", "record latency p99.9", "ns"},
-    [CM_LAT_MAX] = {"latency_max_ns", "record latency max", "ns"},
-    [CM_LAT_MEAN] = {"latency_mean_ns", "record latency mean", "ns"},
-    [CM_ADD_P50] = {"added_latency_p50_ns", "latency added by checkpointing, p50", "ns"},
-    [CM_ADD_P99] = {"added_latency_p99_ns", "latency added by checkpointing, p99", "ns"},
-    [CM_THROUGHPUT] = {"throughput_records_per_s", "throughput", "records/s"},
-    [CM_COMPLETED] = {"checkpoints_completed", "checkpoints completed", ""},
-    [CM_DECLINED] = {"checkpoints_declined", "checkpoints declined", ""},
-    [CM_TIMED_OUT] = {"checkpoints_timed_out", "checkpoints timed out", ""},
-    [CM_ABANDONED] = {"checkpoints_abandoned", "checkpoints abandoned", ""},
-    [CM_PENDING] = {"checkpoints_pending_at_end", "checkpoints pending at the end", ""},
-    [CM_DECL_SUBSUMED] = {"declined_subsumed", "declined: subsumed", ""},
-    [CM_DECL_CANCELLED] = {"declined_cancelled", "declined: cancelled", ""},
-    [CM_DECL_EOP] = {"declined_eop", "declined: eop", ""},
-    [CM_DECL_LIMIT] = {"declined_limit", "declined: limit", ""},
-    [CM_DECL_TIMEOUT] = {"declined_timeout", "declined: timeout", ""},
-    [CM_REPLAYED] = {"records_replayed", "records replayed after restores", ""},
-    [CM_RECOVERED] = {"channel_state_recovered", "channel-state items recovered", ""},
-    [CM_DUPLICATES] = {"duplicates", "duplicates seen by the sinks", ""},
-    [CM_RESTARTS] = {"restarts", "restarts", ""},
-    [CM_EVENTS] = {"events", "simulation events", ""},
+    [CM_CK_DURATION] = {"checkpoint_duration_ns", "checkpoint duration, end to end", "ns", CMP_POOLED, "checkpoint"},
+    [CM_ALIGNMENT] = {"alignment_ns", "alignment time per task", "ns", CMP_POOLED, "alignment"},
+    [CM_CS_TIME] = {"channel_state_write_ns", "unaligned: t<K> to d<K> per task", "ns", CMP_POOLED, "alignment"},
+    [CM_HELD] = {"held_for_alignment_bytes", "held for alignment per checkpoint (spilled + blocked, no channel state)",
+                 "bytes", CMP_POOLED, "checkpoint"},
+    [CM_CHANNEL_STATE] = {"channel_state_bytes", "channel state per checkpoint", "bytes", CMP_POOLED, "checkpoint"},
+    [CM_IN_FLIGHT] = {"in_flight_at_start_bytes", "data in flight at a checkpoint's start", "bytes", CMP_POOLED,
+                      "checkpoint"},
+    [CM_LATENCY] = {"latency_ns", "record latency", "ns", CMP_POOLED, "record"},
+    [CM_ADD_P50] = {"added_latency_p50_ns", "latency p50 added by checkpointing (vs baseline)", "ns", CMP_PER_RUN,
+                    "run"},
+    [CM_ADD_P99] = {"added_latency_p99_ns", "latency p99 added by checkpointing (vs baseline)", "ns", CMP_PER_RUN,
+                    "run"},
+    [CM_THROUGHPUT] = {"throughput_records_per_s", "throughput (records per simulated second)", "records/s",
+                       CMP_PER_RUN, "run"},
+    [CM_CREDIT_WAIT] = {"credit_wait_share", "senders' time waiting for credit (whole run)", "share", CMP_PER_RUN,
+                        "run"},
+    [CM_COMPLETED] = {"checkpoints_completed", "checkpoints completed (whole run)", "", CMP_PER_RUN, "run"},
+    [CM_DECLINED] = {"checkpoints_declined", "checkpoints declined (whole run)", "", CMP_PER_RUN, "run"},
+    [CM_TIMED_OUT] = {"checkpoints_timed_out", "checkpoints timed out (whole run)", "", CMP_PER_RUN, "run"},
+    [CM_ABANDONED] = {"checkpoints_abandoned", "checkpoints abandoned (whole run)", "", CMP_PER_RUN, "run"},
+    [CM_PENDING] = {"checkpoints_pending_at_end", "checkpoints pending at the end", "", CMP_PER_RUN, "run"},
+    [CM_REPLAYED] = {"records_replayed", "records replayed after restores", "", CMP_PER_RUN, "run"},
+    [CM_RECOVERED] = {"channel_state_recovered", "channel-state items recovered", "", CMP_PER_RUN, "run"},
+    [CM_DUPLICATES] = {"duplicates", "duplicates seen by the sinks", "", CMP_PER_RUN, "run"},
+    [CM_RESTARTS] = {"restarts", "restarts", "", CMP_PER_RUN, "run"},
+    [CM_EVENTS] = {"events", "simulation events", "", CMP_PER_RUN, "run"},
 };
 
 const cmp_metric_info *cmp_metric_get(cmp_metric m)
@@ -53,209 +52,327 @@ const cmp_metric_info *cmp_metric_get(cmp_metric m)
     return (unsigned)m < CM_COUNT ? &metric_info[m] : NULL;
 }
 
-/* ---- sweep ------------------------------------------------------------------------------- */
-
-static void set_dist(sim_dist *d, uint64_t mean)
+int cmp_metric_find(const char *name)
 {
-    d->mean_ns = mean;
-    if (d->min_ns > mean)
-        d->min_ns = mean;
-    if (d->max_ns < mean)
-        d->max_ns = mean;
+    for (int m = 0; m < CM_COUNT; m++)
+        if (metric_info[m].name && strcmp(metric_info[m].name, name) == 0)
+            return m;
+    return -1;
 }
 
-static const char sweep_keys[] =
-    "credits, sink-service-ns, service-ns, latency-ns, source-interval-ns, checkpoint-interval-ns, "
-    "checkpoint-timeout-ns, records-per-source, alignment-timeout-ns";
-
-const char *cmp_sweep_keys(void) { return sweep_keys; }
-
-bool cmp_sweep_apply(const char *key, uint64_t v, sim_config *c)
-{
-    if (strcmp(key, "credits") == 0 && v >= 1 && v <= SIM_CREDITS_MAX)
-        c->credits = (uint32_t)v;
-    else if (strcmp(key, "sink-service-ns") == 0)
-        set_dist(&c->service[c->stages - 1], v);
-    else if (strcmp(key, "service-ns") == 0)
-        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
-            set_dist(&c->service[s], v);
-    else if (strcmp(key, "latency-ns") == 0)
-        set_dist(&c->latency, v);
-    else if (strcmp(key, "source-interval-ns") == 0 && v >= 1)
-        c->source_interval_ns = v;
-    else if (strcmp(key, "checkpoint-interval-ns") == 0 && v >= 1)
-        c->checkpoint_interval_ns = v;
-    else if (strcmp(key, "checkpoint-timeout-ns") == 0)
-        c->checkpoint_timeout_ns = v;
-    else if (strcmp(key, "records-per-source") == 0 && v >= 1)
-        c->records_per_source = v;
-    else if (sim_option_find(key) && strcmp(sim_option_find(key)->sim_name, key) == 0 &&
-             sim_option_value_ok(sim_option_find(key), v))
-        c->options[sim_option_find(key)->slot] = v; /* a strategy option (its descriptor) */
-    else
-        return false;
-    return true;
-}
+/* ---- sweeps and the grid ----------------------------------------------------------------- */
 
 int cmp_sweep_parse(const char *arg, cmp_sweep *out, char *err, size_t err_len)
 {
+    char key[64], keys[1024];
     memset(out, 0, sizeof *out);
+    simscen_keys_numeric(keys, sizeof keys);
     const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof out->key) {
-        snprintf(err, err_len, "--sweep: '%s' is not KEY=V1,V2,... (keys: %s)", arg, sweep_keys);
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof key) {
+        snprintf(err, err_len, "--sweep: '%s' is not KEY=V1,V2,... (keys: %s)", arg, keys);
         return -1;
     }
-    memcpy(out->key, arg, (size_t)(eq - arg));
+    memcpy(key, arg, (size_t)(eq - arg));
+    key[eq - arg] = '\0';
+    const simscen_key *k = simscen_key_find(key);
+    if (!k || !simscen_key_numeric(k)) {
+        snprintf(err, err_len, "--sweep: %s key '%s' (numeric simulation keys: %s)", k ? "not a numeric" : "unknown",
+                 key, keys);
+        return -1;
+    }
+    out->key = k;
     sim_config probe;
     sim_config_default(&probe);
-    if (!cmp_sweep_apply(out->key, 1, &probe)) {
-        snprintf(err, err_len, "--sweep: unknown key '%s' (keys: %s)", out->key, sweep_keys);
-        return -1;
-    }
-    const char *p = eq + 1;
-    while (*p) {
+    for (const char *p = eq + 1; *p;) {
         char *end;
         errno = 0;
         unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : 0;
-        if (*p < '0' || *p > '9' || errno || (*end && *end != ',') || out->n == CMP_SWEEP_MAX ||
-            !cmp_sweep_apply(out->key, v, &probe)) {
-            snprintf(err, err_len, "--sweep %s: '%s' is not a list of at most %u whole numbers valid for the key",
-                     out->key, eq + 1, CMP_SWEEP_MAX);
+        if (*p < '0' || *p > '9' || errno || (*end && *end != ',')) {
+            snprintf(err, err_len, "--sweep %s: '%s' is not a list of whole numbers", key, eq + 1);
             return -1;
         }
+        if (out->n == CMP_SWEEP_MAX) {
+            snprintf(err, err_len, "--sweep %s: at most %u values", key, CMP_SWEEP_MAX);
+            return -1;
+        }
+        char why[256];
+        if (simscen_key_set(k, &probe, v, why, sizeof why) != 0) {
+            snprintf(err, err_len, "--sweep %s", why);
+            return -1;
+        }
+        for (uint32_t i = 0; i < out->n; i++)
+            if (out->vals[i] == v) {
+                snprintf(err, err_len, "--sweep %s: the value %llu is given twice", key, v);
+                return -1;
+            }
         out->vals[out->n++] = v;
         p = *end ? end + 1 : end;
     }
     if (out->n == 0) {
-        snprintf(err, err_len, "--sweep %s: no values", out->key);
+        snprintf(err, err_len, "--sweep %s: no values", key);
         return -1;
     }
     return 0;
 }
 
-void cmp_config(const cmp_study *s, uint32_t scen, uint32_t point, uint32_t strat, sim_config *cfg)
+int cmp_grid_add(cmp_sweep *grid, uint32_t *n, const cmp_sweep *sw, char *err, size_t err_len)
+{
+    uint64_t points = sw->n;
+    for (uint32_t i = 0; i < *n; i++) {
+        if (grid[i].key == sw->key) {
+            snprintf(err, err_len, "--sweep: key '%s' is swept twice (give every value in one --sweep)",
+                     sw->key->name);
+            return -1;
+        }
+        points *= grid[i].n;
+    }
+    if (*n == CMP_SWEEPS_MAX || points > CMP_POINTS_MAX) {
+        snprintf(err, err_len, "--sweep %s: at most %u sweeps and %u grid points", sw->key->name, CMP_SWEEPS_MAX,
+                 CMP_POINTS_MAX);
+        return -1;
+    }
+    grid[(*n)++] = *sw;
+    return 0;
+}
+
+uint32_t cmp_points(const cmp_study *s)
+{
+    uint32_t p = 1;
+    for (uint32_t i = 0; i < s->n_sweeps; i++)
+        p *= s->sweep[i].n;
+    return p;
+}
+
+/* Mixed radix, the first sweep most significant: it varies slowest. */
+uint64_t cmp_point_value(const cmp_study *s, uint32_t p, uint32_t dim)
+{
+    if (dim >= s->n_sweeps)
+        return 0;
+    uint32_t div = 1;
+    for (uint32_t i = dim + 1; i < s->n_sweeps; i++)
+        div *= s->sweep[i].n;
+    return s->sweep[dim].vals[(p / div) % s->sweep[dim].n];
+}
+
+void cmp_point_label(const cmp_study *s, uint32_t p, char *out, size_t len)
+{
+    if (s->n_sweeps == 0) {
+        snprintf(out, len, "as in the file");
+        return;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < s->n_sweeps && used < len; i++) {
+        int w = snprintf(out + used, len - used, "%s%s=%llu", i ? ", " : "", s->sweep[i].key->name,
+                         (unsigned long long)cmp_point_value(s, p, i));
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+int cmp_point_find(const cmp_study *s, const uint64_t *vals)
+{
+    for (uint32_t p = 0; p < cmp_points(s); p++) {
+        bool all = true;
+        for (uint32_t i = 0; i < s->n_sweeps && all; i++)
+            all = cmp_point_value(s, p, i) == vals[i];
+        if (all)
+            return (int)p;
+    }
+    return -1;
+}
+
+int cmp_strategy_index(const cmp_study *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->n_strat; i++)
+        if (strcmp(s->strategies[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+void cmp_config(const cmp_study *s, uint32_t scen, uint32_t point, uint32_t strat, sim_config *cfg,
+                sim_step *steps_buf)
 {
     *cfg = s->scen[scen].cfg;
-    if (s->sweep.n)
-        cmp_sweep_apply(s->sweep.key, s->sweep.vals[point], cfg);
-    if (strat == CMP_BASELINE) {
-        cfg->checkpoint_interval_ns = 0;
-        cfg->strategy = "spill"; /* no barrier ever reaches it: it only forwards */
-    } else {
+    for (uint32_t i = 0; i < s->n_sweeps; i++) {
+        char err[256];
+        if (simscen_key_set(s->sweep[i].key, cfg, cmp_point_value(s, point, i), err, sizeof err) != 0)
+            abort(); /* cmp_sweep_parse checked every value against the same range */
+    }
+    if (strat != CMP_BASELINE) {
         cfg->strategy = s->strategies[strat];
+        return;
+    }
+    /* the baseline: no coordinator checkpoints and no scripted barriers or cancels (a fault
+     * step keeps its index into cfg->faults) */
+    cfg->checkpoint_interval_ns = 0;
+    cfg->strategy = "spill"; /* no barrier ever reaches it: it only forwards */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < cfg->n_steps && n < SIMSCEN_STEPS_MAX; i++)
+        if (cfg->steps[i].kind != SIM_STEP_BARRIER && cfg->steps[i].kind != SIM_STEP_CANCEL)
+            steps_buf[n++] = cfg->steps[i];
+    if (cfg->n_steps) {
+        cfg->steps = steps_buf;
+        cfg->n_steps = n;
     }
 }
 
 /* ---- reduction --------------------------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
+static int cmp_dbl(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static double quantile_sorted(const uint64_t *v, size_t n, double q)
+/* Takes v (malloc'd, n values) as the run's samples of m, sorted. */
+static void put_samples(cmp_run *r, cmp_metric m, double *v, uint32_t n)
 {
-    size_t rank = (size_t)(q * (double)n + 0.999999999);
-    return (double)v[(rank ? rank : 1) - 1];
+    if (n == 0) {
+        free(v);
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_dbl);
+    r->samples[m] = (cmp_samples){v, n};
 }
 
-static void put(cmp_run *r, cmp_metric m, double v)
+static int put1(cmp_run *r, cmp_metric m, double x)
 {
-    r->has[m] = true;
-    r->v[m] = v;
+    double *v = malloc(sizeof *v);
+    if (!v)
+        return -1;
+    *v = x;
+    put_samples(r, m, v, 1);
+    return 0;
 }
 
-static void reduce_checkpoints(const sim_metrics *m, cmp_run *r, uint64_t *tmp)
+typedef struct window {
+    uint64_t from_ns, until_ns;
+} window;
+
+static int reduce_checkpoints(const sim_metrics *m, window w, cmp_run *r)
 {
-    size_t n = 0;
-    double buf = 0, cs = 0;
+    uint32_t cap = m->n_ck ? m->n_ck : 1, n = 0, nf = 0;
+    double *dur = malloc(cap * sizeof *dur), *held = malloc(cap * sizeof *held), *cs = malloc(cap * sizeof *cs),
+           *fl = malloc(cap * sizeof *fl);
+    if (!dur || !held || !cs || !fl) {
+        free(dur), free(held), free(cs), free(fl);
+        return -1;
+    }
     for (uint32_t i = 0; i < m->n_ck; i++) {
         const sim_ck_metrics *k = &m->ck[i];
-        if (k->id == 0 || k->outcome != SIM_CK_COMPLETED)
+        if (k->id == 0 || k->start_ns < w.from_ns || k->end_ns >= w.until_ns)
             continue;
-        tmp[n++] = k->duration_ns;
-        buf += (double)k->buffered_bytes;
-        cs += (double)k->channel_state_bytes;
+        fl[nf++] = (double)k->in_flight_bytes_start;
+        if (k->outcome != SIM_CK_COMPLETED)
+            continue;
+        dur[n] = (double)k->duration_ns;
+        held[n] = (double)k->buffered_bytes;
+        cs[n++] = (double)k->channel_state_bytes;
     }
-    if (n == 0)
-        return;
-    qsort(tmp, n, sizeof *tmp, cmp_u64);
-    put(r, CM_CK_P50, quantile_sorted(tmp, n, 0.5));
-    put(r, CM_CK_P90, quantile_sorted(tmp, n, 0.9));
-    put(r, CM_CK_MAX, (double)tmp[n - 1]);
-    put(r, CM_BUFFERED, buf / (double)n);
-    put(r, CM_CHANNEL_STATE, cs / (double)n);
+    put_samples(r, CM_CK_DURATION, dur, n);
+    put_samples(r, CM_HELD, held, n);
+    put_samples(r, CM_CHANNEL_STATE, cs, n);
+    put_samples(r, CM_IN_FLIGHT, fl, nf);
+    return 0;
 }
 
-static void reduce_alignments(const sim_metrics *m, cmp_run *r, uint64_t *tmp)
+static int reduce_alignments(const sim_metrics *m, window w, cmp_run *r)
 {
-    size_t n = 0, nd = 0;
-    for (uint32_t i = 0; i < m->n_al; i++)
-        if (m->al[i].triggered)
-            tmp[n++] = m->al[i].alignment_ns;
-    if (n) {
-        qsort(tmp, n, sizeof *tmp, cmp_u64);
-        put(r, CM_AL_P50, quantile_sorted(tmp, n, 0.5));
-        put(r, CM_AL_P99, quantile_sorted(tmp, n, 0.99));
-        put(r, CM_AL_MAX, (double)tmp[n - 1]);
+    uint32_t cap = m->n_al ? m->n_al : 1, n = 0, nd = 0;
+    double *al = malloc(cap * sizeof *al), *cs = malloc(cap * sizeof *cs);
+    if (!al || !cs) {
+        free(al), free(cs);
+        return -1;
     }
-    for (uint32_t i = 0; i < m->n_al; i++)
-        if (m->al[i].end == SIM_AL_DONE)
-            tmp[nd++] = m->al[i].channel_state_ns;
-    if (nd) {
-        qsort(tmp, nd, sizeof *tmp, cmp_u64);
-        put(r, CM_CS_P50, quantile_sorted(tmp, nd, 0.5));
+    for (uint32_t i = 0; i < m->n_al; i++) {
+        const sim_al_metrics *a = &m->al[i];
+        if (a->begin_ns < w.from_ns || a->end_ns >= w.until_ns)
+            continue;
+        if (a->triggered)
+            al[n++] = (double)a->alignment_ns;
+        if (a->end == SIM_AL_DONE)
+            cs[nd++] = (double)a->channel_state_ns;
     }
+    put_samples(r, CM_ALIGNMENT, al, n);
+    put_samples(r, CM_CS_TIME, cs, nd);
+    return 0;
 }
 
-static void reduce_latency(const sim_metrics *m, const cmp_run *base, cmp_run *r)
+/* Latencies in the window: the run's p50/p99 (for the added latency) and at most
+ * CMP_LATENCY_KEPT evenly spaced order statistics as its samples. Returns the count. */
+static int reduce_latency(const sim_metrics *m, window w, cmp_run *r, uint64_t *count)
 {
-    const sim_latency *l = &m->latency;
-    if (!l->count)
-        return;
-    put(r, CM_LAT_P50, (double)l->p50_ns);
-    put(r, CM_LAT_P99, (double)l->p99_ns);
-    put(r, CM_LAT_P999, (double)l->p999_ns);
-    put(r, CM_LAT_MAX, (double)l->max_ns);
-    put(r, CM_LAT_MEAN, l->mean_ns);
-    if (base && base->has[CM_LAT_P50]) {
-        put(r, CM_ADD_P50, r->v[CM_LAT_P50] - base->v[CM_LAT_P50]);
-        put(r, CM_ADD_P99, r->v[CM_LAT_P99] - base->v[CM_LAT_P99]);
+    double *all = malloc((m->n_lat ? m->n_lat : 1) * sizeof *all);
+    if (!all)
+        return -1;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n_lat; i++)
+        if (m->lat[i].t_ns >= w.from_ns && m->lat[i].t_ns < w.until_ns)
+            all[n++] = (double)m->lat[i].latency_ns;
+    *count = n;
+    if (n == 0) {
+        free(all);
+        return 0;
     }
+    qsort(all, n, sizeof *all, cmp_dbl);
+    r->has_lat = true;
+    r->lat_p50_ns = (uint64_t)cmp_stat_of_sorted(all, n, CS_MEDIAN);
+    r->lat_p99_ns = (uint64_t)cmp_stat_of_sorted(all, n, CS_P99);
+    if (n > CMP_LATENCY_KEPT) { /* the (i + 0.5) / kept quantiles */
+        for (uint32_t i = 0; i < CMP_LATENCY_KEPT; i++)
+            all[i] = all[(uint32_t)(((uint64_t)i * 2 + 1) * n / (2 * CMP_LATENCY_KEPT))];
+        n = CMP_LATENCY_KEPT;
+    }
+    put_samples(r, CM_LATENCY, all, n);
+    return 0;
 }
 
-void cmp_reduce(const sim_result *res, const sim_metrics *m, const cmp_run *base, cmp_run *r)
+static int reduce_totals(const sim_result *res, const sim_metrics *m, const cmp_run *base, cmp_run *r)
 {
-    memset(r->has, 0, sizeof r->has);
-    r->outcome = res->outcome;
-    snprintf(r->message, sizeof r->message, "%s", res->message);
-    size_t cap = m->n_al > m->n_ck ? m->n_al : m->n_ck;
-    uint64_t *tmp = malloc((cap ? cap : 1) * sizeof *tmp);
-    if (tmp) {
-        reduce_checkpoints(m, r, tmp);
-        reduce_alignments(m, r, tmp);
-        free(tmp);
+    int bad = 0;
+    if (base && base->has_lat && r->has_lat) {
+        bad |= put1(r, CM_ADD_P50, (double)r->lat_p50_ns - (double)base->lat_p50_ns);
+        bad |= put1(r, CM_ADD_P99, (double)r->lat_p99_ns - (double)base->lat_p99_ns);
     }
-    double inflight = 0;
-    for (uint32_t i = 0; i < m->n_samples; i++)
-        inflight += (double)m->samples[i].in_flight_bytes;
-    if (m->n_samples)
-        put(r, CM_IN_FLIGHT, inflight / m->n_samples);
-    put(r, CM_CREDIT_WAIT, m->credit_wait_share);
-    reduce_latency(m, base, r);
-    put(r, CM_THROUGHPUT, m->throughput_rps);
-    put(r, CM_COMPLETED, (double)m->completed);
-    put(r, CM_DECLINED, (double)m->declined);
-    put(r, CM_TIMED_OUT, (double)m->timed_out);
-    put(r, CM_ABANDONED, (double)m->abandoned);
-    put(r, CM_PENDING, (double)m->pending_at_end);
-    for (int k = 0; k < (int)SIM_MX_REASONS; k++)
-        put(r, (cmp_metric)(CM_DECL_SUBSUMED + k), (double)m->declined_by[k]);
-    put(r, CM_REPLAYED, (double)m->records_replayed);
-    put(r, CM_RECOVERED, (double)m->channel_state_recovered);
+    bad |= put1(r, CM_CREDIT_WAIT, m->credit_wait_share);
+    bad |= put1(r, CM_COMPLETED, (double)m->completed);
+    bad |= put1(r, CM_DECLINED, (double)m->declined);
+    bad |= put1(r, CM_TIMED_OUT, (double)m->timed_out);
+    bad |= put1(r, CM_ABANDONED, (double)m->abandoned);
+    bad |= put1(r, CM_PENDING, (double)m->pending_at_end);
+    bad |= put1(r, CM_REPLAYED, (double)m->records_replayed);
+    bad |= put1(r, CM_RECOVERED, (double)m->channel_state_recovered);
     if (m->duplicates_tracked)
-        put(r, CM_DUPLICATES, (double)m->duplicates);
-    put(r, CM_RESTARTS, (double)res->restarts);
-    put(r, CM_EVENTS, (double)res->events);
+        bad |= put1(r, CM_DUPLICATES, (double)m->duplicates);
+    bad |= put1(r, CM_RESTARTS, (double)res->restarts);
+    bad |= put1(r, CM_EVENTS, (double)res->events);
+    return bad ? -1 : 0;
+}
+
+int cmp_reduce(const cmp_study *s, const sim_result *res, const sim_metrics *m, const cmp_run *base, cmp_run *r)
+{
+    memset(r->samples, 0, sizeof r->samples);
+    r->outcome = res->outcome;
+    r->trace_hash = res->trace_hash;
+    snprintf(r->message, sizeof r->message, "%s", res->message);
+    window w = {s->warmup_ns, m->run_ns > s->cooldown_ns ? m->run_ns - s->cooldown_ns : 0};
+    if (w.until_ns <= w.from_ns)
+        w.until_ns = w.from_ns; /* an empty window: nothing is measured, and the tables say so */
+    uint64_t lat_n = 0;
+    if (reduce_checkpoints(m, w, r) || reduce_alignments(m, w, r) || reduce_latency(m, w, r, &lat_n))
+        return -1;
+    if (w.until_ns > w.from_ns && put1(r, CM_THROUGHPUT, (double)lat_n * 1e9 / (double)(w.until_ns - w.from_ns)))
+        return -1;
+    return reduce_totals(res, m, base, r);
+}
+
+void cmp_run_free(cmp_run *r)
+{
+    for (int m = 0; m < CM_COUNT; m++) {
+        free(r->samples[m].v);
+        r->samples[m] = (cmp_samples){0};
+    }
+    free(r->held_t), free(r->cs_t);
+    r->held_t = r->cs_t = NULL;
+    r->n_t = 0;
 }

@@ -4,15 +4,19 @@
  * time series, then the summary) and four CSVs, one row per observation with a header row
  * and units last in column names: runs.csv (a run), checkpoints.csv (a checkpoint of a
  * run), alignments.csv (a task's alignment of a checkpoint), buffered.csv (a time-series
- * sample). Every row starts with scenario,strategy,sweep_key,sweep_value,seed; a baseline
- * run (checkpoints off) has strategy "baseline"; a value not measured is an empty field
- * (CSV) or null (JSON).
+ * sample). Every row starts with scenario,strategy, one column per swept key (named by the
+ * key), seed; a baseline run (no checkpoints) has strategy "baseline"; a value not measured
+ * is an empty field (CSV) or null (JSON). Each run in metrics.json carries its provenance:
+ * the fully resolved configuration (every simulation key, and the run's complete scenario
+ * file as simscen_write writes it), the seed, the trace hash, the binary's version and the
+ * command that reproduces it. Times are simulated nanoseconds.
  */
 #include "compare.h"
 
 #include "../cli/cli.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cmp_csv_str(FILE *f, const char *s)
@@ -43,21 +47,40 @@ static void num(FILE *f, double v)
         fprintf(f, "%.6g", v);
 }
 
-/* scenario,strategy,sweep_key,sweep_value,seed */
+/* scenario,strategy,<swept keys>,seed */
 static void key_cols(FILE *f, const cmp_study *s, const cmp_run *r)
 {
     cmp_csv_str(f, s->scen[r->scenario].name);
     fputc(',', f);
     cmp_csv_str(f, strat_name(s, r));
-    fputc(',', f);
-    fputs(s->sweep.n ? s->sweep.key : "", f);
-    fputc(',', f);
-    if (s->sweep.n)
-        fprintf(f, "%llu", (unsigned long long)s->sweep.vals[r->sweep]);
+    for (uint32_t i = 0; i < s->n_sweeps; i++)
+        fprintf(f, ",%llu", (unsigned long long)cmp_point_value(s, r->point, i));
     fprintf(f, ",%llu,", (unsigned long long)r->seed);
 }
 
-static const char key_head[] = "scenario,strategy,sweep_key,sweep_value,seed,";
+static void key_head(FILE *f, const cmp_study *s)
+{
+    fputs("scenario,strategy,", f);
+    for (uint32_t i = 0; i < s->n_sweeps; i++)
+        fprintf(f, "%s,", s->sweep[i].key->name);
+    fputs("seed,", f);
+}
+
+void cmp_repro_command(const cmp_study *s, const cmp_run *r, char *out, size_t len)
+{
+    char q[1200];
+    size_t used;
+    cli_shell_quote(s->scenario_paths[r->scenario], q, sizeof q);
+    const char *name = r->strategy == CMP_BASELINE ? s->strategies[0] : s->strategies[r->strategy];
+    used = (size_t)snprintf(out, len, "%s compare %s --strategies %s --seeds 1 --seed-base %llu", s->argv0, q, name,
+                            (unsigned long long)r->seed);
+    for (uint32_t i = 0; i < s->n_sweeps && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, " --sweep %s=%llu", s->sweep[i].key->name,
+                                 (unsigned long long)cmp_point_value(s, r->point, i));
+    if (used < len)
+        snprintf(out + used, len - used, " --warmup %llu --cooldown %llu --out compare-repro",
+                 (unsigned long long)s->warmup_ns, (unsigned long long)s->cooldown_ns);
+}
 
 static FILE *open_in(const char *dir, const char *name, char *err, size_t err_len)
 {
@@ -84,18 +107,23 @@ static void json_head(FILE *f, const cmp_study *s)
         fputs(i ? ", " : "", f);
         cli_json_string(f, s->strategies[i]);
     }
-    fprintf(f, "],\n\"seeds\": %llu,\n\"seed_base\": %llu,\n\"sweep\": ", (unsigned long long)s->seeds,
-            (unsigned long long)s->seed_base);
-    if (s->sweep.n) {
-        fputs("{\"key\": ", f);
-        cli_json_string(f, s->sweep.key);
+    fprintf(f, "],\n\"version\": ");
+    cli_json_string(f, cmp_version());
+    fprintf(f, ",\n\"times\": \"simulated\",\n\"seeds\": %llu,\n\"seed_base\": %llu,\n\"warmup_ns\": %llu,\n"
+               "\"cooldown_ns\": %llu,\n\"bootstrap\": %u,\n\"sweeps\": [",
+            (unsigned long long)s->seeds, (unsigned long long)s->seed_base, (unsigned long long)s->warmup_ns,
+            (unsigned long long)s->cooldown_ns, s->bootstrap);
+    for (uint32_t d = 0; d < s->n_sweeps; d++) {
+        fputs(d ? ", {\"key\": " : "{\"key\": ", f);
+        cli_json_string(f, s->sweep[d].key->name);
+        fputs(", \"unit\": ", f);
+        cli_json_string(f, s->sweep[d].key->unit);
         fputs(", \"values\": [", f);
-        for (uint32_t i = 0; i < s->sweep.n; i++)
-            fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->sweep.vals[i]);
+        for (uint32_t i = 0; i < s->sweep[d].n; i++)
+            fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->sweep[d].vals[i]);
         fputs("]}", f);
-    } else {
-        fputs("null", f);
     }
+    fputs("]", f);
     fputs(",\n\"runs\": [\n", f);
 }
 
@@ -109,19 +137,26 @@ int cmp_out_open(cmp_out *o, const char *dir, const cmp_study *s, char *err, siz
         !(o->buf = open_in(dir, "buffered.csv", err, err_len)))
         return -1;
     json_head(o->json, s);
-    fprintf(o->runs, "%soutcome", key_head);
-    for (int m = 0; m < CM_COUNT; m++)
-        fprintf(o->runs, ",%s", cmp_metric_get((cmp_metric)m)->name);
+    key_head(o->runs, s);
+    fputs("outcome,trace_hash", o->runs);
+    for (int m = 0; m < CM_COUNT; m++) {
+        const cmp_metric_info *mi = cmp_metric_get((cmp_metric)m);
+        if (mi->kind == CMP_POOLED)
+            fprintf(o->runs, ",n_%s,median_%s,p99_%s", mi->name, mi->name, mi->name);
+        else
+            fprintf(o->runs, ",%s", mi->name);
+    }
     fputs(",message\n", o->runs);
-    fprintf(o->cks, "%scheckpoint,start_ns,end_ns,duration_ns,outcome,reason,in_flight_start_bytes,"
-                    "credit_wait_share,tasks_aligned,alignment_max_ns,buffered_bytes,channel_state_bytes\n",
-            key_head);
-    fprintf(o->als, "%scheckpoint,task,end,reason,unaligned,begin_ns,trigger_ns,end_ns,alignment_ns,"
-                    "channel_state_ns,spilled_bytes,blocked_peak_bytes,buffered_bytes,channel_state_bytes,"
-                    "channel_state_items\n",
-            key_head);
-    fprintf(o->buf, "%st_ns,file_bytes,blocked_bytes,channel_state_bytes,in_flight_bytes,buffered_bytes\n",
-            key_head);
+    key_head(o->cks, s);
+    key_head(o->als, s);
+    key_head(o->buf, s);
+    fputs("checkpoint,start_ns,end_ns,duration_ns,outcome,reason,in_flight_start_bytes,"
+                    "credit_wait_share,tasks_aligned,alignment_max_ns,held_for_alignment_bytes,channel_state_bytes\n", o->cks);
+    fputs("checkpoint,task,end,reason,unaligned,begin_ns,trigger_ns,end_ns,alignment_ns,"
+          "channel_state_ns,spilled_bytes,blocked_peak_bytes,held_for_alignment_bytes,channel_state_bytes,"
+          "channel_state_items\n", o->als);
+    fputs("t_ns,file_bytes,blocked_bytes,channel_state_bytes,in_flight_bytes,"
+          "held_incl_channel_state_bytes\n", o->buf);
     return 0;
 }
 
@@ -141,15 +176,24 @@ static const char *task_name(const sim_metrics *m, uint32_t node)
     return i < m->n_tasks ? m->task_names[i] : "?";
 }
 
-static void csv_run(FILE *f, const cmp_study *s, const cmp_run *r, const sim_metrics *m)
+static void csv_run(FILE *f, const cmp_study *s, const cmp_run *r)
 {
-    (void)m;
     key_cols(f, s, r);
-    fputs(sim_outcome_name(r->outcome), f);
+    fprintf(f, "%s,%016llx", sim_outcome_name(r->outcome), (unsigned long long)r->trace_hash);
     for (int k = 0; k < CM_COUNT; k++) {
-        fputc(',', f);
-        if (r->has[k])
-            num(f, r->v[k]);
+        const cmp_samples *x = &r->samples[k];
+        if (cmp_metric_get((cmp_metric)k)->kind == CMP_POOLED) {
+            fprintf(f, ",%u,", x->n);
+            if (x->n)
+                num(f, cmp_stat_of_sorted(x->v, x->n, CS_MEDIAN));
+            fputc(',', f);
+            if (x->n)
+                num(f, cmp_stat_of_sorted(x->v, x->n, CS_P99));
+        } else {
+            fputc(',', f);
+            if (x->n)
+                num(f, x->v[0]);
+        }
     }
     fputc(',', f);
     cmp_csv_str(f, r->message);
@@ -234,7 +278,7 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
     (void)s;
     fputs("  \"checkpoints\": {\"columns\": [\"id\", \"start_ns\", \"end_ns\", \"duration_ns\", \"outcome\", \"reason\", "
           "\"in_flight_start_bytes\", \"credit_wait_share\", \"tasks_aligned\", \"alignment_max_ns\", "
-          "\"buffered_bytes\", \"channel_state_bytes\"], \"rows\": [",
+          "\"held_for_alignment_bytes\", \"channel_state_bytes\"], \"rows\": [",
           f);
     bool first = true;
     for (uint32_t i = 0; i < m->n_ck; i++) {
@@ -251,7 +295,7 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
     }
     fputs("]},\n  \"alignments\": {\"columns\": [\"checkpoint\", \"task\", \"end\", \"reason\", \"unaligned\", "
           "\"begin_ns\", \"trigger_ns\", \"end_ns\", \"alignment_ns\", \"channel_state_ns\", \"spilled_bytes\", "
-          "\"blocked_peak_bytes\", \"buffered_bytes\", \"channel_state_bytes\", \"channel_state_items\"], \"rows\": [",
+          "\"blocked_peak_bytes\", \"held_for_alignment_bytes\", \"channel_state_bytes\", \"channel_state_items\"], \"rows\": [",
           f);
     for (uint32_t i = 0; i < m->n_al; i++) {
         const sim_al_metrics *a = &m->al[i];
@@ -283,26 +327,84 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
     fputs("]}}", f);
 }
 
-static void json_run(FILE *f, const cmp_study *s, const cmp_run *r, const sim_metrics *m)
+static void json_dist(FILE *f, const char *name, const sim_dist *d)
 {
+    fprintf(f, "\"%s\": {\"min\": %llu, \"mean\": %llu, \"max\": %llu}", name, (unsigned long long)d->min_ns,
+            (unsigned long long)d->mean_ns, (unsigned long long)d->max_ns);
+}
+
+/* The fully resolved configuration: every numeric key of the table, the structured ones,
+ * and the whole scenario file that runs this configuration (simscen_write). */
+static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
+{
+    fputs("{\"strategy\": ", f);
+    cli_json_string(f, cfg->strategy);
+    for (size_t i = 0; simscen_key_at(i); i++) {
+        const simscen_key *k = simscen_key_at(i);
+        if (k->kind == SIMSCEN_KEY_NUMBER)
+            fprintf(f, ", \"%s\": %llu", k->name, (unsigned long long)simscen_key_get(k, cfg));
+    }
+    fputs(", ", f);
+    json_dist(f, "latency-ns", &cfg->latency);
+    fputs(", \"service-ns\": [", f);
+    for (uint32_t st = 0; st < cfg->stages && st < SIM_STAGES_MAX; st++) {
+        fputs(st ? ", " : "", f);
+        fprintf(f, "{\"min\": %llu, \"mean\": %llu, \"max\": %llu}", (unsigned long long)cfg->service[st].min_ns,
+                (unsigned long long)cfg->service[st].mean_ns, (unsigned long long)cfg->service[st].max_ns);
+    }
+    fputs("], \"link\": [", f);
+    for (uint32_t st = 0; st < cfg->stages && st < SIM_STAGES_MAX; st++)
+        fprintf(f, "%s\"%s\"", st ? ", " : "", cfg->link[st] == SIM_LINK_FORWARD ? "forward" : "all-to-all");
+    fprintf(f, "], \"scripted_faults\": %u, \"scripted_steps\": %u, \"scenario_yaml\": ", cfg->n_faults,
+            cfg->n_steps);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem) {
+        simscen_write(mem, cfg, seed, "resolved", NULL, NULL);
+        fclose(mem);
+    }
+    cli_json_string(f, buf ? buf : "");
+    free(buf);
+    fputc('}', f);
+}
+
+static void json_run(FILE *f, const cmp_study *s, const cmp_run *r, const sim_config *cfg, const sim_metrics *m)
+{
+    char repro[2048];
     fputs("{\"scenario\": ", f);
     cli_json_string(f, s->scen[r->scenario].name);
     fputs(", \"strategy\": ", f);
     cli_json_string(f, strat_name(s, r));
-    if (s->sweep.n)
-        fprintf(f, ", \"sweep_value\": %llu", (unsigned long long)s->sweep.vals[r->sweep]);
-    else
-        fputs(", \"sweep_value\": null", f);
-    fprintf(f, ", \"seed\": %llu, \"outcome\": \"%s\", \"message\": ", (unsigned long long)r->seed,
-            sim_outcome_name(r->outcome));
+    fputs(", \"point\": {", f);
+    for (uint32_t i = 0; i < s->n_sweeps; i++) {
+        fputs(i ? ", " : "", f);
+        cli_json_string(f, s->sweep[i].key->name);
+        fprintf(f, ": %llu", (unsigned long long)cmp_point_value(s, r->point, i));
+    }
+    fprintf(f, "}, \"seed\": %llu, \"outcome\": \"%s\", \"trace_hash\": \"%016llx\", \"version\": ",
+            (unsigned long long)r->seed, sim_outcome_name(r->outcome), (unsigned long long)r->trace_hash);
+    cli_json_string(f, cmp_version());
+    fputs(", \"message\": ", f);
     cli_json_string(f, r->message);
-    fputs(",\n \"scalars\": {", f);
+    cmp_repro_command(s, r, repro, sizeof repro);
+    fputs(",\n \"reproduce\": ", f);
+    cli_json_string(f, repro);
+    fputs(",\n \"config\": ", f);
+    json_config(f, cfg, r->seed);
+    fputs(",\n \"samples\": {", f);
     for (int k = 0; k < CM_COUNT; k++) {
+        const cmp_samples *x = &r->samples[k];
         fprintf(f, "%s\"%s\": ", k ? ", " : "", cmp_metric_get((cmp_metric)k)->name);
-        if (r->has[k])
-            num(f, r->v[k]);
-        else
+        if (!x->n) {
             fputs("null", f);
+            continue;
+        }
+        fprintf(f, "{\"n\": %u, \"median\": ", x->n);
+        num(f, cmp_stat_of_sorted(x->v, x->n, CS_MEDIAN));
+        fputs(", \"mean\": ", f);
+        num(f, cmp_stat_of_sorted(x->v, x->n, CS_MEAN));
+        fputc('}', f);
     }
     fputs("},\n ", f);
     json_metrics_head(f, m);
@@ -310,13 +412,13 @@ static void json_run(FILE *f, const cmp_study *s, const cmp_run *r, const sim_me
     fputs("}", f);
 }
 
-void cmp_out_run(cmp_out *o, const cmp_study *s, const cmp_run *r, const sim_metrics *m)
+void cmp_out_run(cmp_out *o, const cmp_study *s, const cmp_run *r, const sim_config *cfg, const sim_metrics *m)
 {
     if (!o->first_run)
         fputs(",\n", o->json);
     o->first_run = false;
-    json_run(o->json, s, r, m);
-    csv_run(o->runs, s, r, m);
+    json_run(o->json, s, r, cfg, m);
+    csv_run(o->runs, s, r);
     csv_details(o, s, r, m);
 }
 
@@ -332,7 +434,7 @@ static int close_one(FILE **f, const char *name, char *err, size_t err_len)
     return bad ? -1 : 0;
 }
 
-int cmp_out_close(cmp_out *o, const cmp_study *s, char *err, size_t err_len)
+int cmp_out_close(cmp_out *o, cmp_study *s, char *err, size_t err_len)
 {
     err[0] = '\0';
     if (o->json && s) {

@@ -33,7 +33,7 @@ typedef struct sim_mx {
     uint32_t *cur;           /* per task: 1 + the alignment it blocks for, 0: none */
     uint64_t *begin_written; /* per task: its disk's written bytes at that alignment's begin */
     uint32_t *index;         /* ck_cap x tasks: 1 + alignment record, 0: none */
-    uint32_t ck_cap, al_cap;
+    uint32_t ck_cap, al_cap, lat_cap;
     uint64_t *emit_ns;       /* latest emission, by label slot */
     uint64_t per_src, stride;
     uint64_t *src_next;      /* per source: 1 + the highest sequence number ever emitted */
@@ -99,6 +99,7 @@ void sim_metrics_free(sim_metrics *m)
     free(m->al);
     free(m->samples);
     free(m->hist);
+    free(m->lat);
     memset(m, 0, sizeof *m);
 }
 
@@ -127,15 +128,22 @@ static int mx_alloc(sim_world *w, sim_mx *x, sim_metrics *m)
     m->al = calloc(x->al_cap, sizeof *m->al);
     m->samples = calloc(SIM_MX_SAMPLES_MAX, sizeof *m->samples);
     m->hist = calloc(SIM_MX_HIST_BUCKETS, sizeof *m->hist);
-    bool ok = x->queued && x->held && x->task_held && x->cur && x->begin_written && x->index && x->emit_ns &&
-              x->src_next && m->task_names && m->ck && m->al && m->samples && m->hist;
+    bool keep = m->keep_latencies;
+    if (keep) { /* replays after restores may return a label again: room for twice the labels */
+        x->lat_cap = labels < SIM_MX_LATENCIES_MAX / 2 ? (uint32_t)labels * 2 + 1024 : SIM_MX_LATENCIES_MAX;
+        m->lat = calloc(x->lat_cap, sizeof *m->lat);
+    }
+    bool ok = (!keep || m->lat) && x->queued && x->held && x->task_held && x->cur && x->begin_written &&
+              x->index && x->emit_ns && x->src_next && m->task_names && m->ck && m->al && m->samples && m->hist;
     return ok ? 0 : BS_ENOMEM;
 }
 
 int mx_open(sim_world *w, sim_metrics *m)
 {
     uint64_t grid = m->sample_grid_ns;
+    bool keep = m->keep_latencies;
     memset(m, 0, sizeof *m);
+    m->keep_latencies = keep;
     sim_mx *x = calloc(1, sizeof *x);
     if (!x)
         return BS_ENOMEM;
@@ -454,6 +462,10 @@ void mx_sink(sim_world *w, uint64_t label, bool duplicate)
     l->count++;
     x->lat_sum += (double)lat;
     m->hist[sim_mx_bucket(lat)]++;
+    if (m->lat && m->n_lat < x->lat_cap)
+        m->lat[m->n_lat++] = (sim_mx_latency){w->q.now_ns, lat};
+    else if (m->lat)
+        m->lat_dropped++;
 }
 
 void mx_recovered(sim_world *w, uint64_t items)

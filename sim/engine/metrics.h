@@ -110,9 +110,24 @@ typedef struct sim_latency {
     double mean_ns;
 } sim_latency;
 
+/* One record's latency, when the caller asks for them (sim_metrics.keep_latencies). */
+typedef struct sim_mx_latency {
+    uint64_t t_ns;                   /* when the sink's operator got it */
+    uint64_t latency_ns;
+} sim_mx_latency;
+
+#define SIM_MX_LATENCIES_MAX (1u << 20)
+
 typedef struct sim_metrics {
     /* input: the time-series grid (0: checkpoint_interval_ns / 2, or 100 us) */
     uint64_t sample_grid_ns;
+    /* input: also keep every measured record latency with its time (at most
+     * SIM_MX_LATENCIES_MAX; later ones are counted in lat_dropped), so that a caller can
+     * measure inside a window of its own */
+    bool keep_latencies;
+    sim_mx_latency *lat;
+    uint32_t n_lat;
+    uint64_t lat_dropped;
     /* output */
     uint32_t n_tasks;
     char (*task_names)[16];          /* by node id - sources; n_tasks of them */

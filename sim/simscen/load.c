@@ -10,6 +10,7 @@
 #include "../report/simconf.h"
 #include "../strategies.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static bool ss_key_is(const sc_node *k, const char *name)
 int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n,
                   uint32_t *vals)
 {
-    uint32_t at[32];
+    uint32_t at[SIMSCEN_KEYS_MAX];
+    assert(n <= SIMSCEN_KEYS_MAX);
     if (sc_node_at(cx, node)->kind != SC_NODE_MAP)
         return sc_type_error(cx, node, key, "a mapping");
     return sc_map_keys(cx, node, keys, n, vals, at);
@@ -196,100 +198,95 @@ static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
     return 0;
 }
 
-enum {
-    S_SOURCES, S_RECORDS, S_STAGES, S_PAR, S_LINK, S_CREDITS, S_LATENCY, S_SERVICE, S_INTERVAL, S_PAYLOAD,
-    S_CK_INTERVAL, S_CK_TIMEOUT, S_MAX_BUF, S_MAX_EVENTS, S_MAX_RESTARTS, S_ALIGN_TIMEOUT,
-    /* the byte network (sim/engine/net.c, docs/simulation-network.md) */
-    S_NETWORK, S_SEGMENT, S_BUF_PER_CH, S_FLOATING, S_MAX_BUF_PER_CH, S_BUF_TIMEOUT, S_CREDIT_LAT, S_COUNT
-};
-_Static_assert(S_COUNT <= 32, "ss_map handles at most 32 keys per mapping");
-
-/* network: records | bytes, and the byte network's keys (which need network: bytes). */
-static int ss_network(const sc_ctx *cx, const uint32_t *v, uint32_t node, sim_config *c)
+/* The `simulation:` mapping: every row of the key table (keys.c) in table order. */
+static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim_config *c)
 {
-    static const char *const models[] = {"records", "bytes"};
-    int m = 0;
-    if (v[S_NETWORK] != SC_NONE && ss_name(cx, v[S_NETWORK], "network", "network model", models, 2, &m) != 0)
-        return -1;
-    c->net.model = (sim_network)m;
-    static const int byte_keys[] = {S_SEGMENT, S_BUF_PER_CH, S_FLOATING, S_MAX_BUF_PER_CH, S_BUF_TIMEOUT, S_CREDIT_LAT};
-    static const char *const names[] = {"segment-size", "buffers-per-channel", "floating-buffers-per-gate",
-                                        "max-buffers-per-channel", "buffer-timeout-ns", "credit-latency-ns"};
-    for (size_t i = 0; i < sizeof byte_keys / sizeof *byte_keys; i++) {
-        if (v[byte_keys[i]] != SC_NONE && c->net.model != SIM_NET_BYTES) {
-            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[byte_keys[i]])->at,
-                      "%s: applies to the byte network only (add 'network: bytes')", names[i]);
+    if (node == SC_NONE)
+        return 0;
+    switch (k->kind) {
+    case SIMSCEN_KEY_NUMBER: {
+        uint64_t v = simscen_key_get(k, c);
+        char err[160];
+        if (ss_u64(cx, node, k->name, k->min, k->max, &v) != 0)
+            return -1;
+        int rc = simscen_key_set(k, c, v, err, sizeof err);
+        assert(rc == 0 && "the loader checked the row's range");
+        return rc;
+    }
+    case SIMSCEN_KEY_DIST:
+        return ss_dist(cx, node, k->name, (sim_dist *)(void *)((unsigned char *)c + k->offset));
+    case SIMSCEN_KEY_LINK:
+        return ss_links(cx, node, c);
+    case SIMSCEN_KEY_SERVICES:
+        return ss_services(cx, node, c);
+    case SIMSCEN_KEY_OPTION:
+        return ss_strategy_option(cx, node, (bs_option_slot)k->slot, c);
+    case SIMSCEN_KEY_NETWORK: {
+        static const char *const models[] = {"records", "bytes"};
+        int m = 0;
+        if (ss_name(cx, node, "network", "network model", models, 2, &m) != 0)
+            return -1;
+        c->net.model = (sim_network)m;
+        return 0;
+    }
+    case SIMSCEN_KEY_SWEEP_ONLY:
+        break;
+    }
+    return 0;
+}
+
+/* The byte network's keys need `network: bytes`; `credits` is the record model's. */
+static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, const uint32_t *v, uint32_t n,
+                            const sim_config *c)
+{
+    static const char *const byte_keys[] = {"segment-size", "buffers-per-channel", "floating-buffers-per-gate",
+                                            "max-buffers-per-channel", "buffer-timeout-ns", "credit-latency-ns"};
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i] == SC_NONE)
+            continue;
+        bool is_byte_key = false;
+        for (size_t b = 0; b < sizeof byte_keys / sizeof *byte_keys; b++)
+            is_byte_key |= strcmp(rows[i]->name, byte_keys[b]) == 0;
+        if (is_byte_key && c->net.model != SIM_NET_BYTES) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
+                      "%s: applies to the byte network only (add 'network: bytes')", rows[i]->name);
+            return -1;
+        }
+        if (c->net.model == SIM_NET_BYTES && strcmp(rows[i]->name, "credits") == 0) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
+                      "credits: the byte network counts credits in buffers (buffers-per-channel, "
+                      "floating-buffers-per-gate); 'credits' is the record model's");
             return -1;
         }
     }
-    if (c->net.model == SIM_NET_BYTES && v[S_CREDITS] != SC_NONE) {
-        sc_err_at(cx->err, cx->text, sc_node_at(cx, v[S_CREDITS])->at,
-                  "credits: the byte network counts credits in buffers (buffers-per-channel, "
-                  "floating-buffers-per-gate); 'credits' is the record model's");
-        return -1;
-    }
-    (void)node;
-    sim_net *n = &c->net;
-    return ss_u32(cx, v[S_SEGMENT], "segment-size", SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, &n->segment_bytes) != 0 ||
-                   ss_u32(cx, v[S_BUF_PER_CH], "buffers-per-channel", 1, SIM_NET_BUFFERS_MAX, &n->buffers_per_channel) != 0 ||
-                   ss_u32(cx, v[S_FLOATING], "floating-buffers-per-gate", 0, SIM_NET_BUFFERS_MAX, &n->floating_per_gate) != 0 ||
-                   ss_u32(cx, v[S_MAX_BUF_PER_CH], "max-buffers-per-channel", 1, SIM_NET_BUFFERS_MAX,
-                          &n->max_buffers_per_channel) != 0 ||
-                   ss_u64(cx, v[S_BUF_TIMEOUT], "buffer-timeout-ns", 0, UINT64_MAX / 4, &n->buffer_timeout_ns) != 0 ||
-                   ss_dist(cx, v[S_CREDIT_LAT], "credit-latency-ns", &n->credit_latency) != 0
-               ? -1
-               : 0;
+    return 0;
 }
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
-    sc_keyspec keys[S_COUNT] = {
-        [S_SOURCES] = {"sources", false}, [S_RECORDS] = {"records-per-source", false},
-        [S_STAGES] = {"stages", false}, [S_PAR] = {"parallelism", false}, [S_LINK] = {"link", false},
-        [S_CREDITS] = {"credits", false}, [S_LATENCY] = {"latency-ns", false},
-        [S_SERVICE] = {"service-ns", false}, [S_INTERVAL] = {"source-interval-ns", false},
-        [S_PAYLOAD] = {"payload-bytes", false}, [S_CK_INTERVAL] = {"checkpoint-interval-ns", false},
-        [S_CK_TIMEOUT] = {"checkpoint-timeout-ns", false}, [S_MAX_BUF] = {"", false},
-        [S_MAX_EVENTS] = {"max-events", false}, [S_MAX_RESTARTS] = {"max-restarts", false},
-        [S_ALIGN_TIMEOUT] = {"", false},
-        [S_NETWORK] = {"network", false}, [S_SEGMENT] = {"segment-size", false},
-        [S_BUF_PER_CH] = {"buffers-per-channel", false}, [S_FLOATING] = {"floating-buffers-per-gate", false},
-        [S_MAX_BUF_PER_CH] = {"max-buffers-per-channel", false}, [S_BUF_TIMEOUT] = {"buffer-timeout-ns", false},
-        [S_CREDIT_LAT] = {"credit-latency-ns", false},
-    };
-    /* The strategies' option keys come from their descriptors. */
-    static const unsigned option_keys[][2] = {{S_MAX_BUF, BS_OPT_MAX_BUFFERED_BYTES},
-                                              {S_ALIGN_TIMEOUT, BS_OPT_ALIGNMENT_TIMEOUT_NS}};
-    _Static_assert(sizeof option_keys / sizeof option_keys[0] == BS_OPT_SLOTS, "a key per option slot");
-    for (size_t i = 0; i < BS_OPT_SLOTS; i++) {
-        const bs_option *o = sim_option_of_slot((bs_option_slot)option_keys[i][1]);
-        keys[option_keys[i][0]].name = o ? o->sim_name : "";
+    sc_keyspec keys[SIMSCEN_KEYS_MAX];
+    const simscen_key *rows[SIMSCEN_KEYS_MAX];
+    uint32_t v[SIMSCEN_KEYS_MAX], n = 0, link_at = SC_NONE;
+    for (size_t i = 0; simscen_key_at(i); i++) {
+        const simscen_key *k = simscen_key_at(i);
+        if (k->kind == SIMSCEN_KEY_SWEEP_ONLY)
+            continue;
+        rows[n] = k;
+        keys[n++] = (sc_keyspec){k->name, false};
     }
-    uint32_t v[S_COUNT];
     sim_config *c = &sc->cfg;
-    if (ss_map(cx, node, "simulation", keys, S_COUNT, v) != 0 ||
-        ss_u32(cx, v[S_SOURCES], "sources", 1, SIM_SOURCES_MAX, &c->sources) != 0 ||
-        ss_u64(cx, v[S_RECORDS], "records-per-source", 0, (1ULL << 40) - 1, &c->records_per_source) != 0 ||
-        ss_u32(cx, v[S_STAGES], "stages", 1, SIM_STAGES_MAX, &c->stages) != 0 ||
-        ss_u32(cx, v[S_PAR], "parallelism", 1, SIM_PARALLELISM_MAX, &c->parallelism) != 0 ||
-        ss_links(cx, v[S_LINK], c) != 0 ||
-        ss_u32(cx, v[S_CREDITS], "credits", 1, SIM_CREDITS_MAX, &c->credits) != 0 ||
-        ss_dist(cx, v[S_LATENCY], "latency-ns", &c->latency) != 0)
+    if (ss_map(cx, node, "simulation", keys, n, v) != 0)
         return -1;
-    if (ss_services(cx, v[S_SERVICE], c) != 0)
-        return -1;
-    if (ss_u64(cx, v[S_INTERVAL], "source-interval-ns", 0, UINT64_MAX / 4, &c->source_interval_ns) != 0 ||
-        ss_u32(cx, v[S_PAYLOAD], "payload-bytes", 8, 4096, &c->payload_len) != 0 ||
-        ss_u64(cx, v[S_CK_INTERVAL], "checkpoint-interval-ns", 0, UINT64_MAX / 4, &c->checkpoint_interval_ns) != 0 ||
-        ss_u64(cx, v[S_CK_TIMEOUT], "checkpoint-timeout-ns", 0, UINT64_MAX / 4, &c->checkpoint_timeout_ns) != 0 ||
-        ss_strategy_option(cx, v[S_MAX_BUF], BS_OPT_MAX_BUFFERED_BYTES, c) != 0 ||
-        ss_u64(cx, v[S_MAX_EVENTS], "max-events", 0, UINT64_MAX, &c->max_events) != 0 ||
-        ss_u32(cx, v[S_MAX_RESTARTS], "max-restarts", 0, 1000000, &c->max_restarts) != 0 ||
-        ss_strategy_option(cx, v[S_ALIGN_TIMEOUT], BS_OPT_ALIGNMENT_TIMEOUT_NS, c) != 0 ||
-        ss_network(cx, v, node, c) != 0)
+    for (uint32_t i = 0; i < n; i++) {
+        if (ss_sim_key(cx, rows[i], v[i], c) != 0)
+            return -1;
+        if (rows[i]->kind == SIMSCEN_KEY_LINK)
+            link_at = v[i];
+    }
+    if (ss_network_rules(cx, rows, v, n, c) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
-        uint32_t at = v[S_LINK] != SC_NONE ? v[S_LINK] : node;
+        uint32_t at = link_at != SC_NONE ? link_at : node;
         sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
                   "link: a forward link from the sources needs sources equal to parallelism (%u, %u)",
                   c->sources, c->parallelism);
@@ -441,7 +438,7 @@ static int ss_expect(const sc_ctx *cx, uint32_t node, simscen *sc)
 /* ---- the document ----------------------------------------------------------------------- */
 enum {
     T_NAME, T_DESC, T_STRATEGY, T_SEED, T_PLANT, T_SIM, T_BOUNDS, T_FAULTS, T_RANDOM, T_EXPECT, T_SCHEDULE,
-    T_GUARANTEE, T_COUNT
+    T_GUARANTEE, T_STUDY, T_CLAIMS, T_COUNT
 };
 
 static int ss_strategy(const sc_ctx *cx, uint32_t node, simscen *sc)
@@ -465,6 +462,7 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
         [T_BOUNDS] = {"bounds", false}, [T_FAULTS] = {"faults", false},
         [T_RANDOM] = {"random-faults", false}, [T_EXPECT] = {"expect", false},
         [T_SCHEDULE] = {"schedule", false}, [T_GUARANTEE] = {"guarantee", false},
+        [T_STUDY] = {"study", false}, [T_CLAIMS] = {"claims", false},
     };
     static const char *const guarantees[] = {"exactly-once", "at-least-once"};
     int g = 0;
@@ -489,7 +487,8 @@ static int ss_schema(const sc_ctx *cx, simscen *sc)
     sc->cfg.plant = (sim_plant)plant;
     if (ss_simulation(cx, v[T_SIM], sc) != 0 || ss_bounds(cx, v[T_BOUNDS], &sc->cfg) != 0 ||
         ss_faults(cx, v[T_FAULTS], sc) != 0 || ss_random(cx, v[T_RANDOM], &sc->cfg) != 0 ||
-        ss_schedule(cx, v[T_SCHEDULE], v[T_SIM], sc) != 0 || ss_expect(cx, v[T_EXPECT], sc) != 0)
+        ss_schedule(cx, v[T_SCHEDULE], v[T_SIM], sc) != 0 || ss_expect(cx, v[T_EXPECT], sc) != 0 ||
+        ss_study(cx, v[T_STUDY], sc) != 0 || ss_claims(cx, v[T_CLAIMS], sc) != 0)
         return -1;
     if (v[T_GUARANTEE] != SC_NONE) {
         if (ss_name(cx, v[T_GUARANTEE], "guarantee", "guarantee", guarantees, 2, &g) != 0)

@@ -76,6 +76,65 @@ enum { SIMSCEN_EXACT = 5 };
 #define SIMSCEN_UNCHECKED UINT64_MAX
 #define SIMSCEN_DESC_MAX 1024u
 
+/*
+ * Studies (claims.c; the format is docs/compare.md): a scenario file may carry a `study:`
+ * mapping (what `compare FILE` runs when no flag says otherwise) and `claims:`, the
+ * published behaviours the study tests, each with its source. `run` ignores both.
+ */
+#define SIMSCEN_CLAIMS_MAX 16u
+#define SIMSCEN_AT_MAX 4u
+#define SIMSCEN_STUDY_STRATEGIES_MAX 8u
+#define SIMSCEN_STUDY_SWEEPS_MAX 4u
+#define SIMSCEN_STUDY_VALUES_MAX 16u
+
+typedef struct simscen_pos {
+    uint32_t line, col;
+} simscen_pos;
+
+typedef struct simscen_at {          /* one `KEY: VALUE` of a point selector */
+    char key[48];
+    uint64_t value;
+    simscen_pos pos;
+} simscen_at;
+
+typedef struct simscen_side {        /* a group: a strategy at the points selected */
+    char strategy[32];               /* "" (to: the claim's own) */
+    simscen_pos strategy_pos;
+    uint32_t n_at;
+    simscen_at at[SIMSCEN_AT_MAX];
+} simscen_side;
+
+typedef enum simscen_cmp { SIMSCEN_CMP_VALUE = 0, SIMSCEN_CMP_RATIO, SIMSCEN_CMP_DIFFERENCE } simscen_cmp;
+typedef enum simscen_op { SIMSCEN_OP_LT = 0, SIMSCEN_OP_LE, SIMSCEN_OP_GT, SIMSCEN_OP_GE } simscen_op;
+
+typedef struct simscen_claim {
+    char text[512];                  /* `claim:` what is claimed */
+    char source[512];                /* `source:` who states it (required) */
+    char metric[64];                 /* `metric:` a compare metric name (docs/compare.md) */
+    char statistic[16];              /* `statistic:` median (default), p90, p99, mean */
+    simscen_side of;                 /* `strategy:` and `at:` */
+    simscen_cmp compare;             /* `compare:` value (default), ratio, difference */
+    simscen_side to;                 /* `to:` {strategy, at} (ratio, difference) */
+    simscen_op op;                   /* `holds-if: "OP NUMBER [* KEY]"` */
+    double threshold;
+    char threshold_key[48];          /* "" or: threshold times this key's value at the point */
+    simscen_pos pos, metric_pos, statistic_pos, holds_pos;
+} simscen_claim;
+
+typedef struct simscen_study {
+    bool given;
+    char strategies[SIMSCEN_STUDY_STRATEGIES_MAX][32];
+    uint32_t n_strategies;           /* 0: not given */
+    uint64_t seeds;                  /* 0: not given */
+    bool warmup_given, cooldown_given;
+    uint64_t warmup_ns, cooldown_ns;
+    uint32_t n_sweeps;
+    char sweep_key[SIMSCEN_STUDY_SWEEPS_MAX][48];
+    uint32_t n_values[SIMSCEN_STUDY_SWEEPS_MAX];
+    uint64_t values[SIMSCEN_STUDY_SWEEPS_MAX][SIMSCEN_STUDY_VALUES_MAX];
+    simscen_pos sweep_pos[SIMSCEN_STUDY_SWEEPS_MAX];
+} simscen_study;
+
 typedef struct simscen {
     char path[512];
     char name[128];
@@ -88,7 +147,54 @@ typedef struct simscen {
     char expect_violation[128];     /* "" : the run must be clean */
     uint64_t expect_checkpoints_min, expect_restarts_min, expect_faults_fired_min;
     uint64_t expect_exact[SIMSCEN_EXACT];  /* exact counts, SIMSCEN_UNCHECKED when not given */
+    simscen_study study;
+    simscen_claim claims[SIMSCEN_CLAIMS_MAX];
+    uint32_t n_claims;
 } simscen;
+
+/*
+ * The `simulation:` keys (keys.c): one table, read by the loader and by `compare --sweep`.
+ * NUMBER: a whole number in [min, max] at `offset` (`width` 4 or 8 bytes); DIST: a
+ * {min, mean, max} distribution at `offset` (a number sets its mean, widening min and max
+ * to hold it); OPTION: a strategy option (core/bs_strategy.h), named by its descriptor; LINK, SERVICES: structured values the loader reads itself (SERVICES also has
+ * get/set: the mean of every stage); SWEEP_ONLY: not a file key, only swept (get/set).
+ */
+typedef enum simscen_key_kind {
+    SIMSCEN_KEY_NUMBER = 0,
+    SIMSCEN_KEY_DIST,
+    SIMSCEN_KEY_LINK,
+    SIMSCEN_KEY_SERVICES,
+    SIMSCEN_KEY_SWEEP_ONLY,
+    SIMSCEN_KEY_OPTION,     /* a strategy option: name, unit and range from its descriptor */
+    SIMSCEN_KEY_NETWORK,    /* the network model's name: records | bytes */
+} simscen_key_kind;
+
+#define SIMSCEN_KEYS_MAX 64u
+
+typedef struct simscen_key {
+    const char *name;       /* "credits" */
+    const char *unit;       /* "ns", "bytes", "records", "" (a count) */
+    const char *what;       /* for people: "credits per channel" */
+    simscen_key_kind kind;
+    uint64_t min, max;      /* the range of a number (a distribution's mean) */
+    size_t offset;          /* NUMBER, DIST: where in sim_config */
+    unsigned width;         /* NUMBER: 4 or 8 */
+    uint64_t (*get)(const sim_config *c);   /* optional: overrides offset */
+    void (*set)(sim_config *c, uint64_t v); /* optional: overrides offset */
+    unsigned slot;          /* OPTION: its bs_option_slot (0, or min .. max) */
+} simscen_key;
+
+/* Row i of the table (in loading order), NULL past the end. */
+const simscen_key *simscen_key_at(size_t i);
+/* The row named `name`, or NULL. */
+const simscen_key *simscen_key_find(const char *name);
+/* Has a numeric value that can be read and set (swept). */
+bool simscen_key_numeric(const simscen_key *k);
+uint64_t simscen_key_get(const simscen_key *k, const sim_config *c);
+/* Sets v (range-checked): 0, or -1 with "key: V is out of range (min .. max)" in err. */
+int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, size_t err_len);
+/* The numeric keys, comma-separated, into out; returns how many. */
+size_t simscen_keys_numeric(char *out, size_t len);
 
 /* Loads `path`. 0: a simulation scenario, in *out; 1: not a simulation scenario (or not
  * readable / not YAML: the handler-level loader reports it); -1: a malformed simulation

@@ -22,4 +22,8 @@ int ss_schedule(const sc_ctx *cx, uint32_t node, uint32_t sim, simscen *sc);
 /* A duration: a whole number of ns, or with a unit (ns, us, ms, s): "120us". */
 int ss_duration(const sc_ctx *cx, uint32_t node, const char *key, uint64_t *out_ns);
 
+/* claims.c: the `study:` and `claims:` keys. */
+int ss_study(const sc_ctx *cx, uint32_t node, simscen *sc);
+int ss_claims(const sc_ctx *cx, uint32_t node, simscen *sc);
+
 #endif

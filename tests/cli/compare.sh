@@ -23,38 +23,143 @@ grep -q "unknown strategy 'nope'" "$tmp/err"; check "an unknown strategy is name
 expect_exit "compare --seeds 0 exits 2" 2 "$bin" compare "$scen" --seeds 0
 expect_exit "compare --sweep bogus=1 exits 2" 2 "$bin" compare "$scen" --sweep bogus=1
 grep -q "unknown key 'bogus'" "$tmp/err"; check "an unknown sweep key is named" $?
+grep -q "payload-bytes" "$tmp/err"; check "the error lists the sweepable keys (from the key table)" $?
 expect_exit "compare --sweep credits=x exits 2" 2 "$bin" compare "$scen" --sweep credits=2,x
+expect_exit "compare --sweep credits=0 (out of range) exits 2" 2 "$bin" compare "$scen" --sweep credits=0
+grep -q "credits: 0 is out of range" "$tmp/err"; check "an out-of-range sweep value names the range" $?
+expect_exit "a second --sweep of the same key exits 2" 2 "$bin" compare "$scen" --sweep credits=2 --sweep credits=4
+grep -q "'credits' is swept twice" "$tmp/err"; check "a key swept twice is named" $?
+[ ! -e compare-out ]; check "a usage error writes no output folder" $?
 expect_exit "compare --frob exits 2" 2 "$bin" compare "$scen" --frob 1
 
 o="$tmp/cmp"
-expect_exit "a small comparison exits 0" 0 "$bin" compare "$scen" --strategies spill,tracker --seeds 2 \
-    --sweep credits=2,8 --out "$o"
+expect_exit "a small comparison exits 0" 0 "$bin" compare "$scen" --strategies spill,unaligned --seeds 2 \
+    --sweep credits=2,8 --bootstrap 200 --out "$o"
 grep -q "^open $o/index.html$" "$tmp/out"; check "compare says where to open it" $?
 for f in metrics.json runs.csv checkpoints.csv alignments.csv buffered.csv summary.md index.html; do
     [ -s "$o/$f" ]; check "compare writes $f" $?
 done
+! ls -d "$o".tmp-* >/dev/null 2>&1; check "no temporary folder is left beside the output" $?
 # 2 points x 2 seeds x (2 strategies + baseline) runs, plus the header
 [ "$(wc -l <"$o/runs.csv")" -eq 13 ]; check "runs.csv has one row per run" $?
-head -1 "$o/runs.csv" | grep -q '^scenario,strategy,sweep_key,sweep_value,seed,outcome,checkpoint_duration_p50_ns,'
-check "runs.csv's header names its columns with units" $?
+head -1 "$o/runs.csv" | grep -q '^scenario,strategy,credits,seed,outcome,trace_hash,n_checkpoint_duration_ns,'
+check "runs.csv names the swept key as a column, units last" $?
 head -1 "$o/checkpoints.csv" | grep -q ',duration_ns,'; check "checkpoints.csv has duration_ns" $?
 head -1 "$o/alignments.csv" | grep -q ',alignment_ns,'; check "alignments.csv has alignment_ns" $?
-grep -q '^spill-clean-2x4-all-to-all,baseline,credits,2,42,ok,' "$o/runs.csv"; check "runs.csv holds the baseline runs" $?
-grep -q "Verdicts on the published behaviours" "$o/summary.md"; check "summary.md has the verdicts" $?
+head -1 "$o/buffered.csv" | grep -q ',held_incl_channel_state_bytes$'
+check "a metric that includes channel state says so in its name" $?
+! grep -q 'buffered_per_checkpoint' "$o/runs.csv"; check "the ambiguous 'buffered' metric is gone" $?
+grep -q '^spill-clean-2x4-all-to-all,baseline,2,42,ok,' "$o/runs.csv"; check "runs.csv holds the baseline runs" $?
+grep -q "95% CI\|95%% CI" "$o/summary.md" || grep -q "95% two-stage bootstrap" "$o/summary.md"
+check "summary.md states its intervals" $?
+grep -q "No claims declared" "$o/summary.md"; check "a study without claims reports none" $?
+! grep -qi "published behaviours\|reproduced" "$o/summary.md"; check "no verdicts written in C" $?
+grep -q "(simulated" "$o/summary.md"; check "table headers say the times are simulated" $?
 grep -q "<img src=" "$o/index.html" || ! command -v gnuplot >/dev/null 2>&1; check "index.html shows the plots" $?
 if command -v gnuplot >/dev/null 2>&1; then
-    n=$(ls "$o"/*.svg 2>/dev/null | wc -l)
-    [ "$n" -eq 4 ]; check "compare draws 4 SVG plots with gnuplot" $?
-    grep -q "<svg" "$o/spill-clean-2x4-all-to-all-alignment-times.svg"; check "the plots are SVG" $?
+    for p in duration-vs-credits duration-cdf alignment-cdf held-over-time; do
+        [ -s "$o/spill-clean-2x4-all-to-all-$p.png" ] && [ -s "$o/spill-clean-2x4-all-to-all-$p.svg" ]
+        check "compare draws $p as PNG and SVG" $?
+    done
+    grep -q "simulated" "$o/spill-clean-2x4-all-to-all-duration-cdf.svg"; check "time axes say simulated" $?
+    ! grep -q "warning" "$o/gnuplot.log"; check "gnuplot draws without warnings" $?
 fi
 if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import sys, json; d = json.load(open(sys.argv[1])); assert len(d["runs"]) == 12; assert d["summary"]["verdicts"]' \
-        "$o/metrics.json"; check "metrics.json is valid JSON with every run and the verdicts" $?
+    python3 - "$o/metrics.json" <<'PY'; check "metrics.json: every run with its provenance and the summary" $?
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["runs"]) == 12
+for r in d["runs"]:
+    assert r["version"].startswith("barriersim"), r["version"]
+    assert len(r["trace_hash"]) == 16
+    assert "--seed-base %d" % r["seed"] in r["reproduce"]
+    assert r["config"]["credits"] == r["point"]["credits"]
+    assert "simulation:" in r["config"]["scenario_yaml"]
+base = [r for r in d["runs"] if r["strategy"] == "baseline"]
+assert base and all(r["metrics"]["checkpoints_completed"] == 0 for r in base)
+assert d["summary"]["groups"][0]["metrics"]["checkpoint_duration_ns"]["median"]["ci95"]
+assert d["summary"]["claims"] == []
+PY
+    cmd=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][4]; print(r["reproduce"].replace("--out compare-repro", "--out '"$tmp"'/repro")); print(r["trace_hash"], r["strategy"])' "$o/metrics.json")
+    h=$(echo "$cmd" | tail -1 | cut -d' ' -f1) st=$(echo "$cmd" | tail -1 | cut -d' ' -f2)
+    sh -c "$(echo "$cmd" | head -1)" >/dev/null 2>&1
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r for r in d["runs"] if r["strategy"] == sys.argv[2] and r["trace_hash"] == sys.argv[3]]' \
+        "$tmp/repro/metrics.json" "$st" "$h"
+    check "the printed reproduce command reruns that point with the same trace hash" $?
 fi
 ! grep -q "$(printf '\r')" "$tmp/err"; check "compare prints no progress line when stderr is not a terminal" $?
-expect_exit "compare --json exits 0" 0 "$bin" compare "$scen" --strategies tracker --seeds 1 --out "$tmp/j" --json
+
+# the same inputs give the same files, byte for byte (intervals included)
+expect_exit "the same study again exits 0" 0 "$bin" compare "$scen" --strategies spill,unaligned --seeds 2 \
+    --sweep credits=2,8 --bootstrap 200 --out "$tmp/again"
+diff -r -x gnuplot.log "$o" "$tmp/again" >/dev/null; check "reports are byte-identical for the same seed" $?
+
+# a grid: repeated --sweep of different keys
+expect_exit "a grid of two keys exits 0" 0 "$bin" compare "$scen" --strategies unaligned --seeds 1 \
+    --sweep credits=2,8 --sweep payload-bytes=64,512 --bootstrap 50 --out "$tmp/grid"
+[ "$(wc -l <"$tmp/grid/runs.csv")" -eq 9 ]; check "2 x 2 grid points x (1 strategy + baseline) runs" $?
+grep -q "^spill-clean-2x4-all-to-all,unaligned,8,512,42,ok," "$tmp/grid/runs.csv"; check "runs are labelled by their swept values" $?
+grep -q "credits=8, payload-bytes=64" "$tmp/grid/summary.md"; check "tables label points by the swept values" $?
+
+# the checkpoint-free baseline of a scripted scenario has no checkpoints
+expect_exit "compare of a scripted scenario exits 0" 0 "$bin" compare scenarios/sim/scripted-spill-early-barrier.yaml \
+    --strategies spill --seeds 1 --bootstrap 10 --out "$tmp/scr"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "checkpoints_completed") c = i }
+         $2 == "baseline" { seen = 1; if ($c != 0) bad = 1 } END { exit !(seen && !bad) }' "$tmp/scr/runs.csv"
+check "the scripted scenario's baseline completes no checkpoint" $?
+awk -F, '$2 == "spill" { n++ } END { exit !(n > 0) }' "$tmp/scr/checkpoints.csv"; check "its spill run does" $?
+
+# different checkpoint counts between strategies are reported
+expect_exit "compare of strategies completing different counts exits 0" 0 "$bin" compare reports/study/backpressure.yaml \
+    --strategies tracker,unaligned --seeds 1 --sweep sink-service-ns=3000 --bootstrap 10 --out "$tmp/counts"
+grep -q "completed different numbers of checkpoints" "$tmp/counts/summary.md"; check "different checkpoint counts are reported" $?
+
+# no partial output on error, and an existing output keeps its content
+mkdir -p "$tmp/keep" && echo '{}' >"$tmp/keep/metrics.json" && echo old >"$tmp/keep/marker"
+expect_exit "a run that fails midway exits 2" 2 "$bin" compare scenarios/sim/spill-clean-forward-1x4.yaml \
+    --strategies spill --seeds 1 --sweep parallelism=4,2 --out "$tmp/keep"
+grep -q "parallelism=2" "$tmp/err"; check "the error names the point" $?
+[ "$(cat "$tmp/keep/marker")" = old ] && [ "$(cat "$tmp/keep/metrics.json")" = '{}' ]
+check "the previous output folder is left as it was" $?
+! ls -d "$tmp"/keep.tmp-* >/dev/null 2>&1; check "no partial folder is left behind" $?
+expect_exit "a failing run into a new folder exits 2" 2 "$bin" compare scenarios/sim/spill-clean-forward-1x4.yaml \
+    --strategies spill --seeds 1 --sweep parallelism=4,2 --out "$tmp/new"
+[ ! -e "$tmp/new" ]; check "the output folder is not created on error" $?
+mkdir -p "$tmp/other" && echo mine >"$tmp/other/notes.txt"
+expect_exit "a folder that is not a compare output is refused" 2 "$bin" compare "$scen" --strategies spill \
+    --seeds 1 --out "$tmp/other"
+[ "$(cat "$tmp/other/notes.txt")" = mine ]; check "and left alone" $?
+
+# declared claims: evaluated with intervals; bad ones are errors at file:line:col
+cat >"$tmp/claims.yaml" <<'YAML'
+name: claims
+strategy: spill
+seed: 3
+simulation: {sources: 2, records-per-source: 300, stages: 2, parallelism: 2, credits: 4, checkpoint-interval-ns: 100000}
+study: {strategies: [spill, unaligned], seeds: 2}
+claims:
+  - claim: "unaligned checkpoints are not longer than spill's"
+    source: "a test"
+    metric: checkpoint_duration_ns
+    strategy: unaligned
+    compare: ratio
+    to: {strategy: spill}
+    holds-if: "<= 10"
+YAML
+expect_exit "a study with a claim exits 0" 0 "$bin" compare "$tmp/claims.yaml" --bootstrap 100 --out "$tmp/cl"
+grep -q "\[holds\] claims: unaligned checkpoints" "$tmp/out"; check "the claim's verdict is printed" $?
+grep -q "95% CI" "$tmp/cl/summary.md" && grep -q "Source: a test" "$tmp/cl/summary.md"
+check "summary.md reports the claim with its source and interval" $?
+sed 's/metric: checkpoint_duration_ns/metric: checkpoint_time/' "$tmp/claims.yaml" >"$tmp/bad.yaml"
+expect_exit "a claim naming an unknown metric exits 2" 2 "$bin" compare "$tmp/bad.yaml" --out "$tmp/bad"
+grep -q "bad.yaml:9:13: metric: unknown metric 'checkpoint_time'" "$tmp/err"; check "it is named at file:line:col" $?
+sed 's/holds-if: "<= 10"/holds-if: "about 10"/' "$tmp/claims.yaml" >"$tmp/bad2.yaml"
+expect_exit "a malformed holds-if exits 2" 2 "$bin" compare "$tmp/bad2.yaml" --out "$tmp/bad"
+grep -q "bad2.yaml:13:15: holds-if" "$tmp/err"; check "it is named at file:line:col" $?
+
+expect_exit "compare --json exits 0" 0 "$bin" compare "$scen" --strategies tracker --seeds 1 --bootstrap 10 --out "$tmp/j" --json
 head -c 1 "$tmp/out" | grep -q '{'; check "compare --json leaves stdout to the JSON" $?
-expect_exit "compare without gnuplot still exits 0" 0 env PATH=/nonexistent "$bin" compare "$scen" --strategies spill --seeds 1 --out "$tmp/ng"
+expect_exit "compare without gnuplot still exits 0" 0 env PATH=/nonexistent "$bin" compare "$scen" --strategies spill --seeds 1 --bootstrap 10 --out "$tmp/ng"
 grep -q "plots skipped: gnuplot is not installed" "$tmp/err"; check "a missing gnuplot is a clear warning" $?
 grep -q "Plots missing" "$tmp/ng/summary.md"; check "summary.md says the plots are missing" $?
 

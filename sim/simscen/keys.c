@@ -1,0 +1,206 @@
+/*
+ * keys.c: the one table of the `simulation:` keys of a simulation scenario (simscen.h).
+ *
+ * Every key of the `simulation:` mapping is one row here: its name, unit, what it means,
+ * its range, and how it is read from the file and written into a sim_config. The loader
+ * (load.c) builds its list of allowed keys from this table and reads the rows in table
+ * order (so `stages` comes before the per-stage keys); `compare --sweep` (sim/compare/)
+ * takes any row that has a numeric value (kind NUMBER or DIST) and sets it with
+ * simscen_key_set, which checks the same range as the loader. Adding a simulation key is
+ * one row (plus, for a structured value, its reader in load.c).
+ *
+ * Contract: the table is static and ordered; names are unique (a unit test checks it);
+ * simscen_key_set never leaves a config outside the row's range.
+ */
+#include "simscen.h"
+
+#include "../strategies.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define U64_BIG (UINT64_MAX / 4)
+#define FIELD(f, w) offsetof(sim_config, f), (w)
+
+/* The last stage's service time: the sinks (a sweep-only key). */
+static uint64_t sink_service_get(const sim_config *c) { return c->service[c->stages ? c->stages - 1 : 0].mean_ns; }
+
+static void dist_set_mean(sim_dist *d, uint64_t mean)
+{
+    d->mean_ns = mean;
+    if (d->min_ns > mean)
+        d->min_ns = mean;
+    if (d->max_ns < mean)
+        d->max_ns = mean;
+}
+
+static void sink_service_set(sim_config *c, uint64_t v) { dist_set_mean(&c->service[c->stages ? c->stages - 1 : 0], v); }
+static uint64_t service_get(const sim_config *c) { return c->service[0].mean_ns; }
+
+static void service_set(sim_config *c, uint64_t v)
+{
+    for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+        dist_set_mean(&c->service[s], v);
+}
+
+static const simscen_key key_table[] = {
+    {"sources", "", "sources", SIMSCEN_KEY_NUMBER, 1, SIM_SOURCES_MAX, FIELD(sources, 4), NULL, NULL, 0},
+    {"records-per-source", "records", "records per source", SIMSCEN_KEY_NUMBER, 0, (1ULL << 40) - 1,
+     FIELD(records_per_source, 8), NULL, NULL, 0},
+    {"stages", "", "stages of tasks", SIMSCEN_KEY_NUMBER, 1, SIM_STAGES_MAX, FIELD(stages, 4), NULL, NULL, 0},
+    {"parallelism", "", "tasks per stage", SIMSCEN_KEY_NUMBER, 1, SIM_PARALLELISM_MAX, FIELD(parallelism, 4), NULL,
+     NULL, 0},
+    {"link", "", "link kind per stage boundary", SIMSCEN_KEY_LINK, 0, 0, 0, 0, NULL, NULL, 0},
+    {"credits", "", "credits per channel (items in flight or unconsumed)", SIMSCEN_KEY_NUMBER, 1, SIM_CREDITS_MAX,
+     FIELD(credits, 4), NULL, NULL, 0},
+    {"latency-ns", "ns", "channel latency per item, mean", SIMSCEN_KEY_DIST, 0, U64_BIG, FIELD(latency, 0), NULL,
+     NULL, 0},
+    {"service-ns", "ns", "service time per record, mean (every stage)", SIMSCEN_KEY_SERVICES, 0, U64_BIG, 0, 0,
+     service_get, service_set, 0},
+    {"sink-service-ns", "ns", "sink service time per record, mean", SIMSCEN_KEY_SWEEP_ONLY, 0, U64_BIG, 0, 0,
+     sink_service_get, sink_service_set, 0},
+    {"source-interval-ns", "ns", "mean gap between a source's records", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
+     FIELD(source_interval_ns, 8), NULL, NULL, 0},
+    {"payload-bytes", "bytes", "payload per record", SIMSCEN_KEY_NUMBER, 8, 4096, FIELD(payload_len, 4), NULL, NULL, 0},
+    {"checkpoint-interval-ns", "ns", "checkpoint interval", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
+     FIELD(checkpoint_interval_ns, 8), NULL, NULL, 0},
+    {"checkpoint-timeout-ns", "ns", "checkpoint timeout", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
+     FIELD(checkpoint_timeout_ns, 8), NULL, NULL, 0},
+    {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_MAX_BUFFERED_BYTES},
+    {"max-events", "", "events before the run stops", SIMSCEN_KEY_NUMBER, 0, UINT64_MAX, FIELD(max_events, 8), NULL,
+     NULL, 0},
+    {"max-restarts", "", "restarts allowed", SIMSCEN_KEY_NUMBER, 0, 1000000, FIELD(max_restarts, 4), NULL, NULL, 0},
+    {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_ALIGNMENT_TIMEOUT_NS},
+    /* the byte network (sim/engine/net.c, docs/simulation-network.md): `network: bytes` */
+    {"network", "", "network model: records or bytes", SIMSCEN_KEY_NETWORK, 0, 0, 0, 0, NULL, NULL, 0},
+    {"segment-size", "bytes", "network buffer size (taskmanager.memory.segment-size)", SIMSCEN_KEY_NUMBER,
+     SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, FIELD(net.segment_bytes, 4), NULL, NULL, 0},
+    {"buffers-per-channel", "buffers", "exclusive buffers per input channel", SIMSCEN_KEY_NUMBER, 1,
+     SIM_NET_BUFFERS_MAX, FIELD(net.buffers_per_channel, 4), NULL, NULL, 0},
+    {"floating-buffers-per-gate", "buffers", "floating buffers per input gate", SIMSCEN_KEY_NUMBER, 0,
+     SIM_NET_BUFFERS_MAX, FIELD(net.floating_per_gate, 4), NULL, NULL, 0},
+    {"max-buffers-per-channel", "buffers", "output buffers one channel may hold", SIMSCEN_KEY_NUMBER, 1,
+     SIM_NET_BUFFERS_MAX, FIELD(net.max_buffers_per_channel, 4), NULL, NULL, 0},
+    {"buffer-timeout-ns", "ns", "output flush period (execution.buffer-timeout)", SIMSCEN_KEY_NUMBER, 0, U64_BIG,
+     FIELD(net.buffer_timeout_ns, 8), NULL, NULL, 0},
+    {"credit-latency-ns", "ns", "credit announcement latency, mean", SIMSCEN_KEY_DIST, 0, U64_BIG,
+     FIELD(net.credit_latency, 0), NULL, NULL, 0},
+};
+
+#define KEYS_N (sizeof key_table / sizeof *key_table)
+_Static_assert(KEYS_N <= SIMSCEN_KEYS_MAX, "SIMSCEN_KEYS_MAX holds every simulation key");
+
+/* The table with the strategy options' rows named by their descriptors (sim/strategies.h):
+ * the option's simulation name, unit, help and range come from the one options table. */
+static simscen_key keys_built[KEYS_N];
+static bool keys_ready;
+
+static const simscen_key *keys(void)
+{
+    if (keys_ready)
+        return keys_built;
+    for (size_t i = 0; i < KEYS_N; i++) {
+        keys_built[i] = key_table[i];
+        if (key_table[i].kind != SIMSCEN_KEY_OPTION)
+            continue;
+        const bs_option *o = sim_option_of_slot((bs_option_slot)key_table[i].slot);
+        assert(o && "every option slot has a descriptor row");
+        keys_built[i].name = o->sim_name;
+        keys_built[i].unit = o->unit;
+        keys_built[i].what = o->help;
+        keys_built[i].min = o->min;
+        keys_built[i].max = o->max;
+    }
+    keys_ready = true;
+    return keys_built;
+}
+
+const simscen_key *simscen_key_at(size_t i) { return i < KEYS_N ? &keys()[i] : NULL; }
+
+const simscen_key *simscen_key_find(const char *name)
+{
+    for (size_t i = 0; i < KEYS_N; i++)
+        if (strcmp(keys()[i].name, name) == 0)
+            return &keys()[i];
+    return NULL;
+}
+
+bool simscen_key_numeric(const simscen_key *k)
+{
+    return k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_OPTION ||
+           k->get != NULL;
+}
+
+uint64_t simscen_key_get(const simscen_key *k, const sim_config *c)
+{
+    if (k->get)
+        return k->get(c);
+    if (k->kind == SIMSCEN_KEY_OPTION)
+        return c->options[k->slot];
+    const unsigned char *p = (const unsigned char *)c + k->offset;
+    if (k->kind == SIMSCEN_KEY_DIST)
+        return ((const sim_dist *)(const void *)p)->mean_ns;
+    if (k->width == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    uint64_t v = 0;
+    if (k->width == 8)
+        memcpy(&v, p, 8);
+    return v;
+}
+
+int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, size_t err_len)
+{
+    if (!simscen_key_numeric(k)) {
+        snprintf(err, err_len, "'%s' is not a numeric key", k->name);
+        return -1;
+    }
+    if (k->kind == SIMSCEN_KEY_OPTION) { /* an option: 0 (off), or in its range */
+        if (v != 0 && (v < k->min || v > k->max)) {
+            snprintf(err, err_len, "%s: %llu is out of range (0 or %llu .. %llu)", k->name, (unsigned long long)v,
+                     (unsigned long long)k->min, (unsigned long long)k->max);
+            return -1;
+        }
+        c->options[k->slot] = v;
+        return 0;
+    }
+    if (v < k->min || v > k->max) {
+        snprintf(err, err_len, "%s: %llu is out of range (%llu .. %llu)", k->name, (unsigned long long)v,
+                 (unsigned long long)k->min, (unsigned long long)k->max);
+        return -1;
+    }
+    if (k->set) {
+        k->set(c, v);
+        return 0;
+    }
+    unsigned char *p = (unsigned char *)c + k->offset;
+    if (k->kind == SIMSCEN_KEY_DIST) {
+        dist_set_mean((sim_dist *)(void *)p, v);
+    } else if (k->width == 4) {
+        uint32_t x = (uint32_t)v;
+        memcpy(p, &x, 4);
+    } else {
+        memcpy(p, &v, 8);
+    }
+    return 0;
+}
+
+size_t simscen_keys_numeric(char *out, size_t len)
+{
+    size_t used = 0, n = 0;
+    if (len)
+        out[0] = '\0';
+    for (size_t i = 0; i < KEYS_N; i++) {
+        if (!simscen_key_numeric(&keys()[i]))
+            continue;
+        int w = snprintf(out + used, used < len ? len - used : 0, "%s%s", n ? ", " : "", keys()[i].name);
+        if (w > 0)
+            used += (size_t)w;
+        n++;
+    }
+    return n;
+}
