@@ -117,3 +117,11 @@ BS_TEST(aligned_timeout, no_timeout_asks_for_no_wake_up)
     pg_run r = clock_run(SLOW_CHANNEL_0, 0);
     cr_assert_str_eq(r.trace, "2 3 4 t1 1 6 7 end");
 }
+
+BS_TEST(aligned_timeout, a_timeout_near_2_to_the_64_never_fires_and_asks_no_wrapped_wake_up)
+{
+    /* start 1000: start + timeout + 1 would wrap to 500, a wake-up in the past; it
+     * saturates instead, so no wake-up is asked for and the alignment behaves as block. */
+    pg_run r = clock_run(SLOW_CHANNEL_0, UINT64_MAX - 500);
+    cr_assert_str_eq(r.trace, "2 3 4 t1 1 6 7 end");
+}

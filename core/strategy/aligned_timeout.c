@@ -135,7 +135,10 @@ static int at_next(bs_handler *h, bs_item *out)
             /* an alignment started: its clock starts now */
             if (!bs_handler_gate_now(h, &s->start_ns))
                 s->start_ns = 0;
-            if (s->timeout_ns)
+            /* start + timeout + 1 saturates: a wake-up past the end of time never comes,
+             * which is what a timeout that large means (a library caller may pass any
+             * value; the loaders cap it at the descriptor's maximum) */
+            if (s->timeout_ns && s->timeout_ns < UINT64_MAX - s->start_ns)
                 bs_handler_gate_wake_at(h, s->start_ns + s->timeout_ns + 1);
         }
         if (rc != BLOCK_CONSUMED)
