@@ -202,6 +202,52 @@ static int sc_schema_words(const sc_ctx *cx, uint32_t node, const char *key, boo
     return 0;
 }
 
+/* One token of an expected trace (docs/trace.md): an item number, tK, dK, aK:reason or end. */
+static bool sc_trace_token_ok(const char *t, size_t len)
+{
+    size_t i = 0;
+    if (len == 3 && memcmp(t, "end", 3) == 0)
+        return true;
+    if (len > 1 && (t[0] == 't' || t[0] == 'd' || t[0] == 'a'))
+        i = 1;
+    size_t digits = i;
+    while (digits < len && t[digits] >= '0' && t[digits] <= '9')
+        digits++;
+    if (digits == i || digits - i > 20)
+        return false;
+    if (t[0] != 'a' || i == 0)
+        return digits == len;
+    if (digits == len || t[digits] != ':')
+        return false;
+    for (int why = BS_ABORT_SUBSUMED; why <= BS_ABORT_TIMEOUT; why++) {
+        const char *name = bs_abort_reason_name((bs_abort_reason)why);
+        if (strlen(name) == len - digits - 1 && memcmp(t + digits + 1, name, len - digits - 1) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Every token before an "error:" or "violation:" (whose message is free text) is one the
+ * runner writes, so a misspelt token is a mistake in the file, not a differing trace. */
+static int sc_schema_trace_tokens(const sc_ctx *cx, uint32_t node, const char *trace)
+{
+    for (const char *p = trace; *p;) {
+        size_t len = strcspn(p, " ");
+        if ((len >= 6 && memcmp(p, "error:", 6) == 0) || (len >= 10 && memcmp(p, "violation:", 10) == 0))
+            return 0;
+        if (!sc_trace_token_ok(p, len)) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, node)->at,
+                      "trace: '%.*s' is not a trace token (expected an item number, tK, dK, "
+                      "aK:subsumed|cancelled|eop|limit|timeout, end, or error: MESSAGE; see docs/trace.md)",
+                      (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
 static int sc_schema_expect(const sc_ctx *cx, uint32_t node, scenario *sc)
 {
     static const sc_keyspec keys[] = {{"trace", false}, {"error", false}};
@@ -217,7 +263,8 @@ static int sc_schema_expect(const sc_ctx *cx, uint32_t node, scenario *sc)
                   "expect: give 'trace' and/or 'error'");
         return -1;
     }
-    if (vals[0] != SC_NONE && sc_schema_words(cx, vals[0], "trace", true, &sc->expect_trace) != 0)
+    if (vals[0] != SC_NONE && (sc_schema_words(cx, vals[0], "trace", true, &sc->expect_trace) != 0 ||
+                               sc_schema_trace_tokens(cx, vals[0], sc->expect_trace) != 0))
         return -1;
     if (vals[1] != SC_NONE && sc_schema_words(cx, vals[1], "error", true, &sc->expect_error) != 0)
         return -1;
