@@ -704,7 +704,12 @@ BS_TEST(spill_file, a_channel_outside_the_gate_is_corrupt)
     b.len = 0;
     raw_header(&b, -1, 4, 1);
     raw_be32(&b, BS_SPILL_TAG_EOP);
-    expect_corrupt(&b, 0, 0, 0, "channel -1 out of range (0 channels)", 0);
+    expect_corrupt(&b, 0, 0, 0, "channel -1 out of range (65535 channels)", 0);
+    /* without a channel count (spill dump), the most channels a handler can have */
+    b.len = 0;
+    raw_header(&b, 70000, 4, 1);
+    raw_be32(&b, BS_SPILL_TAG_EOP);
+    expect_corrupt(&b, 0, 0, 0, "channel 70000 out of range (65535 channels)", 0);
     raw_free(&b);
 }
 

@@ -226,10 +226,13 @@ static int check_header(bs_spill_reader *r, uint64_t start, const uint8_t *h, in
 
 static int check_channel(bs_spill_reader *r, uint64_t start, int32_t channel)
 {
-    if (channel >= 0 && (r->channels == 0 || (uint32_t)channel < r->channels))
+    /* One rule for every reader: a channel is below the handler's channel count, or, when
+     * the reader knows none (spill dump), below BS_CHANNELS_MAX, the most a handler has. */
+    uint32_t limit = r->channels ? r->channels : BS_CHANNELS_MAX;
+    if (channel >= 0 && (uint32_t)channel < limit)
         return 0;
     char msg[96];
-    snprintf(msg, sizeof msg, "channel %d out of range (%u channels)", channel, r->channels);
+    snprintf(msg, sizeof msg, "channel %d out of range (%u channels)", channel, limit);
     return corrupt(r, start, msg);
 }
 
