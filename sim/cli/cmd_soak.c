@@ -2,10 +2,12 @@
  * cmd_soak.c: `barriersim soak --seconds S` runs seeds of the built-in randomized
  * configurations one after another for a wall-clock duration (outside the simulation:
  * every run is still deterministic) and watches the process for leaks: resident memory
- * (/proc/self/statm), open file descriptors (/proc/self/fd) and this process's spill
- * files under $TMPDIR (barriersim-<pid>-*). After a warm-up it takes a baseline; it
- * fails when resident memory at the end exceeds the baseline by more than
- * --max-rss-growth, or when descriptors or temp files at the end exceed the start.
+ * (/proc/self/statm) and open file descriptors (/proc/self/fd). After a warm-up it takes a
+ * baseline; it fails when resident memory at the end exceeds the baseline by more than
+ * --max-rss-growth, or when descriptors at the end exceed the start. Spill files are not
+ * watched here: the simulator's disk is in memory, so no real file can be left, and a
+ * file a task leaves on that disk already fails its seed (verify/invariants/spill_files.c
+ * runs at every task's cleanup).
  *
  * Exit codes: 0 no violation and no leak, 1 a violation (with its replay command) or a
  * leak, 2 a usage error.
@@ -29,7 +31,8 @@ static const char soak_usage[] =
     "\n"
     "Runs seeds of the built-in randomized configurations (as fuzz draws them) one after\n"
     "another for S seconds, checking every invariant, and watches resident memory, open\n"
-    "file descriptors and spill files under $TMPDIR for growth. Reports start, end and peak.\n"
+    "file descriptors for growth; reports start, end and peak. Spill files live on the\n"
+    "simulator's in-memory disk: one a task leaves fails its seed (the spill-files invariant).\n"
     "\n"
     "  --seconds S            how long to run (required; 0.001 to 1e7 seconds)\n"
     "  --strategy S           spill, tracker, ... or any (default)\n"
@@ -48,7 +51,7 @@ static const char soak_usage[] =
     "Reference: docs/cli.md (soak).\n";
 
 typedef struct soak_usage_now {
-    uint64_t rss, fds, temp;
+    uint64_t rss, fds;
 } soak_sample;
 
 typedef struct soak_cli {
@@ -98,18 +101,13 @@ static uint64_t soak_count(const char *dir, const char *prefix, uint64_t minus)
 
 static soak_sample soak_take(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "barriersim-%ld-", (long)getpid());
-    return (soak_sample){soak_rss(), soak_count("/proc/self/fd", "", 1),
-                         soak_count(tmp && *tmp ? tmp : "/tmp", prefix, 0)};
+    return (soak_sample){soak_rss(), soak_count("/proc/self/fd", "", 1)};
 }
 
 static void soak_note(soak_cli *c, soak_sample s)
 {
     c->peak.rss = s.rss > c->peak.rss ? s.rss : c->peak.rss;
     c->peak.fds = s.fds > c->peak.fds ? s.fds : c->peak.fds;
-    c->peak.temp = s.temp > c->peak.temp ? s.temp : c->peak.temp;
 }
 
 /* After every seed: sample twice a second; take the baseline after the warm-up. */
@@ -247,8 +245,8 @@ static int soak_judge(const soak_cli *c, fuzz_report *r, FILE *out)
             (double)p->rss / 1048576.0, (long long)growth, (unsigned long long)c->max_rss_growth);
     fprintf(out, "  open file descriptors: start %llu, end %llu, peak %llu\n", (unsigned long long)st->fds,
             (unsigned long long)e->fds, (unsigned long long)p->fds);
-    fprintf(out, "  spill files (barriersim-%ld-* in $TMPDIR): start %llu, end %llu, peak %llu\n", (long)getpid(),
-            (unsigned long long)st->temp, (unsigned long long)e->temp, (unsigned long long)p->temp);
+    fprintf(out, "  spill files: on the simulator's in-memory disk; a file a task leaves fails its seed "
+                 "(spill-files invariant)\n");
     char msg[256];
     uint64_t last = r->seed_base + (r->totals.seeds ? r->totals.seeds - 1 : 0);
     if (growth > (int64_t)c->max_rss_growth) {
@@ -260,10 +258,6 @@ static int soak_judge(const soak_cli *c, fuzz_report *r, FILE *out)
         snprintf(msg, sizeof msg, "%llu file descriptors leaked", (unsigned long long)(e->fds - st->fds));
         soak_leak(r, last, "fd leak", msg, out);
     }
-    if (e->temp > st->temp) {
-        snprintf(msg, sizeof msg, "%llu spill files left in $TMPDIR", (unsigned long long)(e->temp - st->temp));
-        soak_leak(r, last, "temp file leak", msg, out);
-    }
     return r->totals.failed || r->n_failures ? EXIT_VIOLATION : EXIT_PASS;
 }
 
@@ -273,11 +267,10 @@ static void soak_save(const soak_cli *c, const fuzz_report *r)
     snprintf(extra, sizeof extra,
              "\"soak\": {\"warmup_seconds\": %.3f, \"max_rss_growth\": %llu, \"rss_start\": %llu, "
              "\"rss_baseline\": %llu, \"rss_end\": %llu, \"rss_peak\": %llu, \"fds_start\": %llu, \"fds_end\": %llu, "
-             "\"fds_peak\": %llu, \"temp_files_start\": %llu, \"temp_files_end\": %llu, \"temp_files_peak\": %llu}",
+             "\"fds_peak\": %llu}",
              c->warmup, (unsigned long long)c->max_rss_growth, (unsigned long long)c->start.rss,
              (unsigned long long)c->base.rss, (unsigned long long)c->end.rss, (unsigned long long)c->peak.rss,
-             (unsigned long long)c->start.fds, (unsigned long long)c->end.fds, (unsigned long long)c->peak.fds,
-             (unsigned long long)c->start.temp, (unsigned long long)c->end.temp, (unsigned long long)c->peak.temp);
+             (unsigned long long)c->start.fds, (unsigned long long)c->end.fds, (unsigned long long)c->peak.fds);
     const char *paths[] = {c->json, c->junit, c->tap}, *kinds[] = {"json", "junit", "tap"};
     for (int i = 0; i < 3; i++)
         if (paths[i] && report_save_extra(paths[i], kinds[i], r, cli_argv0, extra, err, sizeof err))

@@ -143,8 +143,10 @@ grep -q "broken.json: byte" "$tmp/err"; check "merge names the byte it cannot re
 # soak: a short run passes and reports the resources it watched (a generous memory limit: under
 # ASan freed memory sits in quarantine, so resident memory grows by design)
 expect_exit "soak --seconds 1 exits 0" 0 "$bin" soak --seconds 1 --warmup 0.3 --max-rss-growth 1073741824 --json "$tmp/soak.json"
-grep -q "resident memory: start" "$tmp/out" && grep -q "open file descriptors: start" "$tmp/out" && grep -q "spill files" "$tmp/out"
-check "soak reports memory, descriptors and spill files" $?
+grep -q "resident memory: start" "$tmp/out" && grep -q "open file descriptors: start" "$tmp/out"
+check "soak reports memory and descriptors" $?
+! grep -q "TMPDIR" "$tmp/out" && grep -q "spill files: on the simulator's in-memory disk" "$tmp/out"
+check "soak watches no \$TMPDIR it cannot leak into, and says where spill files live" $?
 grep -q '"soak": {"warmup_seconds"' "$tmp/soak.json"; check "soak --json adds the resource figures" $?
 
 # planted simulation bugs are found (test-only --plant)
