@@ -18,6 +18,7 @@
  */
 #include "compare.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -99,6 +100,28 @@ static void key_axis(const simscen_key *k, double max, unit *u, char *label, siz
         snprintf(label, len, "%s: %s", k->name, k->what);
 }
 
+/* Labelled tics at 1, 2 and 5 of every decade in [lo, hi] (lo > 0): gnuplot's default
+ * labels only powers of ten, which leaves a range inside one decade with one number. */
+static void gp_log_tics(FILE *f, const char *axis, double lo, double hi)
+{
+    assert(lo > 0 && hi > lo);
+    static const double steps[] = {1, 2, 5};
+    fprintf(f, "set %stics (", axis);
+    int n = 0;
+    double decade = 1; /* the power of ten at or below lo, in bounded steps (no libm) */
+    for (int g = 0; g < 400 && decade * 10 <= lo; g++)
+        decade *= 10;
+    for (int g = 0; g < 400 && decade > lo; g++)
+        decade /= 10;
+    for (int d = 0; d < 40 && decade <= hi; d++, decade *= 10)
+        for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+            double v = steps[i] * decade;
+            if (v >= lo && v <= hi)
+                fprintf(f, "%s%g", n++ ? ", " : "", v);
+        }
+    fprintf(f, "%s)\n", n ? "" : "1");
+}
+
 /* A range fitted to [lo, hi]: log when it spans more than 30x (x: 10x) and is positive. */
 static void gp_yrange(FILE *f, double lo, double hi, const char *axis)
 {
@@ -107,12 +130,13 @@ static void gp_yrange(FILE *f, double lo, double hi, const char *axis)
         hi = lo + (lo > 0 ? lo : 1);
         lo = lo > 0 ? lo * 0.5 : 0;
     }
-    if (lo > 0 && hi / lo > span)
+    if (lo > 0 && hi / lo > span) {
         fprintf(f, "set logscale %s\nset %srange [%g:%g]\n", axis, axis, lo / 1.25, hi * 1.25);
-    else {
+        gp_log_tics(f, axis, lo / 1.25, hi * 1.25);
+    } else {
         double pad = (hi - lo) * 0.06;
-        fprintf(f, "unset logscale %s\nset %srange [%g:%g]\n", axis, axis, lo - pad < 0 && lo >= 0 ? 0 : lo - pad,
-                hi + pad);
+        fprintf(f, "unset logscale %s\nset %srange [%g:%g]\nset %stics autofreq\n", axis, axis,
+                lo - pad < 0 && lo >= 0 ? 0 : lo - pad, hi + pad, axis);
     }
 }
 
