@@ -7,6 +7,7 @@
 
 #include "../../core/barriersim.h"
 #include "../../core/bs_strategy.h"
+#include "../report/swarm.h"
 #include "../strategies.h"
 
 #include <errno.h>
@@ -238,4 +239,15 @@ void cli_json_string(FILE *f, const char *s)
             fputc(*p, f);
     }
     fputc('"', f);
+}
+
+void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network)
+{
+    if (!swarm_strategy_known(strategy)) {
+        char known[512];
+        cli_strategy_names(known, sizeof known, false);
+        die("%s: unknown strategy '%s' (known: any, %s)", verb, strategy, known);
+    }
+    if (!swarm_network_known(network))
+        die("%s: --network: '%s' is not %s", verb, network, SWARM_NETWORKS);
 }

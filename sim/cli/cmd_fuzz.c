@@ -153,13 +153,7 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
             a.operands[0]);
     if (!c->o.seeds && c->o.seconds <= 0)
         c->o.seeds = 1000;
-    if (!swarm_strategy_known(c->o.strategy)) {
-        char known[512];
-        cli_strategy_names(known, sizeof known, false);
-        die("fuzz: unknown strategy '%s' (known: any, %s)", c->o.strategy, known);
-    }
-    if (!swarm_network_known(c->o.network))
-        die("fuzz: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
+    cli_check_swarm_choice("fuzz", c->o.strategy, c->o.network);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("fuzz: --faults: '%s' is not all, none or a list of fault kinds (see --help)", c->o.faults);

@@ -106,13 +106,7 @@ static void replay_parse(int argc, char **argv, replay_opts *o)
         die("replay: give --seed X, --config FILE or --scenario FILE (see 'barriersim replay --help')");
     if (o->scenario && (o->config || o->have_seed))
         die("replay: --scenario takes its seed and configuration from the file");
-    if (!swarm_strategy_known(o->strategy)) {
-        char known[512];
-        cli_strategy_names(known, sizeof known, false);
-        die("replay: unknown strategy '%s' (known: any, %s)", o->strategy, known);
-    }
-    if (!swarm_network_known(o->network))
-        die("replay: --network: '%s' is not %s", o->network, SWARM_NETWORKS);
+    cli_check_swarm_choice("replay", o->strategy, o->network);
     bool ok = true;
     if (o->faults && (swarm_faults_parse(o->faults, &ok), !ok))
         die("replay: --faults: '%s' is not all, none or a list of fault kinds", o->faults);

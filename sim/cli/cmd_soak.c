@@ -195,13 +195,7 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
             a.operands[0]);
     if (c->o.seconds <= 0)
         die("soak: --seconds S is required (see 'barriersim soak --help')");
-    if (!swarm_strategy_known(c->o.strategy)) {
-        char known[512];
-        cli_strategy_names(known, sizeof known, false);
-        die("soak: unknown strategy '%s' (known: any, %s)", c->o.strategy, known);
-    }
-    if (!swarm_network_known(c->o.network))
-        die("soak: --network: '%s' is not %s", c->o.network, SWARM_NETWORKS);
+    cli_check_swarm_choice("soak", c->o.strategy, c->o.network);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("soak: --faults: '%s' is not all, none or a list of fault kinds", c->o.faults);
