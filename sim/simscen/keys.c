@@ -127,6 +127,13 @@ const simscen_key *simscen_key_find(const char *name)
     return NULL;
 }
 
+bool simscen_key_bytes_only(const simscen_key *k)
+{
+    size_t net = offsetof(sim_config, net);
+    return (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST) && k->offset >= net &&
+           k->offset < net + sizeof(sim_net);
+}
+
 bool simscen_key_numeric(const simscen_key *k)
 {
     return k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_OPTION ||

@@ -239,15 +239,10 @@ static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim
 static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, const uint32_t *v, uint32_t n,
                             const sim_config *c)
 {
-    static const char *const byte_keys[] = {"segment-size", "buffers-per-channel", "floating-buffers-per-gate",
-                                            "max-buffers-per-channel", "buffer-timeout-ns", "credit-latency-ns"};
     for (uint32_t i = 0; i < n; i++) {
         if (v[i] == SC_NONE)
             continue;
-        bool is_byte_key = false;
-        for (size_t b = 0; b < sizeof byte_keys / sizeof *byte_keys; b++)
-            is_byte_key |= strcmp(rows[i]->name, byte_keys[b]) == 0;
-        if (is_byte_key && c->net.model != SIM_NET_BYTES) {
+        if (simscen_key_bytes_only(rows[i]) && c->net.model != SIM_NET_BYTES) {
             sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
                       "%s: applies to the byte network only (add 'network: bytes')", rows[i]->name);
             return -1;

@@ -190,6 +190,9 @@ const simscen_key *simscen_key_at(size_t i);
 const simscen_key *simscen_key_find(const char *name);
 /* Has a numeric value that can be read and set (swept). */
 bool simscen_key_numeric(const simscen_key *k);
+/* True for a key of the byte network (it writes into sim_config.net): it needs
+ * `network: bytes`. */
+bool simscen_key_bytes_only(const simscen_key *k);
 uint64_t simscen_key_get(const simscen_key *k, const sim_config *c);
 /* Sets v (range-checked): 0, or -1 with "key: V is out of range (min .. max)" in err. */
 int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, size_t err_len);
