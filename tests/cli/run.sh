@@ -117,6 +117,10 @@ grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 b
 expect_exit "spill dump of a missing file exits 2" 2 "$bin" spill dump "$tmp/none.spill"
 expect_exit "spill dump --page-size x exits 2" 2 "$bin" spill dump --page-size x "$tmp/ok.spill"
 
+# an injected disk fault is judged by the scenario's expect, not printed as a real disk error
+expect_exit "the bundled scenarios pass" 0 "$bin" run "$here/../../scenarios/handler/"*.yaml
+! grep -q -E "No space left on device|Permission denied" "$tmp/out" "$tmp/err"; check "injected ENOSPC and EACCES print no disk-error lines among passing runs" $?
+
 # a run's memory is bounded by its configuration (docs/limits.md)
 printf 'name: huge\nstrategy: block\nsimulation:\n  sources: 4\n  records-per-source: 1000000000000\n' >"$tmp/huge.yaml"
 expect_exit "records-per-source 10^12 is refused before the run" 2 timeout 20 "$bin" run "$tmp/huge.yaml"
