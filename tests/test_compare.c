@@ -104,6 +104,13 @@ BS_TEST(compare, values_are_written_in_readable_units)
     cr_assert_str_eq(b, "25.0%");
     cmp_human(7, "", b, sizeof b);
     cr_assert_str_eq(b, "7");
+    /* a slow sink's 19,644 records/s is not "0 M/s" */
+    cmp_human(19644.4, "records/s", b, sizeof b);
+    cr_assert_str_eq(b, "19.6 k/s");
+    cmp_human(1.49e6, "records/s", b, sizeof b);
+    cr_assert_str_eq(b, "1.49 M/s");
+    cmp_human(250, "records/s", b, sizeof b);
+    cr_assert_str_eq(b, "250 /s");
 }
 
 BS_TEST(compare, csv_fields_are_quoted_only_when_needed)

@@ -232,3 +232,23 @@ BS_TEST(metrics, time_series_stays_on_its_grid_and_bounded)
     cr_assert_gt(spill, 0);
     sim_metrics_free(&m);
 }
+
+/* compare asks for every record's latency (keep_latencies): the request survives the run's
+ * reset of the metrics, so its latency and throughput samples exist (they were empty when
+ * the reset dropped it). */
+BS_TEST(metrics, kept_latencies_are_kept)
+{
+    sim_config c;
+    quiet_line(&c, 1, 100);
+    sim_metrics m = {.keep_latencies = true};
+    run_hash(&c, 2, &m);
+    cr_assert(m.keep_latencies);
+    cr_assert_eq(m.n_lat, 60, "one latency per record, %u kept", m.n_lat);
+    cr_assert_eq(m.lat[0].latency_ns, 100);
+    sim_metrics_free(&m);
+    sim_metrics off = {0};
+    run_hash(&c, 2, &off);
+    cr_assert_eq(off.n_lat, 0, "not asked for: none kept");
+    cr_assert_null(off.lat);
+    sim_metrics_free(&off);
+}

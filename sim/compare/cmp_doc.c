@@ -39,7 +39,12 @@ void cmp_human(double v, const char *unit, char *out, size_t len)
     } else if (strcmp(unit, "share") == 0) {
         snprintf(out, len, "%.1f%%", v * 100);
     } else if (strcmp(unit, "records/s") == 0) {
-        snprintf(out, len, "%.3g M/s", v / 1e6);
+        if (a < 1e3)
+            snprintf(out, len, "%.3g /s", v);
+        else if (a < 1e6)
+            snprintf(out, len, "%.3g k/s", v / 1e3);
+        else
+            snprintf(out, len, "%.3g M/s", v / 1e6);
     } else {
         snprintf(out, len, v == (double)(long long)v ? "%.0f" : "%.3g", v);
     }

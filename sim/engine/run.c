@@ -176,10 +176,12 @@ int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace)
 int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace, sim_metrics *m)
 {
     memset(res, 0, sizeof *res);
-    if (m) {
+    if (m) { /* the caller's two requests survive the reset */
         uint64_t grid = m->sample_grid_ns;
+        bool keep = m->keep_latencies;
         memset(m, 0, sizeof *m);
         m->sample_grid_ns = grid;
+        m->keep_latencies = keep;
     }
     sim_world w = {.cfg = cfg, .seed = seed, .res = res, .trace = trace, .running = SIM_NONE};
     sim_strategy st;

@@ -79,6 +79,10 @@ base = [r for r in d["runs"] if r["strategy"] == "baseline"]
 assert base and all(r["metrics"]["checkpoints_completed"] == 0 for r in base)
 assert d["summary"]["groups"][0]["metrics"]["checkpoint_duration_ns"]["median"]["ci95"]
 assert d["summary"]["claims"] == []
+# every run that delivered records has latency samples and a throughput above zero
+for r in d["runs"]:
+    assert r["samples"]["latency_ns"] and r["samples"]["latency_ns"]["n"] > 0, r["strategy"]
+    assert r["samples"]["throughput_records_per_s"]["median"] > 0, r["strategy"]
 PY
     cmd=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][4]; print(r["reproduce"].replace("--out compare-repro", "--out '"$tmp"'/repro")); print(r["trace_hash"], r["strategy"])' "$o/metrics.json")
     h=$(echo "$cmd" | tail -1 | cut -d' ' -f1) st=$(echo "$cmd" | tail -1 | cut -d' ' -f2)
