@@ -186,6 +186,15 @@ void swarm_draw_debloat(uint64_t seed, sim_config *cfg)
     d->min_segment_bytes = mins[rng_below(&r, sizeof mins / sizeof *mins)];
     if (d->min_segment_bytes > cfg->net.segment_bytes)
         d->min_segment_bytes = cfg->net.segment_bytes;
+    /* Small buffers carry fewer bytes per credit: a record spans more of them, and with few
+     * credits each may wait a credit round trip. The liveness bound grows by one round trip
+     * (at the slowest latencies) per buffer a channel may hold ahead of a barrier and per
+     * buffer of one record, at every stage boundary. */
+    const sim_net *n = &cfg->net;
+    const sim_dist *cl = n->credit_latency.max_ns ? &n->credit_latency : &cfg->latency;
+    uint64_t span = (cfg->payload_len + 5 + d->min_segment_bytes - 1) / d->min_segment_bytes + 1;
+    uint64_t bufs = (uint64_t)n->max_buffers_per_channel + n->buffers_per_channel + n->floating_per_gate + span;
+    cfg->checkpoint_bound_ns += (uint64_t)cfg->stages * bufs * (cfg->latency.max_ns + cl->max_ns);
 }
 
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
