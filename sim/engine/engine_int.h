@@ -251,6 +251,7 @@ typedef struct sim_world {
     struct sim_mx *mx;
     /* run */
     bool stop;
+    bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
     sim_result *res;
     FILE *trace;
 } sim_world;
@@ -453,6 +454,10 @@ void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute_
 void sim_trace_header(sim_world *w);
 /* "d3:17", "b4", "x4" or "eop", into buf (len >= 32); returns buf. */
 const char *sim_item_str(const sim_item *it, char *buf, size_t len);
+/* memory.c: the checkers' heap now; stops the run with an error past the bound. */
+#define SIM_MEMORY_CHECK_EVENTS 4096u
+uint64_t sim_memory_held(const sim_world *w);
+void sim_memory_check(sim_world *w);
 /* run.c: stop the run with a violation or an error (the first one wins). */
 void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

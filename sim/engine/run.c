@@ -144,6 +144,8 @@ static void loop(sim_world *w)
         }
         SIM_MX(w, mx_sample(w, e.time_ns));
         dispatch(w, &e);
+        if (w->q.popped % SIM_MEMORY_CHECK_EVENTS == 0)
+            sim_memory_check(w);
         uint64_t stall = w->cfg->stall_bound_ns;
         if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
             sim_fail(w, SIM_VIOLATION, "engine",
@@ -226,6 +228,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     res->queue_len_max = w.q.len_max;
     sim_check_final(&w);
     SIM_MX(&w, mx_finish(&w));
+    if (w.memory_exceeded)
+        rc = BS_ENOMEM; /* a run past its memory bound did not run as configured */
 out_free:
     mx_close(&w);
     topo_free(&w); /* closes every handler: cleanup is checked too */

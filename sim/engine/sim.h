@@ -233,7 +233,21 @@ typedef struct sim_config {
     uint32_t n_steps;                 /* <= SIM_STEPS_MAX */
     sim_end_to_end end_to_end;        /* what the final state is held to */
     sim_net net;                      /* the network model (records: `credits` applies) */
+    uint64_t max_memory_bytes;        /* bound on what the run keeps (the checkers' history,
+                                         the sinks' counts); 0: SIM_MEMORY_DEFAULT_BYTES */
 } sim_config;
+
+/* A run's memory is bounded by its configuration (sim/engine/memory.c). */
+#define SIM_MEMORY_DEFAULT_BYTES (1ULL << 31) /* 2 GiB */
+#define SIM_MEMORY_MIN_BYTES (1ULL << 24)     /* 16 MiB */
+#define SIM_MEMORY_MAX_BYTES (1ULL << 40)     /* 1 TiB */
+
+/* The least a run of cfg keeps if it runs to the end: every record's history at every
+ * stage's task (VERIFY_ITEM_BYTES each) and the sinks' per-record counts; saturates at
+ * UINT64_MAX. The loader refuses a configuration whose estimate passes its bound. */
+uint64_t sim_memory_estimate(const sim_config *cfg);
+/* The bound in force for cfg (max_memory_bytes, or the default). */
+uint64_t sim_memory_bound(const sim_config *cfg);
 
 /* Fills cfg with the reference configuration: 4 sources of 2000 records each, then a
  * 2-stage 4x4 all-to-all topology, 4 credits per channel, spill, a checkpoint every

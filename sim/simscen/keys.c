@@ -71,6 +71,9 @@ static const simscen_key key_table[] = {
     {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_MAX_BUFFERED_BYTES},
     {"max-events", "", "events before the run stops", SIMSCEN_KEY_NUMBER, 0, UINT64_MAX, FIELD(max_events, 8), NULL,
      NULL, 0},
+    {"max-memory-bytes", "bytes", "bound on what the run keeps (default 2 GiB)", SIMSCEN_KEY_NUMBER,
+     SIM_MEMORY_MIN_BYTES,
+     SIM_MEMORY_MAX_BYTES, FIELD(max_memory_bytes, 8), NULL, NULL, 0},
     {"max-restarts", "", "restarts allowed", SIMSCEN_KEY_NUMBER, 0, 1000000, FIELD(max_restarts, 4), NULL, NULL, 0},
     {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_ALIGNMENT_TIMEOUT_NS},
     /* the byte network (sim/engine/net.c, docs/simulation-network.md): `network: bytes` */

@@ -290,6 +290,27 @@ static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, co
     return 0;
 }
 
+/* A run's memory is bounded by its configuration (sim/engine/memory.c): refuse a run whose
+ * history alone would pass max-memory-bytes, at records-per-source (or the mapping). */
+static int ss_memory_rule(const sc_ctx *cx, uint32_t node, const simscen_key *const *rows, const uint32_t *v,
+                          uint32_t n, const sim_config *c)
+{
+    uint64_t need = sim_memory_estimate(c), bound = sim_memory_bound(c);
+    if (need <= bound)
+        return 0;
+    uint32_t at = node;
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i] != SC_NONE && strcmp(rows[i]->name, "records-per-source") == 0)
+            at = v[i];
+    sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
+              "records-per-source: %u sources x %llu records through %u stages keep at least %llu bytes of "
+              "checker history, more than max-memory-bytes (%llu); lower records-per-source, or raise "
+              "max-memory-bytes (at most %llu; docs/limits.md)",
+              c->sources, (unsigned long long)c->records_per_source, c->stages, (unsigned long long)need,
+              (unsigned long long)bound, (unsigned long long)SIM_MEMORY_MAX_BYTES);
+    return -1;
+}
+
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
     sc_keyspec keys[SIMSCEN_KEYS_MAX];
@@ -311,7 +332,7 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         if (rows[i]->kind == SIMSCEN_KEY_LINK)
             link_at = v[i];
     }
-    if (ss_network_rules(cx, rows, v, n, c) != 0)
+    if (ss_network_rules(cx, rows, v, n, c) != 0 || ss_memory_rule(cx, node, rows, v, n, c) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         uint32_t at = link_at != SC_NONE ? link_at : node;

@@ -60,6 +60,8 @@ static void sw_simulation(FILE *f, const sim_config *c)
             (unsigned long long)c->max_events, c->max_restarts);
     if (c->alignment_timeout_ns)
         fprintf(f, "  alignment-timeout-ns: %llu\n", (unsigned long long)c->alignment_timeout_ns);
+    if (c->max_memory_bytes)
+        fprintf(f, "  max-memory-bytes: %llu\n", (unsigned long long)c->max_memory_bytes);
     if (c->net.model == SIM_NET_BYTES) {
         const sim_net *n = &c->net;
         fprintf(f, "  network: bytes\n  segment-size: %u\n  buffers-per-channel: %u\n  floating-buffers-per-gate: %u\n"
