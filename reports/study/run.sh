@@ -5,6 +5,8 @@
 #    sweep) and the claims with their sources are in backpressure.yaml / restore.yaml;
 #  - OUTDIR/timeout-grid/: where aligned-timeout pays off: in-flight data (credits) x
 #    alignment timeout under back-pressure (timeout-grid.yaml);
+#  - OUTDIR/debloat/: buffer debloating (FLIP-183) on and off over segment sizes and
+#    exclusive buffers under back-pressure, byte network (debloat.yaml);
 #  - OUTDIR/validation/: flink-benchmarks' CheckpointingTimeBenchmark in shape, with the
 #    published claims it tests (reports/validation/).
 set -eu
@@ -13,4 +15,5 @@ out=${2:?usage: reports/study/run.sh BINARY OUTDIR}
 here=$(dirname "$0")
 "$bin" compare "$here/backpressure.yaml" "$here/restore.yaml" --out "$out"
 "$bin" compare "$here/timeout-grid.yaml" --out "$out/timeout-grid"
+"$bin" compare "$here/debloat.yaml" --out "$out/debloat"
 "$bin" compare "$here/../validation/checkpointing-time.yaml" --out "$out/validation"

@@ -16,6 +16,7 @@
 #include "../../core/bs_assert.h"
 #include "../../verify/verify.h"
 #include "../fault/io_fault.h"
+#include "debloat.h"
 #include "events.h"
 #include "rng.h"
 #include "sim.h"
@@ -28,6 +29,8 @@
 enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6,
        EV_CREDIT = 7, /* byte network: an AddCredit reaches channel obj's sender (arg credits) */
        EV_FLUSH = 8,  /* byte network: node obj's output flusher (buffer-timeout) */
+       EV_DEBLOAT = 9, /* buffer debloating: task obj's period timer (debloat.c) */
+       EV_BUFSIZE = 10, /* buffer debloating: a new buffer size (arg) reaches channel obj's sender */
 };
 
 #define SIM_NONE UINT32_MAX
@@ -77,6 +80,12 @@ typedef struct topo_chan {
     uint32_t rx_data;             /* data buffers arrived and not recycled */
     uint32_t fly_data;            /* data buffers in flight */
     uint32_t backlog;             /* the sender's backlog, as the last buffer told */
+    uint32_t open_cap;            /* bytes the open buffer may take (segment-size, or the
+                                     debloated size when it was opened) */
+    /* buffer debloating (debloat.c) */
+    uint32_t db_size;             /* the size the sender was told last (segment-size at first) */
+    uint32_t db_next;             /* a size waiting for the one on its way, or 0 */
+    bool db_flying;               /* an announcement (EV_BUFSIZE) is on its way */
 } topo_chan;
 
 typedef struct topo_out {   /* an item waiting in a node's outbox */
@@ -192,6 +201,10 @@ typedef struct topo_node {
     bool flush_pending;        /* an EV_FLUSH is queued */
     sim_cs src_out_pend, src_out_ck; /* source, byte network: the records its unaligned
                                   b<K> overtook (output state, chanstate.c), and committed */
+    /* task, buffer debloating (debloat.c) */
+    debloat_meter db_meter;    /* its gate's throughput */
+    debloat_ctl db_ctl;        /* its gate's buffer size */
+    bool db_armed;             /* an EV_DEBLOAT is queued */
 } topo_node;
 
 typedef struct sim_world {
@@ -294,6 +307,15 @@ void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t labe
 /* A receiver node with half of a channel's event slots taken (barriers and cancels not
  * consumed: events need no credit), or -1. The coordinator starts no checkpoint then. */
 int32_t net_congested(const sim_world *w);
+/* debloat.c: buffer debloating (FLIP-183) in the byte network; every call but
+ * debloat_buffer_bytes needs net.debloat.enabled */
+void debloat_reset(sim_world *w);   /* fresh controllers, full sizes (at build, on a restart) */
+void debloat_start(sim_world *w);   /* arms every task's period timer */
+void debloat_tick(sim_world *w, topo_node *n);                       /* EV_DEBLOAT */
+void debloat_size_arrive(sim_world *w, topo_chan *c, uint32_t size); /* EV_BUFSIZE */
+void debloat_consumed(sim_world *w, topo_node *n, uint32_t bytes);   /* the gate yielded a record */
+void debloat_gate(sim_world *w, topo_node *n, bool got);             /* a gate poll found data or not */
+uint32_t debloat_buffer_bytes(const sim_world *w, const topo_chan *c); /* a new buffer's capacity */
 /* task.c */
 int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy);
 void sim_task_close(sim_world *w, topo_node *n);
@@ -425,6 +447,7 @@ typedef enum sim_op {
     OP_HOLD_BARRIER,  /* a = id: a reorder fault keeps this source's b<id> back */
     OP_LATE_BARRIER,  /* a = the held id, b = the newer id it follows (0: none) */
     OP_STEP,          /* a = the source's step number, b = its kind: a scripted step */
+    OP_DEBLOAT,       /* a = the buffer size the gate announces, b = its throughput (B/s) */
 } sim_op;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

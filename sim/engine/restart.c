@@ -58,7 +58,7 @@ static bool in_flight(const ev_event *e, void *ctx)
 {
     (void)ctx;
     return e->type == EV_RUN || e->type == EV_ARRIVE || e->type == EV_WAKE || e->type == EV_CREDIT ||
-           e->type == EV_FLUSH;
+           e->type == EV_FLUSH || e->type == EV_BUFSIZE;
 }
 
 static void reset_outbox(topo_node *n)

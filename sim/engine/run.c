@@ -39,7 +39,9 @@ void sim_config_default(sim_config *c)
     /* The byte network's defaults are Flink's (net.c, docs/simulation-network.md); the
      * model itself stays the record model unless a caller asks for bytes. */
     c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
-                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000};
+                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000,
+                       .debloat = {.enabled = false, .target_ns = 1000000000, .period_ns = 200000000,
+                                   .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256}};
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -114,6 +116,12 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_FLUSH:
         net_timer(w, &w->nodes[e->obj]);
         break;
+    case EV_DEBLOAT:
+        debloat_tick(w, &w->nodes[e->obj]);
+        break;
+    case EV_BUFSIZE:
+        debloat_size_arrive(w, &w->chans[e->obj], (uint32_t)e->arg);
+        break;
     default:
         BS_ASSERT(!"unknown event type");
     }
@@ -162,6 +170,7 @@ static int start(sim_world *w)
         w->nodes[i].idle = true; /* tasks wait for their first arrival */
     for (uint32_t i = 0; i < w->n_sources; i++)
         sim_source_start(w, &w->nodes[i]);
+    debloat_start(w);
     w->tick_queued = c->checkpoint_interval_ns != 0;
     if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
         return BS_ENOMEM;
