@@ -17,3 +17,4 @@ here=$(dirname "$0")
 "$bin" compare "$here/timeout-grid.yaml" --out "$out/timeout-grid"
 "$bin" compare "$here/debloat.yaml" --out "$out/debloat"
 "$bin" compare "$here/../validation/checkpointing-time.yaml" --out "$out/validation"
+"$bin" compare "$here/../validation/checkpointing-time-aligned.yaml" --out "$out/validation-aligned"

@@ -60,6 +60,31 @@ uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_
         (unsigned long long)min, (unsigned long long)max);
 }
 
+uint64_t cli_flag_ns(const char *verb, const char *flag, const char *v, uint64_t max_ns)
+{
+    static const struct { const char *unit; uint64_t ns; } units[] = {
+        {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+    size_t digits = 0;
+    while (v && v[digits] >= '0' && v[digits] <= '9')
+        digits++;
+    if (v && digits > 0 && v[digits] != '\0') {
+        for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+            char num[32];
+            uint64_t x;
+            if (strcmp(v + digits, units[k].unit) != 0 || digits >= sizeof num)
+                continue;
+            memcpy(num, v, digits);
+            num[digits] = '\0';
+            if (cli_parse_u64(num, 0, max_ns / units[k].ns, &x))
+                return x * units[k].ns;
+            die("%s: %s: %s is out of range (at most %llu ns)", verb, flag, v, (unsigned long long)max_ns);
+        }
+        die("%s: %s: '%s' is not a time (nanoseconds, or a whole number with a unit: 120us, 3ms, 1s)", verb, flag,
+            v);
+    }
+    return cli_flag_u64(verb, flag, v, 0, max_ns);
+}
+
 bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
 void cli_args_init(cli_args *a, const char *verb, const char *usage, int argc, char **argv, int first,

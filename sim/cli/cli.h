@@ -36,6 +36,9 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* The value of option `flag` of `verb` as a whole number in [min, max], or die() with
  * "<verb>: <flag>: '<v>' is not a whole number from <min> to <max>". */
 uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_t min, uint64_t max);
+/* A time flag: nanoseconds, or a whole number with a unit (ns, us, ms, s), 0 .. max_ns;
+ * dies (exit 2) naming the flag otherwise. */
+uint64_t cli_flag_ns(const char *verb, const char *flag, const char *v, uint64_t max_ns);
 
 /* True when argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);

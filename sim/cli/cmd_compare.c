@@ -52,8 +52,9 @@ static const char compare_usage[] =
     "                     numeric simulation key (docs/compare.md lists them; a distribution\n"
     "                     key sets its mean). Repeat --sweep with other keys for a grid (at\n"
     "                     most 4 keys and 256 points); a key swept twice is an error\n"
-    "  --warmup T         exclude the first T ns of simulated time from every metric\n"
-    "  --cooldown T       exclude the last T ns of each run (default for both: the study's,\n"
+    "  --warmup T         exclude the first T of simulated time from every metric (ns, or\n"
+    "                     with a unit: 400us, 3ms, 1s)\n"
+    "  --cooldown T       exclude the last T of each run (default for both: the study's,\n"
     "                     else 0)\n"
     "  --bootstrap N      bootstrap resamples for the 95% intervals, 0..100000 (default 1000;\n"
     "                     the PRNG is seeded from --seed-base: reports are byte-identical)\n"
@@ -197,10 +198,10 @@ static void compare_flag(compare_cli *c, const char *a, const char *v)
         c->s.seed_base = cli_flag_u64("compare", a, v, 0, UINT64_MAX - CMP_SEEDS_MAX);
         c->s.seed_base_set = true;
     } else if (strcmp(a, "--warmup") == 0) {
-        c->s.warmup_ns = cli_flag_u64("compare", a, v, 0, UINT64_MAX / 4);
+        c->s.warmup_ns = cli_flag_ns("compare", a, v, UINT64_MAX / 4);
         c->warmup_set = true;
     } else if (strcmp(a, "--cooldown") == 0) {
-        c->s.cooldown_ns = cli_flag_u64("compare", a, v, 0, UINT64_MAX / 4);
+        c->s.cooldown_ns = cli_flag_ns("compare", a, v, UINT64_MAX / 4);
         c->cooldown_set = true;
     } else if (strcmp(a, "--bootstrap") == 0) {
         c->s.bootstrap = (uint32_t)cli_flag_u64("compare", a, v, 0, 100000);

@@ -16,6 +16,10 @@ grep -q "usage: barriersim compare" "$tmp/out"; check "compare --help prints its
 expect_exit "compare without a scenario exits 2" 2 "$bin" compare --seeds 1
 expect_exit "compare of a missing file exits 2" 2 "$bin" compare "$tmp/nope.yaml" --out "$tmp/x"
 grep -q "cannot read $tmp/nope.yaml" "$tmp/err"; check "a missing scenario is named in the error" $?
+expect_exit "compare --warmup takes a unit, as a study file does" 0 "$bin" compare "$scen" --strategies block --seeds 1 --bootstrap 10 --warmup 400us --cooldown 1ms --json --out "$tmp/units"
+grep -q '"warmup_ns": 400000, "cooldown_ns": 1000000' "$tmp/out"; check "400us and 1ms are read as 400000 and 1000000 ns" $?
+expect_exit "compare --warmup 4x exits 2" 2 "$bin" compare "$scen" --warmup 4x
+grep -q "is not a time" "$tmp/err"; check "compare --warmup 4x says it is not a time" $?
 expect_exit "compare of a handler-level file exits 2" 2 "$bin" compare scenarios/handler/$(ls scenarios/handler | head -1) --out "$tmp/x"
 grep -q "not a simulation scenario" "$tmp/err"; check "a handler-level file is refused as such" $?
 expect_exit "compare --strategies nope exits 2" 2 "$bin" compare "$scen" --strategies spill,nope
