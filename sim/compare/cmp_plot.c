@@ -391,7 +391,7 @@ static int plot_cdf(plot_ctx *pc, cmp_metric m, const char *kind, const char *wh
             s->scen[pc->sc].name);
     for (uint32_t i = 0; i < np; i++) {
         char pl[256];
-        cmp_point_label(s, pts[i], pl, sizeof pl);
+        cmp_point_label_human(s, pts[i], pl, sizeof pl);
         fprintf(f, "set title \"%s\"\n%s\nplot", pl, i + 1 < np ? "unset key" : "set key outside right top box opaque");
         bool first = true;
         for (uint32_t st = 0; st < s->n_strat; st++) {
@@ -475,7 +475,7 @@ static int plot_over_time(plot_ctx *pc)
         return 0;
     unit yu = unit_for("bytes", peak), tu = unit_for("ns", tmax);
     char pl[256], title[512];
-    cmp_point_label(s, cmp_points(s) - 1, pl, sizeof pl);
+    cmp_point_label_human(s, cmp_points(s) - 1, pl, sizeof pl);
     snprintf(title, sizeof title, "Held for alignment (spilled + blocked) and channel state over simulated time at "
              "%s: median over seeds, band min-max%s%s%s", pl, skipped[0] ? "; held nothing, no panel: " : "", skipped,
              "");

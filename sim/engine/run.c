@@ -39,7 +39,8 @@ void sim_config_default(sim_config *c)
     /* The byte network's defaults are Flink's (net.c, docs/simulation-network.md); the
      * model itself stays the record model unless a caller asks for bytes. */
     c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
-                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000};
+                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000,
+                       .announce = 1};
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -113,6 +114,9 @@ static void dispatch(sim_world *w, const ev_event *e)
         break;
     case EV_FLUSH:
         net_timer(w, &w->nodes[e->obj]);
+        break;
+    case EV_ALIGN:
+        sim_at_timer(w, e->arg);
         break;
     default:
         BS_ASSERT(!"unknown event type");
@@ -192,6 +196,9 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     w.check_progress = st.check_progress;
     w.priority_barriers = st.overtakes;
     w.net_bytes = cfg->net.model == SIM_NET_BYTES;
+    /* Flink 1.14+ aligned checkpoint timeout: the byte network only (at_timeout.c) */
+    w.announce = w.net_bytes && cfg->net.announce && !st.overtakes && cfg->alignment_timeout_ns > 0 &&
+                 bs_strategy_option_slot(st.ops, BS_OPT_ALIGNMENT_TIMEOUT_NS) != NULL;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);

@@ -46,6 +46,8 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
                 n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
                 (unsigned long long)n->buffer_timeout_ns, (unsigned long long)n->credit_latency.min_ns,
                 (unsigned long long)n->credit_latency.mean_ns, (unsigned long long)n->credit_latency.max_ns);
+        if (n->announce != 1)
+            fprintf(f, "announce-barriers: %u\n", n->announce);
     }
     fputs("faults: ", f);
     bool any = false;
@@ -253,7 +255,10 @@ static int set_key(pstate *p, const char *k, const char *v)
         rc = num(p, k, v, 1, SIM_NET_BUFFERS_MAX, &x);
         c->net.max_buffers_per_channel = (uint32_t)x;
     } else if (strcmp(k, "buffer-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->net.buffer_timeout_ns);
-    else if (strcmp(k, "credit-latency") == 0) {
+    else if (strcmp(k, "announce-barriers") == 0) {
+        rc = num(p, k, v, 0, 1, &x);
+        c->net.announce = (uint32_t)x;
+    } else if (strcmp(k, "credit-latency") == 0) {
         rc = dist(p, k, v, &c->net.credit_latency, &e);
         if (!rc && *e)
             return perr(p, "credit-latency: unexpected '%s' after MIN/MEAN/MAX", e);
@@ -285,7 +290,7 @@ static const char *const simconf_keys[] = {
     "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
     "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
-    "buffer-timeout", "credit-latency", NULL,
+    "buffer-timeout", "credit-latency", "announce-barriers", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

@@ -87,6 +87,8 @@ static const simscen_key key_table[] = {
      FIELD(net.buffer_timeout_ns, 8), NULL, NULL, 0},
     {"credit-latency-ns", "ns", "credit announcement latency, mean", SIMSCEN_KEY_DIST, 0, U64_BIG,
      FIELD(net.credit_latency, 0), NULL, NULL, 0},
+    {"announce-barriers", "", "aligned-timeout as Flink 1.14+ (1: start in the barrier, announcements, "
+     "conversion) or timed per task (0)", SIMSCEN_KEY_NUMBER, 0, 1, FIELD(net.announce, 4), NULL, NULL, 0},
 };
 
 #define KEYS_N (sizeof key_table / sizeof *key_table)
