@@ -247,6 +247,10 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
     unit xu, yu = unit_for("ns", yhi);
     char xl[256], kind[96], title[256];
     key_axis(k, xmax, &xu, xl, sizeof xl);
+    if (panels > 1 && xu.name[0]) /* side by side, the long label runs into the next panel's */
+        snprintf(xl, sizeof xl, "%s (%s%s)", k->name, xu.name, strcmp(k->unit, "ns") == 0 ? ", simulated" : "");
+    else if (panels > 1)
+        snprintf(xl, sizeof xl, "%s", k->name);
     snprintf(kind, sizeof kind, "duration-vs-%s", k->name);
     snprintf(title, sizeof title, "Checkpoint duration (simulated) against %s: median and 95%% CI band%s", k->name,
              e >= 0 ? ", one panel per value of the other key" : "");
@@ -266,9 +270,10 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
                "95%% bootstrap CI\" font ',12'\n", rows, cols, s->scen[pc->sc].name, k->name);
     for (uint32_t j = 0; j < panels; j++) {
         if (e >= 0) {
-            char v[48];
+            char v[48], kn[128];
             cmp_human((double)s->sweep[e].vals[j], s->sweep[e].key->unit, v, sizeof v);
-            fprintf(f, "set title '%s = %s'\n", s->sweep[e].key->name, v);
+            cmp_key_short_name(s->sweep[e].key, kn, sizeof kn);
+            fprintf(f, "set title '%s = %s'\n", kn, v);
         }
         else
             fputs("unset title\n", f);

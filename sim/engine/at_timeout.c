@@ -25,7 +25,8 @@
  *    .convertToPriorityEvent). Once the handler takes K unaligned it asks the gate to
  *    convert each announced b<K>: the barrier is yielded ahead of the data queued before it,
  *    which is persisted as input channel state (gate_prio.c, sim_gate_convert).
- * 4. Conversion in the output queue (FLINK-23041; Flink: SubtaskCheckpointCoordinatorImpl
+ * 4. Conversion in the output queue (FLINK-27251, Flink 1.16; FLINK-31588 makes the converted
+ *    barrier's type unaligned; Flink: SubtaskCheckpointCoordinatorImpl
  *    registers an alignment timer after broadcasting a timeoutable barrier, and on its expiry
  *    ResultPartition.alignedBarrierTimeout -> PipelinedSubpartition.alignedBarrierTimeout
  *    turns the barrier still queued into a priority event; the buffers it overtakes complete
@@ -39,6 +40,9 @@
  *    registered with delay max(0, ...) fires at once). A converted barrier is unaligned
  *    (SIM_ITEM_UNALIGNED; Flink's barrier.asUnaligned): its receiver takes K unaligned at
  *    once (BS_BARRIER_UNALIGNED; AbstractAlternatingAlignedBarrierHandlerState.barrierReceived).
+ *
+ * The option is FLINK-23041's execution.checkpointing.aligned-checkpoint-timeout (1.14),
+ * timed from the checkpoint's start since FLINK-19681 (checkpointStartDelay).
  *
  * Bookkeeping of announcements: per input port, the markers at the front of the channel's
  * queue already scanned (ann_done) and the markers arrived but not scanned (ann_pending).

@@ -478,7 +478,7 @@ long net_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
 
 /* ---- aligned checkpoint timeout at the sender (Flink 1.14+) ---------------------------------- */
 /* Flink's PipelinedSubpartition.alignedBarrierTimeout -> findInflightBuffersAndMakeBarrier
- * ToPriority (FLINK-23041): the timed-out aligned b<id> queued at the sender of channel c
+ * ToPriority (FLINK-27251; barrier.asUnaligned, FLINK-31588): the timed-out aligned b<id> queued at the sender of channel c
  * moves ahead of the data buffers queued before it (after the last event before it: it
  * never passes an older marker, a limit of this model; Flink puts it after the priority
  * events only), and those buffers' records are reported to over() (Flink: the channel
