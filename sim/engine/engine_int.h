@@ -16,6 +16,7 @@
 #include "../../core/bs_assert.h"
 #include "../../verify/verify.h"
 #include "../fault/io_fault.h"
+#include "debloat.h"
 #include "events.h"
 #include "rng.h"
 #include "sim.h"
@@ -28,7 +29,9 @@
 enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6,
        EV_CREDIT = 7, /* byte network: an AddCredit reaches channel obj's sender (arg credits) */
        EV_FLUSH = 8,  /* byte network: node obj's output flusher (buffer-timeout) */
-       EV_ALIGN = 9,  /* byte network, aligned-timeout: checkpoint arg's alignment timer
+       EV_DEBLOAT = 9, /* buffer debloating: task obj's period timer (debloat.c) */
+       EV_BUFSIZE = 10, /* buffer debloating: a new buffer size (arg) reaches channel obj's sender */
+       EV_ALIGN = 11, /* byte network, aligned-timeout: checkpoint arg's alignment timer
                          at the senders (at_timeout.c) */
 };
 
@@ -84,6 +87,12 @@ typedef struct topo_chan {
     uint32_t rx_data;             /* data buffers arrived and not recycled */
     uint32_t fly_data;            /* data buffers in flight */
     uint32_t backlog;             /* the sender's backlog, as the last buffer told */
+    uint32_t open_cap;            /* bytes the open buffer may take (segment-size, or the
+                                     debloated size when it was opened) */
+    /* buffer debloating (debloat.c) */
+    uint32_t db_size;             /* the size the sender was told last (segment-size at first) */
+    uint32_t db_next;             /* a size waiting for the one on its way, or 0 */
+    bool db_flying;               /* an announcement (EV_BUFSIZE) is on its way */
 } topo_chan;
 
 typedef struct topo_out {   /* an item waiting in a node's outbox */
@@ -204,6 +213,10 @@ typedef struct topo_node {
     bool flush_pending;        /* an EV_FLUSH is queued */
     sim_cs src_out_pend, src_out_ck; /* source, byte network: the records its unaligned
                                   b<K> overtook (output state, chanstate.c), and committed */
+    /* task, buffer debloating (debloat.c) */
+    debloat_meter db_meter;    /* its gate's throughput */
+    debloat_ctl db_ctl;        /* its gate's buffer size */
+    bool db_armed;             /* an EV_DEBLOAT is queued */
 } topo_node;
 
 typedef struct sim_world {
@@ -257,6 +270,7 @@ typedef struct sim_world {
     struct sim_mx *mx;
     /* run */
     bool stop;
+    bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
     sim_result *res;
     FILE *trace;
 } sim_world;
@@ -312,6 +326,15 @@ void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t labe
 /* A receiver node with half of a channel's event slots taken (barriers and cancels not
  * consumed: events need no credit), or -1. The coordinator starts no checkpoint then. */
 int32_t net_congested(const sim_world *w);
+/* debloat.c: buffer debloating (FLIP-183) in the byte network; every call but
+ * debloat_buffer_bytes needs net.debloat.enabled */
+void debloat_reset(sim_world *w);   /* fresh controllers, full sizes (at build, on a restart) */
+void debloat_start(sim_world *w);   /* arms every task's period timer */
+void debloat_tick(sim_world *w, topo_node *n);                       /* EV_DEBLOAT */
+void debloat_size_arrive(sim_world *w, topo_chan *c, uint32_t size); /* EV_BUFSIZE */
+void debloat_consumed(sim_world *w, topo_node *n, uint32_t bytes);   /* the gate yielded a record */
+void debloat_gate(sim_world *w, topo_node *n, bool got);             /* a gate poll found data or not */
+uint32_t debloat_buffer_bytes(const sim_world *w, const topo_chan *c); /* a new buffer's capacity */
 /* at_timeout.c: Flink 1.14+ aligned checkpoint timeout (world->announce) */
 void sim_at_begin(sim_world *w, uint64_t k);          /* K started now (coord.c) */
 bool sim_at_start_of(const sim_world *w, uint64_t k, uint64_t *start_ns);
@@ -463,6 +486,7 @@ typedef enum sim_op {
     OP_HOLD_BARRIER,  /* a = id: a reorder fault keeps this source's b<id> back */
     OP_LATE_BARRIER,  /* a = the held id, b = the newer id it follows (0: none) */
     OP_STEP,          /* a = the source's step number, b = its kind: a scripted step */
+    OP_DEBLOAT,       /* a = the buffer size the gate announces, b = its throughput (B/s) */
     OP_CONVERT_OUT,   /* a = id, b = records: a timed-out aligned b<id> became a priority
                          event at the sender, overtaking them (at_timeout.c) */
     OP_ALIGN_TIMER,   /* a = id: the alignment timer of checkpoint id fired at the senders */
@@ -472,6 +496,10 @@ void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute_
 void sim_trace_header(sim_world *w);
 /* "d3:17", "b4", "x4" or "eop", into buf (len >= 32); returns buf. */
 const char *sim_item_str(const sim_item *it, char *buf, size_t len);
+/* memory.c: the checkers' heap now; stops the run with an error past the bound. */
+#define SIM_MEMORY_CHECK_EVENTS 4096u
+uint64_t sim_memory_held(const sim_world *w);
+void sim_memory_check(sim_world *w);
 /* run.c: stop the run with a violation or an error (the first one wins). */
 void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -57,10 +57,17 @@
 
 static uint32_t record_bytes(const sim_world *w) { return w->cfg->payload_len + SIM_NET_RECORD_HEADER; }
 
-/* Buffers one record may newly take: its bytes over whole segments, plus one. */
+/* The smallest buffer a sender fills: segment-size, or with debloating min-segment-size. */
+static uint32_t buf_bytes_min(const sim_world *w)
+{
+    const sim_net *nc = &w->cfg->net;
+    return nc->debloat.enabled ? nc->debloat.min_segment_bytes : nc->segment_bytes;
+}
+
+/* Buffers one record may newly take: its bytes over whole (smallest) buffers, plus one. */
 static uint32_t span(const sim_world *w)
 {
-    return (record_bytes(w) + w->cfg->net.segment_bytes - 1) / w->cfg->net.segment_bytes + 1;
+    return (record_bytes(w) + buf_bytes_min(w) - 1) / buf_bytes_min(w) + 1;
 }
 
 /* A channel's buffers: at the sender fewer than max-buffers-per-channel before a record,
@@ -83,9 +90,11 @@ size_t net_ring_items(const sim_world *w, const topo_chan *c)
 
 size_t net_events_max(const sim_world *w)
 {
-    /* per channel: an arrival per buffer, a credit event per receiver buffer; per node a flush */
+    /* per channel: an arrival per buffer, a credit event per receiver buffer, a buffer-size
+     * announcement; per node a flush and a debloat timer */
     const sim_net *nc = &w->cfg->net;
-    return (size_t)w->n_chans * (bufs_cap(w) + nc->buffers_per_channel + nc->floating_per_gate) + w->n_nodes;
+    return (size_t)w->n_chans * (bufs_cap(w) + nc->buffers_per_channel + nc->floating_per_gate + 1) +
+           2 * (size_t)w->n_nodes;
 }
 
 int net_build(sim_world *w, char *why, size_t why_len)
@@ -98,6 +107,16 @@ int net_build(sim_world *w, char *why, size_t why_len)
         snprintf(why, why_len, "invalid configuration: segment-size must be %u .. %u, buffers-per-channel and "
                  "max-buffers-per-channel 1 .. %u, floating-buffers-per-gate 0 .. %u",
                  SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, SIM_NET_BUFFERS_MAX, SIM_NET_BUFFERS_MAX);
+        return BS_EINVAL;
+    }
+    const sim_debloat *db = &nc->debloat; /* BufferDebloatConfiguration's checks */
+    if (db->enabled && (db->min_segment_bytes < SIM_NET_SEGMENT_MIN || db->min_segment_bytes > nc->segment_bytes ||
+                        db->samples < 1 || db->samples > SIM_DEBLOAT_SAMPLES_MAX || db->target_ns < 1 ||
+                        db->period_ns < SIM_DEBLOAT_PERIOD_MIN_NS || db->threshold_pct > 100)) {
+        snprintf(why, why_len, "invalid configuration: buffer debloating needs min-segment-size %u .. segment-size "
+                 "(%u), buffer-debloat-samples 1 .. %u, buffer-debloat-target-ns >= 1, buffer-debloat-period-ns "
+                 ">= %u and buffer-debloat-threshold-percentages 0 .. 100",
+                 SIM_NET_SEGMENT_MIN, nc->segment_bytes, SIM_DEBLOAT_SAMPLES_MAX, SIM_DEBLOAT_PERIOD_MIN_NS);
         return BS_EINVAL;
     }
     uint32_t cap = bufs_cap(w);
@@ -142,6 +161,7 @@ void net_reset(sim_world *w)
         n->float_free = n->is_source ? 0 : nc->floating_per_gate;
         n->flush_pending = false;
     }
+    debloat_reset(w);
 }
 
 static sim_nbuf *buf_at(topo_chan *c, uint32_t i) { return &c->bufs[(c->bhead + i) % c->bcap]; }
@@ -318,15 +338,19 @@ static void arm_flusher(sim_world *w, topo_node *n)
 /* Serializes a record into channel c's buffers. */
 static void ser_data(sim_world *w, topo_node *n, topo_chan *c, const sim_item *it)
 {
-    uint32_t seg = w->cfg->net.segment_bytes, left = record_bytes(w);
+    uint32_t left = record_bytes(w);
     while (left > 0 && !w->stop) {
         if (!c->b_open) {
             if (!buf_push(w, c))
                 return;
             c->b_open = true;
+            /* a new buffer is trimmed to the size the receiver announced (debloat.c) */
+            c->open_cap = debloat_buffer_bytes(w, c);
             sq_add(w, n, c, +1);
         }
         sim_nbuf *b = buf_at(c, c->blen - 1);
+        uint32_t seg = c->open_cap;
+        BS_ASSERT(b->bytes < seg && seg >= buf_bytes_min(w));
         uint32_t take = seg - b->bytes < left ? seg - b->bytes : left;
         b->bytes += take;
         left -= take;
@@ -623,8 +647,11 @@ void net_consumed(sim_world *w, topo_chan *c, uint8_t kind)
 {
     BS_ASSERT(c->wired > 0);
     c->wired--;
-    if (kind == BS_DATA)
+    if (kind == BS_DATA) {
         c->data_taken++;
+        if (w->cfg->net.debloat.enabled)
+            debloat_consumed(w, &w->nodes[c->to], record_bytes(w));
+    }
     recycle(w, c);
 }
 

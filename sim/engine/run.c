@@ -40,6 +40,8 @@ void sim_config_default(sim_config *c)
      * model itself stays the record model unless a caller asks for bytes. */
     c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
                        .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000,
+                       .debloat = {.enabled = false, .target_ns = 1000000000, .period_ns = 200000000,
+                                   .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256},
                        .announce = 1};
 }
 
@@ -115,6 +117,12 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_FLUSH:
         net_timer(w, &w->nodes[e->obj]);
         break;
+    case EV_DEBLOAT:
+        debloat_tick(w, &w->nodes[e->obj]);
+        break;
+    case EV_BUFSIZE:
+        debloat_size_arrive(w, &w->chans[e->obj], (uint32_t)e->arg);
+        break;
     case EV_ALIGN:
         sim_at_timer(w, e->arg);
         break;
@@ -140,6 +148,8 @@ static void loop(sim_world *w)
         }
         SIM_MX(w, mx_sample(w, e.time_ns));
         dispatch(w, &e);
+        if (w->q.popped % SIM_MEMORY_CHECK_EVENTS == 0)
+            sim_memory_check(w);
         uint64_t stall = w->cfg->stall_bound_ns;
         if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
             sim_fail(w, SIM_VIOLATION, "engine",
@@ -164,6 +174,7 @@ static int start(sim_world *w)
         w->nodes[i].idle = true; /* tasks wait for their first arrival */
     for (uint32_t i = 0; i < w->n_sources; i++)
         sim_source_start(w, &w->nodes[i]);
+    debloat_start(w);
     w->tick_queued = c->checkpoint_interval_ns != 0;
     if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
         return BS_ENOMEM;
@@ -224,6 +235,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     res->queue_len_max = w.q.len_max;
     sim_check_final(&w);
     SIM_MX(&w, mx_finish(&w));
+    if (w.memory_exceeded)
+        rc = BS_ENOMEM; /* a run past its memory bound did not run as configured */
 out_free:
     mx_close(&w);
     topo_free(&w); /* closes every handler: cleanup is checked too */

@@ -58,8 +58,14 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     if (rp)
         return rp;
     uint32_t at;
-    if (!first_unblocked(t, blocked, &at))
+    bool debloat = w->net_bytes && w->cfg->net.debloat.enabled;
+    if (!first_unblocked(t, blocked, &at)) {
+        if (debloat) /* ThroughputCalculator.pauseMeasurement: the gate had nothing */
+            debloat_gate(w, t->node, false);
         return t->inputs_ended == t->node->n_in ? 0 : BS_EAGAIN;
+    }
+    if (debloat)
+        debloat_gate(w, t->node, true);
     uint32_t port = take_arrival(t, at);
     topo_chan *c = &w->chans[t->node->in_first + port];
     sim_item it = c->ring[c->head];

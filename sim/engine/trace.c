@@ -125,6 +125,7 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
             snprintf(buf, len, "step %llu: %s%llu", ua, k, ub >> 8);
         break;
     }
+    case OP_DEBLOAT: snprintf(buf, len, "debloat: buffer size %llu (throughput %llu B/s)", ua, ub); break;
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
 }
@@ -210,6 +211,16 @@ void sim_trace_header(sim_world *w)
                          (unsigned long long)nc->credit_latency.max_ns);
         if (m > 0)
             len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+        const sim_debloat *db = &nc->debloat;
+        if (db->enabled && len > 0) { /* a byte run without debloating keeps its header */
+            m = snprintf(line + len - 1, sizeof line - (len - 1),
+                         " buffer-debloat=on target=%llu period=%llu samples=%u threshold-percentages=%u "
+                         "min-segment-size=%u\n",
+                         (unsigned long long)db->target_ns, (unsigned long long)db->period_ns, db->samples,
+                         db->threshold_pct, db->min_segment_bytes);
+            if (m > 0)
+                len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+        }
         if (!nc->announce && len > 0) { /* the default's header stays as it was */
             m = snprintf(line + len - 1, sizeof line - (len - 1), " announce-barriers=0\n");
             if (m > 0)

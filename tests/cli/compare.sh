@@ -193,5 +193,14 @@ expect_exit "compare without gnuplot still exits 0" 0 env PATH=/nonexistent "$bi
 grep -q "plots skipped: gnuplot is not installed" "$tmp/err"; check "a missing gnuplot is a clear warning" $?
 grep -q "Plots missing" "$tmp/ng/summary.md"; check "summary.md says the plots are missing" $?
 
+# Buffer debloating (issue 9 point 2, reports/study/debloat.yaml): under back-pressure the
+# aligned checkpoint stays near the 1 ms debloat target at 4 KiB and 32 KiB segments, 2 and
+# 8 exclusive buffers, and follows the in-flight bytes without debloating. One seed here.
+expect_exit "the debloating study exits 0" 0 "$bin" compare reports/study/debloat.yaml --seeds 1 --bootstrap 100 \
+    --out "$tmp/db" --json
+[ "$(grep -c '^  \[holds\] debloat: ' "$tmp/err")" -eq 4 ]
+check "with debloating the aligned duration stays near the target whatever the buffers (4 claims hold)" $?
+grep -q '"buffer-debloat": 1' "$tmp/db/metrics.json"; check "metrics.json records the swept debloating switch" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
