@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../../core/bs_assert.h"
+#include "../text.h" /* sim_json_string, sim_shell_quote */
 
 #define EXIT_PASS 0
 #define EXIT_VIOLATION 1
@@ -36,6 +37,12 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* The value of option `flag` of `verb` as a whole number in [min, max], or die() with
  * "<verb>: <flag>: '<v>' is not a whole number from <min> to <max>". */
 uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_t min, uint64_t max);
+
+/* Takes every `--strategy-lib PATH` (or --strategy-lib=PATH) out of argv[1 .. *argc-1]
+ * (before a lone `--`), loads each library (sim/plugin.h; dies with exit 2 naming the
+ * problem) and appends the flags to cli_argv0, so that every reproduce command loads them
+ * too. Called by main before the verb's own parser. */
+void cli_strategy_libs(int *argc, char **argv);
 
 /* True when argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);
@@ -102,10 +109,5 @@ void cli_strategy_names(char *out, size_t out_len, bool model_checkable);
  * not one the swarm draws from. */
 void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network);
 
-/* Appends `s` to out quoted for a POSIX shell when it needs quoting. */
-void cli_shell_quote(const char *s, char *out, size_t out_len);
-
-/* JSON string escaping to a stream. */
-void cli_json_string(FILE *f, const char *s);
 
 #endif
