@@ -51,7 +51,7 @@ grep -q "reorder,dummy" "$tmp/out"; check "fuzz --help: the kinds come from the 
 
 # replay, soak
 expect_exit "replay --strategy dummy-block --faults dummy passes" 0 "$bin" replay --seed 3 --strategy dummy-block --faults dummy,fail
-expect_exit "soak --strategy dummy-block --faults dummy passes" 0 "$bin" soak --strategy dummy-block --faults dummy,fail --seconds 1 --json "$tmp/s.json"
+expect_exit "soak --strategy dummy-block --faults dummy passes" 0 "$bin" soak --strategy dummy-block --faults dummy,fail --seconds 1 --warmup 0.3 --max-rss-growth 1073741824 --json "$tmp/s.json"
 grep -q '"failed": 0' "$tmp/s.json"; check "soak: 0 failed" $?
 
 # compare against a built-in strategy
