@@ -13,6 +13,10 @@
 # Sources are found by wildcard: a new strategy, invariant or verb is a new file, not a
 # Makefile edit. Objects go to build/<variant>/, one variant per set of flags.
 
+# The first rule below is a dependency-only line for cmp_version.o; without this, a plain
+# `make` would build that one object and stop.
+.DEFAULT_GOAL := all
+
 CC ?= cc
 ifeq ($(origin CC),default)
 CC := cc
@@ -35,7 +39,8 @@ CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
 APP_SRC := $(sort $(wildcard sim/*.c sim/*/*.c verify/*.c verify/*/*.c))
 MAIN_SRC := sim/main.c
 LIB_APP_SRC := $(filter-out $(MAIN_SRC),$(APP_SRC))
-TEST_SRC := $(sort $(wildcard tests/*.c tests/*/*.c))
+DUMMY_SRC := $(sort $(wildcard tests/dummy/*.c))
+TEST_SRC := $(filter-out $(DUMMY_SRC),$(sort $(wildcard tests/*.c tests/*/*.c)))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 SCENARIOS := $(sort $(wildcard scenarios/*/*.yaml))
 
@@ -71,26 +76,42 @@ build/libbarriersim.a: $(call objs,plain,$(CORE_SRC))
 build/asan/libbarriersim.a: $(call objs,asan,$(CORE_SRC))
 	rm -f $@ && ar rcs $@ $^
 
+# -rdynamic: the core's functions are exported to strategy libraries (--strategy-lib,
+# core/bs_plugin.h), which link against nothing.
+EXE_LDFLAGS := -rdynamic
+EXE_LIBS := $(FYAML_LIBS) -ldl
+
 build/barriersim: $(call objs,plain,$(APP_SRC)) build/libbarriersim.a
-	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS)
+	$(CC) $(OPT) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
 
 build/asan/barriersim: $(call objs,asan,$(APP_SRC)) build/asan/libbarriersim.a
-	$(CC) $(OPT) $(SAN_FLAGS) -o $@ $^ $(FYAML_LIBS)
+	$(CC) $(OPT) $(SAN_FLAGS) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
+
+# The example strategy library (examples/strategy-lib/, docs/strategy-lib.md): built against
+# the public headers only, loaded by both binaries above.
+build/examples/libext_block.so: examples/strategy-lib/ext_block.c core/bs_plugin.h core/bs_strategy.h core/barriersim.h core/bs_assert.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -I core -o $@ $<
 
 # A test build whose command line also knows the planted-bug handlers of tests/planted/,
 # so that `check` can hunt them and `run` can replay their counterexamples.
 PLANTED_SRC := $(sort $(wildcard tests/planted/*.c))
 build/barriersim-planted: $(call objs,plain,$(APP_SRC) $(PLANTED_SRC)) build/libbarriersim.a
-	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS)
+	$(CC) $(OPT) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
+
+# A test build with a dummy strategy and a dummy fault kind (tests/dummy/: one file or
+# function and one row each), which tests/cli/dummy.sh runs through every verb.
+build/barriersim-dummy: $(call objs,plain,$(APP_SRC) $(DUMMY_SRC)) build/libbarriersim.a
+	$(CC) $(OPT) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
 
 # The unit tests can fail the Nth allocation of the code linked into them (tests/alloc_fail.h).
 TEST_LDFLAGS := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 build/unit-tests: $(call objs,plain,$(TEST_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
-	$(CC) $(OPT) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+	$(CC) $(OPT) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(EXE_LIBS)
 
 build/asan/unit-tests: $(call objs,asan,$(TEST_SRC) $(LIB_APP_SRC)) build/asan/libbarriersim.a
-	$(CC) $(OPT) $(SAN_FLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(FYAML_LIBS)
+	$(CC) $(OPT) $(SAN_FLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CRITERION_LIBS) $(EXE_LIBS)
 
 # ---- the two README commands ----------------------------------------------------------
 deps:
@@ -129,7 +150,8 @@ test-leakcheck: build/asan/unit-tests
 	    echo "leak check self-test: a leaking test passed"; exit 1; \
 	else echo "leak check self-test: a leaking test fails, as it must"; fi
 
-test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
+test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted build/barriersim-dummy \
+                build/examples/libext_block.so
 	./build/barriersim run $(SCENARIOS)
 	$(SAN_ENV) ./build/asan/barriersim run $(SCENARIOS)
 	sh tests/cli/run.sh ./build/barriersim ./build/barriersim-planted
@@ -143,10 +165,13 @@ test-scenarios: build/barriersim build/asan/barriersim build/barriersim-planted
 	sh tests/cli/readme.sh ./build/barriersim ./build/barriersim-planted --self-test
 	$(SAN_ENV) sh tests/cli/readme.sh ./build/asan/barriersim
 	sh tests/cli/page.sh ./build/barriersim
+	sh tests/cli/dummy.sh ./build/barriersim-dummy
+	sh tests/cli/plugin.sh ./build/barriersim ./build/examples/libext_block.so
+	$(SAN_ENV) sh tests/cli/plugin.sh ./build/asan/barriersim ./build/examples/libext_block.so
 
 # ---- benchmarks --------------------------------------------------------------------------
 build/bench: $(call objs,plain,$(BENCH_SRC) $(LIB_APP_SRC)) build/libbarriersim.a
-	$(CC) $(OPT) -o $@ $^ $(FYAML_LIBS) -lm
+	$(CC) $(OPT) -o $@ $^ $(EXE_LIBS) -lm
 
 # The model checker is compared with SPIN's pan on the same configurations (issue 5).
 bench: deps
@@ -176,7 +201,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 build/fuzz/%: fuzz/%.c $(CORE_SRC) $(LIB_APP_SRC)
 	@mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(FYAML_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(EXE_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \

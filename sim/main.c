@@ -1,19 +1,11 @@
 /*
  * main.c: barriersim's entry point and its table of verbs. A verb is one file under
- * sim/cli/ plus one line here.
+ * sim/cli/ plus one line here (and its prototype in sim/cli/cmd.h).
  */
 #include "cli/cli.h"
+#include "cli/cmd.h"
 
 #include <string.h>
-
-int cmd_run(int argc, char **argv);
-int cmd_spill(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_fuzz(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_soak(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
 
 const cli_verb cli_verbs[] = {
     {"run", "run scenario files against the real core, checking every invariant", cmd_run},
@@ -38,14 +30,14 @@ typedef struct main_cmdline {
 static void main_assert_context(void *ctx, FILE *f)
 {
     const main_cmdline *c = ctx;
-    char line[2048] = "";
-    for (int i = 0; i < c->argc; i++) {
+    char line[2048];
+    snprintf(line, sizeof line, "%s", cli_argv0); /* with any --strategy-lib */
+    for (int i = 1; i < c->argc; i++) {
         size_t n = strlen(line);
         if (n + 2 >= sizeof line)
             break;
-        if (i)
-            line[n++] = ' ', line[n] = '\0';
-        cli_shell_quote(c->argv[i], line + n, sizeof line - n);
+        line[n++] = ' ', line[n] = '\0';
+        sim_shell_quote(c->argv[i], line + n, sizeof line - n);
     }
     bool whole = c->argc > 1 && (strcmp(c->argv[1], "replay") == 0 || strcmp(c->argv[1], "check") == 0);
     fprintf(f, "  %s: %s\n", whole ? "reproduce" : "command", line);
@@ -58,7 +50,8 @@ static int usage(FILE *f, int code)
           "alignment (exactly-once, at-least-once) as stream processors do it.\n\nverbs:\n", f);
     for (const cli_verb *v = cli_verbs; v->name; v++)
         fprintf(f, "  %-8s %s\n", v->name, v->summary);
-    fputs("\n'barriersim <verb> --help' describes a verb.\n"
+    fputs("\n'barriersim <verb> --help' describes a verb. --strategy-lib PATH, before or after the\n"
+          "verb, loads strategies from a shared object (docs/strategy-lib.md).\n"
           "Exit codes: 0 all hold, 1 a violation or unmet expectation, 2 usage or input error.\n"
           "Reference: docs/README.md (formats, trace notation, command line, limits).\n", f);
     return code;
@@ -68,6 +61,7 @@ int main(int argc, char **argv)
 {
     if (argc > 0 && argv[0] && argv[0][0])
         cli_argv0 = argv[0];
+    cli_strategy_libs(&argc, argv);
     if (argc < 2)
         return usage(stderr, EXIT_USAGE);
     if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)

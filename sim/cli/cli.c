@@ -9,6 +9,7 @@
 #include "../../core/bs_strategy.h"
 #include "../report/swarm.h"
 #include "../strategies.h"
+#include "../plugin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -85,6 +86,48 @@ uint64_t cli_flag_ns(const char *verb, const char *flag, const char *v, uint64_t
     return cli_flag_u64(verb, flag, v, 0, max_ns);
 }
 
+/* cli_argv0 with every --strategy-lib repeated, for reproduce commands. */
+static char argv0_libs[4096];
+
+/* Loads one library (dies, exit 2, on any problem) and appends it to cli_argv0. */
+static void strategy_lib_load(const char *path)
+{
+    char why[1024], q[1024];
+    if (sim_plugin_load(path, why, sizeof why) != 0)
+        die("--strategy-lib: %s", why);
+    if (argv0_libs[0] == '\0')
+        snprintf(argv0_libs, sizeof argv0_libs, "%s", cli_argv0);
+    sim_shell_quote(path, q, sizeof q);
+    size_t n = strlen(argv0_libs);
+    if (snprintf(argv0_libs + n, sizeof argv0_libs - n, " --strategy-lib %s", q) >= (int)(sizeof argv0_libs - n))
+        die("--strategy-lib: paths too long (%zu bytes at most in all)", sizeof argv0_libs);
+    cli_argv0 = argv0_libs;
+}
+
+void cli_strategy_libs(int *argc, char **argv)
+{
+    static const char flag[] = "--strategy-lib";
+    int out = 1;
+    bool dashdash = false;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        dashdash = dashdash || strcmp(a, "--") == 0;
+        if (dashdash || strncmp(a, flag, sizeof flag - 1) != 0 || (a[sizeof flag - 1] && a[sizeof flag - 1] != '=')) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (a[sizeof flag - 1] == '=') {
+            strategy_lib_load(a + sizeof flag);
+        } else if (i + 1 < *argc) {
+            strategy_lib_load(argv[++i]);
+        } else {
+            die("--strategy-lib needs a value PATH (a strategy library, docs/strategy-lib.md)");
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+}
+
 bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
 /* "{fault-kinds}" in a usage text: the fault-kind table's names, comma separated, wrapped
@@ -106,11 +149,37 @@ static void usage_fault_kinds(FILE *f, size_t col, size_t indent)
     }
 }
 
+/* "{strategy-lib}" in a usage text: the --strategy-lib line, its help aligned with the
+ * option lines' help column (that of the line before). */
+#define USAGE_STRATEGY_LIB "{strategy-lib}"
+
+static void usage_strategy_lib(FILE *f, const char *prev, const char *end)
+{
+    static const char opt[] = "  --strategy-lib PATH";
+    size_t col = 0;
+    for (const char *q = prev + 2; q + 1 < end && !col; q++)
+        if (q[0] == ' ' && q[1] == ' ')
+            col = (size_t)(q + strspn(q, " ") - prev);
+    if (col < sizeof opt + 1)
+        col = sizeof opt + 1;
+    fprintf(f, "%-*sload strategies from a shared object (docs/strategy-lib.md); also\n"
+               "%-*sbefore the verb, and repeated in reproduce commands\n",
+            (int)col, opt, (int)col, "");
+}
+
 void cli_usage_print(FILE *f, const char *usage)
 {
-    const char *line = usage;
+    const char *line = usage, *prev = usage;
     for (const char *p = usage; *p;) {
+        if (strncmp(p, USAGE_STRATEGY_LIB, strlen(USAGE_STRATEGY_LIB)) == 0) {
+            usage_strategy_lib(f, prev, line);
+            p += strlen(USAGE_STRATEGY_LIB);
+            line = p;
+            continue;
+        }
         if (strncmp(p, USAGE_FAULT_KINDS, strlen(USAGE_FAULT_KINDS)) != 0) {
+            if (*p == '\n')
+                prev = line;
             fputc(*p, f);
             line = *p++ == '\n' ? p : line;
             continue;
@@ -255,48 +324,6 @@ void cli_strategy_names(char *out, size_t out_len, bool model_checkable)
             break;
         n += (size_t)k;
     }
-}
-
-void cli_shell_quote(const char *s, char *out, size_t out_len)
-{
-    bool plain = *s != '\0';
-    for (const char *p = s; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *p))
-            plain = false;
-    if (plain) {
-        snprintf(out, out_len, "%s", s);
-        return;
-    }
-    size_t n = 0;
-    if (n + 1 < out_len)
-        out[n++] = '\'';
-    for (const char *p = s; *p && n + 5 < out_len; p++) {
-        if (*p == '\'') {
-            memcpy(out + n, "'\\''", 4);
-            n += 4;
-        } else {
-            out[n++] = *p;
-        }
-    }
-    if (n + 1 < out_len)
-        out[n++] = '\'';
-    out[n < out_len ? n : out_len - 1] = '\0';
-}
-
-void cli_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
 }
 
 void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network)

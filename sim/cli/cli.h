@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../../core/bs_assert.h"
+#include "../text.h" /* sim_json_string, sim_shell_quote */
 
 #define EXIT_PASS 0
 #define EXIT_VIOLATION 1
@@ -39,6 +40,12 @@ uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_
 /* A time flag: nanoseconds, or a whole number with a unit (ns, us, ms, s), 0 .. max_ns;
  * dies (exit 2) naming the flag otherwise. */
 uint64_t cli_flag_ns(const char *verb, const char *flag, const char *v, uint64_t max_ns);
+
+/* Takes every `--strategy-lib PATH` (or --strategy-lib=PATH) out of argv[1 .. *argc-1]
+ * (before a lone `--`), loads each library (sim/plugin.h; dies with exit 2 naming the
+ * problem) and appends the flags to cli_argv0, so that every reproduce command loads them
+ * too. Called by main before the verb's own parser. */
+void cli_strategy_libs(int *argc, char **argv);
 
 /* True when argv[i] is -h or --help. */
 bool cli_is_help(const char *arg);
@@ -105,10 +112,5 @@ void cli_strategy_names(char *out, size_t out_len, bool model_checkable);
  * not one the swarm draws from. */
 void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network);
 
-/* Appends `s` to out quoted for a POSIX shell when it needs quoting. */
-void cli_shell_quote(const char *s, char *out, size_t out_len);
-
-/* JSON string escaping to a stream. */
-void cli_json_string(FILE *f, const char *s);
 
 #endif

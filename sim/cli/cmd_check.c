@@ -7,6 +7,7 @@
  * threads that share one visited set (sim/check/search.c), so they store what one would.
  */
 #include "cli.h"
+#include "cmd.h"
 #include "../../core/bs_strategy.h"
 
 #include "../check/check.h"
@@ -28,6 +29,7 @@ static const char check_usage[] =
     "configuration, driving the real core and checking every invariant in every state.\n"
     "\n"
     "  --strategy S       spill (default), tracker, ...\n"
+    "{strategy-lib}"
     "  --channels N       input channels, 1..16 (default 2)\n"
     "  --checkpoints K    checkpoints per channel (default 1)\n"
     "  --data D           data items per epoch (default 1)\n"
@@ -132,7 +134,7 @@ static void check_help(FILE *f)
     char all[512], checkable[512];
     cli_strategy_names(all, sizeof all, false);
     cli_strategy_names(checkable, sizeof checkable, true);
-    fputs(check_usage, f);
+    cli_usage_print(f, check_usage);
     sim_options_usage(f);
     fprintf(f, "\nStrategies: %s.\nModel-checkable (they capture their state): %s.\n", all, checkable);
     fputs(check_usage_exit, f);
@@ -295,7 +297,7 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     if (r->violation) {
         printf("VIOLATION: %s\n", r->message);
         char q[1200];
-        cli_shell_quote(cx_path, q, sizeof q);
+        sim_shell_quote(cx_path, q, sizeof q);
         if (cx_written) {
             printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
             printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
@@ -319,7 +321,7 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
 {
     const check_config *c = &o->cfg;
     printf("{\"strategy\": ");
-    cli_json_string(stdout, c->strategy);
+    sim_json_string(stdout, c->strategy);
     printf(", \"channels\": %u, \"checkpoints\": %u, \"data\": %u, \"eop\": %s, \"cancel\": %s, \"skip\": %s, "
            "\"disk_fault\": %s, \"jobs\": %u, \"complete\": %s, \"incomplete\": ",
            c->channels, c->checkpoints, c->data, c->eop ? "true" : "false", c->cancel ? "true" : "false",
@@ -327,7 +329,7 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     if (r->complete)
         printf("null");
     else
-        cli_json_string(stdout, r->incomplete);
+        sim_json_string(stdout, r->incomplete);
     if (c->bitstate_log2)
         printf(", \"bitstate\": {\"bits\": %llu, \"bits_set\": %llu, \"hash_factor\": %.2f}",
                (unsigned long long)r->bits_total, (unsigned long long)r->bits_set, r->hash_factor);
@@ -337,12 +339,12 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
            (unsigned long long)r->slept, r->depth, r->seconds, r->seconds > 0 ? (double)r->states / r->seconds : 0.0,
            (unsigned long long)r->memory_bytes);
     if (r->violation) {
-        cli_json_string(stdout, r->message);
+        sim_json_string(stdout, r->message);
         printf(", \"counterexample\": ");
-        cli_json_string(stdout, cx_path);
+        sim_json_string(stdout, cx_path);
         if (!cx_written) { /* the file could not be written: the YAML itself */
             printf(", \"counterexample_written\": false, \"counterexample_yaml\": ");
-            cli_json_string(stdout, r->counterexample);
+            sim_json_string(stdout, r->counterexample);
         }
     } else {
         printf("null, \"counterexample\": null");
@@ -361,8 +363,6 @@ static bool write_cx(const char *path, const char *yaml)
                 strerror(errno));
     return ok;
 }
-
-int cmd_check(int argc, char **argv);
 
 int cmd_check(int argc, char **argv)
 {

@@ -21,6 +21,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "cli.h"
+#include "cmd.h"
 
 #include "../compare/compare.h"
 #include "../strategies.h"
@@ -46,6 +47,7 @@ static const char compare_usage[] =
     "with their confidence intervals (format: docs/compare.md).\n"
     "\n"
     "  --strategies LIST  comma-separated (default: the study's, else every core strategy)\n"
+    "{strategy-lib}"
     "  --seeds N          seeds per point, 1..1000 (default: the study's, else 3)\n"
     "  --seed-base B      the first seed (default: the first scenario's seed)\n"
     "  --sweep KEY=V,...  run each point with KEY set to V (up to 16 values); KEY is any\n"
@@ -226,7 +228,7 @@ static void compare_parse(int argc, char **argv, compare_cli *c)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
-            fputs(compare_usage, stdout);
+            cli_usage_print(stdout, compare_usage);
             exit(EXIT_PASS);
         }
         if (strcmp(a, "--json") == 0) {
@@ -422,20 +424,6 @@ static void write_doc(const char *dir, const char *name, cmp_study *s, bool plot
         die("compare: cannot write %s", path);
 }
 
-void cmp_study_free(cmp_study *s)
-{
-    for (size_t i = 0; i < s->n_runs; i++)
-        cmp_run_free(&s->runs[i]);
-    free(s->scen);
-    free(s->runs);
-    free(s->cache);
-    free(s->cached);
-    s->scen = NULL;
-    s->runs = NULL;
-    s->cache = NULL;
-    s->cached = NULL;
-}
-
 static void print_claims(FILE *f, cmp_study *s)
 {
     static cmp_claim_result res[CMP_SCENARIOS_MAX * SIMSCEN_CLAIMS_MAX];
@@ -446,8 +434,6 @@ static void print_claims(FILE *f, cmp_study *s)
         fprintf(f, "  [%s] %s: %s\n", cmp_verdict_name(res[i].verdict), s->scen[res[i].scenario].name,
                 s->scen[res[i].scenario].claims[res[i].claim].text);
 }
-
-int cmd_compare(int argc, char **argv);
 
 int cmd_compare(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
  * A progress line is shown on stderr only when it is a terminal.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../engine/sim.h"
 #include "../report/fuzz.h"
@@ -40,6 +41,7 @@ static const char fuzz_usage[] =
     "  --seed-base B        the first seed (default 0)\n"
     "  --shard K/N          run only the seeds s with s % N == K (0 <= K < N <= 4096)\n"
     "  --strategy S         spill, tracker, ... or any: each seed draws a core strategy (default)\n"
+    "{strategy-lib}"
     "  --faults LIST        fault kinds a seed may switch on: all (default), none, or a comma-\n"
     "                       separated list of {fault-kinds}\n"
     "  --network M          records (default: one credit per record), bytes (Flink's credit-based\n"
@@ -243,7 +245,7 @@ static void fuzz_shrink_first(fuzz_cli *c, fuzz_report *r, FILE *out)
     }
     snprintf(x->shrunk, sizeof x->shrunk, "%s", path);
     char q[1200];
-    cli_shell_quote(path, q, sizeof q);
+    sim_shell_quote(path, q, sizeof q);
     fprintf(out, "shrunk seed %llu (%s): %u runs, %u smaller variants kept, %llu -> %llu events\n",
             (unsigned long long)x->seed, x->invariant, st.runs, st.accepted, (unsigned long long)st.events_before,
             (unsigned long long)st.events_after);
@@ -266,8 +268,6 @@ static bool fuzz_save(const char *path, const char *kind, const fuzz_report *r)
     }
     return true;
 }
-
-int cmd_fuzz(int argc, char **argv);
 
 int cmd_fuzz(int argc, char **argv)
 {

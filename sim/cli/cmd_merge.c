@@ -11,6 +11,7 @@
  * missing shard.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../report/fuzz.h"
 #include "../report/report.h"
@@ -33,8 +34,6 @@ static const char merge_usage[] =
     "Exit: 0 no failure, 1 a failing seed, 2 usage error, bad report, shards that do not\n"
     "belong together, a shard twice, or a missing shard.\n"
     "Reference: docs/cli.md (merge).\n";
-
-int cmd_merge(int argc, char **argv);
 
 int cmd_merge(int argc, char **argv)
 {

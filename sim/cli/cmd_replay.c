@@ -10,6 +10,7 @@
  * configuration file (FILE:LINE: what is wrong).
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../simscen/simscen.h"
 
@@ -34,6 +35,7 @@ static const char replay_usage[] =
     "\n"
     "  --seed X             the seed (with --config: overrides the file's seed)\n"
     "  --strategy S         as for fuzz: spill, tracker, ... or any (default)\n"
+    "{strategy-lib}"
     "  --faults LIST        as for fuzz: the fault kinds the seed may switch on (default all)\n"
     "  --network M          as for fuzz: records (default), bytes or any\n"
     "  --config FILE        the configuration to run instead of a drawn one\n"
@@ -117,7 +119,7 @@ static void replay_command(const replay_opts *o, uint64_t seed, char *out, size_
 {
     char q[1200] = "";
     if (o->config)
-        cli_shell_quote(o->config, q, sizeof q);
+        sim_shell_quote(o->config, q, sizeof q);
     int n = o->config ? snprintf(out, len, "%s replay --config %s", cli_argv0, q)
                       : snprintf(out, len, "%s replay --seed %llu --strategy %s", cli_argv0,
                                  (unsigned long long)seed, o->strategy);
@@ -163,8 +165,6 @@ static int replay_scenario(const replay_opts *o)
             bad ? "\n  FAIL: " : "", bad ? why : "");
     return bad ? EXIT_VIOLATION : EXIT_PASS;
 }
-
-int cmd_replay(int argc, char **argv);
 
 int cmd_replay(int argc, char **argv)
 {

@@ -9,6 +9,7 @@
  * goes to stderr. --json prints one JSON document instead.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../run/hrun.h"
 #include "../scenario/scenario.h"
@@ -27,6 +28,7 @@ static const char run_usage[] =
     "\n"
     "  --trace   print one line per scenario: trace <name>: <tokens>\n"
     "  --json    print the results as one JSON document\n"
+    "{strategy-lib}"
     "\n"
     "Exit: 0 all hold, 1 a violation or unmet expectation, 2 a usage error or malformed file.\n"
     "Reference: docs/cli.md (run), docs/trace.md (the trace notation).\n";
@@ -48,7 +50,7 @@ static void run_reproduce(const char *path, bool simulation, char *cmd, size_t c
                           size_t full_len)
 {
     char quoted[1200];
-    cli_shell_quote(path, quoted, sizeof quoted);
+    sim_shell_quote(path, quoted, sizeof quoted);
     snprintf(cmd, cmd_len, "%s run --trace %s", cli_argv0, quoted);
     if (simulation)
         snprintf(full, full_len, "%s replay --scenario %s", cli_argv0, quoted);
@@ -62,21 +64,21 @@ static void run_json_result(run_totals *t, const char *path, const char *name, c
 {
     printf("%s\n    {\"file\": ", t->json_first ? "" : ",");
     t->json_first = false;
-    cli_json_string(stdout, path);
+    sim_json_string(stdout, path);
     printf(", \"name\": ");
-    cli_json_string(stdout, name);
+    sim_json_string(stdout, name);
     printf(", \"status\": \"%s\", \"trace\": ", status);
-    cli_json_string(stdout, trace);
+    sim_json_string(stdout, trace);
     printf(", \"message\": ");
-    cli_json_string(stdout, message);
+    sim_json_string(stdout, message);
     if (strcmp(status, "fail") == 0) {
         char cmd[1400], full[1400];
         run_reproduce(path, simulation, cmd, sizeof cmd, full, sizeof full);
         printf(", \"reproduce\": ");
-        cli_json_string(stdout, cmd);
+        sim_json_string(stdout, cmd);
         if (simulation) {
             printf(", \"full_trace\": ");
-            cli_json_string(stdout, full);
+            sim_json_string(stdout, full);
         }
     }
     printf("}");
@@ -203,14 +205,12 @@ static void run_parse(int argc, char **argv, run_opts *o)
     o->files_len = a.n_operands;
 }
 
-int cmd_run(int argc, char **argv);
-
 /* The scenario file being run, for the assertion context layer (core/bs_assert.h). */
 static void run_assert_context(void *ctx, FILE *f)
 {
     const char *path = *(const char *const *)ctx;
     char q[1100] = "";
-    cli_shell_quote(path, q, sizeof q);
+    sim_shell_quote(path, q, sizeof q);
     fprintf(f, "  scenario: %s\n  reproduce: %s run --trace %s\n", path, cli_argv0, q);
 }
 

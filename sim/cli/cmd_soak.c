@@ -21,6 +21,7 @@
  * leak, 2 a usage error.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../report/fuzz.h"
 #include "../report/report.h"
@@ -47,6 +48,7 @@ static const char soak_usage[] =
     "\n"
     "  --seconds S            how long to run (required; 0.001 to 1e7 seconds)\n"
     "  --strategy S           spill, tracker, ... or any (default)\n"
+    "{strategy-lib}"
     "  --faults LIST          fault kinds seeds may switch on: all (default), none or a list\n"
     "  --network M            records (default), bytes or any, as for fuzz\n"
     "  --seed-base B          the first seed (default 0)\n"
@@ -281,8 +283,6 @@ static void soak_save(const soak_cli *c, const fuzz_report *r)
         if (paths[i] && report_save_extra(paths[i], kinds[i], r, cli_argv0, extra, err, sizeof err))
             die("soak: %s", err);
 }
-
-int cmd_soak(int argc, char **argv);
 
 int cmd_soak(int argc, char **argv)
 {

@@ -5,6 +5,7 @@
  * "error: offset O: <message>", and exits 2.
  */
 #include "cli.h"
+#include "cmd.h"
 
 #include "../../core/bs_spill.h"
 
@@ -60,8 +61,6 @@ static int dump_records(int fd, const char *path, uint32_t page_size)
     bs_spill_reader_close(&r);
     return code;
 }
-
-int cmd_spill(int argc, char **argv);
 
 int cmd_spill(int argc, char **argv)
 {

@@ -8,7 +8,7 @@
  */
 #include "compare.h"
 
-#include "../cli/cli.h"
+#include "../text.h"
 
 #include <math.h>
 #include <string.h>
@@ -400,17 +400,17 @@ static void json_claims(FILE *f, cmp_study *s)
     for (uint32_t i = 0; i < n; i++) {
         const simscen_claim *c = &s->scen[res[i].scenario].claims[res[i].claim];
         fputs(i ? ",\n  {\"scenario\": " : "\n  {\"scenario\": ", f);
-        cli_json_string(f, s->scen[res[i].scenario].name);
+        sim_json_string(f, s->scen[res[i].scenario].name);
         fputs(", \"claim\": ", f);
-        cli_json_string(f, c->text);
+        sim_json_string(f, c->text);
         fputs(", \"source\": ", f);
-        cli_json_string(f, c->source);
+        sim_json_string(f, c->source);
         fputs(", \"metric\": ", f);
-        cli_json_string(f, c->metric);
+        sim_json_string(f, c->metric);
         fputs(", \"statistic\": ", f);
-        cli_json_string(f, c->statistic);
+        sim_json_string(f, c->statistic);
         fprintf(f, ", \"verdict\": \"%s\", \"evidence\": ", cmp_verdict_name(res[i].verdict));
-        cli_json_string(f, res[i].evidence);
+        sim_json_string(f, res[i].evidence);
         fputc('}', f);
     }
 }
@@ -428,13 +428,13 @@ void cmp_write_summary_json(FILE *f, cmp_study *s)
                 uint32_t strat = k < s->n_strat ? k : CMP_BASELINE;
                 fputs(first ? "\n  {\"scenario\": " : ",\n  {\"scenario\": ", f);
                 first = false;
-                cli_json_string(f, s->scen[sc].name);
+                sim_json_string(f, s->scen[sc].name);
                 fputs(", \"strategy\": ", f);
-                cli_json_string(f, k < s->n_strat ? s->strategies[k] : "baseline");
+                sim_json_string(f, k < s->n_strat ? s->strategies[k] : "baseline");
                 fputs(", \"point\": {", f);
                 for (uint32_t i = 0; i < s->n_sweeps; i++) {
                     fputs(i ? ", " : "", f);
-                    cli_json_string(f, s->sweep[i].key->name);
+                    sim_json_string(f, s->sweep[i].key->name);
                     fprintf(f, ": %llu", (unsigned long long)cmp_point_value(s, p, i));
                 }
                 fputs("}, \"metrics\": {", f);

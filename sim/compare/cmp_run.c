@@ -403,3 +403,17 @@ void cmp_run_free(cmp_run *r)
     r->held_t = r->cs_t = NULL;
     r->n_t = 0;
 }
+
+void cmp_study_free(cmp_study *s)
+{
+    for (size_t i = 0; i < s->n_runs; i++)
+        cmp_run_free(&s->runs[i]);
+    free(s->scen);
+    free(s->runs);
+    free(s->cache);
+    free(s->cached);
+    s->scen = NULL;
+    s->runs = NULL;
+    s->cache = NULL;
+    s->cached = NULL;
+}

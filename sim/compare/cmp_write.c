@@ -13,7 +13,7 @@
  */
 #include "compare.h"
 
-#include "../cli/cli.h"
+#include "../text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ void cmp_repro_command(const cmp_study *s, const cmp_run *r, char *out, size_t l
 {
     char q[1200];
     size_t used;
-    cli_shell_quote(s->scenario_paths[r->scenario], q, sizeof q);
+    sim_shell_quote(s->scenario_paths[r->scenario], q, sizeof q);
     const char *name = r->strategy == CMP_BASELINE ? s->strategies[0] : s->strategies[r->strategy];
     used = (size_t)snprintf(out, len, "%s compare %s --strategies %s --seeds 1 --seed-base %llu", s->argv0, q, name,
                             (unsigned long long)r->seed);
@@ -97,27 +97,27 @@ static void json_head(FILE *f, const cmp_study *s)
     fputs("{\n\"format\": \"barriersim-compare-1\",\n\"scenarios\": [", f);
     for (uint32_t i = 0; i < s->n_scen; i++) {
         fputs(i ? ", {\"name\": " : "{\"name\": ", f);
-        cli_json_string(f, s->scen[i].name);
+        sim_json_string(f, s->scen[i].name);
         fputs(", \"path\": ", f);
-        cli_json_string(f, s->scenario_paths[i]);
+        sim_json_string(f, s->scenario_paths[i]);
         fputc('}', f);
     }
     fputs("],\n\"strategies\": [", f);
     for (uint32_t i = 0; i < s->n_strat; i++) {
         fputs(i ? ", " : "", f);
-        cli_json_string(f, s->strategies[i]);
+        sim_json_string(f, s->strategies[i]);
     }
     fprintf(f, "],\n\"version\": ");
-    cli_json_string(f, cmp_version());
+    sim_json_string(f, cmp_version());
     fprintf(f, ",\n\"times\": \"simulated\",\n\"seeds\": %llu,\n\"seed_base\": %llu,\n\"warmup_ns\": %llu,\n"
                "\"cooldown_ns\": %llu,\n\"bootstrap\": %u,\n\"sweeps\": [",
             (unsigned long long)s->seeds, (unsigned long long)s->seed_base, (unsigned long long)s->warmup_ns,
             (unsigned long long)s->cooldown_ns, s->bootstrap);
     for (uint32_t d = 0; d < s->n_sweeps; d++) {
         fputs(d ? ", {\"key\": " : "{\"key\": ", f);
-        cli_json_string(f, s->sweep[d].key->name);
+        sim_json_string(f, s->sweep[d].key->name);
         fputs(", \"unit\": ", f);
-        cli_json_string(f, s->sweep[d].key->unit);
+        sim_json_string(f, s->sweep[d].key->unit);
         fputs(", \"values\": [", f);
         for (uint32_t i = 0; i < s->sweep[d].n; i++)
             fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->sweep[d].vals[i]);
@@ -338,7 +338,7 @@ static void json_dist(FILE *f, const char *name, const sim_dist *d)
 static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
 {
     fputs("{\"strategy\": ", f);
-    cli_json_string(f, cfg->strategy);
+    sim_json_string(f, cfg->strategy);
     for (size_t i = 0; simscen_key_at(i); i++) {
         const simscen_key *k = simscen_key_at(i);
         if (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_BOOL)
@@ -364,7 +364,7 @@ static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
         simscen_write(mem, cfg, seed, "resolved", NULL, NULL);
         fclose(mem);
     }
-    cli_json_string(f, buf ? buf : "");
+    sim_json_string(f, buf ? buf : "");
     free(buf);
     fputc('}', f);
 }
@@ -373,23 +373,23 @@ static void json_run(FILE *f, const cmp_study *s, const cmp_run *r, const sim_co
 {
     char repro[2048];
     fputs("{\"scenario\": ", f);
-    cli_json_string(f, s->scen[r->scenario].name);
+    sim_json_string(f, s->scen[r->scenario].name);
     fputs(", \"strategy\": ", f);
-    cli_json_string(f, strat_name(s, r));
+    sim_json_string(f, strat_name(s, r));
     fputs(", \"point\": {", f);
     for (uint32_t i = 0; i < s->n_sweeps; i++) {
         fputs(i ? ", " : "", f);
-        cli_json_string(f, s->sweep[i].key->name);
+        sim_json_string(f, s->sweep[i].key->name);
         fprintf(f, ": %llu", (unsigned long long)cmp_point_value(s, r->point, i));
     }
     fprintf(f, "}, \"seed\": %llu, \"outcome\": \"%s\", \"trace_hash\": \"%016llx\", \"version\": ",
             (unsigned long long)r->seed, sim_outcome_name(r->outcome), (unsigned long long)r->trace_hash);
-    cli_json_string(f, cmp_version());
+    sim_json_string(f, cmp_version());
     fputs(", \"message\": ", f);
-    cli_json_string(f, r->message);
+    sim_json_string(f, r->message);
     cmp_repro_command(s, r, repro, sizeof repro);
     fputs(",\n \"reproduce\": ", f);
-    cli_json_string(f, repro);
+    sim_json_string(f, repro);
     fputs(",\n \"config\": ", f);
     json_config(f, cfg, r->seed);
     fputs(",\n \"samples\": {", f);

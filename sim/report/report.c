@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include "../../core/barriersim.h"
+#include "../text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,21 +15,6 @@
 #include <string.h>
 
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 void report_reproduce(const fuzz_report *r, const fuzz_failure *f, const char *prog, char *out, size_t out_len)
 {
@@ -83,16 +69,16 @@ static void write_failure(FILE *f, const fuzz_report *r, const fuzz_failure *x, 
     char repro[1024];
     report_reproduce(r, x, prog, repro, sizeof repro);
     fprintf(f, "    {\"seed\": %llu, \"kind\": ", (unsigned long long)x->seed);
-    json_str(f, x->kind);
+    sim_json_string(f, x->kind);
     fputs(", \"invariant\": ", f);
-    json_str(f, x->invariant);
+    sim_json_string(f, x->invariant);
     fputs(", \"message\": ", f);
-    json_str(f, x->message);
+    sim_json_string(f, x->message);
     fputs(", \"reproduce\": ", f);
-    json_str(f, repro);
+    sim_json_string(f, repro);
     fputs(", \"shrunk\": ", f);
     if (x->shrunk[0])
-        json_str(f, x->shrunk);
+        sim_json_string(f, x->shrunk);
     else
         fputs("null", f);
     fputc('}', f);
@@ -107,18 +93,18 @@ void report_write_json_extra(FILE *f, const fuzz_report *r, const char *prog, co
 {
     const fuzz_totals *t = &r->totals;
     fputs("{\n  \"format\": \"barriersim-fuzz-1\",\n  \"strategy\": ", f);
-    json_str(f, r->strategy);
+    sim_json_string(f, r->strategy);
     fprintf(f, ",\n  \"seed_base\": %llu,\n  \"seeds_requested\": %llu,\n  \"seconds_requested\": %.3f,\n",
             (unsigned long long)r->seed_base, (unsigned long long)r->seeds_requested, r->seconds_requested);
     fprintf(f, "  \"shards\": %u,\n  \"shards_included\": ", r->shards);
     write_shards(f, r);
     fprintf(f, ",\n  \"check_determinism\": %s,\n  \"max_events\": %llu,\n  \"faults\": ",
             r->check_determinism ? "true" : "false", (unsigned long long)r->max_events);
-    json_str(f, r->faults);
+    sim_json_string(f, r->faults);
     fputs(",\n  \"plant\": ", f);
-    json_str(f, r->plant[0] ? r->plant : "none");
+    sim_json_string(f, r->plant[0] ? r->plant : "none");
     fputs(",\n  \"network\": ", f);
-    json_str(f, r->network[0] ? r->network : "records");
+    sim_json_string(f, r->network[0] ? r->network : "records");
     fputs(",\n  \"totals\": ", f);
     write_totals(f, t);
     fprintf(f, ",\n  \"seconds\": %.6f,\n  \"seeds_per_second\": %.1f,\n  \"events_per_second\": %.0f,\n", t->seconds,
