@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
-# check_vs_spin.sh: `barriersim check` against SPIN on the same abstraction (strategy spill,
-# 1 data item, eop and cancel choices; channels 2 and 3 x checkpoints 1 and 2): time to
-# exhaust the state space and states per second of each, side by side, and the ratio
-# barriersim time / pan time per row.
+# check_vs_spin.sh: `barriersim check` against SPIN's pan on the same abstraction and the
+# same configurations, answering "how large a configuration can I exhaust, and how fast".
 #
 #   bench/check_vs_spin.sh [BARRIERSIM_BINARY]     (default build/barriersim)
 #
-# pan is built by sim/check/spin/run.sh from sim/check/spin/model.pml with its default
-# partial-order reduction (-DSAFETY, no -DNOREDUCE). Times are each tool's own report of its
-# search (barriersim: the JSON "seconds"; pan: its elapsed time, read from a monotonic clock),
-# so neither includes process start-up or compiling pan; the best of BENCH_REPEAT runs
-# (default 3) is kept. Each run is bounded by BENCH_TIMEOUT seconds (default 300): a row
-# then says "timeout" instead of hanging. States are not expected to match: the two models
-# store different things (see sim/check/spin/model.pml), which is why states/s is shown.
-# Exit 0 unless a tool is missing or fails outright.
+# Rows: strategies spill and tracker; choices eop+cancel, then eop+cancel+skip; channels x
+# checkpoints 2x1 2x2 3x1 3x2 3x3 4x3, 1 data item. Per row and tool: time to exhaust the
+# state space, states, states/s, peak memory; then the ratio barriersim time / pan time
+# (below 1.0: barriersim is faster). Last, for each tool and row group, the largest
+# configuration it exhausted within the time limit.
+#
+# Fairness:
+# - pan is built by sim/check/spin/run.sh from sim/check/spin/model.pml as SPIN recommends
+#   for a safety search: -O2 -DSAFETY -DNOFAIR, partial-order reduction on (default), a
+#   hash table of 2^W slots sized to the configuration (W from 20 to 26, as pan's -w rule:
+#   at least as many slots as states), -DMEMLIM=BENCH_MEM_MB.
+# - barriersim runs one job (pan is single-threaded) under `ulimit -v` of the same
+#   BENCH_MEM_MB, its default reductions on (sleep sets, hash compaction).
+# - Times are each tool's own report of its search (barriersim: JSON "seconds"; pan: its
+#   elapsed time on a monotonic clock): neither includes process start or compiling pan.
+# - Memory: barriersim's peak resident set (JSON memory_bytes), pan's "total actual memory
+#   usage".
+# - States are not expected to match exactly: the two models store different things (see
+#   sim/check/spin/model.pml), which is why states/s is shown.
+#
+# Environment: BENCH_TIMEOUT (default 60 s per run), BENCH_REPEAT (best of N, default 1),
+# BENCH_MEM_MB (default 8192), BENCH_CONFIGS (default "2:1 2:2 3:1 3:2 3:3 4:3"),
+# BENCH_STRATEGIES (default "spill tracker"). Exit 0 unless a tool is missing or fails
+# outright; a timeout is a result, not a failure.
 set -u
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/build/barriersim}
 run="$root/sim/check/spin/run.sh"
-tmo=${BENCH_TIMEOUT:-300}
-repeat=${BENCH_REPEAT:-3}
+tmo=${BENCH_TIMEOUT:-60}
+repeat=${BENCH_REPEAT:-1}
+mem_mb=${BENCH_MEM_MB:-8192}
+configs=${BENCH_CONFIGS:-"2:1 2:2 3:1 3:2 3:3 4:3"}
+strategies=${BENCH_STRATEGIES:-"spill tracker"}
 
 [ -x "$bin" ] || { echo "check_vs_spin: $bin is not an executable" >&2; exit 2; }
 command -v spin >/dev/null || { echo "check_vs_spin: spin is not installed" >&2; exit 2; }
@@ -34,56 +51,90 @@ jnum() { printf '%s\n' "$1" | sed -n "s/.*\"$2\": *\([0-9.eE+-]*\).*/\1/p" | hea
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 rate() { awk -v s="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", s / t; else printf "-" }'; }
 less() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+hashw() { # pan -w: 2^W slots, at least the states expected (from the channel count)
+    case "$1:$2" in 2:*|3:1|3:2) echo 20 ;; 3:*) echo 22 ;; *) echo 26 ;; esac
+}
 
-status=0
-fmt="%2s %2s | %9s %10s %11s %-8s | %9s %10s %11s %-8s | %8s\n"
-echo "check vs spin: strategy spill, 1 data item, choices eop+cancel; best of $repeat; timeout ${tmo}s"
-printf "$fmt" n k "bs states" "bs s" "bs st/s" "bs" "pan states" "pan s" "pan st/s" "pan" "bs/pan"
-printf '%s\n' "----------------------------------------------------------------------------------------------------------"
-for nk in 2:1 2:2 3:1 3:2; do
-    n=${nk%:*} k=${nk#*:}
-
-    # barriersim check
-    b_states=- b_secs= b_note=ok
+# barriersim: sets b_states b_secs b_mem b_note
+run_bs() { # strategy n k skip
+    local skipflag="" out rc s
+    [ "$4" = 1 ] && skipflag=--skip
+    b_states=- b_secs= b_mem=- b_note=ok
     for _ in $(seq "$repeat"); do
-        out=$(cd "$scratch" && timeout "$tmo" "$bin" check --strategy spill --channels "$n" \
-              --checkpoints "$k" --data 1 --eop --cancel --json 2>"$scratch/bs.err")
+        out=$(cd "$scratch" && ulimit -v $((mem_mb * 1024)) &&
+              timeout "$tmo" "$bin" check --strategy "$1" --channels "$2" --checkpoints "$3" --data 1 \
+                  --eop --cancel $skipflag --json 2>"$scratch/bs.err")
         rc=$?
         case "$rc" in
         0) ;;
         1) b_note=VIOLATION ;;
-        124|137) b_note=timeout; break ;;
-        *) b_note=error; status=1; sed 's/^/  barriersim: /' "$scratch/bs.err" >&2; break ;;
+        124|137) b_note=timeout; return ;;
+        *) if grep -q "out of memory\|Cannot allocate" "$scratch/bs.err"; then b_note=memory; return; fi
+           b_note=error; status=1; sed 's/^/  barriersim: /' "$scratch/bs.err" >&2; return ;;
         esac
         s=$(jnum "$out" seconds); b_states=$(jnum "$out" states)
-        [ -n "$s" ] || { b_note=error; status=1; break; }
+        b_mem=$(awk -v b="$(jnum "$out" memory_bytes)" 'BEGIN { printf "%.0f", b / 1048576 }')
+        [ -n "$s" ] || { b_note=error; status=1; return; }
         if [ -z "$b_secs" ] || less "$s" "$b_secs"; then b_secs=$s; fi
     done
+}
 
-    # pan
-    p_states=- p_secs= p_note=ok
+# pan: sets p_states p_secs p_mem p_note
+run_pan() { # strategy n k skip
+    local line rc s
+    p_states=- p_secs= p_mem=- p_note=ok
     for _ in $(seq "$repeat"); do
-        line=$("$run" --timeout="$tmo" N="$n" K="$k" D=1 EOP=1 CANCEL=1 SKIP=0 STRATEGY=spill \
-               2>"$scratch/spin.err")
+        line=$("$run" --timeout="$tmo" --memlim="$mem_mb" --hash="$(hashw "$2" "$3")" N="$2" K="$3" D=1 \
+               EOP=1 CANCEL=1 SKIP="$4" STRATEGY="$1" 2>"$scratch/spin.err")
         rc=$?
         case "$rc" in
         0) ;;
         1) p_note=VIOLATION ;;
-        3) p_note=timeout; break ;;
-        *) p_note=error; status=1; sed 's/^/  spin: /' "$scratch/spin.err" >&2; break ;;
+        3) p_note=timeout; return ;;
+        *) if grep -q "out of memory" "$scratch/spin.err"; then p_note=memory; return; fi
+           p_note=error; status=1; sed 's/^/  spin: /' "$scratch/spin.err" >&2; return ;;
         esac
         s=$(field "$line" seconds); p_states=$(field "$line" states)
+        p_mem=$(awk -v m="$(field "$line" memory_mb)" 'BEGIN { printf "%.0f", m }')
         if [ -z "$p_secs" ] || less "$s" "$p_secs"; then p_secs=$s; fi
     done
+}
 
-    b_rate=- p_rate=- ratio=-
-    [ "$b_note" = timeout ] && b_secs=">$tmo"
-    [ "$p_note" = timeout ] && p_secs=">$tmo"
-    case "$b_note" in ok|VIOLATION) b_rate=$(rate "$b_states" "$b_secs") ;; esac
-    case "$p_note" in ok|VIOLATION) p_rate=$(rate "$p_states" "$p_secs") ;; esac
-    if { [ "$b_note" = ok ] || [ "$b_note" = VIOLATION ]; } && { [ "$p_note" = ok ] || [ "$p_note" = VIOLATION ]; }; then
-        ratio=$(awk -v a="$b_secs" -v b="$p_secs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }')
-    fi
-    printf "$fmt" "$n" "$k" "$b_states" "${b_secs:--}" "$b_rate" "$b_note" "$p_states" "${p_secs:--}" "$p_rate" "$p_note" "$ratio"
+done_ok() { [ "$1" = ok ] || [ "$1" = VIOLATION ]; }
+
+status=0
+fmt="%-7s %-4s %3s | %9s %8s %9s %6s %-7s | %9s %8s %9s %6s %-7s | %6s\n"
+echo "check vs pan: 1 data item; best of $repeat; limit ${tmo}s and ${mem_mb} MiB per run; one barriersim job"
+printf "$fmt" strat skip NxK "bs states" "bs s" "bs st/s" "bs MiB" "bs" "pan st" "pan s" "pan st/s" "pan MiB" "pan" "bs/pan"
+printf '%s\n' "-----------------------------------------------------------------------------------------------------------------------"
+summary=""
+for strat in $strategies; do
+    for skip in 0 1; do
+        b_best=none p_best=none
+        for nk in $configs; do
+            n=${nk%:*} k=${nk#*:}
+            run_bs "$strat" "$n" "$k" "$skip"
+            run_pan "$strat" "$n" "$k" "$skip"
+            b_rate=- p_rate=- ratio=-
+            done_ok "$b_note" && { b_rate=$(rate "$b_states" "$b_secs"); b_best="${n}x$k"; }
+            done_ok "$p_note" && { p_rate=$(rate "$p_states" "$p_secs"); p_best="${n}x$k"; }
+            [ "$b_note" = timeout ] && b_secs=">$tmo"
+            [ "$p_note" = timeout ] && p_secs=">$tmo"
+            if done_ok "$b_note" && done_ok "$p_note"; then
+                ratio=$(awk -v a="$b_secs" -v b="$p_secs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }')
+            elif done_ok "$b_note" && [ "$p_note" = timeout ]; then
+                ratio=$(awk -v a="$b_secs" -v b="$tmo" 'BEGIN { printf "<%.2f", a / b }')
+            elif done_ok "$p_note" && [ "$b_note" = timeout ]; then
+                ratio=$(awk -v a="$tmo" -v b="$p_secs" 'BEGIN { if (b > 0) printf ">%.2f", a / b; else printf "-" }')
+            fi
+            printf "$fmt" "$strat" "$skip" "${n}x$k" "$b_states" "${b_secs:--}" "$b_rate" "$b_mem" "$b_note" \
+                "$p_states" "${p_secs:--}" "$p_rate" "$p_mem" "$p_note" "$ratio"
+        done
+        summary="$summary$(printf '%-7s skip=%s: barriersim %-5s pan %s' "$strat" "$skip" "$b_best" "$p_best")
+"
+    done
 done
+echo
+echo "largest configuration exhausted within ${tmo}s (in the order $configs):"
+printf '%s' "$summary"
 exit "$status"

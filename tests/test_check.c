@@ -149,6 +149,41 @@ BS_TEST(check, sleep_sets_visit_every_state_of_the_unreduced_search)
     }
 }
 
+/* Hash compaction (only 128-bit hashes stored, blobs dropped after expansion) visits the
+ * same states as storing and comparing every state's canonical bytes, and finds the same
+ * violations with counterexamples of the same length. */
+BS_TEST(check, hash_compaction_visits_every_state_of_the_byte_exact_search)
+{
+    static const char *const strategies[] = {"spill", "tracker", "planted-replay-order", "block", "unaligned",
+                                             "aligned-timeout"};
+    for (size_t i = 0; i < 6; i++) {
+        check_config compact = config(strategies[i], 3, 1), exact = compact;
+        compact.skip = exact.skip = strcmp(strategies[i], "block") != 0;
+        exact.no_compaction = true;
+        check_result a, b;
+        run_check(&compact, &a);
+        run_check(&exact, &b);
+        cr_assert_eq(a.states, b.states, "%s: %llu states compacted, %llu byte-exact", strategies[i],
+                     (unsigned long long)a.states, (unsigned long long)b.states);
+        cr_assert_eq(a.transitions, b.transitions);
+        cr_assert_eq(a.violation, b.violation);
+        cr_assert_eq(a.counterexample_steps, b.counterexample_steps);
+        check_result_free(&a);
+        check_result_free(&b);
+    }
+    check_config bug = config("planted-replay-order", 3, 2), bug_exact = bug;
+    bug_exact.no_compaction = true;
+    check_result x, y;
+    run_check(&bug, &x);
+    run_check(&bug_exact, &y);
+    cr_assert(x.violation && y.violation);
+    cr_assert_eq(x.states, y.states);
+    cr_assert_eq(x.counterexample_steps, y.counterexample_steps);
+    expect_replays(&bug, &x);
+    check_result_free(&x);
+    check_result_free(&y);
+}
+
 BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
 {
     check_config c = config("planted-replay-order", 3, 2);
@@ -261,6 +296,11 @@ BS_TEST(check, jobs_share_one_visited_set_and_store_each_state_once)
     run_check(&bug2, &y);
     cr_assert(x.violation && y.violation);
     cr_assert_eq(x.counterexample_steps, y.counterexample_steps, "two jobs: not the shortest counterexample");
+    /* a violation at depth d ends the search after level d: every state of depth <= d + 1
+     * is stored, whoever found it, so J jobs store exactly what one does */
+    cr_assert_eq(x.states, y.states, "stopped early: %llu states with one job, %llu with two",
+                 (unsigned long long)x.states, (unsigned long long)y.states);
+    cr_assert_eq(x.depth, y.depth);
     expect_replays(&bug2, &y);
     check_result_free(&x);
     check_result_free(&y);

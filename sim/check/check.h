@@ -32,6 +32,8 @@ typedef struct check_config {
                                         alignment_timeout_ns 0: never times out */
     bool eop, cancel, skip, disk_fault;
     bool sleep_sets;                 /* partial-order reduction (default on) */
+    bool no_compaction;              /* store each state's canonical bytes and compare them,
+                                        not only its 128-bit hash (for comparison: slower) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
     uint32_t max_depth;              /* 0: no bound */
     uint32_t bitstate_log2;          /* 0: exact hash set; else a bit array of 2^n bits */

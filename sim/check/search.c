@@ -18,11 +18,29 @@
  * phases: the owner then treats a received successor exactly as a local one (new node,
  * revisit, or a revisit that wakes sleepers), so the visited set, the sleep sets and the
  * state count are those of one worker. Levels make it breadth-first across workers: a
- * violation found at level d has a shortest path. The first violation stops every worker
- * at once (so J workers do not explore more than one would); when several workers found
- * one in that level the lowest-numbered worker's is kept: with J > 1 which shortest
+ * violation found at level d has a shortest path. A violation ends the search when its
+ * level ends, not at once: every state of depth <= d is expanded, so the states stored are
+ * exactly those of depth <= d + 1, the same set for any J and any order (one job stopping
+ * at its first violation while two stop at theirs stored 8,338 against 10,961 states; now
+ * the count is defined and equal). When several violations were found in that level the
+ * first one found by the lowest-numbered worker is kept: with J > 1 which shortest
  * counterexample is reported may vary between runs, its length does not. Each worker
  * drives its own model (handler, checker, in-memory files).
+ *
+ * COMPACT STATES (hash compaction) AND WHY IT IS SOUND HERE
+ * A stored state is its 128-bit hash, its parent link, the transition that reached it and
+ * its sleep set (node, 56 bytes); its full blob (handler snapshot, checker snapshot,
+ * explorer variables), needed only to expand it, lives in the level's arena until its
+ * level is expanded and is then dropped. Parent links suffice for the counterexample: the
+ * path is replayed from the initial state (cx.c). The only later use of a blob is a
+ * re-exploration woken by a smaller sleep set, and only a node whose sleep set is not
+ * empty can be woken (woke = sleep & ~new): such nodes keep a private copy (rare: tens in
+ * a million). So the search visits the same states as one storing every blob, as long as
+ * no two distinct reachable states share a 128-bit hash: for n states the odds of any such
+ * collision are below n^2 / 2^129 (10^-26 for 10^6 states). Unlike SPIN's HC4 (32-bit
+ * compaction) this is not a heuristic in practice, but it is not a proof either:
+ * --no-compaction stores each state's canonical bytes as well and compares them on every
+ * hash match, and a test shows both store the same states (test_check.c).
  *
  * PARTIAL-ORDER REDUCTION (sleep sets) AND WHY IT IS SOUND HERE
  * Two transitions t, u enabled in state s are declared independent when they belong to
@@ -72,20 +90,33 @@
 
 _Static_assert(MC_CHANNELS_MAX * MC_ALTS <= 64, "sleep sets are 64-bit masks of base transitions");
 
-typedef struct node {
+typedef struct node {             /* a stored state: its hash and how it was reached */
     uint64_t h1, h2;
     uint64_t parent;              /* worker << 32 | index, or REF_NONE */
     uint64_t sleep;               /* sleeping transitions (bit = base transition id) */
-    uint8_t *blob;
+    uint8_t *blob;                /* kept past its expansion only while sleep != 0 (it may
+                                     be re-explored); NULL otherwise: see COMPACT STATES */
     uint32_t blob_len;
     uint32_t via, depth;
-    uint8_t explored;
+    uint32_t explored;
 } node;
 
 typedef struct work {             /* a node to expand, and which transitions to run */
     uint32_t node;
+    uint32_t len;                 /* the node's full blob: `len` bytes at `blob`, in the */
+    const uint8_t *blob;          /* level's arena (re-exploration: the node's own copy) */
     uint64_t only;                /* 0: every enabled one; else only these (re-exploration) */
 } work;
+
+/* A level's blobs: fixed chunks that are never moved (no realloc copies), emptied when the
+ * level ends and reused by the level after next (no fresh pages once the search is warm). */
+#define ARENA_CHUNK (4u << 20)
+typedef struct arena {
+    uint8_t **chunk;
+    size_t *size;                 /* each chunk's size (ARENA_CHUNK, or one large blob) */
+    size_t n, cap;                /* chunks allocated, slots in the arrays */
+    size_t cur, used;             /* the chunk being filled and the bytes used in it */
+} arena;
 
 typedef struct workq {
     work *w;
@@ -111,8 +142,12 @@ typedef struct worker {
     uint8_t *bits;                /* bitstate: this worker's share of the bit array */
     uint64_t bits_mask, bits_set;
     workq cur, next;
+    arena arena_cur, arena_next;  /* the full blobs of this level's and the next level's
+                                     nodes to expand (COMPACT STATES) */
+    uint8_t **canon;              /* --no-compaction: each node's canonical bytes */
+    uint32_t *canon_len;
     bs_buf *out;                  /* out[j]: successors owned by worker j */
-    bs_buf full, canon;
+    bs_buf full, canon_buf;
     uint64_t states, transitions, revisits, slept;
     uint32_t depth;
     bool violation;
@@ -132,8 +167,6 @@ struct search {
     worker *w;
     pthread_barrier_t bar;
     uint64_t states_each_max;     /* max-states share of each worker (0: none) */
-    bool stop;                    /* a violation was found: every worker ends its level now
-                                     (__atomic access) */
     struct timespec t0;
     double last_progress;
 };
@@ -190,14 +223,21 @@ static int table_grow(worker *w)
     return 0;
 }
 
-/* Exact mode: the node with this hash, or -1 (and the slot to fill in *slot). */
-static long table_find(const worker *w, uint64_t h1, uint64_t h2, size_t *slot)
+/* Exact mode: the node with this hash, or -1 (and the slot to fill in *slot). Without
+ * compaction two states are the same only if their canonical bytes are; with it, if their
+ * 128-bit hashes are. */
+static long table_find(const worker *w, uint64_t h1, uint64_t h2, const uint8_t *canon, size_t canon_len,
+                       size_t *slot)
 {
+    MC_ASSERT(w->table_cap && (w->table_cap & (w->table_cap - 1)) == 0);
+    MC_ASSERT(w->nodes_len < w->table_cap);
     size_t j = h1 & (w->table_cap - 1);
     while (w->table[j]) {
-        const node *n = &w->nodes[w->table[j] - 1];
-        if (n->h1 == h1 && n->h2 == h2)
-            return (long)w->table[j] - 1;
+        uint32_t k = w->table[j] - 1;
+        const node *n = &w->nodes[k];
+        if (n->h1 == h1 && n->h2 == h2 &&
+            (!w->canon || (w->canon_len[k] == canon_len && memcmp(w->canon[k], canon, canon_len) == 0)))
+            return (long)k;
         j = (j + 1) & (w->table_cap - 1);
     }
     *slot = j;
@@ -221,8 +261,70 @@ static bool bits_test_set(worker *w, uint64_t h1, uint64_t h2)
     return seen;
 }
 
+/* ---- the level arenas ---------------------------------------------------------------- */
+/* A copy of `len` bytes in the arena, or NULL (out of memory). */
+static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
+{
+    if (a->n && a->used + len <= a->size[a->cur]) {
+        uint8_t *to = a->chunk[a->cur] + a->used;
+        a->used += len;
+        memcpy(to, p, len);
+        return to;
+    }
+    size_t next = a->n ? a->cur + 1 : 0;
+    if (next < a->n && len > a->size[next]) { /* a large blob: its own chunk, swapped in */
+        free(a->chunk[next]);
+        a->chunk[next] = NULL;
+        a->size[next] = 0;
+    }
+    if (next == a->n) {
+        if (a->n == a->cap) {
+            size_t cap = a->cap ? 2 * a->cap : 16;
+            uint8_t **c = realloc(a->chunk, cap * sizeof *c);
+            if (c)
+                a->chunk = c;
+            size_t *sz = c ? realloc(a->size, cap * sizeof *sz) : NULL;
+            if (!sz)
+                return NULL;
+            a->size = sz;
+            a->cap = cap;
+        }
+        a->chunk[a->n] = NULL;
+        a->size[a->n++] = 0;
+    }
+    if (!a->chunk[next]) {
+        size_t size = len > ARENA_CHUNK ? len : ARENA_CHUNK;
+        a->chunk[next] = malloc(size);
+        if (!a->chunk[next])
+            return NULL;
+        a->size[next] = size;
+    }
+    a->cur = next;
+    a->used = 0;
+    MC_ASSERT(len <= a->size[next]);
+    return arena_put(a, p, len);
+}
+
+static void arena_empty(arena *a)
+{
+    a->cur = 0;
+    a->used = 0;
+    if (!a->n)
+        return;
+    /* the first chunk is reused from its start: the next put fills it, then the next one */
+}
+
+static void arena_free(arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->chunk[i]);
+    free(a->chunk);
+    free(a->size);
+    *a = (arena){0};
+}
+
 /* ---- nodes and the queues ------------------------------------------------------------ */
-static int push_work(workq *q, uint32_t n, uint64_t only)
+static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, uint64_t only)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? 2 * q->cap : 1024;
@@ -232,28 +334,53 @@ static int push_work(workq *q, uint32_t n, uint64_t only)
         q->w = p;
         q->cap = cap;
     }
-    q->w[q->len++] = (work){n, only};
+    q->w[q->len++] = (work){.node = n, .len = len, .blob = blob, .only = only};
     return 0;
 }
 
-static long add_node(worker *w, const uint8_t *blob, size_t len, uint64_t h1, uint64_t h2,
-                     uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep)
+static int nodes_grow(worker *w)
 {
-    if (w->nodes_len == w->nodes_cap) {
-        size_t cap = w->nodes_cap ? 2 * w->nodes_cap : 4096;
-        node *q = realloc(w->nodes, cap * sizeof *q);
-        if (!q)
-            return -1;
-        w->nodes = q;
-        w->nodes_cap = cap;
+    size_t cap = w->nodes_cap ? 2 * w->nodes_cap : 4096;
+    node *q = realloc(w->nodes, cap * sizeof *q);
+    if (!q)
+        return BS_ENOMEM;
+    w->nodes = q;
+    if (w->canon) {
+        uint8_t **c = realloc(w->canon, cap * sizeof *c);
+        if (c)
+            w->canon = c;
+        uint32_t *cl = c ? realloc(w->canon_len, cap * sizeof *cl) : NULL;
+        if (!cl)
+            return BS_ENOMEM;
+        w->canon_len = cl;
     }
-    if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX)
+    w->nodes_cap = cap;
+    return 0;
+}
+
+/* A new node; its blob goes to the next level's arena (*copy). */
+static long add_node(worker *w, const uint8_t *blob, size_t len, const uint8_t *canon, size_t canon_len,
+                     uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep,
+                     const uint8_t **copy)
+{
+    MC_ASSERT(len >= sizeof(mc_vars));
+    MC_ASSERT(parent == REF_NONE ? depth == 0 && via == VIA_NONE : depth > 0);
+    if (w->nodes_len == w->nodes_cap && nodes_grow(w))
+        return -1;
+    if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX || canon_len > UINT32_MAX)
+        return -1;
+    if (w->canon) {
+        w->canon[w->nodes_len] = malloc(canon_len ? canon_len : 1);
+        if (!w->canon[w->nodes_len])
+            return -1;
+        memcpy(w->canon[w->nodes_len], canon, canon_len);
+        w->canon_len[w->nodes_len] = (uint32_t)canon_len;
+    }
+    *copy = arena_put(&w->arena_next, blob, len);
+    if (!*copy)
         return -1;
     node *n = &w->nodes[w->nodes_len];
-    *n = (node){h1, h2, parent, sleep, malloc(len ? len : 1), (uint32_t)len, via, depth, 0};
-    if (!n->blob)
-        return -1;
-    memcpy(n->blob, blob, len);
+    *n = (node){h1, h2, parent, sleep, NULL, (uint32_t)len, via, depth, 0};
     w->states++;
     if (depth > w->depth)
         w->depth = depth;
@@ -265,49 +392,65 @@ static const node *node_at(const search *s, uint64_t ref)
     return &s->w[ref >> 32].nodes[ref & 0xffffffffu];
 }
 
+/* A new node's work item for the next level: its blob is in the next level's arena. */
+static int push_new(worker *w, long k, const uint8_t *copy)
+{
+    if (k < 0)
+        return BS_ENOMEM;
+    MC_ASSERT(copy);
+    return push_work(&w->next, (uint32_t)k, copy, w->nodes[k].blob_len, 0);
+}
+
 /* A state this worker owns, found by itself or sent by another worker: a new node, a
  * revisit, or a revisit that wakes sleeping transitions of an explored node. */
-static int own_state(worker *w, const uint8_t *blob, size_t len, uint64_t h1, uint64_t h2, uint64_t parent,
-                     uint32_t via, uint32_t depth, uint64_t sleep_next)
+static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *canon, size_t canon_len,
+                     uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep_next)
 {
     if (w->bits) {
         if (bits_test_set(w, h1, h2)) {
             w->revisits++;
             return 0;
         }
-        long k = add_node(w, blob, len, h1, h2, parent, via, depth, 0);
-        return k < 0 ? BS_ENOMEM : push_work(&w->next, (uint32_t)k, 0);
+        const uint8_t *copy = NULL;
+        long k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, 0, &copy);
+        return push_new(w, k, copy);
     }
     if (2 * (w->nodes_len + 1) > w->table_cap && table_grow(w))
         return BS_ENOMEM;
     size_t slot;
-    long k = table_find(w, h1, h2, &slot);
+    long k = table_find(w, h1, h2, canon, canon_len, &slot);
     if (k >= 0) {
         w->revisits++;
         node *n = &w->nodes[k];
         uint64_t woke = n->sleep & ~sleep_next;
         n->sleep &= sleep_next;
-        return woke && n->explored ? push_work(&w->next, (uint32_t)k, woke) : 0;
+        /* only a node whose sleep set was not empty can wake: its blob was kept */
+        MC_ASSERT(!woke || !n->explored || n->blob);
+        return woke && n->explored ? push_work(&w->next, (uint32_t)k, n->blob, n->blob_len, woke) : 0;
     }
-    k = add_node(w, blob, len, h1, h2, parent, via, depth, sleep_next);
-    if (k < 0)
-        return BS_ENOMEM;
-    w->table[slot] = (uint32_t)k + 1;
-    return push_work(&w->next, (uint32_t)k, 0);
+    const uint8_t *copy = NULL;
+    k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, sleep_next, &copy);
+    if (k >= 0)
+        w->table[slot] = (uint32_t)k + 1;
+    return push_new(w, k, copy);
 }
 
 /* ---- messages between workers ---------------------------------------------------------- */
-typedef struct msg_head {
+typedef struct msg_head {         /* then `len` bytes of full blob, `canon_len` canonical */
     uint64_t h1, h2, parent, sleep;
-    uint32_t via, depth, len, pad;
+    uint32_t via, depth, len, canon_len;
 } msg_head;
+_Static_assert(sizeof(msg_head) == 4 * 8 + 4 * 4, "msg_head is copied as bytes: no padding");
 
-static int send_state(worker *w, uint32_t to, const bs_buf *full, uint64_t h1, uint64_t h2,
-                      uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep_next)
+static int send_state(worker *w, uint32_t to, uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via,
+                      uint32_t depth, uint64_t sleep_next)
 {
-    msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)full->len, 0};
+    MC_ASSERT(to != w->id && to < w->s->jobs);
+    uint32_t canon_len = w->canon ? (uint32_t)w->canon_buf.len : 0;
+    msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)w->full.len, canon_len};
     int rc = bs_buf_put(&w->out[to], &m, sizeof m);
-    return rc ? rc : bs_buf_put(&w->out[to], full->p, full->len);
+    rc = rc ? rc : bs_buf_put(&w->out[to], w->full.p, w->full.len);
+    return rc ? rc : bs_buf_put(&w->out[to], w->canon_buf.p, canon_len);
 }
 
 /* Merge phase: the successors the other workers found for states this worker owns. */
@@ -321,9 +464,11 @@ static int receive_states(worker *w)
             MC_ASSERT(in->len - pos >= sizeof m);
             memcpy(&m, in->p + pos, sizeof m);
             pos += sizeof m;
-            MC_ASSERT(in->len - pos >= m.len);
-            w->rc = own_state(w, in->p + pos, m.len, m.h1, m.h2, m.parent, m.via, m.depth, m.sleep);
-            pos += m.len;
+            MC_ASSERT(in->len - pos >= (size_t)m.len + m.canon_len);
+            MC_ASSERT(owner_of(w->s, m.h2) == w->id);
+            w->rc = own_state(w, in->p + pos, m.len, in->p + pos + m.len, m.canon_len, m.h1, m.h2, m.parent,
+                              m.via, m.depth, m.sleep);
+            pos += (size_t)m.len + m.canon_len;
         }
         in->len = 0;
     }
@@ -347,7 +492,6 @@ static void record_violation(worker *w, uint64_t from, uint32_t via, const char 
     if (w->violation)
         return;
     w->violation = true;
-    __atomic_store_n(&w->s->stop, true, __ATOMIC_RELAXED);
     w->v_parent = from;
     w->v_via = via;
     snprintf(w->message, sizeof w->message, "%s", message);
@@ -364,18 +508,19 @@ static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info,
         return 0;
     }
     uint64_t h1, h2;
-    hash128(w->canon.p, w->canon.len, &h1, &h2);
+    hash128(w->canon_buf.p, w->canon_buf.len, &h1, &h2);
     uint32_t depth = w->nodes[from].depth + 1, to = owner_of(w->s, h2);
     if (to != w->id)
-        return send_state(w, to, &w->full, h1, h2, ref, t, depth, sleep_next);
-    return own_state(w, w->full.p, w->full.len, h1, h2, ref, t, depth, sleep_next);
+        return send_state(w, to, h1, h2, ref, t, depth, sleep_next);
+    return own_state(w, w->full.p, w->full.len, w->canon_buf.p, w->canon_buf.len, h1, h2, ref, t, depth,
+                     sleep_next);
 }
 
-/* Runs transition t from node idx and visits its successor. */
-static int run_one(worker *w, uint32_t idx, uint32_t t, uint64_t sleep_next_if_pure, mc_step_info *info)
+/* Runs transition t from node idx (its full blob) and visits its successor. */
+static int run_one(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uint64_t sleep_next_if_pure,
+                   mc_step_info *info)
 {
-    const node *n = &w->nodes[idx];
-    int rc = mc_step(w->m, n->blob, n->blob_len, t, info, &w->full, &w->canon);
+    int rc = mc_step(w->m, blob, w->nodes[idx].blob_len, t, info, &w->full, &w->canon_buf);
     if (rc)
         return rc;
     w->transitions++;
@@ -384,17 +529,17 @@ static int run_one(worker *w, uint32_t idx, uint32_t t, uint64_t sleep_next_if_p
 }
 
 /* One transition and, with disk faults, its variants failing each I/O call it makes. */
-static int run_with_faults(worker *w, uint32_t idx, uint32_t t, uint64_t z, const mc_vars *vars,
-                           mc_step_info *info)
+static int run_with_faults(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uint64_t z,
+                           const mc_vars *vars, mc_step_info *info)
 {
-    int rc = run_one(w, idx, t, z, info);
-    if (rc || w->violation || !w->s->cfg->disk_fault || vars->fault_used)
+    int rc = run_one(w, idx, blob, t, z, info);
+    if (rc || !w->s->cfg->disk_fault || vars->fault_used)
         return rc;
     uint64_t calls = info->io_calls;
     bool pure = independent_kind(w, t, info);
-    for (uint64_t j = 1; j <= calls && j < (1u << (32 - MC_FAULT_SHIFT)) && !w->violation; j++) {
+    for (uint64_t j = 1; j <= calls && j < (1u << (32 - MC_FAULT_SHIFT)); j++) {
         mc_step_info fi;
-        rc = run_one(w, idx, t | (uint32_t)j << MC_FAULT_SHIFT, 0, &fi);
+        rc = run_one(w, idx, blob, t | (uint32_t)j << MC_FAULT_SHIFT, 0, &fi);
         if (rc)
             return rc;
     }
@@ -429,10 +574,32 @@ static void check_deadlock(worker *w, uint32_t idx, const mc_vars *vars)
         record_violation(w, (uint64_t)w->id << 32 | idx, VIA_NONE, msg);
 }
 
+/* COMPACT STATES: after its expansion a node keeps its hash, parent link and sleep set;
+ * its blob is dropped unless the sleep set is not empty (only such a node can be woken and
+ * re-explored, see own_state; sleep sets only shrink, and the re-exploration uses the kept
+ * copy). Nodes waiting to be expanded have their blob in the level's arena, which is
+ * emptied when the level ends. */
+static int after_expansion(worker *w, work job, const uint8_t *blob)
+{
+    node *done = &w->nodes[job.node];
+    done->explored = 1;
+    if (job.only || !done->sleep || done->blob)
+        return 0;
+    done->blob = malloc(done->blob_len);
+    if (!done->blob)
+        return BS_ENOMEM;
+    memcpy(done->blob, blob, done->blob_len);
+    return 0;
+}
+
 static int expand(worker *w, work job)
 {
+    const node *n = &w->nodes[job.node];
+    const uint8_t *blob = job.blob;
+    MC_ASSERT(blob && job.len == n->blob_len);
+    MC_ASSERT(job.only ? n->explored && blob == n->blob : !n->explored);
     mc_vars vars;
-    mc_vars_of(w->nodes[job.node].blob, &vars);
+    mc_vars_of(blob, &vars);
     uint32_t t[ENABLED_MAX];
     size_t nt = mc_enabled(w->m, &vars, t, ENABLED_MAX);
     bool cut = nt && cut_by_bound(w, &w->nodes[job.node]);
@@ -440,7 +607,7 @@ static int expand(worker *w, work job)
         nt = 0;
     uint64_t sleep = w->nodes[job.node].sleep, done_pure = 0;
     bool por = w->s->cfg->sleep_sets && !w->bits, progressed = false;
-    for (size_t i = 0; i < nt && !w->violation; i++) {
+    for (size_t i = 0; i < nt; i++) {
         bool sleepable = t[i] < mc_exhaust_transition(w->m);
         if (sleepable && ((sleep >> t[i]) & 1)) {
             w->slept++;
@@ -451,22 +618,16 @@ static int expand(worker *w, work job)
             continue;
         uint64_t z = por ? sleep | (job.only ? 0 : done_pure) : 0;
         mc_step_info info;
-        int rc = run_with_faults(w, job.node, t[i], z, &vars, &info);
+        int rc = run_with_faults(w, job.node, blob, t[i], z, &vars, &info);
         if (rc)
             return rc;
         progressed = progressed || !info.noop;
         if (independent_kind(w, t[i], &info) && !job.only)
             done_pure |= (uint64_t)1 << t[i];
     }
-    if (!progressed && !job.only && !w->violation && !cut)
+    if (!progressed && !job.only && !cut)
         check_deadlock(w, job.node, &vars);
-    node *done = &w->nodes[job.node];
-    done->explored = 1;
-    if (!por) {
-        free(done->blob);
-        done->blob = NULL;
-    }
-    return 0;
+    return after_expansion(w, job, blob);
 }
 
 /* ---- levels ----------------------------------------------------------------------- */
@@ -497,7 +658,7 @@ static void progress(search *s, uint64_t states, uint64_t transitions, uint32_t 
 static void expand_level(worker *w)
 {
     search *s = w->s;
-    for (size_t i = 0; i < w->cur.len && !w->rc && !__atomic_load_n(&s->stop, __ATOMIC_RELAXED); i++) {
+    for (size_t i = 0; i < w->cur.len && !w->rc; i++) {
         if (s->states_each_max && w->states >= s->states_each_max) {
             w->cut_states = true;
             break;
@@ -517,6 +678,10 @@ static void merge_level(worker *w)
     w->cur = w->next;
     w->next = t;
     w->next.len = 0;
+    arena a = w->arena_cur;
+    w->arena_cur = w->arena_next;
+    w->arena_next = a;
+    arena_empty(&w->arena_next);
     w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states, w->rc != 0};
 }
 
@@ -571,13 +736,26 @@ static int worker_open(search *s, worker *w, uint32_t id)
     }
     if (!rc && !w->bits)
         rc = table_grow(w);
+    if (!rc && s->cfg->no_compaction && !w->bits) {
+        w->canon = malloc(sizeof *w->canon);
+        w->canon_len = malloc(sizeof *w->canon_len);
+        rc = w->canon && w->canon_len ? 0 : BS_ENOMEM;
+        w->nodes_cap = 0; /* nodes_grow sizes the three arrays alike from here */
+    }
     return rc;
 }
 
 static void worker_close(worker *w)
 {
-    for (size_t i = 0; i < w->nodes_len; i++)
+    for (size_t i = 0; i < w->nodes_len; i++) {
         free(w->nodes[i].blob);
+        if (w->canon)
+            free(w->canon[i]);
+    }
+    free(w->canon);
+    free(w->canon_len);
+    arena_free(&w->arena_cur);
+    arena_free(&w->arena_next);
     free(w->nodes);
     free(w->table);
     free(w->bits);
@@ -587,7 +765,7 @@ static void worker_close(worker *w)
         bs_buf_free(&w->out[j]);
     free(w->out);
     bs_buf_free(&w->full);
-    bs_buf_free(&w->canon);
+    bs_buf_free(&w->canon_buf);
     mc_model_close(w->m);
 }
 
@@ -595,17 +773,20 @@ static void worker_close(worker *w)
 static int search_root(search *s)
 {
     worker *w0 = &s->w[0];
-    int rc = mc_initial(w0->m, &w0->full, &w0->canon);
+    int rc = mc_initial(w0->m, &w0->full, &w0->canon_buf);
     if (rc)
         return rc;
     uint64_t h1, h2;
-    hash128(w0->canon.p, w0->canon.len, &h1, &h2);
+    hash128(w0->canon_buf.p, w0->canon_buf.len, &h1, &h2);
     worker *o = &s->w[owner_of(s, h2)];
-    rc = own_state(o, w0->full.p, w0->full.len, h1, h2, REF_NONE, VIA_NONE, 0, 0);
+    rc = own_state(o, w0->full.p, w0->full.len, w0->canon_buf.p, w0->canon_buf.len, h1, h2, REF_NONE, VIA_NONE,
+                   0, 0);
     if (rc)
         return rc;
     o->cur = o->next;
     o->next = (workq){0};
+    o->arena_cur = o->arena_next;
+    o->arena_next = (arena){0};
     return 0;
 }
 

@@ -40,6 +40,8 @@ static const char check_usage[] =
     "  --skip             a channel may drop a barrier\n"
     "  --disk-fault       one spill-file I/O call of the run may fail\n"
     "  --no-por           no partial-order reduction (sleep sets)\n"
+    "  --no-compaction    store every state's canonical bytes and compare them, not only\n"
+    "                     its 128-bit hash (slower, more memory; for comparison)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
     "  --max-depth N      explore no deeper than N transitions\n"
     "  --bitstate LOG2    a bit array of 2^LOG2 bits instead of exact state storage\n"
@@ -96,6 +98,10 @@ static bool parse_flag(check_opts *o, const char *a)
     }
     if (strcmp(a, "--no-por") == 0) {
         o->cfg.sleep_sets = false;
+        return true;
+    }
+    if (strcmp(a, "--no-compaction") == 0) {
+        o->cfg.no_compaction = true;
         return true;
     }
     return false;

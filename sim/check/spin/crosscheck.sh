@@ -38,7 +38,7 @@ if [ "$bin" != - ]; then
     [ -x "$planted" ] || { echo "crosscheck: $planted is not an executable" >&2; exit 2; }
 fi
 
-strategies="spill tracker planted-no-block planted-replay-order planted-ignore-closed planted-lose-on-rollover"
+strategies="spill tracker block planted-no-block planted-replay-order planted-ignore-closed planted-lose-on-rollover"
 configs="2:1 2:2 3:1 3:2"
 d=1 eop=1 cancel=1
 
@@ -112,7 +112,7 @@ for s in $strategies; do
                 bs_v=- bs_states=- bs_secs=-
                 result=spin-only
                 case "$s:$sp_v" in
-                spill:no|tracker:no|planted-*:yes|planted-*:no) ;;
+                spill:no|tracker:no|block:no|block:yes|planted-*:yes|planted-*:no) ;;
                 *) result=FAIL ;;
                 esac
             else
@@ -122,7 +122,8 @@ for s in $strategies; do
                     result=skipped
                 elif [ "$sp_v" != "$bs_v" ] || { [ "$sp_v" != yes ] && [ "$sp_v" != no ]; }; then
                     result=FAIL
-                elif [ "$sp_v" = yes ] && { [ "$s" = spill ] || [ "$s" = tracker ]; }; then
+                elif [ "$sp_v" = yes ] && { [ "$s" = spill ] || [ "$s" = tracker ] ||
+                                             { [ "$s" = block ] && [ "$skip" = 0 ]; }; }; then
                     result="FAIL (agree, but a correct strategy must not violate)"
                 else
                     result=ok

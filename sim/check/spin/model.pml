@@ -9,7 +9,14 @@
  * Configuration (cpp, e.g. spin -DN=3 -DK=2 ...; sim/check/spin/run.sh passes them):
  *   N channels (1..4), K checkpoints (1..7), D data items per epoch (1..; (K+1)*D <= 16),
  *   EOP, CANCEL, SKIP (0/1): which nondeterministic choices the channels have,
- *   STRATEGY: SPILL | TRACKER | NO_BLOCK | REPLAY_ORDER | IGNORE_CLOSED | LOSE_ON_ROLLOVER.
+ *   STRATEGY: SPILL | TRACKER | BLOCK | NO_BLOCK | REPLAY_ORDER | IGNORE_CLOSED | LOSE_ON_ROLLOVER.
+ *
+ * BLOCK (core/strategy/block.c) is spill's decision table without spill files: the gate
+ * leaves blocked channels unread (no option of a blocked channel is offered but a skip,
+ * which on a blocked channel is a silent move of the gate alone, as in sim/check/model.c),
+ * so nothing is ever written and release only unblocks. A state where input remains but
+ * no option is enabled is a deadlock: asserted false, as `barriersim check` reports it
+ * ("deadlock: ..."), so both tools agree on block with skip too.
  *
  * ---- Structure ------------------------------------------------------------------------
  * ONE process, `handler`. Its only nondeterminism is the gate's answer to a request: which
@@ -71,6 +78,7 @@
 #define REPLAY_ORDER 4
 #define IGNORE_CLOSED 5
 #define LOSE_ON_ROLLOVER 6
+#define BLOCK 7
 
 #ifndef N
 #define N 2
@@ -435,6 +443,9 @@ inline exhausted() {
 /* "An item from a blocked channel is appended to the spill file" */
 inline sp_write() {
     printf("  spill "); pr_item(); printf("\n");
+#if STRATEGY == BLOCK
+    assert(false);                      /* block never reads a blocked channel */
+#endif
     assert(qlen < QMAX);                /* model capacity (cannot happen) */
     q[qlen] = it;
     qlen++;
@@ -638,9 +649,14 @@ inline exhausted() {
 /* ---- the gate ----------------------------------------------------------------------- */
 /* Channel c may deliver: its next script item (data or b<e>); x<e> instead of b<e>; the
  * data item after a skipped slot; its eop. */
-#define CAN_NEXT(c) (!eopd[c] && pos[c] < SLEN)
+#if STRATEGY == BLOCK
+#define OPEN(c) (!BIT(blocked, c))      /* block: the gate leaves blocked channels unread */
+#else
+#define OPEN(c) 1
+#endif
+#define CAN_NEXT(c) (OPEN(c) && !eopd[c] && pos[c] < SLEN)
 #define CAN_SLOT(c) (!eopd[c] && ISSLOT(pos[c]))
-#define CAN_EOP(c) (!eopd[c])
+#define CAN_EOP(c) (OPEN(c) && !eopd[c])
 #define DONE(c) (eopd[c] || pos[c] == SLEN)
 
 inline g_next(c) {
@@ -695,8 +711,9 @@ inline deliver() {
 
 #define OPTIONS(c) \
     :: CAN_NEXT(c) -> gch = c; gop = 0 \
-    :: CANCEL && CAN_SLOT(c) -> gch = c; gop = 1 \
-    :: SKIP && CAN_SLOT(c) -> gch = c; gop = 2 \
+    :: CANCEL && OPEN(c) && CAN_SLOT(c) -> gch = c; gop = 1 \
+    :: SKIP && OPEN(c) && CAN_SLOT(c) -> gch = c; gop = 2 \
+    :: SKIP && !OPEN(c) && CAN_SLOT(c) -> gch = c; gop = 4 \
     :: EOP && CAN_EOP(c) -> gch = c; gop = 3
 
 /* One gate request per iteration: the choice and the whole handler step that follows are
@@ -719,10 +736,17 @@ active proctype handler()
         OPTIONS(3)
 #endif
         fi;
-        d_step { deliver(); handle() }
+        d_step {
+            if
+            :: gop == 4 -> pos[gch]++; gch = 0; gop = 0   /* a silent skip (block only) */
+            :: else -> deliver(); handle()
+            fi
+        }
        }
     /* every channel delivered its eop or is at the end of its script (those end silently):
      * the gate reports exhaustion; the handler finishes and reports its end */
     :: d_step { ALL_DONE -> exhausted() }; break
+    /* input remains but no option is enabled: a deadlock (sim/check/model.c mc_deadlock) */
+    :: else -> printf("deadlock\n"); assert(false)
     od
 }

@@ -4,7 +4,7 @@
 #   sim/check/spin/run.sh [OPTIONS] CONFIG-FLAGS...
 #
 # CONFIG-FLAGS: -DN=3 -DK=2 -DD=1 -DEOP=1 -DCANCEL=1 -DSKIP=0 -DSTRATEGY=SPILL (the -D may be
-# left out: N=3 K=2 ...). STRATEGY is SPILL, TRACKER, NO_BLOCK, REPLAY_ORDER, IGNORE_CLOSED,
+# left out: N=3 K=2 ...). STRATEGY is SPILL, TRACKER, BLOCK, NO_BLOCK, REPLAY_ORDER, IGNORE_CLOSED,
 # LOSE_ON_ROLLOVER, or the barriersim name (spill, tracker, planted-no-block, ...). Defaults:
 # N=2 K=1 D=1 EOP=1 CANCEL=1 SKIP=0 STRATEGY=SPILL.
 #
@@ -23,9 +23,9 @@
 #   --keep         keep the temporary directory (its path goes to standard error)
 #
 # Prints one line on standard output:
-#   spin strategy=S n=N k=K d=D eop=0/1 cancel=0/1 skip=0/1 violation=yes|no states=S transitions=T seconds=X
+#   spin strategy=S n=N k=K d=D eop=0/1 cancel=0/1 skip=0/1 violation=yes|no states=S transitions=T seconds=X memory_mb=M
 # states = pan's "states, stored", transitions = "transitions (= stored+matched)", seconds =
-# pan's "elapsed time" (the search alone; pan.c is patched to read CLOCK_MONOTONIC instead of
+# memory_mb = pan's "total actual memory usage"; seconds = pan's "elapsed time" (the search alone; pan.c is patched to read CLOCK_MONOTONIC instead of
 # its 10 ms times() ticks; should the patch not apply to another pan version, and pan print
 # less than one tick, the monotonic wall time around ./pan is given instead).
 # Exit: 0 no violation, 1 violation, 2 usage or tool error (violation=error), 3 timeout.
@@ -72,6 +72,7 @@ case "$eop$cancel$skip" in *[!01]*) die "EOP, CANCEL and SKIP are 0 or 1" ;; esa
 case "$strat" in
 SPILL|spill) tok=SPILL name=spill ;;
 TRACKER|tracker) tok=TRACKER name=tracker ;;
+BLOCK|block) tok=BLOCK name=block ;;
 NO_BLOCK|no-block|planted-no-block) tok=NO_BLOCK name=planted-no-block ;;
 REPLAY_ORDER|replay-order|planted-replay-order) tok=REPLAY_ORDER name=planted-replay-order ;;
 IGNORE_CLOSED|ignore-closed|planted-ignore-closed) tok=IGNORE_CLOSED name=planted-ignore-closed ;;
@@ -99,7 +100,9 @@ fail() { # message
 cp "$model" "$tmp/model.pml"
 cd "$tmp" || fail "cannot enter $tmp"
 spin "${defs[@]}" -a model.pml >spin.out 2>&1 || { cat spin.out >&2; fail "spin -a failed"; }
-cflags=(-O2 -w -DSAFETY -DMEMLIM="$memlim")
+# As SPIN recommends for a safety-only search: -O2, -DSAFETY (no cycle detection), -DNOFAIR
+# (no weak-fairness code); -DMEMLIM caps pan's memory (the bench gives barriersim the same).
+cflags=(-O2 -w -DSAFETY -DNOFAIR -DMEMLIM="$memlim")
 [ "$noreduce" = 1 ] && cflags+=(-DNOREDUCE)
 [ -n "$store" ] && cflags+=("$store")
 # pan times its search with times() (10 ms ticks): make it read a monotonic clock instead,
@@ -134,6 +137,7 @@ rc=$?
 states=$(awk '/states, stored/ {printf "%.0f", $1; exit}' pan.out)
 trans=$(awk '/transitions \(= stored\+matched\)/ {printf "%.0f", $1; exit}' pan.out)
 secs=$(awk '/pan: elapsed time/ {print $4; exit}' pan.out)
+mem=$(awk '/total actual memory usage/ {print $1; exit}' pan.out)
 wall=$(cat pan.wall 2>/dev/null || echo "")
 
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -170,6 +174,6 @@ if [ "$violation" = yes ]; then
     fi
 fi
 
-echo "$line_head violation=$violation states=$states transitions=$trans seconds=$secs"
+echo "$line_head violation=$violation states=$states transitions=$trans seconds=$secs memory_mb=${mem:-0}"
 [ "$violation" = yes ] && exit 1
 exit 0
