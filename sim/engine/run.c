@@ -41,7 +41,8 @@ void sim_config_default(sim_config *c)
     c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
                        .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000,
                        .debloat = {.enabled = false, .target_ns = 1000000000, .period_ns = 200000000,
-                                   .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256}};
+                                   .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256},
+                       .announce = 1};
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -121,6 +122,9 @@ static void dispatch(sim_world *w, const ev_event *e)
         break;
     case EV_BUFSIZE:
         debloat_size_arrive(w, &w->chans[e->obj], (uint32_t)e->arg);
+        break;
+    case EV_ALIGN:
+        sim_at_timer(w, e->arg);
         break;
     default:
         BS_ASSERT(!"unknown event type");
@@ -203,6 +207,9 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     w.check_progress = st.check_progress;
     w.priority_barriers = st.overtakes;
     w.net_bytes = cfg->net.model == SIM_NET_BYTES;
+    /* Flink 1.14+ aligned checkpoint timeout: the byte network only (at_timeout.c) */
+    w.announce = w.net_bytes && cfg->net.announce && !st.overtakes && cfg->alignment_timeout_ns > 0 &&
+                 bs_strategy_option_slot(st.ops, BS_OPT_ALIGNMENT_TIMEOUT_NS) != NULL;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);

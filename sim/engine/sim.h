@@ -200,6 +200,10 @@ typedef struct sim_net {
     sim_dist credit_latency;          /* an AddCredit message back to the sender; all 0: as
                                          `latency` (the same link, the other way) */
     sim_debloat debloat;              /* buffer debloating (FLIP-183); off by default */
+    uint32_t announce;                /* aligned-timeout as Flink 1.14+ (1, the default: the
+                                         start in the barrier, announcements, conversion of
+                                         timed-out barriers; sim/engine/at_timeout.c) or as
+                                         DESIGN 2.3, timed per task (0) */
 } sim_net;
 
 /* The guarantee the sinks' final state is held to (sim_check_final). */

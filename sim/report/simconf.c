@@ -52,6 +52,8 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
                        "buffer-debloat-samples: %u\nbuffer-debloat-threshold-percentages: %u\nmin-segment-size: %u\n",
                     (unsigned long long)d->target_ns, (unsigned long long)d->period_ns, d->samples, d->threshold_pct,
                     d->min_segment_bytes);
+        if (n->announce != 1)
+            fprintf(f, "announce-barriers: %u\n", n->announce);
     }
     static const char *const hkeys[] = {"per-task-service", "per-source-interval", "per-channel-latency"};
     for (int kind = 0; kind < 3; kind++) {
@@ -336,7 +338,10 @@ static int set_key(pstate *p, const char *k, const char *v)
         rc = num(p, k, v, SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, &x);
         c->net.debloat.min_segment_bytes = (uint32_t)x;
     }
-    else if (strcmp(k, "credit-latency") == 0) {
+    else if (strcmp(k, "announce-barriers") == 0) {
+        rc = num(p, k, v, 0, 1, &x);
+        c->net.announce = (uint32_t)x;
+    } else if (strcmp(k, "credit-latency") == 0) {
         rc = dist(p, k, v, &c->net.credit_latency, &e);
         if (!rc && *e)
             return perr(p, "credit-latency: unexpected '%s' after MIN/MEAN/MAX", e);
@@ -372,8 +377,8 @@ static const char *const simconf_keys[] = {
     "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
     "buffer-timeout", "credit-latency", "buffer-debloat", "buffer-debloat-target", "buffer-debloat-period",
-    "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "per-task-service",
-    "per-source-interval", "per-channel-latency", NULL,
+    "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers",
+    "per-task-service", "per-source-interval", "per-channel-latency", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

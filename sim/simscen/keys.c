@@ -113,6 +113,8 @@ static const simscen_key key_table[] = {
     {"min-segment-size", "bytes", "smallest debloated buffer (taskmanager.memory.min-segment-size)",
      SIMSCEN_KEY_NUMBER, SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, FIELD(net.debloat.min_segment_bytes, 4), NULL,
      NULL, 0},
+    {"announce-barriers", "", "aligned-timeout as Flink 1.14+ (1: start in the barrier, announcements, "
+     "conversion) or timed per task (0)", SIMSCEN_KEY_NUMBER, 0, 1, FIELD(net.announce, 4), NULL, NULL, 0},
 };
 
 #define KEYS_N (sizeof key_table / sizeof *key_table)

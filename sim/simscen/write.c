@@ -94,6 +94,8 @@ static void sw_simulation(FILE *f, const sim_config *c)
                    "  max-buffers-per-channel: %u\n  buffer-timeout-ns: %llu\n",
                 n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
                 (unsigned long long)n->buffer_timeout_ns);
+        if (n->announce != 1)
+            fprintf(f, "  announce-barriers: %u\n", n->announce);
         if (n->credit_latency.min_ns || n->credit_latency.mean_ns || n->credit_latency.max_ns) {
             fputs("  credit-latency-ns: ", f);
             sw_dist(f, &n->credit_latency);
