@@ -277,6 +277,7 @@ BS_TEST(simscen, a_written_scenario_runs_the_same_simulation)
         sim_config c;
         swarm_draw(seed, SWARM_ANY, &c);
         swarm_draw_network(seed, seed % 2 ? "bytes" : "records", &c); /* the byte network's keys too */
+        swarm_draw_hetero(seed, &c);                                   /* and the overrides */
         c.records_per_source = c.records_per_source % 50;
         c.plant = seed % 3 == 0 ? SIM_PLANT_EARLY_COMPLETE : SIM_PLANT_NONE;
         c.end_to_end = seed % 4 == 0 ? SIM_E2E_EXACTLY_ONCE : SIM_E2E_STRATEGY;

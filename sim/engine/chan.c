@@ -137,7 +137,7 @@ static void put(sim_world *w, topo_chan *c, const sim_item *it)
 {
     BS_ASSERT(has_credit(w, c, it->kind));
     topo_put_item(w, c, it);
-    const sim_dist *d = &w->cfg->latency;
+    const sim_dist *d = c->latency;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
     if (at < c->last_arrive_ns)
         at = c->last_arrive_ns;

@@ -178,7 +178,7 @@ static void send_size(sim_world *w, topo_chan *c, uint32_t size)
     }
     const sim_dist *d = &w->cfg->net.credit_latency;
     if (d->min_ns == 0 && d->mean_ns == 0 && d->max_ns == 0)
-        d = &w->cfg->latency;
+        d = c->latency;
     c->db_flying = true;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
     if (ev_push(&w->q, at, EV_BUFSIZE, (uint32_t)(c - w->chans), size))

@@ -90,6 +90,7 @@ typedef struct topo_chan {
     uint32_t open_cap;            /* bytes the open buffer may take (segment-size, or the
                                      debloated size when it was opened) */
     /* buffer debloating (debloat.c) */
+    const sim_dist *latency;      /* latency-ns, or its per-channel override (topo.c) */
     uint32_t db_size;             /* the size the sender was told last (segment-size at first) */
     uint32_t db_next;             /* a size waiting for the one on its way, or 0 */
     bool db_flying;               /* an announcement (EV_BUFSIZE) is on its way */
@@ -213,6 +214,8 @@ typedef struct topo_node {
     bool flush_pending;        /* an EV_FLUSH is queued */
     sim_cs src_out_pend, src_out_ck; /* source, byte network: the records its unaligned
                                   b<K> overtook (output state, chanstate.c), and committed */
+    const sim_dist *service;   /* task: its service time (its stage's, or an override) */
+    uint64_t interval_ns;      /* source: mean gap between records (or an override) */
     /* task, buffer debloating (debloat.c) */
     debloat_meter db_meter;    /* its gate's throughput */
     debloat_ctl db_ctl;        /* its gate's buffer size */

@@ -214,7 +214,7 @@ static void announce(sim_world *w, topo_chan *c, uint32_t k)
 {
     const sim_dist *d = &w->cfg->net.credit_latency;
     if (d->min_ns == 0 && d->mean_ns == 0 && d->max_ns == 0)
-        d = &w->cfg->latency;
+        d = c->latency;
     c->cr_transit += k;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
     if (ev_push(&w->q, at, EV_CREDIT, (uint32_t)(c - w->chans), k))
@@ -303,7 +303,7 @@ static bool try_send(sim_world *w, topo_chan *c)
         c->b_fly++;
         b->backlog = c->sq - (c->b_open ? 1u : 0u);
         c->wired += b->items;
-        const sim_dist *d = &w->cfg->latency;
+        const sim_dist *d = c->latency;
         uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
         if (at < c->last_arrive_ns)
             at = c->last_arrive_ns;

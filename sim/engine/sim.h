@@ -177,6 +177,29 @@ typedef struct sim_step {
 } sim_step;
 
 /*
+ * Heterogeneity (topo.c; docs/sim-scenarios.md): a job-wide distribution overridden for one
+ * node or channel. SERVICE: task `node`'s service time (service-ns of its stage otherwise);
+ * INTERVAL: source `node`'s mean gap between records (d.mean_ns, drawn exponentially as
+ * source-interval-ns is); LATENCY: the channel from node `node` to node `to` (latency-ns
+ * otherwise), and its credits' and buffer sizes' way back unless credit-latency-ns is set.
+ * A later entry for the same node or channel replaces an earlier one. Without entries the
+ * draws are what they were, so traces are unchanged.
+ */
+typedef enum sim_hetero_kind {
+    SIM_HETERO_SERVICE = 0,
+    SIM_HETERO_INTERVAL,
+    SIM_HETERO_LATENCY,
+} sim_hetero_kind;
+
+typedef struct sim_hetero {
+    sim_hetero_kind kind;
+    uint32_t node, to;    /* node ids (sim_fault's numbering); `to` for LATENCY only */
+    sim_dist d;           /* INTERVAL: d.mean_ns only */
+} sim_hetero;
+
+#define SIM_HETERO_MAX 64
+
+/*
  * The network model (net.c; docs/simulation-network.md). SIM_NET_RECORDS is the original
  * model: a credit is one record and returns at once. SIM_NET_BYTES is Flink's credit-based
  * flow control in bytes: records serialized into network buffers of `segment_bytes`,
@@ -287,6 +310,8 @@ typedef struct sim_config {
     sim_net net;                      /* the network model (records: `credits` applies) */
     uint64_t max_memory_bytes;        /* bound on what the run keeps (the checkers' history,
                                          the sinks' counts); 0: SIM_MEMORY_DEFAULT_BYTES */
+    sim_hetero hetero[SIM_HETERO_MAX]; /* per-node and per-channel overrides (topo.c) */
+    uint32_t n_hetero;                /* <= SIM_HETERO_MAX */
 } sim_config;
 
 /* A run's memory is bounded by its configuration (sim/engine/memory.c). */
@@ -371,6 +396,13 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
 
 /* "eop", "skip", ... (the kind's row); NULL for an unknown kind. */
 const char *sim_fault_kind_name(sim_fault_kind k);
+
+/* A node's name as the trace shows it ("src2", "s1t0") into buf; buf. */
+const char *sim_node_name(const sim_config *c, uint32_t node, char *buf, size_t len);
+/* The node named name[0 .. len) under c's topology: 0 with *node, or -1. */
+int sim_node_find(const sim_config *c, const char *name, size_t len, uint32_t *node);
+/* True when c's topology has a channel from node `from` to node `to`. */
+bool sim_channel_exists(const sim_config *c, uint32_t from, uint32_t to);
 
 /* "none", "early-complete", "wrong-offsets", "drop-replayed"; NULL for an unknown plant. */
 const char *sim_plant_name(sim_plant p);

@@ -55,7 +55,7 @@ static const sim_step *step_of(const sim_world *w, const topo_node *n, uint32_t 
 /* When the source's next action is due, `now` being when the previous one happened. */
 static uint64_t script_due(const sim_world *w, const topo_node *n, bool first)
 {
-    uint64_t now = w->q.now_ns, gap = w->cfg->source_interval_ns;
+    uint64_t now = w->q.now_ns, gap = n->interval_ns;
     const sim_step *s = step_of(w, n, n->step_at);
     if (!s)
         return now; /* the eop after the last step */
@@ -119,7 +119,7 @@ static void script_run(sim_world *w, topo_node *n)
 void sim_source_rewind(sim_world *w, topo_node *n)
 {
     if (!w->cfg->n_steps) {
-        topo_schedule(w, n, w->q.now_ns + (uint64_t)rng_exp(&w->r_workload, (double)w->cfg->source_interval_ns));
+        topo_schedule(w, n, w->q.now_ns + (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
         return;
     }
     /* Resume at the step holding record `emitted`; barrier and cancel steps of committed
@@ -149,7 +149,7 @@ void sim_source_start(sim_world *w, topo_node *n)
         n->limit = n->script_records;
         topo_schedule(w, n, script_due(w, n, true));
     } else {
-        topo_schedule(w, n, (uint64_t)rng_exp(&w->r_workload, (double)w->cfg->source_interval_ns));
+        topo_schedule(w, n, (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
     }
 }
 
@@ -180,6 +180,6 @@ void sim_source_run(sim_world *w, topo_node *n)
     topo_flush(w, n);
     if (n->done)
         return;
-    uint64_t gap = (uint64_t)rng_exp(&w->r_workload, (double)c->source_interval_ns);
+    uint64_t gap = (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns);
     topo_schedule(w, n, w->q.now_ns + gap);
 }

@@ -129,7 +129,7 @@ void sim_task_run(sim_world *w, topo_node *n)
     }
     if (rc == BS_EAGAIN || n->waiting_credit || n->done)
         return;
-    const sim_dist *d = &w->cfg->service[n->stage];
+    const sim_dist *d = n->service;
     topo_schedule(w, n, w->q.now_ns + rng_bounded(&w->r_schedule, d->min_ns, d->mean_ns, d->max_ns));
 }
 

@@ -9,6 +9,8 @@
 
 #define OUTBOX_BROADCASTS 8 /* barrier/cancel broadcasts an outbox can hold at once */
 
+static const char *hetero_problem(const sim_config *c, const sim_hetero *h);
+
 static int check_config(const sim_config *c, char *why, size_t why_len)
 {
     const char *bad = NULL;
@@ -31,6 +33,14 @@ static int check_config(const sim_config *c, char *why, size_t why_len)
     for (uint32_t s = 0; !bad && s < c->stages; s++)
         if (c->link[s] != SIM_LINK_FORWARD && c->link[s] != SIM_LINK_ALL_TO_ALL)
             bad = "unknown link kind";
+    if (!bad && c->n_hetero > SIM_HETERO_MAX)
+        bad = "more than 64 per-node and per-channel overrides";
+    for (uint32_t i = 0; !bad && i < c->n_hetero; i++) {
+        bad = hetero_problem(c, &c->hetero[i]);
+        const sim_dist *d = &c->hetero[i].d;
+        if (!bad && c->hetero[i].kind != SIM_HETERO_INTERVAL && (d->min_ns > d->mean_ns || d->mean_ns > d->max_ns))
+            bad = "an override's distribution needs min <= mean <= max";
+    }
     if (bad)
         snprintf(why, why_len, "invalid configuration: %s", bad);
     return bad ? BS_EINVAL : 0;
@@ -39,6 +49,79 @@ static int check_config(const sim_config *c, char *why, size_t why_len)
 static uint32_t senders_of(const sim_config *c, uint32_t stage)
 {
     return stage == 0 ? c->sources : c->parallelism;
+}
+
+const char *sim_node_name(const sim_config *c, uint32_t node, char *buf, size_t len)
+{
+    if (node < c->sources)
+        snprintf(buf, len, "src%u", node);
+    else if (c->parallelism && node - c->sources < c->stages * c->parallelism)
+        snprintf(buf, len, "s%ut%u", (node - c->sources) / c->parallelism, (node - c->sources) % c->parallelism);
+    else
+        snprintf(buf, len, "node%u", node);
+    return buf;
+}
+
+/* A decimal number of at most 9 digits at s[0 .. len), or -1. */
+static int64_t small_number(const char *s, size_t len)
+{
+    if (len == 0 || len > 9)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int sim_node_find(const sim_config *c, const char *name, size_t len, uint32_t *node)
+{
+    if (len > 3 && !memcmp(name, "src", 3)) {
+        int64_t i = small_number(name + 3, len - 3);
+        if (i < 0 || i >= c->sources)
+            return -1;
+        *node = (uint32_t)i;
+        return 0;
+    }
+    const char *t = len > 1 && name[0] == 's' ? memchr(name, 't', len) : NULL;
+    if (!t)
+        return -1;
+    int64_t s = small_number(name + 1, (size_t)(t - name - 1)), i = small_number(t + 1, len - (size_t)(t - name) - 1);
+    if (s < 0 || i < 0 || s >= c->stages || i >= c->parallelism)
+        return -1;
+    *node = c->sources + (uint32_t)s * c->parallelism + (uint32_t)i;
+    return 0;
+}
+
+bool sim_channel_exists(const sim_config *c, uint32_t from, uint32_t to)
+{
+    uint32_t n_nodes = c->sources + c->stages * c->parallelism;
+    if (to < c->sources || to >= n_nodes || from >= n_nodes || !c->parallelism)
+        return false;
+    uint32_t stage = (to - c->sources) / c->parallelism, index = (to - c->sources) % c->parallelism;
+    bool from_ok = stage == 0 ? from < c->sources
+                              : from >= c->sources && (from - c->sources) / c->parallelism == stage - 1;
+    if (!from_ok)
+        return false;
+    uint32_t from_index = stage == 0 ? from : (from - c->sources) % c->parallelism;
+    return c->link[stage] != SIM_LINK_FORWARD || from_index == index;
+}
+
+/* An override's target: a source (INTERVAL), a task (SERVICE), a channel (LATENCY). */
+static const char *hetero_problem(const sim_config *c, const sim_hetero *h)
+{
+    uint32_t n_nodes = c->sources + c->stages * c->parallelism;
+    switch (h->kind) {
+    case SIM_HETERO_INTERVAL:
+        return h->node < c->sources ? NULL : "a per-source interval names a node that is not a source";
+    case SIM_HETERO_SERVICE:
+        return h->node >= c->sources && h->node < n_nodes ? NULL : "a per-task service time names a node that is not a task";
+    case SIM_HETERO_LATENCY:
+        return sim_channel_exists(c, h->node, h->to) ? NULL : "a per-channel latency names a channel the topology lacks";
+    }
+    return "unknown kind of override";
 }
 
 /* Counts nodes, channels and output slots. */
@@ -134,6 +217,28 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
     return 0;
 }
 
+/* The job-wide distributions, then each override in order (a later one wins). */
+static void place_distributions(sim_world *w, const sim_config *c)
+{
+    for (uint32_t i = 0; i < w->n_nodes; i++) {
+        topo_node *n = &w->nodes[i];
+        n->service = n->is_source ? NULL : &c->service[n->stage];
+        n->interval_ns = c->source_interval_ns;
+    }
+    for (uint32_t i = 0; i < w->n_chans; i++)
+        w->chans[i].latency = &c->latency;
+    for (uint32_t k = 0; k < c->n_hetero; k++) {
+        const sim_hetero *h = &c->hetero[k];
+        if (h->kind == SIM_HETERO_SERVICE)
+            w->nodes[h->node].service = &h->d;
+        else if (h->kind == SIM_HETERO_INTERVAL)
+            w->nodes[h->node].interval_ns = h->d.mean_ns;
+        for (uint32_t i = 0; h->kind == SIM_HETERO_LATENCY && i < w->n_chans; i++)
+            if (w->chans[i].from == h->node && w->chans[i].to == h->to)
+                w->chans[i].latency = &h->d;
+    }
+}
+
 static void place_buffers(sim_world *w, const sim_config *c)
 {
     for (uint32_t i = 0; i < w->n_chans; i++) {
@@ -172,6 +277,7 @@ int topo_build(sim_world *w, const sim_config *c, char *why, size_t why_len)
     name_nodes(w, c);
     wire(w, c);
     place_buffers(w, c);
+    place_distributions(w, c);
     if (w->net_bytes && (rc = net_build(w, why, why_len)) != 0)
         return rc;
     for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {

@@ -227,6 +227,29 @@ void sim_trace_header(sim_world *w)
                 len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
         }
     }
+    if (c->n_hetero && len > 0) { /* a job without overrides keeps its header */
+        static const char *const kinds[] = {"service", "interval", "latency"};
+        size_t at = len - 1;
+        bool first = true;
+        /* by kind, in order within a kind: the order the scenario and replay files keep */
+        for (uint32_t x = 0; x < 3 * c->n_hetero && at < sizeof line - 2; x++) {
+            const sim_hetero *h = &c->hetero[x % c->n_hetero];
+            if ((uint32_t)h->kind != x / c->n_hetero)
+                continue;
+            char a[24], b[24];
+            int m = snprintf(line + at, sizeof line - at, "%s%s:%s%s%s=%llu/%llu/%llu", first ? " hetero=" : ",",
+                             kinds[h->kind], sim_node_name(c, h->node, a, sizeof a),
+                             h->kind == SIM_HETERO_LATENCY ? "->" : "",
+                             h->kind == SIM_HETERO_LATENCY ? sim_node_name(c, h->to, b, sizeof b) : "",
+                             (unsigned long long)h->d.min_ns, (unsigned long long)h->d.mean_ns,
+                             (unsigned long long)h->d.max_ns);
+            if (m > 0)
+                at = at + (size_t)m < sizeof line - 2 ? at + (size_t)m : sizeof line - 2;
+            first = false;
+        }
+        line[at++] = '\n';
+        len = at;
+    }
     w->res->trace_hash = 0;
     fold_bytes(w, line, len);
     w->res->trace_lines++;

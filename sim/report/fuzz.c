@@ -105,6 +105,7 @@ void fuzz_draw(const fuzz_opts *o, uint64_t seed, sim_config *cfg)
     uint32_t mask = o->faults ? swarm_faults_parse(o->faults, &ok) : SWARM_FAULTS_ALL;
     swarm_draw_faults(seed, o->strategy, ok ? mask : 0, cfg);
     swarm_draw_network(seed, o->network, cfg);
+    swarm_draw_hetero(seed, cfg);
     if (o->max_events)
         cfg->max_events = o->max_events;
     cfg->plant = o->plant;

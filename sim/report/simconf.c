@@ -55,6 +55,27 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
         if (n->announce != 1)
             fprintf(f, "announce-barriers: %u\n", n->announce);
     }
+    static const char *const hkeys[] = {"per-task-service", "per-source-interval", "per-channel-latency"};
+    for (int kind = 0; kind < 3; kind++) {
+        bool first = true;
+        for (uint32_t i = 0; i < c->n_hetero; i++) {
+            const sim_hetero *h = &c->hetero[i];
+            if ((int)h->kind != kind)
+                continue;
+            char a[24], b[24];
+            fprintf(f, "%s%s%s%s%s=", first ? hkeys[kind] : ", ", first ? ": " : "", sim_node_name(c, h->node, a, sizeof a),
+                    h->kind == SIM_HETERO_LATENCY ? "->" : "",
+                    h->kind == SIM_HETERO_LATENCY ? sim_node_name(c, h->to, b, sizeof b) : "");
+            if (h->kind == SIM_HETERO_INTERVAL)
+                fprintf(f, "%llu", (unsigned long long)h->d.mean_ns);
+            else
+                fprintf(f, "%llu/%llu/%llu", (unsigned long long)h->d.min_ns, (unsigned long long)h->d.mean_ns,
+                        (unsigned long long)h->d.max_ns);
+            first = false;
+        }
+        if (!first)
+            fputc('\n', f);
+    }
     fputs("faults: ", f);
     bool any = false;
     for (uint32_t k = 0; k < sim_fault_kinds(); k++) {
@@ -182,6 +203,45 @@ static int one_service(pstate *p, const char *key, const char *s, uint32_t i, co
     return dist(p, key, s, &p->out->cfg.service[i], end);
 }
 
+/* "NAME=VALUE, NAME=VALUE": overrides of one kind; names under the topology given so far. */
+static int hetero_list(pstate *p, const char *key, sim_hetero_kind kind, const char *v)
+{
+    sim_config *c = &p->out->cfg;
+    for (const char *s = v; *s;) {
+        const char *eq = strchr(s, '=');
+        if (c->n_hetero == SIM_HETERO_MAX)
+            return perr(p, "%s: more than %d overrides in all", key, SIM_HETERO_MAX);
+        sim_hetero h = {.kind = kind};
+        const char *arrow = kind == SIM_HETERO_LATENCY && eq ? strstr(s, "->") : NULL;
+        bool ok = eq && (kind != SIM_HETERO_LATENCY || (arrow && arrow < eq));
+        if (ok && kind == SIM_HETERO_LATENCY)
+            ok = !sim_node_find(c, s, (size_t)(arrow - s), &h.node) &&
+                 !sim_node_find(c, arrow + 2, (size_t)(eq - arrow - 2), &h.to) && sim_channel_exists(c, h.node, h.to);
+        else if (ok)
+            ok = !sim_node_find(c, s, (size_t)(eq - s), &h.node) &&
+                 (kind == SIM_HETERO_INTERVAL ? h.node < c->sources : h.node >= c->sources);
+        if (!ok)
+            return perr(p, "%s: '%.*s' does not name a %s of the topology given above (sources, stages, parallelism, "
+                           "links)", key, (int)strcspn(s, ","), s,
+                        kind == SIM_HETERO_LATENCY ? "channel FROM->TO" : kind == SIM_HETERO_SERVICE ? "task" : "source");
+        const char *e;
+        if (kind == SIM_HETERO_INTERVAL) {
+            if (!parse_u64(eq + 1, UINT64_MAX / 4, &h.d.mean_ns, &e))
+                return perr(p, "%s: '%s' is not a whole number of nanoseconds", key, eq + 1);
+            h.d.min_ns = h.d.max_ns = h.d.mean_ns;
+        } else if (dist(p, key, eq + 1, &h.d, &e)) {
+            return -1;
+        }
+        if (*e && *e != ',')
+            return perr(p, "%s: unexpected '%s'", key, e);
+        c->hetero[c->n_hetero++] = h;
+        s = *e ? e + 1 : e;
+        while (*s == ' ')
+            s++;
+    }
+    return 0;
+}
+
 /* "none" or "kind=ppm, kind=ppm": the chance per slot of each fault kind, in millionths. */
 static int fault_list(pstate *p, const char *v)
 {
@@ -291,6 +351,9 @@ static int set_key(pstate *p, const char *k, const char *v)
             return perr(p, "%s: %s is out of range (0 or %llu..%llu %s)", k, v, (unsigned long long)o->min,
                         (unsigned long long)o->max, o->unit);
     }
+    else if (strcmp(k, "per-task-service") == 0) rc = hetero_list(p, k, SIM_HETERO_SERVICE, v);
+    else if (strcmp(k, "per-source-interval") == 0) rc = hetero_list(p, k, SIM_HETERO_INTERVAL, v);
+    else if (strcmp(k, "per-channel-latency") == 0) rc = hetero_list(p, k, SIM_HETERO_LATENCY, v);
     else if (strcmp(k, "faults") == 0) rc = fault_list(p, v);
     else if (strcmp(k, "fault-draws") == 0) { rc = num(p, k, v, 0, 64, &x); c->fault_draws = (uint32_t)x; }
     else if (strcmp(k, "plant") == 0) {
@@ -312,7 +375,8 @@ static const char *const simconf_keys[] = {
     "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
     "buffer-timeout", "credit-latency", "buffer-debloat", "buffer-debloat-target", "buffer-debloat-period",
-    "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers", NULL,
+    "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers",
+    "per-task-service", "per-source-interval", "per-channel-latency", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

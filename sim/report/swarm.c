@@ -197,6 +197,48 @@ void swarm_draw_debloat(uint64_t seed, sim_config *cfg)
     cfg->checkpoint_bound_ns += (uint64_t)cfg->stages * bufs * (cfg->latency.max_ns + cl->max_ns);
 }
 
+static sim_dist scaled(sim_dist d, uint64_t f) { return (sim_dist){d.min_ns * f, d.mean_ns * f, d.max_ns * f}; }
+
+/* Channel `sender` -> `receiver` of stage boundary `stage` as node ids (a forward link
+ * joins equal indexes). */
+static void draw_channel(rng *r, const sim_config *c, sim_hetero *h)
+{
+    uint32_t st = (uint32_t)rng_below(r, c->stages), rx = (uint32_t)rng_below(r, c->parallelism);
+    uint32_t senders = st == 0 ? c->sources : c->parallelism;
+    uint32_t tx = c->link[st] == SIM_LINK_FORWARD ? rx : (uint32_t)rng_below(r, senders);
+    h->node = st == 0 ? tx : c->sources + (st - 1) * c->parallelism + tx;
+    h->to = c->sources + st * c->parallelism + rx;
+}
+
+void swarm_draw_hetero(uint64_t seed, sim_config *c)
+{
+    rng r;
+    rng_stream_named(&r, seed, "swarm-hetero");
+    if (!rng_below(&r, 2))
+        return;
+    uint32_t n = (uint32_t)rng_range(&r, 1, 3);
+    uint64_t worst = 1;
+    for (uint32_t i = 0; i < n && c->n_hetero < SIM_HETERO_MAX; i++) {
+        uint64_t f = rng_range(&r, 2, 4);
+        sim_hetero h = {.kind = (sim_hetero_kind)rng_below(&r, 3)};
+        if (h.kind == SIM_HETERO_SERVICE) {
+            uint32_t st = (uint32_t)rng_below(&r, c->stages);
+            h.node = c->sources + st * c->parallelism + (uint32_t)rng_below(&r, c->parallelism);
+            h.d = scaled(c->service[st], f);
+        } else if (h.kind == SIM_HETERO_INTERVAL) {
+            h.node = (uint32_t)rng_below(&r, c->sources);
+            uint64_t gap = rng_below(&r, 2) ? c->source_interval_ns * f : c->source_interval_ns / f;
+            h.d = (sim_dist){gap, gap, gap};
+        } else {
+            draw_channel(&r, c, &h);
+            h.d = scaled(c->latency, f);
+        }
+        c->hetero[c->n_hetero++] = h;
+        worst = f > worst ? f : worst;
+    }
+    c->checkpoint_bound_ns *= worst;
+}
+
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
 {
     swarm_draw_faults(seed, strategy, SWARM_FAULTS_ALL, cfg);

@@ -58,6 +58,12 @@ bool swarm_plant_parse(const char *name, sim_plant *out);
 #define SWARM_NETWORKS "records, bytes or any"
 bool swarm_network_known(const char *network);
 void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg);
+/* Heterogeneity (sim_config.hetero), for half of the seeds: one to three overrides, each a
+ * straggler task (2-4x its stage's service time), a slow or fast source (its interval 2-4x
+ * longer or shorter) or a slow channel (2-4x the latency); the liveness bound grows by the
+ * largest factor. From its own stream ("swarm-hetero"): the other draws stay put. fuzz_draw
+ * calls it after swarm_draw_network. */
+void swarm_draw_hetero(uint64_t seed, sim_config *cfg);
 /* With the byte network, half of the seeds switch buffer debloating (FLIP-183) on, its
  * knobs drawn from their own stream ("swarm-debloat"); swarm_draw_network calls it. */
 void swarm_draw_debloat(uint64_t seed, sim_config *cfg);

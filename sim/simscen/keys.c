@@ -90,6 +90,14 @@ static const simscen_key key_table[] = {
      FIELD(net.buffer_timeout_ns, 8), NULL, NULL, 0},
     {"credit-latency-ns", "ns", "credit announcement latency, mean", SIMSCEN_KEY_DIST, 0, U64_BIG,
      FIELD(net.credit_latency, 0), NULL, NULL, 0},
+    /* heterogeneity (sim/engine/topo.c): overrides of the job-wide distributions by node or
+     * channel name; read after the topology keys above */
+    {"per-source-interval-ns", "ns", "one source's mean gap between records: {src1: 8000}", SIMSCEN_KEY_HETERO, 0,
+     U64_BIG, 0, 0, NULL, NULL, SIM_HETERO_INTERVAL},
+    {"per-task-service-ns", "ns", "one task's service time: {s1t0: {min, mean, max}}", SIMSCEN_KEY_HETERO, 0,
+     U64_BIG, 0, 0, NULL, NULL, SIM_HETERO_SERVICE},
+    {"per-channel-latency-ns", "ns", "one channel's latency: {src0->s0t1: {min, mean, max}}", SIMSCEN_KEY_HETERO, 0,
+     U64_BIG, 0, 0, NULL, NULL, SIM_HETERO_LATENCY},
     /* buffer debloating, FLIP-183 (sim/engine/debloat.c): Flink's option names and defaults */
     {"buffer-debloat", "", "buffer debloating on or off (taskmanager.network.memory.buffer-debloat.enabled)",
      SIMSCEN_KEY_BOOL, 0, 1, FIELD(net.debloat.enabled, 1), NULL, NULL, 0},

@@ -203,6 +203,75 @@ static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
     return 0;
 }
 
+/* One override's target: a source, a task, or a channel "FROM->TO". */
+static int ss_hetero_target(const sc_ctx *cx, uint32_t key, const char *what, sim_hetero *h, const sim_config *c)
+{
+    const sc_node *k = sc_node_at(cx, key);
+    char shown[SC_SHOW_MAX * 4 + 8];
+    if (k->kind != SC_NODE_SCALAR)
+        return sc_type_error(cx, key, what, "a node name");
+    sc_show(shown, sizeof shown, k->str, k->len);
+    const char *arrow = h->kind == SIM_HETERO_LATENCY && k->len > 2 ? strstr(k->str, "->") : NULL;
+    bool ok;
+    if (h->kind == SIM_HETERO_LATENCY)
+        ok = arrow && !sim_node_find(c, k->str, (size_t)(arrow - k->str), &h->node) &&
+             !sim_node_find(c, arrow + 2, k->len - (size_t)(arrow - k->str) - 2, &h->to) &&
+             sim_channel_exists(c, h->node, h->to);
+    else
+        ok = !sim_node_find(c, k->str, k->len, &h->node) &&
+             (h->kind == SIM_HETERO_INTERVAL ? h->node < c->sources : h->node >= c->sources);
+    if (ok)
+        return 0;
+    static const char *const wants[] = {"a task (s0t0 .. s%ut%u)", "a source (src0 .. src%u)",
+                                        "a channel FROM->TO of the topology (src0->s0t0, s0t1->s1t0, ...)"};
+    char want[96];
+    if (h->kind == SIM_HETERO_SERVICE)
+        snprintf(want, sizeof want, wants[0], c->stages - 1, c->parallelism - 1);
+    else if (h->kind == SIM_HETERO_INTERVAL)
+        snprintf(want, sizeof want, wants[1], c->sources - 1);
+    else
+        snprintf(want, sizeof want, "%s", wants[2]);
+    sc_err_at(cx->err, cx->text, k->at, "%s: '%s' is not %s", what, shown, want);
+    return -1;
+}
+
+/* per-source-interval-ns, per-task-service-ns, per-channel-latency-ns: a mapping from a
+ * node (or channel) name to a number (an interval) or a {min, mean, max}. */
+static int ss_hetero(const sc_ctx *cx, uint32_t node, const simscen_key *k, sim_config *c)
+{
+    const sc_node *m = sc_node_at(cx, node);
+    if (m->kind != SC_NODE_MAP)
+        return sc_type_error(cx, node, k->name, "a mapping from names to values");
+    for (uint32_t key = m->first; key != SC_NONE; key = sc_node_at(cx, sc_node_at(cx, key)->next)->next) {
+        uint32_t val = sc_node_at(cx, key)->next;
+        if (c->n_hetero == SIM_HETERO_MAX) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, key)->at, "%s: more than %u overrides in all", k->name,
+                      SIM_HETERO_MAX);
+            return -1;
+        }
+        sim_hetero h = {.kind = (sim_hetero_kind)k->slot};
+        if (ss_hetero_target(cx, key, k->name, &h, c) != 0)
+            return -1;
+        for (uint32_t i = 0; i < c->n_hetero; i++)
+            if (c->hetero[i].kind == h.kind && c->hetero[i].node == h.node && c->hetero[i].to == h.to) {
+                sc_err_at(cx->err, cx->text, sc_node_at(cx, key)->at, "%s: '%s' is given twice", k->name,
+                          sc_node_at(cx, key)->str);
+                return -1;
+            }
+        if (h.kind == SIM_HETERO_INTERVAL) {
+            if (ss_u64(cx, val, k->name, 0, UINT64_MAX / 4, &h.d.mean_ns) != 0)
+                return -1;
+            h.d.min_ns = h.d.max_ns = h.d.mean_ns;
+        } else {
+            h.d = h.kind == SIM_HETERO_SERVICE ? c->service[0] : c->latency;
+            if (ss_dist(cx, val, k->name, &h.d) != 0)
+                return -1;
+        }
+        c->hetero[c->n_hetero++] = h;
+    }
+    return 0;
+}
+
 /* The `simulation:` mapping: every row of the key table (keys.c) in table order. */
 static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim_config *c)
 {
@@ -241,6 +310,8 @@ static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim
             return -1;
         return simscen_key_set(k, c, (uint64_t)b, NULL, 0);
     }
+    case SIMSCEN_KEY_HETERO:
+        return ss_hetero(cx, node, k, c);
     case SIMSCEN_KEY_SWEEP_ONLY:
         break;
     }

@@ -168,6 +168,7 @@ typedef enum simscen_key_kind {
     SIMSCEN_KEY_OPTION,     /* a strategy option: name, unit and range from its descriptor */
     SIMSCEN_KEY_NETWORK,    /* the network model's name: records | bytes */
     SIMSCEN_KEY_BOOL,       /* true | false in a file, 1 | 0 swept; a bool at `offset` */
+    SIMSCEN_KEY_HETERO,     /* per-node or per-channel overrides (`slot`: sim_hetero_kind) */
 } simscen_key_kind;
 
 #define SIMSCEN_KEYS_MAX 64u

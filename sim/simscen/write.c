@@ -32,6 +32,31 @@ static void sw_dist(FILE *f, const sim_dist *d)
             (unsigned long long)d->max_ns);
 }
 
+/* The per-node and per-channel overrides, one mapping per kind (keys.c's rows). */
+static void sw_hetero(FILE *f, const sim_config *c)
+{
+    static const char *const keys[] = {"per-task-service-ns", "per-source-interval-ns", "per-channel-latency-ns"};
+    for (int kind = 0; kind < 3; kind++) {
+        bool any = false;
+        for (uint32_t i = 0; i < c->n_hetero; i++) {
+            const sim_hetero *h = &c->hetero[i];
+            if ((int)h->kind != kind)
+                continue;
+            char a[24], b[24];
+            fprintf(f, "%s%s%s%s%s%s: ", any ? ", " : "  ", any ? "" : keys[kind], any ? "" : ": {",
+                    sim_node_name(c, h->node, a, sizeof a), h->kind == SIM_HETERO_LATENCY ? "->" : "",
+                    h->kind == SIM_HETERO_LATENCY ? sim_node_name(c, h->to, b, sizeof b) : "");
+            if (h->kind == SIM_HETERO_INTERVAL)
+                fprintf(f, "%llu", (unsigned long long)h->d.mean_ns);
+            else
+                sw_dist(f, &h->d);
+            any = true;
+        }
+        if (any)
+            fputs("}\n", f);
+    }
+}
+
 static void sw_simulation(FILE *f, const sim_config *c)
 {
     fprintf(f, "simulation:\n  sources: %u\n", c->sources);
@@ -51,6 +76,7 @@ static void sw_simulation(FILE *f, const sim_config *c)
         sw_dist(f, &c->service[s]);
         fputc('\n', f);
     }
+    sw_hetero(f, c);
     fprintf(f, "  source-interval-ns: %llu\n  payload-bytes: %u\n", (unsigned long long)c->source_interval_ns,
             c->payload_len);
     if (!c->n_steps)
