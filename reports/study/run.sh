@@ -4,10 +4,13 @@
 #    service time swept across the sinks' arrival rate; the study settings (seeds, window,
 #    sweep) and the claims with their sources are in backpressure.yaml / restore.yaml;
 #  - OUTDIR/timeout-grid/: where aligned-timeout pays off: in-flight data (credits) x
-#    alignment timeout under back-pressure (timeout-grid.yaml).
+#    alignment timeout under back-pressure (timeout-grid.yaml);
+#  - OUTDIR/io-tradeoff/: unaligned checkpoints' I/O trade-off with checkpoint costs on:
+#    in-flight data (credits) x shared storage bandwidth (io-tradeoff.yaml).
 set -eu
 bin=${1:?usage: reports/study/run.sh BINARY OUTDIR}
 out=${2:?usage: reports/study/run.sh BINARY OUTDIR}
 here=$(dirname "$0")
 "$bin" compare "$here/backpressure.yaml" "$here/restore.yaml" --out "$out"
 "$bin" compare "$here/timeout-grid.yaml" --out "$out/timeout-grid"
+"$bin" compare "$here/io-tradeoff.yaml" --out "$out/io-tradeoff"
