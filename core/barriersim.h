@@ -43,6 +43,18 @@ typedef enum bs_kind {
     BS_EOP = 3,     /* end of partition: the channel carries nothing after it */
 } bs_kind;
 
+/* Flags of a barrier's bs_item.type (Flink 1.14+, CheckpointBarrier and CheckpointOptions):
+ * BS_BARRIER_STARTED    timestamp is the time the checkpoint started at the sources, on the
+ *                       gate's clock (CheckpointBarrier.getTimestamp): an alignment timeout
+ *                       counts from it (BarrierAlignmentUtil.getTimerDelay). Without it the
+ *                       timeout counts from when the handler first sees the checkpoint.
+ * BS_BARRIER_UNALIGNED  the barrier was converted to an unaligned one upstream
+ *                       (CheckpointBarrier.asUnaligned, PipelinedSubpartition
+ *                       .alignedBarrierTimeout): an aligned checkpoint with a timeout that
+ *                       receives it goes unaligned at once. */
+#define BS_BARRIER_STARTED 0x100u
+#define BS_BARRIER_UNALIGNED 0x200u
+
 /* The largest data item a handler accepts unless configured otherwise. */
 #define BS_PAGE_SIZE_DEFAULT 32768u
 /* The tracker's bound on pending checkpoints. */
@@ -54,8 +66,8 @@ typedef struct bs_item {
     bs_kind kind;
     uint32_t channel;
     uint64_t id;          /* barrier or cancel id (>= 1) */
-    uint64_t timestamp;   /* barrier only */
-    uint32_t type;        /* barrier only: the checkpoint type */
+    uint64_t timestamp;   /* barrier only: with BS_BARRIER_STARTED, the checkpoint's start */
+    uint32_t type;        /* barrier only: the checkpoint type and BS_BARRIER_* flags */
     uint32_t len;         /* data only: payload bytes (<= page size) */
     const uint8_t *data;  /* data only: payload; valid until the next call on its producer */
     uint32_t overtaken;   /* barrier or cancel yielded by bs_gate.next_priority: the data
@@ -90,6 +102,19 @@ typedef struct bs_item {
  *   it, time stands still (an alignment timeout never expires).
  * wake_at(): the handler asks to be called again at time at_ns even if no item arrives
  *   (an alignment timeout); a later request replaces an earlier one.
+ * next_announcement(): Flink's EventAnnouncement (RemoteInputChannel.onBuffer announces a
+ *   barrier that requiresAnnouncement ahead of the data queued before it): yields, once
+ *   each, a barrier that has arrived on a channel and is still queued there, without
+ *   consuming it (next() or convert() yields it later): 1 with *out filled (kind, channel,
+ *   id, timestamp, type), 0 when no barrier is newly announced, or a negative code.
+ *   Announced barriers of one channel come in channel order. Without it, nothing is
+ *   announced.
+ * convert(): Flink's convertToPriorityEvent (RemoteInputChannel / LocalInputChannel): takes
+ *   b<id> queued on `channel` now, ahead of the data queued before it there, which it
+ *   overtakes (they stay queued and next() yields them later): 1 with *out filled and
+ *   out->overtaken set as next_priority() does, 0 when the next marker queued on the
+ *   channel is not b<id> (not arrived yet, already yielded, or behind another marker), or a
+ *   negative code.
  */
 typedef struct bs_gate {
     void *ctx;
@@ -99,6 +124,8 @@ typedef struct bs_gate {
     uint64_t (*now_ns)(void *ctx);
     void (*wake_at)(void *ctx, uint64_t at_ns);
     int (*peek)(void *ctx, uint32_t channel, uint32_t i, bs_item *out);
+    int (*next_announcement)(void *ctx, bs_item *out);
+    int (*convert)(void *ctx, uint32_t channel, uint64_t id, bs_item *out);
 } bs_gate;
 
 static inline size_t bs_chanset_words(uint32_t channels) { return ((size_t)channels + 63u) / 64u; }

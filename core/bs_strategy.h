@@ -93,6 +93,10 @@ int bs_handler_gate_next(bs_handler *h, const uint64_t *blocked, bs_item *out);
 int bs_handler_gate_next_priority(bs_handler *h, const uint64_t *blocked, bs_item *out);
 /* The gate's peek (see bs_gate.peek); 0 when the gate has none. */
 int bs_handler_gate_peek(bs_handler *h, uint32_t channel, uint32_t i, bs_item *out);
+/* The gate's announcement (see bs_gate.next_announcement); 0 when the gate has none. */
+int bs_handler_gate_announcement(bs_handler *h, bs_item *out);
+/* The gate's conversion of a queued barrier (see bs_gate.convert); 0 when it has none. */
+int bs_handler_gate_convert(bs_handler *h, uint32_t channel, uint64_t id, bs_item *out);
 /* True when the gate offers peek. */
 bool bs_handler_gate_can_peek(const bs_handler *h);
 /* The gate's clock: true with *now_ns set, false when the gate has no clock. */

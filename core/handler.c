@@ -72,7 +72,7 @@ int bs_handler_poll_priority(bs_handler *h)
 {
     if (h->error)
         return h->error;
-    if (!h->ops->poll || !h->gate.next_priority)
+    if (!h->ops->poll || (!h->gate.next_priority && !h->gate.next_announcement))
         return 0;
     int rc = h->ops->poll(h);
     if (rc < 0 && rc != BS_EAGAIN) {
@@ -154,6 +154,29 @@ int bs_handler_gate_peek(bs_handler *h, uint32_t channel, uint32_t i, bs_item *o
     int rc = h->gate.peek(h->gate.ctx, channel, i, out);
     BS_ASSERT(rc != 1 || (out->kind == BS_DATA && out->channel == channel));
     BS_ASSERT(rc != 1 || out->len <= h->cfg.page_size);
+    if (rc < 0 && !h->errmsg[0])
+        snprintf(h->errmsg, sizeof h->errmsg, "input gate: %s", bs_strerror(rc));
+    return rc;
+}
+
+int bs_handler_gate_announcement(bs_handler *h, bs_item *out)
+{
+    if (!h->gate.next_announcement)
+        return 0;
+    int rc = h->gate.next_announcement(h->gate.ctx, out);
+    BS_ASSERT(rc != 1 || (out->channel < h->cfg.channels && out->kind == BS_BARRIER));
+    if (rc < 0 && !h->errmsg[0])
+        snprintf(h->errmsg, sizeof h->errmsg, "input gate: %s", bs_strerror(rc));
+    return rc;
+}
+
+int bs_handler_gate_convert(bs_handler *h, uint32_t channel, uint64_t id, bs_item *out)
+{
+    BS_ASSERT(channel < h->cfg.channels);
+    if (!h->gate.convert)
+        return 0;
+    int rc = h->gate.convert(h->gate.ctx, channel, id, out);
+    BS_ASSERT(rc != 1 || (out->channel == channel && out->kind == BS_BARRIER && out->id == id));
     if (rc < 0 && !h->errmsg[0])
         snprintf(h->errmsg, sizeof h->errmsg, "input gate: %s", bs_strerror(rc));
     return rc;

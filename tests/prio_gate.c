@@ -16,8 +16,12 @@ typedef struct pg_item {
     bs_kind kind;
     uint32_t channel;
     uint64_t id;
-    bool taken;
+    uint64_t ts;                  /* barrier: the start it carries (type has STARTED) */
+    uint32_t type;                /* barrier: BS_BARRIER_* flags */
+    bool taken, announced;
 } pg_item;
+
+static void pg_tok(pg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 typedef struct pg_gate {
     pg_item items[PG_ITEMS_MAX];
@@ -54,6 +58,15 @@ static void pg_parse(pg_gate *g, const char *input)
             cr_assert(*p == 'b' || *p == 'x', "bad item at %s", p);
             it->id = strtoull(p + 1, &end, 10);
             p = end;
+            if (*p == '@') {
+                it->ts = strtoull(p + 1, &end, 10);
+                it->type |= BS_BARRIER_STARTED;
+                p = end;
+            }
+            if (*p == 'u') {
+                it->type |= BS_BARRIER_UNALIGNED;
+                p++;
+            }
         }
     }
 }
@@ -70,6 +83,8 @@ static int pg_yield(pg_gate *g, size_t i, uint32_t overtaken, bs_item *out)
     out->channel = it->channel;
     out->id = it->id;
     out->overtaken = overtaken;
+    out->timestamp = it->ts;
+    out->type = it->type;
     if (it->kind == BS_DATA) {
         out->len = sizeof g->payload;
         verify_payload_fill(g->payload, out->len, i);
@@ -145,13 +160,55 @@ static int pg_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
     return 0;
 }
 
+/* Announcements (EventAnnouncement): every queued barrier once, in input order. */
+static int pg_announcement(void *ctx, bs_item *out)
+{
+    pg_gate *g = ctx;
+    for (size_t i = 0; i < g->len; i++) {
+        pg_item *it = &g->items[i];
+        if (it->taken || it->announced || it->kind != BS_BARRIER)
+            continue;
+        it->announced = true;
+        memset(out, 0, sizeof *out);
+        out->kind = BS_BARRIER;
+        out->channel = it->channel;
+        out->id = it->id;
+        out->timestamp = it->ts;
+        out->type = it->type;
+        pg_tok(g->r, "n%llu:%u", (unsigned long long)it->id, it->channel);
+        return 1;
+    }
+    return 0;
+}
+
+/* convertToPriorityEvent: b<id> when it is the channel's first queued marker. */
+static int pg_convert(void *ctx, uint32_t channel, uint64_t id, bs_item *out)
+{
+    pg_gate *g = ctx;
+    uint32_t data = 0;
+    for (size_t i = 0; i < g->len; i++) {
+        const pg_item *it = &g->items[i];
+        if (it->taken || it->channel != channel)
+            continue;
+        if (it->kind == BS_DATA) {
+            data++;
+            continue;
+        }
+        if (it->kind != BS_BARRIER || it->id != id)
+            return 0;
+        if (g->v && verify_gate(g->v))
+            return BS_ESTOPPED;
+        pg_tok(g->r, "v%llu:%u+%u", (unsigned long long)id, channel, data);
+        return pg_yield(g, i, data, out);
+    }
+    return 0;
+}
+
 static uint64_t pg_now(void *ctx)
 {
     const pg_gate *g = ctx;
     return g->yielded * 1000u + g->idle_ns;
 }
-
-static void pg_tok(pg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void pg_wake_at(void *ctx, uint64_t at_ns)
 {
@@ -258,7 +315,9 @@ void pg_run_input(pg_run *r, const char *input)
     bs_gate gate = {.ctx = &g, .channels = r->channels, .next = pg_next,
                     .next_priority = r->priority ? pg_next_priority : NULL,
                     .now_ns = r->no_clock ? NULL : pg_now, .wake_at = pg_wake_at,
-                    .peek = r->peek ? pg_peek : NULL};
+                    .peek = r->peek ? pg_peek : NULL,
+                    .next_announcement = r->announce ? pg_announcement : NULL,
+                    .convert = r->announce ? pg_convert : NULL};
     bs_listener lis = {.ctx = &g, .begin = on_begin, .unaligned = on_unaligned, .trigger = on_trigger,
                        .abort = on_abort, .channel_state = on_state, .done = on_done};
     bs_handler_config cfg = {.strategy = r->strategy, .ops = r->ops, .channels = r->channels,

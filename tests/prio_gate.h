@@ -8,6 +8,12 @@
  * unblocked channel that has no older marker or eop queued, with the count of data it
  * overtakes; peek() (when enabled) the i-th queued item of a channel while it and those
  * before it are data. Clock: 1000 ns per item yielded plus idle time advanced by wake-ups.
+ * A barrier may carry its checkpoint's start (`0:b1@500`: BS_BARRIER_STARTED, timestamp
+ * 500) and be marked converted upstream (`0:b1u`: BS_BARRIER_UNALIGNED). With `announce`
+ * the gate offers next_announcement (every queued barrier once, in input order: all items
+ * are queued from the start) and convert (b<id> when it is its channel's first queued
+ * marker, with the data queued before it as overtaken); their tokens are `n<K>:<ch>` for
+ * an announcement the handler took and `v<K>:<ch>+<overtaken>` for a conversion.
  * The trace has hrun's tokens plus `cK:I` for each channel-state report (and, on request,
  * `w<at>@<now>` for each wake-up request: when the handler asked, for when).
  */
@@ -33,6 +39,7 @@ typedef struct pg_run {
     bool trace_wakes;             /* each wake-up request is a trace token `w<at>@<now>` */
     bool poll_first;              /* call bs_handler_poll_priority before the first next
                                      (trace token `poll`, then what it notified) */
+    bool announce;                /* offer next_announcement and convert (Flink 1.14+) */
     /* results */
     char trace[4096];
     char violation[1024];         /* "" when every invariant held */

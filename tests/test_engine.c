@@ -456,3 +456,29 @@ BS_TEST(engine_sim, an_alignment_over_its_byte_limit_aborts_and_declines_the_che
                  r.checkpoints_completed + r.checkpoints_declined + r.checkpoints_timed_out);
     cr_assert_eq(r.records_delivered, 4 * 500);
 }
+
+/* Issue 12 item 11: the engine stops a run whose checkers' history passes max-memory-bytes
+ * (history the loader's estimate cannot foresee, here the barriers of 300 checkpoints), and
+ * the same run under a larger bound is untouched by the check: the same hash either way. */
+BS_TEST(engine_sim, memory_bound_stops_a_run_that_outgrows_it)
+{
+    sim_config cfg;
+    sim_config_default(&cfg);
+    cfg.strategy = "block";
+    cfg.records_per_source = 37000;
+    cfg.max_memory_bytes = SIM_MEMORY_MIN_BYTES;
+    cr_assert_leq(sim_memory_estimate(&cfg), sim_memory_bound(&cfg), "the loader would accept it");
+    sim_result r;
+    cr_assert_eq(sim_run(&cfg, 42, &r, NULL), BS_ENOMEM);
+    cr_assert_eq(r.outcome, SIM_ERROR);
+    cr_assert(strstr(r.message, "memory: the run's checkers hold"), "%s", r.message);
+    cr_assert(strstr(r.message, "more than max-memory-bytes (16777216)"), "%s", r.message);
+    cr_assert_lt(r.events, 2000000, "stopped early");
+    cfg.records_per_source = 2000;
+    sim_result small_bound, default_bound;
+    cr_assert_eq(sim_run(&cfg, 42, &small_bound, NULL), 0);
+    cfg.max_memory_bytes = 0;
+    cr_assert_eq(sim_run(&cfg, 42, &default_bound, NULL), 0);
+    cr_assert_eq(small_bound.trace_hash, default_bound.trace_hash);
+    cr_assert_eq(small_bound.outcome, SIM_OK);
+}

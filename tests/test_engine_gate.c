@@ -50,7 +50,7 @@ static void arrive(gate_world *g, uint32_t port, bs_kind kind, uint64_t val)
 {
     topo_chan *c = chan(g, port);
     cr_assert(c->len < c->cap);
-    c->ring[(c->head + c->len++) % c->cap] = (sim_item){val, (uint8_t)kind};
+    c->ring[(c->head + c->len++) % c->cap] = (sim_item){val, (uint8_t)kind, 0};
     c->markers_on += kind == BS_BARRIER || kind == BS_CANCEL;
     topo_arrive(&g->w, c);
 }

@@ -7,6 +7,7 @@
 
 #include "../sim/simscen/simscen.h"
 #include "../sim/report/swarm.h"
+#include "../verify/verify.h"
 
 #include <stdio.h>
 
@@ -339,4 +340,37 @@ BS_TEST(simscen, byte_network_keys)
                  "t.yaml:4:12: network: unknown network model 'byte' (did you mean 'bytes'?)");
     expect_error("name: n\nstrategy: block\nsimulation:\n  network: bytes\n  buffers-per-channel: 0\n",
                  "t.yaml:5:24: buffers-per-channel: 0 is out of range (1..1024)");
+}
+
+/* Issue 12 item 11: a run's memory is bounded by its configuration. The checkers keep
+ * VERIFY_ITEM_BYTES per record per stage; a file whose records cannot fit is refused at
+ * records-per-source, and max-memory-bytes has a range. */
+BS_TEST(simscen, memory_bound_refuses_runs_that_cannot_fit)
+{
+    expect_error("name: n\nstrategy: block\nsimulation:\n  sources: 4\n  stages: 2\n"
+                 "  records-per-source: 1000000000000\n",
+                 "t.yaml:6:23: records-per-source: 4 sources x 1000000000000 records through 2 stages keep at "
+                 "least 448000000000000 bytes of checker history, more than max-memory-bytes (2147483648); lower "
+                 "records-per-source, or raise max-memory-bytes (at most 1099511627776; docs/limits.md)");
+    expect_error("name: n\nstrategy: block\nsimulation:\n  max-memory-bytes: 1000\n",
+                 "t.yaml:4:21: max-memory-bytes: 1000 is out of range (16777216..1099511627776)");
+    /* just under the bound loads; one record more does not */
+    char text[256];
+    uint64_t fit = (1ULL << 24) / (2 * 2 * VERIFY_ITEM_BYTES);
+    simscen *sc = calloc(1, sizeof *sc);
+    char err[1200];
+    cr_assert_not_null(sc);
+    snprintf(text, sizeof text,
+             "name: n\nstrategy: block\nsimulation:\n  sources: 2\n  stages: 2\n  records-per-source: %llu\n"
+             "  max-memory-bytes: 16777216\n",
+             (unsigned long long)fit);
+    cr_assert_eq(load_text(text, sc, err, sizeof err), 0, "%s", err);
+    cr_assert_leq(sim_memory_estimate(&sc->cfg), sim_memory_bound(&sc->cfg));
+    snprintf(text, sizeof text,
+             "name: n\nstrategy: block\nsimulation:\n  sources: 2\n  stages: 2\n  records-per-source: %llu\n"
+             "  max-memory-bytes: 16777216\n",
+             (unsigned long long)fit + 1);
+    cr_assert_eq(load_text(text, sc, err, sizeof err), -1);
+    cr_assert(strstr(err, "more than max-memory-bytes (16777216)"), "%s", err);
+    free(sc);
 }

@@ -13,6 +13,7 @@
 #include "../core/bs_spill.h"
 #include "../sim/fault/io_fault.h"
 
+#include "alloc_fail.h"
 #include "bs_test.h"
 
 #include <dirent.h>
@@ -212,6 +213,18 @@ BS_TEST(spill_file, records_round_trip_with_a_tiny_page_size)
     bs_io_mem mem;
     bs_io_mem_init(&io, &mem);
     round_trip(&io, 8, 0x5eed0002u, 4000);
+    cr_assert_eq(bs_io_mem_live(&mem), 0);
+    bs_io_mem_close(&mem);
+}
+
+/* Pages larger than half the read-ahead window: a record is then read into the page, its
+ * first bytes copied from the window where the record began (at an offset inside it). */
+BS_TEST(spill_file, records_round_trip_with_pages_larger_than_the_window)
+{
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    round_trip(&io, 3 * BS_SPILL_READ_BUF_BYTES / 2, 0x5eed0004u, 1500);
     cr_assert_eq(bs_io_mem_live(&mem), 0);
     bs_io_mem_close(&mem);
 }
@@ -710,6 +723,28 @@ BS_TEST(spill_file, a_channel_outside_the_gate_is_corrupt)
     raw_header(&b, 70000, 4, 1);
     raw_be32(&b, BS_SPILL_TAG_EOP);
     expect_corrupt(&b, 0, 0, 0, "channel 70000 out of range (65535 channels)", 0);
+    raw_free(&b);
+}
+
+/* The read-ahead window is allocated at the first read: its failure is an I/O error
+ * (ENOMEM) at the record's offset, never a clean end of the file. */
+BS_TEST(spill_file, a_failed_window_allocation_is_an_error_not_the_end)
+{
+    raw b = {0};
+    raw_good(&b);
+    mem_src src = {.p = b.p, .len = b.len};
+    bs_spill_reader r;
+    bs_item it;
+    cr_assert_eq(bs_spill_reader_init(&r, mem_src_read, &src, 0, 0), 0);
+    alloc_fail_arm(1);
+    int rc = bs_spill_reader_next(&r, &it);
+    bool fired = alloc_fail_fired();
+    alloc_fail_arm(0);
+    cr_assert(fired, "the window is the reader's first allocation");
+    cr_assert_eq(rc, BS_EIO);
+    cr_assert_eq(r.err_errno, ENOMEM);
+    cr_assert_eq(r.err_offset, 0);
+    bs_spill_reader_close(&r);
     raw_free(&b);
 }
 
@@ -1288,6 +1323,23 @@ BS_TEST(spill_faults, short_writes_and_reads_are_retried_transparently, .init = 
         cr_assert_eq(s.f.live_files, 0);
         cr_assert_eq(tmp_dir_entries(), 0);
     }
+}
+
+/* A spill file's read failing (EIO) stops the handler with a message naming the file, the
+ * call and the errno as strerror spells it. */
+BS_TEST(spill_faults, a_failed_read_names_its_errno, .init = tmp_dir_make, .fini = tmp_dir_remove)
+{
+    fault_stack s;
+    fault_stack_init(&s);
+    cr_assert_eq(io_fault_add(&s.f, IO_READ, 1, EIO, 0), 0);
+    bs_handler_config cfg = spill_cfg(3, 0);
+    cfg.quiet = true;
+    run r;
+    run_script(fault_script, &cfg, &s.io, SIZE_MAX, &r);
+    cr_assert_eq(s.f.faults_fired, 1);
+    cr_assert_eq(r.next_rc, BS_EIO, "%s", r.next_msg);
+    cr_assert(strstr(r.next_msg, "spill file 1: read: Input/output error"), "%s", r.next_msg);
+    cr_assert_eq(s.f.live_files, 0);
 }
 
 BS_TEST(spill_faults, each_io_call_interrupted_in_turn_is_retried_transparently, .init = tmp_dir_make,

@@ -125,3 +125,63 @@ BS_TEST(aligned_timeout, a_timeout_near_2_to_the_64_never_fires_and_asks_no_wrap
     pg_run r = clock_run(SLOW_CHANNEL_0, UINT64_MAX - 500);
     cr_assert_str_eq(r.trace, "2 3 4 t1 1 6 7 end");
 }
+
+/* ---- Flink 1.14+: the start in the barrier, announcements, conversion (traces derived by
+ * hand; the gate's tokens: n<K>:<ch> an announcement taken, v<K>:<ch>+<n> a conversion
+ * overtaking n queued data items, w<at>@<now> a wake-up request) ---- */
+static pg_run flink_run(const char *input, uint64_t timeout_ns, bool announce, bool poll_first)
+{
+    pg_run r = {.strategy = "aligned-timeout", .channels = 2, .check = true, .timeout_ns = timeout_ns,
+                .trace_wakes = true, .peek = true, .announce = announce, .poll_first = poll_first};
+    pg_run_input(&r, input);
+    cr_assert_str_empty(r.violation, "%s | %s", r.violation, r.trace);
+    cr_assert_str_empty(r.error, "%s | %s", r.error, r.trace);
+    cr_assert_eq(r.live_files, 0);
+    return r;
+}
+
+BS_TEST(aligned_timeout, the_timeout_counts_from_the_start_the_barrier_carries)
+{
+    /* b1 carries start 0: read at 1000, the wake-up is 0 + 1500 + 1, and at 2000 the
+     * alignment has lasted 2000 > 1500 since the start: one item earlier than a clock
+     * started at the first barrier (start 1000, wake-up 2501, switch at 3000). */
+    pg_run r = flink_run("0:b1@0 0:d 1:d 1:d 1:d 1:b1@0 0:eop 1:eop", 1500, false, false);
+    cr_assert_str_eq(r.trace, "w1501@1000 2 t1 1 c1:3 3 c1:4 4 d1 6 7 end");
+    r = flink_run("0:b1 0:d 1:d 1:d 1:d 1:b1 0:eop 1:eop", 1500, false, false);
+    cr_assert_str_eq(r.trace, "w2501@1000 2 3 t1 1 c1:4 4 d1 6 7 end");
+}
+
+BS_TEST(aligned_timeout, an_announced_barrier_times_out_before_it_is_read_and_overtakes_the_input)
+{
+    /* Both b1 are announced at 0 (their start 0: wake-up at 1501) while data is queued
+     * before them. At 2000 the checkpoint has lasted longer than 1500: it is adopted and
+     * taken unaligned (t1) without any b1 read, and each announced b1 is converted,
+     * overtaking one queued item, persisted at once as channel state (c1:2, c1:4); the
+     * overtaken items are read afterwards. */
+    pg_run r = flink_run("0:d 0:d 0:d 0:b1@0 1:d 1:b1@0 0:eop 1:eop", 1500, true, false);
+    cr_assert_str_eq(r.trace, "n1:0 w1501@0 n1:1 0 1 t1 v1:0+1 c1:2 v1:1+1 c1:4 d1 2 4 6 7 end");
+}
+
+BS_TEST(aligned_timeout, without_announcements_a_barrier_read_after_its_time_is_up_switches_at_once)
+{
+    /* The same input through a gate that announces nothing: b1 is read only at 4000, after
+     * the data queued before it; its checkpoint started at 0, so the alignment has already
+     * lasted longer than 1500 and switches at once (Flink: a timed-out barrier received
+     * while waiting for the first one), item 4 becoming channel state as it is read. */
+    pg_run r = flink_run("0:d 0:d 0:d 0:b1@0 1:d 1:b1@0 0:eop 1:eop", 1500, false, false);
+    cr_assert_str_eq(r.trace, "0 1 2 w1501@4000 t1 c1:4 4 d1 6 7 end");
+}
+
+BS_TEST(aligned_timeout, a_barrier_converted_upstream_makes_the_checkpoint_unaligned_at_once)
+{
+    /* b1u was converted to an unaligned barrier upstream: announced, the checkpoint goes
+     * unaligned at once whatever the timeout, and both b1 overtake what is queued. */
+    pg_run r = flink_run("0:d 0:d 0:b1u 1:b1 0:eop 1:eop", 1000000, true, false);
+    cr_assert_str_eq(r.trace, "n1:0 w1000001@0 n1:1 t1 v1:0+2 c1:0 c1:1 v1:1+0 d1 0 1 4 5 end");
+}
+
+BS_TEST(aligned_timeout, a_back_pressured_poll_takes_announcements_and_the_switch_without_reading_data)
+{
+    pg_run r = flink_run("0:d 0:b1u 1:b1 0:eop 1:eop", 1000000, true, true);
+    cr_assert_str_eq(r.trace, "poll n1:0 w1000001@0 n1:1 t1 v1:0+1 c1:0 v1:1+0 d1 0 3 4 end");
+}

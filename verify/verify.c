@@ -197,6 +197,23 @@ bool verify_where_find(const verify *v, uint32_t c, uint64_t label, size_t *pos)
     return false;
 }
 
+_Static_assert(sizeof(verify_entry) + sizeof(size_t) <= VERIFY_ITEM_BYTES,
+               "VERIFY_ITEM_BYTES covers a data item's history (the simulator's memory estimate uses it)");
+
+size_t verify_bytes(const verify *v)
+{
+    BS_ASSERT(v);
+    size_t n = sizeof *v + v->ckpts_cap * sizeof *v->ckpts + v->open_cap * sizeof *v->open_ids +
+               v->unal_cap * sizeof *v->unal + v->unal_len * v->cfg.channels * sizeof(verify_unal_channel);
+    for (uint32_t k = 0; k < v->cfg.channels; k++) {
+        const verify_channel *c = &v->ch[k];
+        BS_ASSERT(c->len <= c->cap && c->data_len <= c->data_cap && c->markers_len <= c->markers_cap);
+        n += sizeof *c + c->cap * sizeof *c->items + c->data_cap * sizeof *c->data_pos +
+             c->markers_cap * sizeof *c->markers;
+    }
+    return n;
+}
+
 /* ---- yielded items ----------------------------------------------------------------- */
 static bool grow(void **p, size_t *cap, size_t len, size_t size)
 {

@@ -54,6 +54,11 @@ typedef struct verify verify;
 /* Allocates a checker; 0 or BS_ENOMEM. Free with verify_close. */
 int verify_open(verify **out, const verify_config *cfg);
 void verify_close(verify *v);
+/* The checker's history per yielded data item, in bytes (its entry and its rank index). */
+#define VERIFY_ITEM_BYTES 56
+/* Bytes the checker holds on the heap now (its history grows with every item yielded:
+ * about VERIFY_ITEM_BYTES per item); the simulator bounds a run's memory with it. */
+size_t verify_bytes(const verify *v);
 
 /* The handler asks the gate for an item (before the gate answers). */
 int verify_gate(verify *v);

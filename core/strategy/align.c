@@ -69,6 +69,16 @@ static int align_subsume(bs_handler *h, align_state *a)
     return align_release(h, a);
 }
 
+int align_adopt(bs_handler *h, align_state *a, uint64_t id)
+{
+    BS_ASSERT(id > a->cur && !a->end_of_input);
+    int rc = align_subsume(h, a);
+    if (rc)
+        return rc;
+    align_begin(h, a, id);
+    return 0;
+}
+
 static int align_on_barrier(bs_handler *h, align_state *a, const bs_item *it)
 {
     if (a->end_of_input)

@@ -36,6 +36,11 @@ int align_release(bs_handler *h, align_state *a);
  * the operator (data, eop), 0 when it was consumed, or a negative error from on_release. */
 int align_process(bs_handler *h, align_state *a, const bs_item *it);
 
+/* Adopts checkpoint id (> cur) without a barrier read: an alignment in progress ends as
+ * subsumed (and is released), then id begins with nothing blocked (the owner takes it
+ * unaligned at once). 0 or a negative error from on_release. */
+int align_adopt(bs_handler *h, align_state *a, uint64_t id);
+
 /* The gate is exhausted (first time): a<cur>:eop if aligning, end of input, release. */
 int align_exhausted(bs_handler *h, align_state *a);
 

@@ -272,7 +272,7 @@ static void print_incomplete(const check_opts *o, const check_result *r)
     }
 }
 
-static void print_text(const check_opts *o, const check_result *r, const char *cx_path)
+static void print_text(const check_opts *o, const check_result *r, const char *cx_path, bool cx_written)
 {
     const check_config *c = &o->cfg;
     printf("check %s: %u channels, ", c->strategy, c->channels);
@@ -294,10 +294,16 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     printf("\n");
     if (r->violation) {
         printf("VIOLATION: %s\n", r->message);
-        printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
         char q[1200];
         cli_shell_quote(cx_path, q, sizeof q);
-        printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
+        if (cx_written) {
+            printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
+            printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
+        } else { /* nothing found is lost: the counterexample goes to stdout instead */
+            printf("  shortest counterexample (%u steps), which could not be written to %s:\n%s",
+                   r->counterexample_steps, cx_path, r->counterexample);
+            printf("  reproduce: save the counterexample above as %s, then %s run --trace %s\n", q, cli_argv0, q);
+        }
     } else if (r->complete) {
         printf("  no violation: every interleaving explored\n");
     } else if (strcmp(r->incomplete, "shard") == 0) {
@@ -309,7 +315,7 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     }
 }
 
-static void print_json(const check_opts *o, const check_result *r, const char *cx_path)
+static void print_json(const check_opts *o, const check_result *r, const char *cx_path, bool cx_written)
 {
     const check_config *c = &o->cfg;
     printf("{\"strategy\": ");
@@ -334,6 +340,10 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
         cli_json_string(stdout, r->message);
         printf(", \"counterexample\": ");
         cli_json_string(stdout, cx_path);
+        if (!cx_written) { /* the file could not be written: the YAML itself */
+            printf(", \"counterexample_written\": false, \"counterexample_yaml\": ");
+            cli_json_string(stdout, r->counterexample);
+        }
     } else {
         printf("null, \"counterexample\": null");
     }
@@ -374,12 +384,11 @@ int cmd_check(int argc, char **argv)
     snprintf(cx_path, sizeof cx_path, "%s", o.out ? o.out : "");
     if (!o.out)
         snprintf(cx_path, sizeof cx_path, "check-%s.yaml", o.cfg.strategy);
-    if (r.violation)
-        write_cx(cx_path, r.counterexample);
+    bool cx_written = r.violation && write_cx(cx_path, r.counterexample);
     if (o.json)
-        print_json(&o, &r, cx_path);
+        print_json(&o, &r, cx_path, cx_written);
     else
-        print_text(&o, &r, cx_path);
+        print_text(&o, &r, cx_path, cx_written);
     int status = r.violation ? EXIT_VIOLATION
                  : r.complete || strcmp(r.incomplete, "shard") == 0 ? EXIT_PASS : EXIT_INCOMPLETE;
     check_result_free(&r);

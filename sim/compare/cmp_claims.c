@@ -259,15 +259,31 @@ uint32_t cmp_claims_eval(cmp_study *s, cmp_claim_result *out, uint32_t max)
             memset(r, 0, sizeof *r);
             r->scenario = sc, r->claim = ci;
             bool any = false, fails = false, inconclusive = false, untested = false;
+            /* The points that decide the verdict (fail, inconclusive, not tested) come first,
+             * the holding ones after, so that a long grid never hides a deciding point. */
+            static cmp_claim_result one, held;
+            held.evidence[0] = '\0';
+            uint32_t held_left_off = 0;
             for (uint32_t p = 0; p < cmp_points(s); p++) {
                 if (!matches(s, sc, p, &s->scen[sc].claims[ci].of))
                     continue;
-                cmp_verdict v = eval_point(s, sc, ci, p, r);
+                one.evidence[0] = '\0';
+                cmp_verdict v = eval_point(s, sc, ci, p, &one);
+                if (v != CMP_HOLDS)
+                    EVID(r, "%s", one.evidence);
+                else if (strlen(held.evidence) + strlen(one.evidence) < sizeof held.evidence)
+                    EVID(&held, "%s", one.evidence);
+                else
+                    held_left_off++;
                 any = true;
                 fails |= v == CMP_FAILS;
                 inconclusive |= v == CMP_INCONCLUSIVE;
                 untested |= v == CMP_NOT_TESTED;
             }
+            EVID(r, "%s", held.evidence);
+            if (held_left_off)
+                EVID(r, "(%u more points hold; metrics.json and summary.md's tables have their figures.) ",
+                     held_left_off);
             if (!any)
                 EVID(r, "No grid point matches its 'at'.");
             r->verdict = !any ? CMP_NOT_TESTED

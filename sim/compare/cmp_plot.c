@@ -252,6 +252,10 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
     unit xu, yu = unit_for("ns", yhi);
     char xl[256], kind[96], title[256];
     key_axis(k, xmax, &xu, xl, sizeof xl);
+    if (panels > 1 && xu.name[0]) /* side by side, the long label runs into the next panel's */
+        snprintf(xl, sizeof xl, "%s (%s%s)", k->name, xu.name, strcmp(k->unit, "ns") == 0 ? ", simulated" : "");
+    else if (panels > 1)
+        snprintf(xl, sizeof xl, "%s", k->name);
     snprintf(kind, sizeof kind, "duration-vs-%s", k->name);
     snprintf(title, sizeof title, "Checkpoint duration (simulated) against %s: median and 95%% CI band%s", k->name,
              e >= 0 ? ", one panel per value of the other key" : "");
@@ -271,9 +275,10 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
                "95%% bootstrap CI\" font ',12'\n", rows, cols, s->scen[pc->sc].name, k->name);
     for (uint32_t j = 0; j < panels; j++) {
         if (e >= 0) {
-            char v[48];
+            char v[48], kn[128];
             cmp_human((double)s->sweep[e].vals[j], s->sweep[e].key->unit, v, sizeof v);
-            fprintf(f, "set title '%s = %s'\n", s->sweep[e].key->name, v);
+            cmp_key_short_name(s->sweep[e].key, kn, sizeof kn);
+            fprintf(f, "set title '%s = %s'\n", kn, v);
         }
         else
             fputs("unset title\n", f);
@@ -515,7 +520,7 @@ static int plot_cdf(plot_ctx *pc, cmp_metric m, const char *kind, const char *wh
             s->scen[pc->sc].name);
     for (uint32_t i = 0; i < np; i++) {
         char pl[256];
-        cmp_point_label(s, pts[i], pl, sizeof pl);
+        cmp_point_label_human(s, pts[i], pl, sizeof pl);
         fprintf(f, "set title \"%s\"\n%s\nplot", pl, i + 1 < np ? "unset key" : "set key outside right top box opaque");
         bool first = true;
         for (uint32_t st = 0; st < s->n_strat; st++) {
@@ -599,7 +604,7 @@ static int plot_over_time(plot_ctx *pc)
         return 0;
     unit yu = unit_for("bytes", peak), tu = unit_for("ns", tmax);
     char pl[256], title[512];
-    cmp_point_label(s, cmp_points(s) - 1, pl, sizeof pl);
+    cmp_point_label_human(s, cmp_points(s) - 1, pl, sizeof pl);
     snprintf(title, sizeof title, "Held for alignment (spilled + blocked) and channel state over simulated time at "
              "%s: median over seeds, band min-max%s%s%s", pl, skipped[0] ? "; held nothing, no panel: " : "", skipped,
              "");

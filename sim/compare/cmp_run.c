@@ -184,6 +184,33 @@ void cmp_point_label(const cmp_study *s, uint32_t p, char *out, size_t len)
     }
 }
 
+void cmp_key_short_name(const simscen_key *k, char *out, size_t len)
+{
+    const char *unit = k->unit ? k->unit : "";
+    size_t name_len = strlen(k->name), ul = strlen(unit);
+    if (ul && name_len > ul + 1 && k->name[name_len - ul - 1] == '-' && strcmp(k->name + name_len - ul, unit) == 0)
+        name_len -= ul + 1; /* "alignment-timeout-ns": the value carries the unit */
+    snprintf(out, len, "%.*s", (int)name_len, k->name);
+}
+
+void cmp_point_label_human(const cmp_study *s, uint32_t p, char *out, size_t len)
+{
+    if (s->n_sweeps == 0) {
+        snprintf(out, len, "as in the file");
+        return;
+    }
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < s->n_sweeps && used < len; i++) {
+        const simscen_key *k = s->sweep[i].key;
+        char name[128], v[64];
+        cmp_key_short_name(k, name, sizeof name);
+        cmp_human((double)cmp_point_value(s, p, i), k->unit ? k->unit : "", v, sizeof v);
+        int w = snprintf(out + used, len - used, "%s%s %s", i ? ", " : "", name, v);
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 int cmp_point_find(const cmp_study *s, const uint64_t *vals)
 {
     for (uint32_t p = 0; p < cmp_points(s); p++) {

@@ -371,7 +371,7 @@ static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
     cli_json_string(f, cfg->strategy);
     for (size_t i = 0; simscen_key_at(i); i++) {
         const simscen_key *k = simscen_key_at(i);
-        if (k->kind == SIMSCEN_KEY_NUMBER)
+        if (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_BOOL)
             fprintf(f, ", \"%s\": %llu", k->name, (unsigned long long)simscen_key_get(k, cfg));
     }
     fputs(", ", f);

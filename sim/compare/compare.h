@@ -156,6 +156,12 @@ uint32_t cmp_points(const cmp_study *s);
 uint64_t cmp_point_value(const cmp_study *s, uint32_t p, uint32_t dim);
 /* "sink-service-ns=500, credits=8" (or "as in the file"). */
 void cmp_point_label(const cmp_study *s, uint32_t p, char *out, size_t len);
+/* The same for a reader: values in human units, the unit's suffix dropped from the key
+ * ("alignment-timeout 5 µs, segment-size 4 KiB"); plots' panel titles use it. */
+void cmp_point_label_human(const cmp_study *s, uint32_t p, char *out, size_t len);
+/* A key's name without its unit's suffix ("alignment-timeout-ns" -> "alignment-timeout"),
+ * for beside a value printed in human units. */
+void cmp_key_short_name(const simscen_key *k, char *out, size_t len);
 /* The point whose sweep values are vals (n_sweeps of them); -1 when there is none. */
 int cmp_point_find(const cmp_study *s, const uint64_t *vals);
 /* The strategy's index, or -1. */

@@ -37,7 +37,7 @@ int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t p
         return BS_ENOMEM;
     }
     topo_out *o = &n->outbox[(n->ob_head + n->ob_len++) % n->ob_cap];
-    *o = (topo_out){{val, (uint8_t)kind}, port};
+    *o = (topo_out){{val, (uint8_t)kind, 0}, port};
     n->ob_barriers += kind == BS_BARRIER;
     if (kind == BS_DATA)
         SIM_MX(w, mx_queued(w, n->outs[port], +1));
@@ -108,7 +108,7 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
     for (uint32_t j = n->ob_len; j-- > at;) /* make room: the records keep their order */
         *ob_at(n, j + n->n_out) = *ob_at(n, j);
     for (uint32_t p = 0; p < n->n_out; p++)
-        *ob_at(n, at + p) = (topo_out){{id, (uint8_t)BS_BARRIER}, p};
+        *ob_at(n, at + p) = (topo_out){{id, (uint8_t)BS_BARRIER, SIM_ITEM_UNALIGNED}, p};
     n->ob_len += n->n_out;
     n->ob_barriers += n->n_out;
     for (uint32_t j = at + n->n_out; over && j < n->ob_len; j++) {
@@ -203,6 +203,7 @@ void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
     if (kind == BS_DATA)
         SIM_MX(w, mx_queued(w, (uint32_t)(c - w->chans), -1));
     topo_node *to = &w->nodes[c->to];
+    sim_at_consumed(w, c, kind);
     if (is_marker(c->ring[(c->head + at) % c->cap].kind)) {
         BS_ASSERT(c->markers_on > 0);
         c->markers_on--;

@@ -159,6 +159,34 @@ int sim_cs_source_overtake(sim_world *w, topo_node *n, uint64_t k)
     return 0;
 }
 
+/* ---- a timed-out aligned barrier converted at its sender (at_timeout.c) ---------------------- */
+int sim_cs_convert(sim_world *w, topo_node *n, uint64_t k)
+{
+    long moved;
+    if (n->is_source) {
+        if (n->src_out_pend.k != k) { /* an aligned b<K>: no output state of K so far */
+            n->src_out_pend.k = k;
+            n->src_out_pend.len = 0;
+        }
+        size_t before = n->src_out_pend.len;
+        moved = net_convert_barrier(w, n, k, src_overtaken, n);
+        if (moved >= 0 && n->src_out_pend.len == SIZE_MAX) {
+            sim_fail(w, SIM_ERROR, n->name, "output state: out of memory");
+            return BS_ENOMEM;
+        }
+        BS_ASSERT(moved < 0 || n->src_out_pend.len == before + (size_t)moved);
+    } else {
+        sim_task *t = n->task;
+        if (t->out_pend.k != k || t->snap_k != k)
+            return 0; /* it has not triggered K: it sent no b<K> */
+        moved = net_convert_barrier(w, n, k, overtaken, t);
+    }
+    if (moved < 0)
+        return BS_ENOMEM;
+    sim_note(w, n->id, OP_CONVERT_OUT, k, (uint64_t)moved);
+    return 0;
+}
+
 void sim_cs_source_commit(topo_node *n, uint64_t k) { commit_one(&n->src_out_pend, &n->src_out_ck, k); }
 
 /* A restart: the committed output state is sent again ahead of new records. */

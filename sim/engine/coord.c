@@ -84,6 +84,7 @@ static void begin(sim_world *w, uint64_t k)
     w->res->checkpoints_started++;
     sim_note(w, SIM_NONE, OP_START, k, 0);
     SIM_MX(w, mx_ck_start(w, k));
+    sim_at_begin(w, k); /* its start, carried by its barriers, and its alignment timer */
     if (w->cfg->checkpoint_timeout_ns && !w->timeout_queued) {
         w->timeout_queued = true;
         if (ev_push(&w->q, w->q.now_ns + w->cfg->checkpoint_timeout_ns, EV_TIMEOUT, 0, k))
@@ -169,6 +170,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
         return; /* a skip fault: it keeps owing K */
     if (send_barrier(w, n, k, false))
         return;
+    sim_at_sent(w, n, k);
     if (k == w->ck_pending && n->owes_ack == k) {
         n->owes_ack = 0;
         n->snap_offset = n->emitted;

@@ -16,6 +16,7 @@
 #include "../../core/bs_assert.h"
 #include "../../verify/verify.h"
 #include "../fault/io_fault.h"
+#include "debloat.h"
 #include "events.h"
 #include "rng.h"
 #include "sim.h"
@@ -28,6 +29,10 @@
 enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_WAKE = 6,
        EV_CREDIT = 7, /* byte network: an AddCredit reaches channel obj's sender (arg credits) */
        EV_FLUSH = 8,  /* byte network: node obj's output flusher (buffer-timeout) */
+       EV_DEBLOAT = 9, /* buffer debloating: task obj's period timer (debloat.c) */
+       EV_BUFSIZE = 10, /* buffer debloating: a new buffer size (arg) reaches channel obj's sender */
+       EV_ALIGN = 11, /* byte network, aligned-timeout: checkpoint arg's alignment timer
+                         at the senders (at_timeout.c) */
        /* checkpoint costs (ckpt_cost.c); arg is the checkpoint id */
        EV_CK_SYNC = 20,    /* node obj's synchronous phase ends */
        EV_CK_CSW = 21,     /* node obj's channel-state writer has written its channel state */
@@ -44,7 +49,12 @@ enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_
 typedef struct sim_item {   /* an item on a channel */
     uint64_t val;           /* data: the record's label; barrier, cancel: the checkpoint id */
     uint8_t kind;           /* bs_kind */
+    uint8_t flags;          /* barrier: SIM_ITEM_UNALIGNED */
 } sim_item;
+/* A barrier sent as a priority (unaligned) event, or converted to one (at_timeout.c). */
+#define SIM_ITEM_UNALIGNED 1u
+/* Checkpoint start times the engine remembers (at_timeout.c, a ring by id). */
+#define SIM_CK_STARTS 64u
 
 /* net.c: a network buffer of the byte network, in a channel's buffer ring. */
 typedef struct sim_nbuf {
@@ -83,6 +93,12 @@ typedef struct topo_chan {
     uint32_t rx_data;             /* data buffers arrived and not recycled */
     uint32_t fly_data;            /* data buffers in flight */
     uint32_t backlog;             /* the sender's backlog, as the last buffer told */
+    uint32_t open_cap;            /* bytes the open buffer may take (segment-size, or the
+                                     debloated size when it was opened) */
+    /* buffer debloating (debloat.c) */
+    uint32_t db_size;             /* the size the sender was told last (segment-size at first) */
+    uint32_t db_next;             /* a size waiting for the one on its way, or 0 */
+    bool db_flying;               /* an announcement (EV_BUFSIZE) is on its way */
 } topo_chan;
 
 typedef struct topo_out {   /* an item waiting in a node's outbox */
@@ -156,6 +172,11 @@ typedef struct sim_task {     /* a task's handler, its gate and its checker */
     uint64_t rp_left;         /* replay items not yet yielded, over every port */
     uint32_t markers;         /* arrived, unconsumed barriers and cancels (next_priority) */
     uint64_t wake_ns, wake_gen; /* wake_at: the time asked for, UINT64_MAX: none */
+    /* announcements (at_timeout.c; world->announce only): per port, the queued markers at
+     * the front of its channel already scanned for announcement; markers not yet scanned */
+    uint32_t *ann_done;
+    uint32_t ann_pending;
+    bool wake_due;            /* a wake-up came while the task was back-pressured */
 } sim_task;
 
 typedef struct topo_node {
@@ -198,6 +219,10 @@ typedef struct topo_node {
     bool flush_pending;        /* an EV_FLUSH is queued */
     sim_cs src_out_pend, src_out_ck; /* source, byte network: the records its unaligned
                                   b<K> overtook (output state, chanstate.c), and committed */
+    /* task, buffer debloating (debloat.c) */
+    debloat_meter db_meter;    /* its gate's throughput */
+    debloat_ctl db_ctl;        /* its gate's buffer size */
+    bool db_armed;             /* an EV_DEBLOAT is queued */
 } topo_node;
 
 typedef struct sim_world {
@@ -219,6 +244,13 @@ typedef struct sim_world {
     bool net_bytes;             /* the byte network (cfg->net.model == SIM_NET_BYTES) */
     bool priority_barriers;     /* unaligned checkpoints: barriers overtake queued records
                                    at sources, and back-pressured tasks still take them */
+    bool announce;              /* Flink 1.14+ aligned checkpoints with a timeout (byte network,
+                                   a strategy reading alignment-timeout, a timeout set):
+                                   barriers carry their start, are announced, and time out at
+                                   the senders too (at_timeout.c) */
+    uint64_t ck_start_id[SIM_CK_STARTS], ck_start_at[SIM_CK_STARTS]; /* start times by id */
+    uint64_t at_timed_out;      /* the latest checkpoint whose alignment timer fired */
+    bool at_queued;             /* an EV_ALIGN is queued */
     /* coordinator */
     uint64_t ck_last, ck_pending, ck_start_ns;
     uint32_t ck_acks;
@@ -246,6 +278,7 @@ typedef struct sim_world {
     struct ck_costs *ck;
     /* run */
     bool stop;
+    bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
     sim_result *res;
     FILE *trace;
 } sim_world;
@@ -301,6 +334,35 @@ void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t labe
 /* A receiver node with half of a channel's event slots taken (barriers and cancels not
  * consumed: events need no credit), or -1. The coordinator starts no checkpoint then. */
 int32_t net_congested(const sim_world *w);
+/* debloat.c: buffer debloating (FLIP-183) in the byte network; every call but
+ * debloat_buffer_bytes needs net.debloat.enabled */
+void debloat_reset(sim_world *w);   /* fresh controllers, full sizes (at build, on a restart) */
+void debloat_start(sim_world *w);   /* arms every task's period timer */
+void debloat_tick(sim_world *w, topo_node *n);                       /* EV_DEBLOAT */
+void debloat_size_arrive(sim_world *w, topo_chan *c, uint32_t size); /* EV_BUFSIZE */
+void debloat_consumed(sim_world *w, topo_node *n, uint32_t bytes);   /* the gate yielded a record */
+void debloat_gate(sim_world *w, topo_node *n, bool got);             /* a gate poll found data or not */
+uint32_t debloat_buffer_bytes(const sim_world *w, const topo_chan *c); /* a new buffer's capacity */
+/* at_timeout.c: Flink 1.14+ aligned checkpoint timeout (world->announce) */
+void sim_at_begin(sim_world *w, uint64_t k);          /* K started now (coord.c) */
+bool sim_at_start_of(const sim_world *w, uint64_t k, uint64_t *start_ns);
+void sim_at_timer(sim_world *w, uint64_t k);          /* EV_ALIGN */
+void sim_at_sent(sim_world *w, topo_node *n, uint64_t k); /* n put b<K> in its outbox */
+void sim_at_arrived(sim_world *w, topo_chan *c, const sim_item *it);
+void sim_at_consumed(sim_world *w, topo_chan *c, uint8_t kind);
+int sim_at_open(sim_task *t, uint32_t n_in);
+void sim_at_reset(sim_task *t);
+void sim_at_free(sim_task *t);
+int sim_gate_next_announcement(void *ctx, bs_item *out);
+int sim_gate_convert(void *ctx, uint32_t channel, uint64_t id, bs_item *out);
+/* net.c: Flink's PipelinedSubpartition.alignedBarrierTimeout on n's outputs: b<k>, still in
+ * the outbox or queued at the sender, becomes a priority event ahead of the data queued
+ * before it; each record it overtakes goes to over(). Returns the records overtaken, or -1
+ * (the run has failed). */
+long net_convert_barrier(sim_world *w, topo_node *n, uint64_t k,
+                         void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx);
+/* chanstate.c: the same, the overtaken records becoming n's output state of K. */
+int sim_cs_convert(sim_world *w, topo_node *n, uint64_t k);
 /* task.c */
 int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy);
 void sim_task_close(sim_world *w, topo_node *n);
@@ -461,6 +523,10 @@ typedef enum sim_op {
     OP_HOLD_BARRIER,  /* a = id: a reorder fault keeps this source's b<id> back */
     OP_LATE_BARRIER,  /* a = the held id, b = the newer id it follows (0: none) */
     OP_STEP,          /* a = the source's step number, b = its kind: a scripted step */
+    OP_DEBLOAT,       /* a = the buffer size the gate announces, b = its throughput (B/s) */
+    OP_CONVERT_OUT,   /* a = id, b = records: a timed-out aligned b<id> became a priority
+                         event at the sender, overtaking them (at_timeout.c) */
+    OP_ALIGN_TIMER,   /* a = id: the alignment timer of checkpoint id fired at the senders */
     OP_COST,          /* checkpoint costs (ckpt_cost.c): a = id, b = sim_cost_note | value << 8 */
 } sim_op;
 typedef enum sim_cost_note {
@@ -476,6 +542,10 @@ void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute_
 void sim_trace_header(sim_world *w);
 /* "d3:17", "b4", "x4" or "eop", into buf (len >= 32); returns buf. */
 const char *sim_item_str(const sim_item *it, char *buf, size_t len);
+/* memory.c: the checkers' heap now; stops the run with an error past the bound. */
+#define SIM_MEMORY_CHECK_EVENTS 4096u
+uint64_t sim_memory_held(const sim_world *w);
+void sim_memory_check(sim_world *w);
 /* run.c: stop the run with a violation or an error (the first one wins). */
 void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -492,13 +562,14 @@ static inline bool sim_end_to_end_exact(const sim_world *w)
 }
 
 /* A back-pressured task (its outbox waits for credit) may take the markers queued at its
- * input (task_run.c, poll_priority) when checkpoints are unaligned, and when its outbox
- * has room for a barrier broadcast and a cancel broadcast after it, as on_abort keeps:
- * otherwise the markers wait until the outbox drains. */
+ * input (task_run.c, poll_priority) when checkpoints are unaligned, or, with announcements
+ * (Flink 1.14+ aligned-timeout), handle announcements and its alignment timer; and when its
+ * outbox has room for a barrier broadcast and a cancel broadcast after it, as on_abort
+ * keeps: otherwise the markers wait until the outbox drains. */
 static inline bool sim_task_may_poll(const sim_world *w, const topo_node *n)
 {
-    return w->priority_barriers && n->task && n->task->markers && n->waiting_credit && !n->done &&
-           topo_outbox_room(n, 3);
+    return (w->priority_barriers || w->announce) && n->task && (n->task->markers || n->task->wake_due) &&
+           n->waiting_credit && !n->done && topo_outbox_room(n, 3);
 }
 
 #endif

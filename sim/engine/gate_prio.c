@@ -92,13 +92,63 @@ int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
     return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
 }
 
-/* Arrived, unconsumed items of `port` (its entries in the arrival ring). */
+/* Arrived, unconsumed items of `port`: its entries in the arrival ring, which are as many
+ * as its channel counts arrived (both grow by one per arrival, shrink by one per item the
+ * gate yields, and are emptied together at a restart). */
 static uint32_t port_arrived(const sim_task *t, uint32_t port)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t->arr_len; i++)
-        n += t->arrivals[(t->arr_head + i) % t->arr_cap] == port;
-    return n;
+    return t->w->chans[t->node->in_first + port].arrived;
+}
+
+/* Flink's convertToPriorityEvent (RemoteInputChannel / LocalInputChannel, called from
+ * AlternatingCollectingBarriers.alignedCheckpointTimeout and
+ * AlternatingCollectingBarriersUnaligned.announcementReceived): the announced b<id> queued on
+ * `channel` is taken now, ahead of the data queued before it (their count in out->overtaken,
+ * restored channel state of the port included, as next_priority); they are the receiver's
+ * input channel state. Only when b<id> is the channel's first queued marker. */
+int sim_gate_convert(void *ctx, uint32_t channel, uint64_t id, bs_item *out)
+{
+    sim_task *t = ctx;
+    sim_world *w = t->w;
+    BS_ASSERT(channel < t->node->n_in);
+    if (w->stop || verify_gate(t->checker))
+        return BS_ESTOPPED;
+    topo_chan *c = &w->chans[t->node->in_first + channel];
+    uint32_t arrived = port_arrived(t, channel), chan_at = 0;
+    while (chan_at < arrived && c->ring[(c->head + chan_at) % c->cap].kind == BS_DATA)
+        chan_at++;
+    if (chan_at == arrived)
+        return 0;
+    sim_item it = c->ring[(c->head + chan_at) % c->cap];
+    if (it.kind != BS_BARRIER || it.val != id)
+        return 0;
+    uint32_t arr_at = 0, seen = 0; /* the chan_at-th arrival of the port is the barrier */
+    for (;; arr_at++) {
+        BS_ASSERT(arr_at < t->arr_len);
+        if (t->arrivals[(t->arr_head + arr_at) % t->arr_cap] == channel && seen++ == chan_at)
+            break;
+    }
+    uint32_t replay = t->rp_next ? t->rp_end[channel] - t->rp_next[channel] : 0;
+    memset(out, 0, sizeof *out);
+    out->kind = BS_BARRIER;
+    out->channel = channel;
+    out->id = id;
+    out->overtaken = chan_at + replay;
+    uint64_t start;
+    out->timestamp = id;
+    if (sim_at_start_of(w, id, &start)) {
+        out->timestamp = start;
+        out->type |= BS_BARRIER_STARTED;
+    }
+    if (it.flags & SIM_ITEM_UNALIGNED)
+        out->type |= BS_BARRIER_UNALIGNED;
+    drop_arrival(t, arr_at);
+    sim_note(w, t->node->id, out->overtaken ? OP_OVERTAKE : OP_TAKE,
+             it.kind | (uint64_t)channel << 8 | (uint64_t)out->overtaken << 32, it.val);
+    topo_consumed_at(w, c, chan_at);
+    verify_item vi = {.kind = BS_BARRIER, .channel = channel, .id = id, .label = NON_DATA_LABEL | t->folded,
+                      .overtaken = out->overtaken};
+    return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
 }
 
 int sim_gate_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out)
@@ -165,6 +215,11 @@ void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen)
     if (n->idle && !n->run_pending && !n->done) {
         n->idle = false;
         topo_schedule(w, n, w->q.now_ns);
+    } else if (w->announce && n->waiting_credit && !n->done) {
+        /* back-pressured: the timer runs as a priority action (at_timeout.c) */
+        t->wake_due = true;
+        if (!n->run_pending && sim_task_may_poll(w, n))
+            topo_schedule(w, n, w->q.now_ns);
     }
 }
 

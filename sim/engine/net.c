@@ -57,10 +57,17 @@
 
 static uint32_t record_bytes(const sim_world *w) { return w->cfg->payload_len + SIM_NET_RECORD_HEADER; }
 
-/* Buffers one record may newly take: its bytes over whole segments, plus one. */
+/* The smallest buffer a sender fills: segment-size, or with debloating min-segment-size. */
+static uint32_t buf_bytes_min(const sim_world *w)
+{
+    const sim_net *nc = &w->cfg->net;
+    return nc->debloat.enabled ? nc->debloat.min_segment_bytes : nc->segment_bytes;
+}
+
+/* Buffers one record may newly take: its bytes over whole (smallest) buffers, plus one. */
 static uint32_t span(const sim_world *w)
 {
-    return (record_bytes(w) + w->cfg->net.segment_bytes - 1) / w->cfg->net.segment_bytes + 1;
+    return (record_bytes(w) + buf_bytes_min(w) - 1) / buf_bytes_min(w) + 1;
 }
 
 /* A channel's buffers: at the sender fewer than max-buffers-per-channel before a record,
@@ -83,9 +90,11 @@ size_t net_ring_items(const sim_world *w, const topo_chan *c)
 
 size_t net_events_max(const sim_world *w)
 {
-    /* per channel: an arrival per buffer, a credit event per receiver buffer; per node a flush */
+    /* per channel: an arrival per buffer, a credit event per receiver buffer, a buffer-size
+     * announcement; per node a flush and a debloat timer */
     const sim_net *nc = &w->cfg->net;
-    return (size_t)w->n_chans * (bufs_cap(w) + nc->buffers_per_channel + nc->floating_per_gate) + w->n_nodes;
+    return (size_t)w->n_chans * (bufs_cap(w) + nc->buffers_per_channel + nc->floating_per_gate + 1) +
+           2 * (size_t)w->n_nodes;
 }
 
 int net_build(sim_world *w, char *why, size_t why_len)
@@ -98,6 +107,16 @@ int net_build(sim_world *w, char *why, size_t why_len)
         snprintf(why, why_len, "invalid configuration: segment-size must be %u .. %u, buffers-per-channel and "
                  "max-buffers-per-channel 1 .. %u, floating-buffers-per-gate 0 .. %u",
                  SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, SIM_NET_BUFFERS_MAX, SIM_NET_BUFFERS_MAX);
+        return BS_EINVAL;
+    }
+    const sim_debloat *db = &nc->debloat; /* BufferDebloatConfiguration's checks */
+    if (db->enabled && (db->min_segment_bytes < SIM_NET_SEGMENT_MIN || db->min_segment_bytes > nc->segment_bytes ||
+                        db->samples < 1 || db->samples > SIM_DEBLOAT_SAMPLES_MAX || db->target_ns < 1 ||
+                        db->period_ns < SIM_DEBLOAT_PERIOD_MIN_NS || db->threshold_pct > 100)) {
+        snprintf(why, why_len, "invalid configuration: buffer debloating needs min-segment-size %u .. segment-size "
+                 "(%u), buffer-debloat-samples 1 .. %u, buffer-debloat-target-ns >= 1, buffer-debloat-period-ns "
+                 ">= %u and buffer-debloat-threshold-percentages 0 .. 100",
+                 SIM_NET_SEGMENT_MIN, nc->segment_bytes, SIM_DEBLOAT_SAMPLES_MAX, SIM_DEBLOAT_PERIOD_MIN_NS);
         return BS_EINVAL;
     }
     uint32_t cap = bufs_cap(w);
@@ -142,6 +161,7 @@ void net_reset(sim_world *w)
         n->float_free = n->is_source ? 0 : nc->floating_per_gate;
         n->flush_pending = false;
     }
+    debloat_reset(w);
 }
 
 static sim_nbuf *buf_at(topo_chan *c, uint32_t i) { return &c->bufs[(c->bhead + i) % c->bcap]; }
@@ -318,15 +338,19 @@ static void arm_flusher(sim_world *w, topo_node *n)
 /* Serializes a record into channel c's buffers. */
 static void ser_data(sim_world *w, topo_node *n, topo_chan *c, const sim_item *it)
 {
-    uint32_t seg = w->cfg->net.segment_bytes, left = record_bytes(w);
+    uint32_t left = record_bytes(w);
     while (left > 0 && !w->stop) {
         if (!c->b_open) {
             if (!buf_push(w, c))
                 return;
             c->b_open = true;
+            /* a new buffer is trimmed to the size the receiver announced (debloat.c) */
+            c->open_cap = debloat_buffer_bytes(w, c);
             sq_add(w, n, c, +1);
         }
         sim_nbuf *b = buf_at(c, c->blen - 1);
+        uint32_t seg = c->open_cap;
+        BS_ASSERT(b->bytes < seg && seg >= buf_bytes_min(w));
         uint32_t take = seg - b->bytes < left ? seg - b->bytes : left;
         b->bytes += take;
         left -= take;
@@ -350,7 +374,7 @@ static void ser_data(sim_world *w, topo_node *n, topo_chan *c, const sim_item *i
 void net_restore_record(sim_world *w, topo_node *n, uint32_t port, uint64_t label)
 {
     BS_ASSERT(port < n->n_out);
-    sim_item it = {label, (uint8_t)BS_DATA};
+    sim_item it = {label, (uint8_t)BS_DATA, 0};
     SIM_MX(w, mx_queued(w, n->outs[port], +1));
     ser_data(w, n, &w->chans[n->outs[port]], &it);
 }
@@ -437,7 +461,7 @@ static long ahead_in_channel(sim_world *w, topo_chan *c, uint32_t port, uint64_t
     BS_ASSERT(pos <= c->len);
     for (uint32_t j = c->len; j > pos; j--)
         c->ring[(c->head + j) % c->cap] = c->ring[(c->head + j - 1) % c->cap];
-    c->ring[(c->head + pos) % c->cap] = (sim_item){id, (uint8_t)BS_BARRIER};
+    c->ring[(c->head + pos) % c->cap] = (sim_item){id, (uint8_t)BS_BARRIER, SIM_ITEM_UNALIGNED};
     c->len++;
     c->markers_on++;
     w->res->items_sent++;
@@ -476,6 +500,101 @@ long net_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
     return w->stop ? -1 : moved;
 }
 
+/* ---- aligned checkpoint timeout at the sender (Flink 1.14+) ---------------------------------- */
+/* Flink's PipelinedSubpartition.alignedBarrierTimeout -> findInflightBuffersAndMakeBarrier
+ * ToPriority (FLINK-27251; barrier.asUnaligned, FLINK-31588): the timed-out aligned b<id> queued at the sender of channel c
+ * moves ahead of the data buffers queued before it (after the last event before it: it
+ * never passes an older marker, a limit of this model; Flink puts it after the priority
+ * events only), and those buffers' records are reported to over() (Flink: the channel
+ * state future completed with the inflight buffers, channelStateWriter.addOutputDataFuture).
+ * The barrier becomes unaligned (barrier.asUnaligned). Returns the records overtaken, or
+ * -1 when no such b<id> is queued at the sender. */
+static long convert_in_channel(sim_world *w, topo_chan *c, uint32_t port, uint64_t id,
+                               void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
+{
+    (void)w;
+    uint32_t first = c->b_rx + c->b_fly, at = first, j = first;
+    uint32_t pos = c->wired, pos_at = c->wired; /* item ring positions */
+    for (; j < first + c->b_q; j++) {
+        const sim_nbuf *b = buf_at(c, j);
+        if (b->kind != BS_DATA) {
+            const sim_item *it = &c->ring[(c->head + pos) % c->cap];
+            if (b->kind == BS_BARRIER && it->val == id && !(it->flags & SIM_ITEM_UNALIGNED))
+                break;
+            at = j + 1;
+            pos_at = pos + b->items;
+        }
+        pos += b->items;
+    }
+    if (j == first + c->b_q || c->bar_k != id)
+        return -1;
+    sim_nbuf bar = *buf_at(c, j);
+    for (uint32_t i = j; i > at; i--)
+        *buf_at(c, i) = *buf_at(c, i - 1);
+    bar.data_end = at > 0 ? buf_at(c, at - 1)->data_end : c->data_taken;
+    *buf_at(c, at) = bar;
+    sim_item it = c->ring[(c->head + pos) % c->cap];
+    for (uint32_t i = pos; i > pos_at; i--)
+        c->ring[(c->head + i) % c->cap] = c->ring[(c->head + i - 1) % c->cap];
+    it.flags |= SIM_ITEM_UNALIGNED;
+    c->ring[(c->head + pos_at) % c->cap] = it;
+    long moved = (long)(pos - pos_at);
+    for (uint32_t i = pos_at + 1; i <= pos; i++) {
+        const sim_item *d = &c->ring[(c->head + i) % c->cap];
+        BS_ASSERT(d->kind == BS_DATA);
+        over(ctx, port, d->val);
+    }
+    BS_ASSERT(c->bar_before >= (uint64_t)moved);
+    c->bar_before -= (uint64_t)moved;
+    return moved;
+}
+
+/* b<id> still in n's outbox for `port` (not serialized yet): it leaves the outbox and goes
+ * ahead of the channel's queued buffers as a priority event; the records queued on the
+ * channel and those before it in the outbox for that port are overtaken. -1: not there. */
+static long convert_in_outbox(sim_world *w, topo_node *n, uint32_t port, uint64_t id,
+                              void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
+{
+    uint32_t j = 0;
+    while (j < n->ob_len && !(ob_at(n, j)->it.kind == BS_BARRIER && ob_at(n, j)->it.val == id && ob_at(n, j)->port == port))
+        j++;
+    if (j == n->ob_len)
+        return -1;
+    for (uint32_t i = j; i + 1 < n->ob_len; i++) /* the others keep their order */
+        *ob_at(n, i) = *ob_at(n, i + 1);
+    n->ob_len--;
+    n->ob_barriers--;
+    long moved = ahead_in_channel(w, &w->chans[n->outs[port]], port, id, over, ctx);
+    if (moved < 0)
+        return -1;
+    n->ob_barriers++;
+    for (uint32_t i = 0; i < j; i++) {
+        const topo_out *o = ob_at(n, i);
+        if (o->port == port && o->it.kind == BS_DATA) {
+            over(ctx, port, o->it.val);
+            moved++;
+        }
+    }
+    return moved;
+}
+
+long net_convert_barrier(sim_world *w, topo_node *n, uint64_t k,
+                         void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
+{
+    long moved = 0;
+    for (uint32_t p = 0; p < n->n_out && !w->stop; p++) {
+        topo_chan *c = &w->chans[n->outs[p]];
+        long m = convert_in_channel(w, c, p, k, over, ctx);
+        if (m < 0)
+            m = convert_in_outbox(w, n, p, k, over, ctx);
+        if (m > 0)
+            moved += m;
+        if (m >= 0)
+            try_send(w, c);
+    }
+    return w->stop ? -1 : moved;
+}
+
 /* ---- events -------------------------------------------------------------------------------- */
 int32_t net_congested(const sim_world *w)
 {
@@ -504,6 +623,7 @@ void net_arrive(sim_world *w, topo_chan *c)
         const sim_item *it = &c->ring[(c->head + c->arrived) % c->cap];
         sim_note(w, c->to, OP_ARRIVE, it->kind | (uint64_t)c->port << 8, it->val);
         c->arrived++;
+        sim_at_arrived(w, c, it); /* an announcement (at_timeout.c) */
         bool marker = it->kind == BS_BARRIER || it->kind == BS_CANCEL;
         if (to->task && marker)
             to->task->markers++;
@@ -527,8 +647,11 @@ void net_consumed(sim_world *w, topo_chan *c, uint8_t kind)
 {
     BS_ASSERT(c->wired > 0);
     c->wired--;
-    if (kind == BS_DATA)
+    if (kind == BS_DATA) {
         c->data_taken++;
+        if (w->cfg->net.debloat.enabled)
+            debloat_consumed(w, &w->nodes[c->to], record_bytes(w));
+    }
     recycle(w, c);
 }
 

@@ -39,7 +39,10 @@ void sim_config_default(sim_config *c)
     /* The byte network's defaults are Flink's (net.c, docs/simulation-network.md); the
      * model itself stays the record model unless a caller asks for bytes. */
     c->net = (sim_net){.model = SIM_NET_RECORDS, .segment_bytes = 32768, .buffers_per_channel = 2,
-                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000};
+                       .floating_per_gate = 8, .max_buffers_per_channel = 10, .buffer_timeout_ns = 100000000,
+                       .debloat = {.enabled = false, .target_ns = 1000000000, .period_ns = 200000000,
+                                   .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256},
+                       .announce = 1};
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -114,6 +117,15 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_FLUSH:
         net_timer(w, &w->nodes[e->obj]);
         break;
+    case EV_DEBLOAT:
+        debloat_tick(w, &w->nodes[e->obj]);
+        break;
+    case EV_BUFSIZE:
+        debloat_size_arrive(w, &w->chans[e->obj], (uint32_t)e->arg);
+        break;
+    case EV_ALIGN:
+        sim_at_timer(w, e->arg);
+        break;
     case EV_CK_SYNC:
     case EV_CK_CSW:
     case EV_CK_JOIN:
@@ -143,6 +155,8 @@ static void loop(sim_world *w)
         }
         SIM_MX(w, mx_sample(w, e.time_ns));
         dispatch(w, &e);
+        if (w->q.popped % SIM_MEMORY_CHECK_EVENTS == 0)
+            sim_memory_check(w);
         uint64_t stall = w->cfg->stall_bound_ns;
         if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
             sim_fail(w, SIM_VIOLATION, "engine",
@@ -168,6 +182,7 @@ static int start(sim_world *w)
         w->nodes[i].idle = true; /* tasks wait for their first arrival */
     for (uint32_t i = 0; i < w->n_sources; i++)
         sim_source_start(w, &w->nodes[i]);
+    debloat_start(w);
     w->tick_queued = c->checkpoint_interval_ns != 0;
     if (c->checkpoint_interval_ns && ev_push(&w->q, c->checkpoint_interval_ns, EV_TICK, 0, 0))
         return BS_ENOMEM;
@@ -200,6 +215,9 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     w.check_progress = st.check_progress;
     w.priority_barriers = st.overtakes;
     w.net_bytes = cfg->net.model == SIM_NET_BYTES;
+    /* Flink 1.14+ aligned checkpoint timeout: the byte network only (at_timeout.c) */
+    w.announce = w.net_bytes && cfg->net.announce && !st.overtakes && cfg->alignment_timeout_ns > 0 &&
+                 bs_strategy_option_slot(st.ops, BS_OPT_ALIGNMENT_TIMEOUT_NS) != NULL;
     rng_stream(&w.r_schedule, seed, RNG_STREAM_SCHEDULE);
     rng_stream(&w.r_workload, seed, RNG_STREAM_WORKLOAD);
     rng_stream(&w.r_latency, seed, RNG_STREAM_LATENCY);
@@ -227,6 +245,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     res->queue_len_max = w.q.len_max;
     sim_check_final(&w);
     SIM_MX(&w, mx_finish(&w));
+    if (w.memory_exceeded)
+        rc = BS_ENOMEM; /* a run past its memory bound did not run as configured */
 out_free:
     mx_close(&w);
     ck_cost_free(&w);

@@ -145,6 +145,28 @@ typedef enum sim_network {
 #define SIM_NET_SEGMENT_MAX (1u << 20)
 #define SIM_NET_BUFFERS_MAX 1024u
 
+/*
+ * Buffer debloating (FLIP-183; debloat.c, docs/simulation-network.md), byte network only:
+ * every input gate measures the bytes its task consumes over `period_ns`, computes the buffer
+ * size at which the buffers in use hold `target_ns` of that throughput (an exponential
+ * moving average over `samples`), skips changes smaller than `threshold_pct` percent of the
+ * last size, and announces the size to the senders of its channels, which fill each new
+ * buffer only up to it (never below `min_segment_bytes`). Defaults are Flink's
+ * (TaskManagerOptions.BUFFER_DEBLOAT_*, MIN_MEMORY_SEGMENT_SIZE): off, 1 s, 200 ms, 20, 25 %,
+ * 256 bytes.
+ */
+typedef struct sim_debloat {
+    bool enabled;                 /* taskmanager.network.memory.buffer-debloat.enabled: false */
+    uint64_t target_ns;           /* ... .buffer-debloat.target: 1 s */
+    uint64_t period_ns;           /* ... .buffer-debloat.period: 200 ms */
+    uint32_t samples;             /* ... .buffer-debloat.samples: 20 */
+    uint32_t threshold_pct;       /* ... .buffer-debloat.threshold-percentages: 25 */
+    uint32_t min_segment_bytes;   /* taskmanager.memory.min-segment-size: 256 bytes */
+} sim_debloat;
+
+#define SIM_DEBLOAT_SAMPLES_MAX 100000u
+#define SIM_DEBLOAT_PERIOD_MIN_NS 1000u  /* a shorter period would flood the event queue */
+
 typedef struct sim_net {
     sim_network model;
     uint32_t segment_bytes;           /* taskmanager.memory.segment-size: 32 KiB */
@@ -154,6 +176,11 @@ typedef struct sim_net {
     uint64_t buffer_timeout_ns;       /* execution.buffer-timeout: 100 ms; 0: flush every record */
     sim_dist credit_latency;          /* an AddCredit message back to the sender; all 0: as
                                          `latency` (the same link, the other way) */
+    sim_debloat debloat;              /* buffer debloating (FLIP-183); off by default */
+    uint32_t announce;                /* aligned-timeout as Flink 1.14+ (1, the default: the
+                                         start in the barrier, announcements, conversion of
+                                         timed-out barriers; sim/engine/at_timeout.c) or as
+                                         DESIGN 2.3, timed per task (0) */
 } sim_net;
 
 /*
@@ -249,8 +276,22 @@ typedef struct sim_config {
     uint32_t n_steps;                 /* <= SIM_STEPS_MAX */
     sim_end_to_end end_to_end;        /* what the final state is held to */
     sim_net net;                      /* the network model (records: `credits` applies) */
+    uint64_t max_memory_bytes;        /* bound on what the run keeps (the checkers' history,
+                                         the sinks' counts); 0: SIM_MEMORY_DEFAULT_BYTES */
     sim_costs costs;                  /* checkpoint costs; all 0: none (ckpt_cost.c) */
 } sim_config;
+
+/* A run's memory is bounded by its configuration (sim/engine/memory.c). */
+#define SIM_MEMORY_DEFAULT_BYTES (1ULL << 31) /* 2 GiB */
+#define SIM_MEMORY_MIN_BYTES (1ULL << 24)     /* 16 MiB */
+#define SIM_MEMORY_MAX_BYTES (1ULL << 40)     /* 1 TiB */
+
+/* The least a run of cfg keeps if it runs to the end: every record's history at every
+ * stage's task (VERIFY_ITEM_BYTES each) and the sinks' per-record counts; saturates at
+ * UINT64_MAX. The loader refuses a configuration whose estimate passes its bound. */
+uint64_t sim_memory_estimate(const sim_config *cfg);
+/* The bound in force for cfg (max_memory_bytes, or the default). */
+uint64_t sim_memory_bound(const sim_config *cfg);
 
 /* Fills cfg with the reference configuration: 4 sources of 2000 records each, then a
  * 2-stage 4x4 all-to-all topology, 4 credits per channel, spill, a checkpoint every
@@ -296,6 +337,8 @@ typedef struct sim_result {
     uint64_t sink_records;          /* the sinks' final operator state: records folded */
     uint64_t spill_bytes_live_max;  /* the most live spill bytes one task held */
     uint64_t open_files_max;        /* the most live spill files one task held */
+    uint64_t debloat_announcements; /* buffer debloating: new sizes the gates announced */
+    uint64_t debloat_size_min;      /* ... and the smallest of them (0: none) */
 } sim_result;
 
 /*

@@ -58,8 +58,14 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     if (rp)
         return rp;
     uint32_t at;
-    if (!first_unblocked(t, blocked, &at))
+    bool debloat = w->net_bytes && w->cfg->net.debloat.enabled;
+    if (!first_unblocked(t, blocked, &at)) {
+        if (debloat) /* ThroughputCalculator.pauseMeasurement: the gate had nothing */
+            debloat_gate(w, t->node, false);
         return t->inputs_ended == t->node->n_in ? 0 : BS_EAGAIN;
+    }
+    if (debloat)
+        debloat_gate(w, t->node, true);
     uint32_t port = take_arrival(t, at);
     topo_chan *c = &w->chans[t->node->in_first + port];
     sim_item it = c->ring[c->head];
@@ -75,6 +81,11 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     } else if (it.kind == BS_BARRIER || it.kind == BS_CANCEL) {
         out->id = vi.id = it.val;
         out->timestamp = it.val;
+        uint64_t start;
+        if (it.kind == BS_BARRIER && sim_at_start_of(w, it.val, &start)) { /* at_timeout.c */
+            out->timestamp = start;
+            out->type = BS_BARRIER_STARTED | (it.flags & SIM_ITEM_UNALIGNED ? BS_BARRIER_UNALIGNED : 0);
+        }
     } else {
         t->inputs_ended++;
         c->eop_taken = true;
@@ -121,6 +132,7 @@ static void on_trigger(void *ctx, uint64_t id)
     }
     if (topo_broadcast(w, n, BS_BARRIER, id))
         return;
+    sim_at_sent(w, n, id); /* after K's alignment timer: converted at once */
     ck_cost_trigger(w, n, id); /* b<id> went first: the synchronous phase follows */
     ck_cost_snapshot_done(w, n, id);
 }
@@ -202,6 +214,7 @@ int sim_task_handler_open(sim_world *w, topo_node *n)
     t->arr_head = t->arr_len = 0;
     t->markers = 0;
     t->wake_ns = UINT64_MAX;
+    sim_at_reset(t);
     sim_strategy st;
     if (!sim_strategy_find(w->cfg->strategy, &st))
         return BS_EINVAL;
@@ -245,10 +258,14 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
     t->peek_payload = calloc(1, w->cfg->payload_len);
-    if (!t->arrivals || !t->payload || !t->peek_payload || sim_cs_open(t, n->n_in))
+    if (!t->arrivals || !t->payload || !t->peek_payload || sim_cs_open(t, n->n_in) || sim_at_open(t, n->n_in))
         return BS_ENOMEM;
     t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next, .next_priority = sim_gate_next_priority,
                         .now_ns = sim_gate_now_ns, .wake_at = sim_gate_wake_at, .peek = sim_gate_peek};
+    if (w->announce) { /* Flink 1.14+ aligned checkpoint timeout (at_timeout.c) */
+        t->gate.next_announcement = sim_gate_next_announcement;
+        t->gate.convert = sim_gate_convert;
+    }
     return sim_task_handler_open(w, n);
 }
 
@@ -262,5 +279,6 @@ void sim_task_close(sim_world *w, topo_node *n)
     free(t->payload);
     free(t->peek_payload);
     sim_cs_free(t);
+    sim_at_free(t);
     n->task = NULL;
 }

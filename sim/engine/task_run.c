@@ -73,6 +73,7 @@ static bool handler_failed(sim_world *w, topo_node *n, int rc)
 static void poll_priority(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
+    t->wake_due = false;
     int rc = bs_handler_poll_priority(t->h);
     if (verify_failed(t->checker)) {
         sim_fail(w, SIM_VIOLATION, n->name, "%s", verify_message(t->checker));

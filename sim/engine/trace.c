@@ -39,7 +39,7 @@ static const char *who_name(const sim_world *w, uint32_t who)
 
 static void item_text(uint64_t kind, uint64_t val, char *buf, size_t len)
 {
-    sim_item it = {val, (uint8_t)kind};
+    sim_item it = {val, (uint8_t)kind, 0};
     sim_item_str(&it, buf, len);
 }
 
@@ -120,6 +120,10 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
         break;
     case OP_WAKE: snprintf(buf, len, "wake at %llu", ua); break;
     case OP_OVERTAKE_OUT: snprintf(buf, len, "send b%llu ahead of %llu queued records", ua, ub); break;
+    case OP_CONVERT_OUT:
+        snprintf(buf, len, "timed-out b%llu overtakes %llu queued records (unaligned)", ua, ub);
+        break;
+    case OP_ALIGN_TIMER: snprintf(buf, len, "alignment timer of c%llu fires at the senders", ua); break;
     case OP_HOLD_BARRIER: snprintf(buf, len, "hold b%llu back (reorder fault)", ua); break;
     case OP_LATE_BARRIER:
         if (b)
@@ -136,6 +140,7 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
             snprintf(buf, len, "step %llu: %s%llu", ua, k, ub >> 8);
         break;
     }
+    case OP_DEBLOAT: snprintf(buf, len, "debloat: buffer size %llu (throughput %llu B/s)", ua, ub); break;
     case OP_COST: cost_text(a, b, buf, len); break;
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
@@ -222,6 +227,21 @@ void sim_trace_header(sim_world *w)
                          (unsigned long long)nc->credit_latency.max_ns);
         if (m > 0)
             len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+        const sim_debloat *db = &nc->debloat;
+        if (db->enabled && len > 0) { /* a byte run without debloating keeps its header */
+            m = snprintf(line + len - 1, sizeof line - (len - 1),
+                         " buffer-debloat=on target=%llu period=%llu samples=%u threshold-percentages=%u "
+                         "min-segment-size=%u\n",
+                         (unsigned long long)db->target_ns, (unsigned long long)db->period_ns, db->samples,
+                         db->threshold_pct, db->min_segment_bytes);
+            if (m > 0)
+                len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+        }
+        if (!nc->announce && len > 0) { /* the default's header stays as it was */
+            m = snprintf(line + len - 1, sizeof line - (len - 1), " announce-barriers=0\n");
+            if (m > 0)
+                len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+        }
     }
     if (w->ck && len > 0) { /* without costs the header stays as it was */
         const sim_costs *k = &c->costs;

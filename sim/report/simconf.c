@@ -47,6 +47,14 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
                 n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
                 (unsigned long long)n->buffer_timeout_ns, (unsigned long long)n->credit_latency.min_ns,
                 (unsigned long long)n->credit_latency.mean_ns, (unsigned long long)n->credit_latency.max_ns);
+        const sim_debloat *d = &n->debloat;
+        if (d->enabled)
+            fprintf(f, "buffer-debloat: true\nbuffer-debloat-target: %llu\nbuffer-debloat-period: %llu\n"
+                       "buffer-debloat-samples: %u\nbuffer-debloat-threshold-percentages: %u\nmin-segment-size: %u\n",
+                    (unsigned long long)d->target_ns, (unsigned long long)d->period_ns, d->samples, d->threshold_pct,
+                    d->min_segment_bytes);
+        if (n->announce != 1)
+            fprintf(f, "announce-barriers: %u\n", n->announce);
     }
     for (size_t i = 0; simscen_key_at(i); i++) { /* checkpoint costs that are not 0 */
         const simscen_key *k = simscen_key_at(i);
@@ -260,7 +268,27 @@ static int set_key(pstate *p, const char *k, const char *v)
         rc = num(p, k, v, 1, SIM_NET_BUFFERS_MAX, &x);
         c->net.max_buffers_per_channel = (uint32_t)x;
     } else if (strcmp(k, "buffer-timeout") == 0) rc = num(p, k, v, 0, UINT64_MAX / 4, &c->net.buffer_timeout_ns);
-    else if (strcmp(k, "credit-latency") == 0) {
+    else if (strcmp(k, "buffer-debloat") == 0) {
+        if (strcmp(v, "true") && strcmp(v, "false"))
+            return perr(p, "buffer-debloat: '%s' is not true or false", v);
+        c->net.debloat.enabled = strcmp(v, "true") == 0;
+    } else if (strcmp(k, "buffer-debloat-target") == 0) rc = num(p, k, v, 1, UINT64_MAX / 4, &c->net.debloat.target_ns);
+    else if (strcmp(k, "buffer-debloat-period") == 0)
+        rc = num(p, k, v, SIM_DEBLOAT_PERIOD_MIN_NS, UINT64_MAX / 4, &c->net.debloat.period_ns);
+    else if (strcmp(k, "buffer-debloat-samples") == 0) {
+        rc = num(p, k, v, 1, SIM_DEBLOAT_SAMPLES_MAX, &x);
+        c->net.debloat.samples = (uint32_t)x;
+    } else if (strcmp(k, "buffer-debloat-threshold-percentages") == 0) {
+        rc = num(p, k, v, 0, 100, &x);
+        c->net.debloat.threshold_pct = (uint32_t)x;
+    } else if (strcmp(k, "min-segment-size") == 0) {
+        rc = num(p, k, v, SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, &x);
+        c->net.debloat.min_segment_bytes = (uint32_t)x;
+    }
+    else if (strcmp(k, "announce-barriers") == 0) {
+        rc = num(p, k, v, 0, 1, &x);
+        c->net.announce = (uint32_t)x;
+    } else if (strcmp(k, "credit-latency") == 0) {
         rc = dist(p, k, v, &c->net.credit_latency, &e);
         if (!rc && *e)
             return perr(p, "credit-latency: unexpected '%s' after MIN/MEAN/MAX", e);
@@ -297,8 +325,10 @@ static const char *const simconf_keys[] = {
     "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
     "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
-    "buffer-timeout", "credit-latency", "state-bytes", "state-bytes-per-record", "sync-ns", "sync-ps-per-byte",
-    "storage-bytes-per-s", "storage-latency-ns", "channel-state-bytes-per-s", "ack-latency-ns", "metadata-bytes", NULL,
+    "buffer-timeout", "credit-latency", "buffer-debloat", "buffer-debloat-target", "buffer-debloat-period",
+    "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers",
+    "state-bytes", "state-bytes-per-record", "sync-ns", "sync-ps-per-byte", "storage-bytes-per-s",
+    "storage-latency-ns", "channel-state-bytes-per-s", "ack-latency-ns", "metadata-bytes", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

@@ -161,6 +161,40 @@ void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg)
     for (uint32_t s = 0; s < cfg->stages; s++)
         per += cfg->service[s].mean_ns;
     cfg->checkpoint_bound_ns += recs * per * cfg->sources;
+    swarm_draw_debloat(seed, cfg);
+}
+
+/* Buffer debloating (FLIP-183), on for half of the byte-network seeds, from its own stream
+ * (the draws above stay what they were): targets from a few microseconds (buffers shrink
+ * to min-segment-size at once) to longer than most runs (they stay whole), periods from
+ * the shortest allowed to 20 us, averages from one sample (each period's size taken as it is) to
+ * Flink's 20, thresholds from 0 (every change announced) to 50 %. */
+void swarm_draw_debloat(uint64_t seed, sim_config *cfg)
+{
+    rng r;
+    rng_stream_named(&r, seed, "swarm-debloat");
+    sim_debloat *d = &cfg->net.debloat;
+    if (cfg->net.model != SIM_NET_BYTES || !rng_below(&r, 2))
+        return;
+    static const uint64_t targets[] = {2000, 20000, 100000, 1000000, 1000000000};
+    static const uint32_t mins[] = {64, 128, 256};
+    d->enabled = true;
+    d->target_ns = targets[rng_below(&r, sizeof targets / sizeof *targets)];
+    d->period_ns = rng_range(&r, SIM_DEBLOAT_PERIOD_MIN_NS, 20000);
+    d->samples = (uint32_t)rng_range(&r, 1, 20);
+    d->threshold_pct = (uint32_t)rng_below(&r, 51);
+    d->min_segment_bytes = mins[rng_below(&r, sizeof mins / sizeof *mins)];
+    if (d->min_segment_bytes > cfg->net.segment_bytes)
+        d->min_segment_bytes = cfg->net.segment_bytes;
+    /* Small buffers carry fewer bytes per credit: a record spans more of them, and with few
+     * credits each may wait a credit round trip. The liveness bound grows by one round trip
+     * (at the slowest latencies) per buffer a channel may hold ahead of a barrier and per
+     * buffer of one record, at every stage boundary. */
+    const sim_net *n = &cfg->net;
+    const sim_dist *cl = n->credit_latency.max_ns ? &n->credit_latency : &cfg->latency;
+    uint64_t span = (cfg->payload_len + 5 + d->min_segment_bytes - 1) / d->min_segment_bytes + 1;
+    uint64_t bufs = (uint64_t)n->max_buffers_per_channel + n->buffers_per_channel + n->floating_per_gate + span;
+    cfg->checkpoint_bound_ns += (uint64_t)cfg->stages * bufs * (cfg->latency.max_ns + cl->max_ns);
 }
 
 bool swarm_costs_known(const char *costs)

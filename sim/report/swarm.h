@@ -57,6 +57,9 @@ bool swarm_plant_parse(const char *name, sim_plant *out);
 #define SWARM_NETWORKS "records, bytes or any"
 bool swarm_network_known(const char *network);
 void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg);
+/* With the byte network, half of the seeds switch buffer debloating (FLIP-183) on, its
+ * knobs drawn from their own stream ("swarm-debloat"); swarm_draw_network calls it. */
+void swarm_draw_debloat(uint64_t seed, sim_config *cfg);
 
 /*
  * Checkpoint costs a seed runs with (sim_config.costs, ckpt_cost.c): "off" (the default, as

@@ -71,6 +71,9 @@ static const simscen_key key_table[] = {
     {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_MAX_BUFFERED_BYTES},
     {"max-events", "", "events before the run stops", SIMSCEN_KEY_NUMBER, 0, UINT64_MAX, FIELD(max_events, 8), NULL,
      NULL, 0},
+    {"max-memory-bytes", "bytes", "bound on what the run keeps (default 2 GiB)", SIMSCEN_KEY_NUMBER,
+     SIM_MEMORY_MIN_BYTES,
+     SIM_MEMORY_MAX_BYTES, FIELD(max_memory_bytes, 8), NULL, NULL, 0},
     {"max-restarts", "", "restarts allowed", SIMSCEN_KEY_NUMBER, 0, 1000000, FIELD(max_restarts, 4), NULL, NULL, 0},
     {NULL, NULL, NULL, SIMSCEN_KEY_OPTION, 0, 0, 0, 0, NULL, NULL, BS_OPT_ALIGNMENT_TIMEOUT_NS},
     /* the byte network (sim/engine/net.c, docs/simulation-network.md): `network: bytes` */
@@ -87,6 +90,23 @@ static const simscen_key key_table[] = {
      FIELD(net.buffer_timeout_ns, 8), NULL, NULL, 0},
     {"credit-latency-ns", "ns", "credit announcement latency, mean", SIMSCEN_KEY_DIST, 0, U64_BIG,
      FIELD(net.credit_latency, 0), NULL, NULL, 0},
+    /* buffer debloating, FLIP-183 (sim/engine/debloat.c): Flink's option names and defaults */
+    {"buffer-debloat", "", "buffer debloating on or off (taskmanager.network.memory.buffer-debloat.enabled)",
+     SIMSCEN_KEY_BOOL, 0, 1, FIELD(net.debloat.enabled, 1), NULL, NULL, 0},
+    {"buffer-debloat-target-ns", "ns", "time to consume the in-flight data (buffer-debloat.target)",
+     SIMSCEN_KEY_NUMBER, 1, U64_BIG, FIELD(net.debloat.target_ns, 8), NULL, NULL, 0},
+    {"buffer-debloat-period-ns", "ns", "buffer size recalculation period (buffer-debloat.period)",
+     SIMSCEN_KEY_NUMBER, SIM_DEBLOAT_PERIOD_MIN_NS, U64_BIG, FIELD(net.debloat.period_ns, 8), NULL, NULL, 0},
+    {"buffer-debloat-samples", "", "samples of the buffer size average (buffer-debloat.samples)", SIMSCEN_KEY_NUMBER,
+     1, SIM_DEBLOAT_SAMPLES_MAX, FIELD(net.debloat.samples, 4), NULL, NULL, 0},
+    {"buffer-debloat-threshold-percentages", "%",
+     "smallest change announced, percent (buffer-debloat.threshold-percentages)", SIMSCEN_KEY_NUMBER, 0, 100,
+     FIELD(net.debloat.threshold_pct, 4), NULL, NULL, 0},
+    {"min-segment-size", "bytes", "smallest debloated buffer (taskmanager.memory.min-segment-size)",
+     SIMSCEN_KEY_NUMBER, SIM_NET_SEGMENT_MIN, SIM_NET_SEGMENT_MAX, FIELD(net.debloat.min_segment_bytes, 4), NULL,
+     NULL, 0},
+    {"announce-barriers", "", "aligned-timeout as Flink 1.14+ (1: start in the barrier, announcements, "
+     "conversion) or timed per task (0)", SIMSCEN_KEY_NUMBER, 0, 1, FIELD(net.announce, 4), NULL, NULL, 0},
     /* checkpoint costs (sim/engine/ckpt_cost.c, docs/sim-scenarios.md); all 0: none */
     {"state-bytes", "bytes", "a task's operator state at a snapshot, fixed part", SIMSCEN_KEY_NUMBER, 0,
      SIM_COST_BYTES_MAX, FIELD(costs.state_bytes, 8), NULL, NULL, 0},
@@ -149,7 +169,8 @@ const simscen_key *simscen_key_find(const char *name)
 bool simscen_key_bytes_only(const simscen_key *k)
 {
     size_t net = offsetof(sim_config, net);
-    return (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST) && k->offset >= net &&
+    return (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_BOOL) &&
+           k->offset >= net &&
            k->offset < net + sizeof(sim_net);
 }
 
@@ -162,7 +183,7 @@ bool simscen_key_cost(const simscen_key *k)
 bool simscen_key_numeric(const simscen_key *k)
 {
     return k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_OPTION ||
-           k->get != NULL;
+           k->kind == SIMSCEN_KEY_BOOL || k->get != NULL;
 }
 
 uint64_t simscen_key_get(const simscen_key *k, const sim_config *c)
@@ -174,6 +195,8 @@ uint64_t simscen_key_get(const simscen_key *k, const sim_config *c)
     const unsigned char *p = (const unsigned char *)c + k->offset;
     if (k->kind == SIMSCEN_KEY_DIST)
         return ((const sim_dist *)(const void *)p)->mean_ns;
+    if (k->kind == SIMSCEN_KEY_BOOL)
+        return *(const bool *)(const void *)p ? 1 : 0;
     if (k->width == 4) {
         uint32_t v;
         memcpy(&v, p, 4);
@@ -212,6 +235,8 @@ int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, 
     unsigned char *p = (unsigned char *)c + k->offset;
     if (k->kind == SIMSCEN_KEY_DIST) {
         dist_set_mean((sim_dist *)(void *)p, v);
+    } else if (k->kind == SIMSCEN_KEY_BOOL) {
+        *(bool *)(void *)p = v != 0;
     } else if (k->width == 4) {
         uint32_t x = (uint32_t)v;
         memcpy(p, &x, 4);

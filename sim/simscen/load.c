@@ -229,13 +229,29 @@ static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim
         c->net.model = (sim_network)m;
         return 0;
     }
+    case SIMSCEN_KEY_BOOL: {
+        static const char *const values[] = {"false", "true"};
+        int b = 0;
+        if (ss_name(cx, node, k->name, "value", values, 2, &b) != 0)
+            return -1;
+        return simscen_key_set(k, c, (uint64_t)b, NULL, 0);
+    }
     case SIMSCEN_KEY_SWEEP_ONLY:
         break;
     }
     return 0;
 }
 
-/* The byte network's keys need `network: bytes`; `credits` is the record model's. */
+static bool ss_given(const simscen_key *const *rows, const uint32_t *v, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i] != SC_NONE && !strcmp(rows[i]->name, name))
+            return true;
+    return false;
+}
+
+/* The byte network's keys need `network: bytes`; `credits` is the record model's; the
+ * debloating knobs need `buffer-debloat: true`. */
 static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, const uint32_t *v, uint32_t n,
                             const sim_config *c)
 {
@@ -247,6 +263,23 @@ static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, co
                       "%s: applies to the byte network only (add 'network: bytes')", rows[i]->name);
             return -1;
         }
+        bool db_key = strncmp(rows[i]->name, "buffer-debloat-", 15) == 0 || !strcmp(rows[i]->name, "min-segment-size");
+        /* a knob without `buffer-debloat` (true, or false to be swept) is a mistake */
+        if (db_key && !ss_given(rows, v, n, "buffer-debloat")) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
+                      "%s: applies to buffer debloating only (add 'buffer-debloat: true')", rows[i]->name);
+            return -1;
+        }
+        /* BufferDebloatConfiguration: maxBufferSize >= minBufferSize; reported at
+         * min-segment-size when the file sets it, else at buffer-debloat */
+        bool at_min = !strcmp(rows[i]->name, "min-segment-size"), at_on = !strcmp(rows[i]->name, "buffer-debloat");
+        if (c->net.debloat.enabled && c->net.debloat.min_segment_bytes > c->net.segment_bytes &&
+            (at_min || (at_on && !ss_given(rows, v, n, "min-segment-size")))) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
+                      "%s: min-segment-size (%u) is larger than segment-size (%u)", rows[i]->name,
+                      c->net.debloat.min_segment_bytes, c->net.segment_bytes);
+            return -1;
+        }
         if (c->net.model == SIM_NET_BYTES && strcmp(rows[i]->name, "credits") == 0) {
             sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
                       "credits: the byte network counts credits in buffers (buffers-per-channel, "
@@ -255,6 +288,27 @@ static int ss_network_rules(const sc_ctx *cx, const simscen_key *const *rows, co
         }
     }
     return 0;
+}
+
+/* A run's memory is bounded by its configuration (sim/engine/memory.c): refuse a run whose
+ * history alone would pass max-memory-bytes, at records-per-source (or the mapping). */
+static int ss_memory_rule(const sc_ctx *cx, uint32_t node, const simscen_key *const *rows, const uint32_t *v,
+                          uint32_t n, const sim_config *c)
+{
+    uint64_t need = sim_memory_estimate(c), bound = sim_memory_bound(c);
+    if (need <= bound)
+        return 0;
+    uint32_t at = node;
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i] != SC_NONE && strcmp(rows[i]->name, "records-per-source") == 0)
+            at = v[i];
+    sc_err_at(cx->err, cx->text, sc_node_at(cx, at)->at,
+              "records-per-source: %u sources x %llu records through %u stages keep at least %llu bytes of "
+              "checker history, more than max-memory-bytes (%llu); lower records-per-source, or raise "
+              "max-memory-bytes (at most %llu; docs/limits.md)",
+              c->sources, (unsigned long long)c->records_per_source, c->stages, (unsigned long long)need,
+              (unsigned long long)bound, (unsigned long long)SIM_MEMORY_MAX_BYTES);
+    return -1;
 }
 
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
@@ -278,7 +332,7 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
         if (rows[i]->kind == SIMSCEN_KEY_LINK)
             link_at = v[i];
     }
-    if (ss_network_rules(cx, rows, v, n, c) != 0)
+    if (ss_network_rules(cx, rows, v, n, c) != 0 || ss_memory_rule(cx, node, rows, v, n, c) != 0)
         return -1;
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         uint32_t at = link_at != SC_NONE ? link_at : node;

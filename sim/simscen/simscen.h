@@ -156,7 +156,7 @@ typedef struct simscen {
  * The `simulation:` keys (keys.c): one table, read by the loader and by `compare --sweep`.
  * NUMBER: a whole number in [min, max] at `offset` (`width` 4 or 8 bytes); DIST: a
  * {min, mean, max} distribution at `offset` (a number sets its mean, widening min and max
- * to hold it); OPTION: a strategy option (core/bs_strategy.h), named by its descriptor; LINK, SERVICES: structured values the loader reads itself (SERVICES also has
+ * to hold it); BOOL: true or false (0 or 1 when swept) at `offset`; OPTION: a strategy option (core/bs_strategy.h), named by its descriptor; LINK, SERVICES: structured values the loader reads itself (SERVICES also has
  * get/set: the mean of every stage); SWEEP_ONLY: not a file key, only swept (get/set).
  */
 typedef enum simscen_key_kind {
@@ -167,6 +167,7 @@ typedef enum simscen_key_kind {
     SIMSCEN_KEY_SWEEP_ONLY,
     SIMSCEN_KEY_OPTION,     /* a strategy option: name, unit and range from its descriptor */
     SIMSCEN_KEY_NETWORK,    /* the network model's name: records | bytes */
+    SIMSCEN_KEY_BOOL,       /* true | false in a file, 1 | 0 swept; a bool at `offset` */
 } simscen_key_kind;
 
 #define SIMSCEN_KEYS_MAX 64u
@@ -178,7 +179,7 @@ typedef struct simscen_key {
     simscen_key_kind kind;
     uint64_t min, max;      /* the range of a number (a distribution's mean) */
     size_t offset;          /* NUMBER, DIST: where in sim_config */
-    unsigned width;         /* NUMBER: 4 or 8 */
+    unsigned width;         /* NUMBER: 4 or 8; BOOL: 1 */
     uint64_t (*get)(const sim_config *c);   /* optional: overrides offset */
     void (*set)(sim_config *c, uint64_t v); /* optional: overrides offset */
     unsigned slot;          /* OPTION: its bs_option_slot (0, or min .. max) */

@@ -60,17 +60,28 @@ static void sw_simulation(FILE *f, const sim_config *c)
             (unsigned long long)c->max_events, c->max_restarts);
     if (c->alignment_timeout_ns)
         fprintf(f, "  alignment-timeout-ns: %llu\n", (unsigned long long)c->alignment_timeout_ns);
+    if (c->max_memory_bytes)
+        fprintf(f, "  max-memory-bytes: %llu\n", (unsigned long long)c->max_memory_bytes);
     if (c->net.model == SIM_NET_BYTES) {
         const sim_net *n = &c->net;
         fprintf(f, "  network: bytes\n  segment-size: %u\n  buffers-per-channel: %u\n  floating-buffers-per-gate: %u\n"
                    "  max-buffers-per-channel: %u\n  buffer-timeout-ns: %llu\n",
                 n->segment_bytes, n->buffers_per_channel, n->floating_per_gate, n->max_buffers_per_channel,
                 (unsigned long long)n->buffer_timeout_ns);
+        if (n->announce != 1)
+            fprintf(f, "  announce-barriers: %u\n", n->announce);
         if (n->credit_latency.min_ns || n->credit_latency.mean_ns || n->credit_latency.max_ns) {
             fputs("  credit-latency-ns: ", f);
             sw_dist(f, &n->credit_latency);
             fputc('\n', f);
         }
+        const sim_debloat *d = &n->debloat;
+        if (d->enabled)
+            fprintf(f, "  buffer-debloat: true\n  buffer-debloat-target-ns: %llu\n  buffer-debloat-period-ns: %llu\n"
+                       "  buffer-debloat-samples: %u\n  buffer-debloat-threshold-percentages: %u\n"
+                       "  min-segment-size: %u\n",
+                    (unsigned long long)d->target_ns, (unsigned long long)d->period_ns, d->samples, d->threshold_pct,
+                    d->min_segment_bytes);
     }
     /* checkpoint costs: the key table's rows inside sim_config.costs that are not 0 */
     for (size_t i = 0; simscen_key_at(i); i++) {

@@ -52,6 +52,17 @@ if [ -n "$planted" ]; then
         "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --jobs 2 --out "$tmp/j.yaml"
     grep -q "shortest counterexample (10 steps)" "$tmp/out"; check "check --jobs 2 gives the shortest counterexample" $?
     expect_exit "its counterexample replays to a violation" 1 "$planted" run "$tmp/j.yaml"
+    # a counterexample that cannot be written is not lost: it is printed instead, exit still 1
+    if [ -w /dev/full ]; then
+        expect_exit "check whose counterexample cannot be written still exits 1" 1 \
+            "$planted" check --strategy planted-no-block --channels 2 --out /dev/full
+        grep -q "which could not be written to /dev/full:" "$tmp/out" && grep -q "^strategy: planted-no-block" "$tmp/out" &&
+            ! grep -q "written to /dev/full$" "$tmp/out"
+        check "it prints the counterexample instead of claiming it was written" $?
+        grep -q "cannot write the counterexample to /dev/full" "$tmp/err"; check "and warns why" $?
+    else
+        echo "skip a counterexample that cannot be written: no writable /dev/full here"
+    fi
 fi
 
 echo "$passed passed, $failed failed"

@@ -117,6 +117,20 @@ grep -q "error: offset 0: spilled buffer (3 bytes) is larger than page size (2 b
 expect_exit "spill dump of a missing file exits 2" 2 "$bin" spill dump "$tmp/none.spill"
 expect_exit "spill dump --page-size x exits 2" 2 "$bin" spill dump --page-size x "$tmp/ok.spill"
 
+# an injected disk fault is judged by the scenario's expect, not printed as a real disk error
+expect_exit "the bundled scenarios pass" 0 "$bin" run "$here/../../scenarios/handler/"*.yaml
+! grep -q -E "No space left on device|Permission denied" "$tmp/out" "$tmp/err"; check "injected ENOSPC and EACCES print no disk-error lines among passing runs" $?
+
+# a run's memory is bounded by its configuration (docs/limits.md)
+printf 'name: huge\nstrategy: block\nsimulation:\n  sources: 4\n  records-per-source: 1000000000000\n' >"$tmp/huge.yaml"
+expect_exit "records-per-source 10^12 is refused before the run" 2 timeout 20 "$bin" run "$tmp/huge.yaml"
+grep -q "huge.yaml:5:23: records-per-source: .* more than max-memory-bytes" "$tmp/err"; check "the refusal names the key, its place and max-memory-bytes" $?
+printf 'name: long\nstrategy: block\nsimulation:\n  sources: 1\n  stages: 1\n  parallelism: 1\n  records-per-source: 10000000000\n  max-memory-bytes: 1099511627776\n  max-events: 100000\nexpect:\n  violation: none\n' >"$tmp/long.yaml"
+expect_exit "a run of 10^10 records stopped at max-events ends at once" 0 timeout 20 "$bin" run "$tmp/long.yaml"
+printf 'name: grows\nstrategy: block\nsimulation:\n  records-per-source: 37000\n  max-memory-bytes: 16777216\n' >"$tmp/grows.yaml"
+expect_exit "a run whose history outgrows max-memory-bytes stops with exit 2" 2 timeout 60 "$bin" run "$tmp/grows.yaml"
+grep -q "memory: the run's checkers hold [0-9]* bytes, more than max-memory-bytes (16777216)" "$tmp/err"; check "it says which bound it passed" $?
+
 # check: exit 0 with no violation, 2 on bad flags, JSON for machines
 expect_exit "check of a small configuration exits 0" 0 "$bin" check --channels 2 --checkpoints 1 --eop --cancel
 grep -q "no violation: every interleaving explored" "$tmp/out"; check "check says the space was exhausted" $?
