@@ -62,6 +62,39 @@ uint64_t cli_flag_u64(const char *verb, const char *flag, const char *v, uint64_
 
 bool cli_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
+/* "{fault-kinds}" in a usage text: the fault-kind table's names, comma separated, wrapped
+ * below USAGE_WIDTH columns with the indentation of the line the token is on. */
+#define USAGE_WIDTH 90
+#define USAGE_FAULT_KINDS "{fault-kinds}"
+
+static void usage_fault_kinds(FILE *f, size_t col, size_t indent)
+{
+    const sim_fault_desc *d;
+    for (uint32_t k = 0; (d = sim_fault_desc_of(k)) != NULL; k++) {
+        size_t len = strlen(d->name) + (sim_fault_desc_of(k + 1) ? 1 : 0);
+        if (k > 0 && col + len > USAGE_WIDTH) {
+            fprintf(f, "\n%*s", (int)indent, "");
+            col = indent;
+        }
+        fprintf(f, "%s%s", d->name, sim_fault_desc_of(k + 1) ? "," : "");
+        col += len;
+    }
+}
+
+void cli_usage_print(FILE *f, const char *usage)
+{
+    const char *line = usage;
+    for (const char *p = usage; *p;) {
+        if (strncmp(p, USAGE_FAULT_KINDS, strlen(USAGE_FAULT_KINDS)) != 0) {
+            fputc(*p, f);
+            line = *p++ == '\n' ? p : line;
+            continue;
+        }
+        usage_fault_kinds(f, (size_t)(p - line), strspn(line, " "));
+        p += strlen(USAGE_FAULT_KINDS);
+    }
+}
+
 void cli_args_init(cli_args *a, const char *verb, const char *usage, int argc, char **argv, int first,
                    const cli_option *opts)
 {
@@ -98,7 +131,7 @@ int cli_args_next(cli_args *a)
             continue;
         }
         if (cli_is_help(arg)) {
-            fputs(a->usage, stdout);
+            cli_usage_print(stdout, a->usage);
             exit(EXIT_PASS);
         }
         const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;

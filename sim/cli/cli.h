@@ -71,7 +71,10 @@ typedef struct cli_args {
     const char *name;  /* that option's name as the table spells it */
 } cli_args;
 
-/* Starts parsing argv[first .. argc-1] of `verb`; `usage` is printed for --help. */
+/* Prints a verb's usage text; "{fault-kinds}" in it becomes the fault-kind table's names
+ * (sim/engine/fault_kinds.c), wrapped. */
+void cli_usage_print(FILE *f, const char *usage);
+/* Starts parsing argv[first .. argc-1] of `verb`; `usage` is printed (cli_usage_print) for --help. */
 void cli_args_init(cli_args *a, const char *verb, const char *usage, int argc, char **argv, int first,
                    const cli_option *opts);
 /* The index in `opts` of the next option (its value in a->value), or -1 when argv is done;

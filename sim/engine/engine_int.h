@@ -203,7 +203,7 @@ typedef struct topo_node {
                                   comes first; it acknowledges K (offset: all) then */
     uint64_t run_gen;
     sim_task *task;            /* NULL for a source */
-    /* source: the reorder fault (fault.c) and the scripted schedule (source.c) */
+    /* source: the reorder fault (fault_kinds.c) and the scripted schedule (source.c) */
     uint64_t held_k;           /* a reorder fault holds b<held_k> back until b<K+1> is sent */
     bool hold_next;            /* a time-keyed reorder fault holds the next barrier */
     uint32_t hold_fault;       /* ... and this is its index */
@@ -407,6 +407,13 @@ int sim_faults_schedule(sim_world *w);
 void sim_faults_free(sim_world *w);
 void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k);
 void sim_faults_on_start(sim_world *w, uint64_t k);
+/* The node a fault targets, NULL for a coordinator fault. */
+topo_node *sim_fault_node(sim_world *w, const sim_fault *f);
+/* Notes fault idx firing (trace, count, the coordinator's quiet period); who: its node or SIM_NONE. */
+void sim_fault_noted(sim_world *w, uint32_t who, uint32_t idx, uint64_t k);
+/* Does a fault step of the schedule fire fault i (rather than its time or checkpoint)? */
+bool sim_fault_by_step(const sim_world *w, uint32_t i);
+/* fault_kinds.c: the skip and reorder kinds' hooks in the coordinator */
 bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k);
 /* restart.c */
 void sim_restart(sim_world *w, const topo_node *who, const char *why);
@@ -482,7 +489,7 @@ void mx_snapshot(sim_world *w, const topo_node *n, uint64_t id, uint64_t sync_ns
                  uint64_t state_bytes, uint64_t persisted_bytes);
 void mx_acks_in(sim_world *w, uint64_t id);
 void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k); /* a scripted b<K> */
-/* fault.c: the reorder fault */
+/* fault_kinds.c: the reorder fault */
 bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k);
 /* trace.c: structured lines (sim_note; who is a node id, or SIM_NONE for the coordinator)
  * and free-text lines (sim_trace). */

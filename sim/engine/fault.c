@@ -1,84 +1,78 @@
 /*
- * fault.c: the run's faults (sim.h, sim_fault). The table holds the scripted faults, then
- * those drawn from the seed: for each kind with a non-zero fault_ppm, `fault_draws` slots,
- * each drawn from that kind's own stream of the faults PRNG (so changing one kind's
- * probability never moves another kind's faults) and kept with probability ppm/1e6, at a
- * uniform time within the sources' expected run, on a uniform target of the right sort.
- * Every fault is printed to the trace when the run starts. Time-keyed faults are queued
- * as EV_FAULT events then; checkpoint-keyed ones when their checkpoint starts (a skip is
- * asked for by the coordinator as it sends the barriers). Firing a fault notes it in the
- * trace and applies it: to a source, the coordinator, a task's I/O, or the whole job (a
- * task failure restarts it). A reorder acts twice: its source holds b<K> back when K
- * starts, then the coordinator starts K+1 and the source sends b<K+1>, then b<K>. This
- * file also checks and indexes the scripted schedule (sim_step); a fault that a fault
- * step names fires only from that step.
+ * fault.c: the run's faults (sim.h, sim_fault); what each kind does is its row's `fire`
+ * (fault_kinds.c). The table holds the scripted faults, then those drawn from the seed: for
+ * each kind with a non-zero fault_ppm, `fault_draws` slots, each drawn from that kind's own
+ * stream of the faults PRNG (so changing one kind's probability never moves another kind's
+ * faults) and kept with probability ppm/1e6, at a uniform time within the sources' expected
+ * run, on a uniform target of the row's sort, with an argument in the row's draw range.
+ * Scripted faults are checked against their row (target, argument range, needs). Every
+ * fault is printed to the trace when the run starts. Time-keyed faults are queued as
+ * EV_FAULT events then; checkpoint-keyed ones when their checkpoint starts (a kind marked
+ * SIM_FAULT_AT_START, skip, is asked for by the coordinator as it sends the barriers).
+ * Firing a fault notes it in the trace, then its row applies it. This file also checks and
+ * indexes the scripted schedule (sim_step); a fault that a fault step names fires only
+ * from that step.
  */
 #include "engine_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-static const char *const kind_names[SIM_FAULT_KINDS] = {
-    "eop",     "skip",       "overlap",    "cancel",  "timeout",  "write-error",
-    "enospc",  "short-write", "read-error", "corrupt", "truncate", "fail",
-    "reorder",
-};
-
-const char *sim_fault_kind_name(sim_fault_kind k)
+static sim_fault_target target_sort(sim_fault_kind k)
 {
-    return (unsigned)k < SIM_FAULT_KINDS ? kind_names[k] : NULL;
+    const sim_fault_desc *d = sim_fault_desc_of((uint32_t)k);
+    BS_ASSERT(d != NULL);
+    return d->target;
 }
 
-typedef enum fault_on { ON_SOURCE, ON_TASK, ON_NODE, ON_COORD } fault_on;
-
-static fault_on target_sort(sim_fault_kind k)
+topo_node *sim_fault_node(sim_world *w, const sim_fault *f)
 {
-    switch (k) {
-    case SIM_FAULT_EOP:
-    case SIM_FAULT_SKIP:
-    case SIM_FAULT_REORDER: return ON_SOURCE;
-    case SIM_FAULT_OVERLAP:
-    case SIM_FAULT_TIMEOUT: return ON_COORD;
-    case SIM_FAULT_CANCEL: return ON_NODE;
-    default: return ON_TASK;
-    }
+    if (target_sort(f->kind) == SIM_FAULT_ON_COORD)
+        return NULL;
+    BS_ASSERT(f->target < w->n_nodes);
+    return &w->nodes[f->target];
 }
 
+/* A scripted fault's problem (its row's rules), or NULL. */
 static const char *check_fault(const sim_world *w, const sim_fault *f)
 {
-    if ((unsigned)f->kind >= SIM_FAULT_KINDS)
+    const sim_fault_desc *d = sim_fault_desc_of((uint32_t)f->kind);
+    static char why[160];
+    if (!d)
         return "unknown fault kind";
-    fault_on on = target_sort(f->kind);
-    if (on == ON_SOURCE && f->target >= w->n_sources)
+    if (d->target == SIM_FAULT_ON_SOURCE && f->target >= w->n_sources)
         return "the target of a source fault must be a source";
-    if (on == ON_TASK && (f->target < w->n_sources || f->target >= w->n_nodes))
+    if (d->target == SIM_FAULT_ON_TASK && (f->target < w->n_sources || f->target >= w->n_nodes))
         return "the target of a task fault must be a task";
-    if (on == ON_NODE && f->target >= w->n_nodes)
+    if (d->target == SIM_FAULT_ON_NODE && f->target >= w->n_nodes)
         return "no such node";
-    if ((f->kind == SIM_FAULT_SKIP || f->kind == SIM_FAULT_REORDER) && f->checkpoint == 0 && f->at_ns == 0)
-        return "a skip or a reorder needs a checkpoint or a time";
-    if ((f->kind == SIM_FAULT_SHORT_WRITE || f->kind == SIM_FAULT_TRUNCATE) && (f->arg < 1 || f->arg > 8))
-        return "short-write and truncate keep 1 .. 8 bytes";
+    if ((d->needs & SIM_FAULT_NEEDS_WHEN) && f->checkpoint == 0 && f->at_ns == 0) {
+        snprintf(why, sizeof why, "a %s needs a checkpoint or a time", d->name);
+        return why;
+    }
+    if (f->arg < d->arg_min || f->arg > d->arg_max) {
+        snprintf(why, sizeof why, "a %s's arg is %llu .. %llu", d->name, (unsigned long long)d->arg_min,
+                 (unsigned long long)d->arg_max);
+        return why;
+    }
     return NULL;
 }
 
-static uint32_t draw_target(sim_world *w, rng *r, fault_on on)
+static uint32_t draw_target(sim_world *w, rng *r, sim_fault_target on)
 {
     switch (on) {
-    case ON_SOURCE: return (uint32_t)rng_below(r, w->n_sources);
-    case ON_TASK: return w->n_sources + (uint32_t)rng_below(r, w->n_tasks);
-    case ON_NODE: return (uint32_t)rng_below(r, w->n_nodes);
-    default: return 0;
+    case SIM_FAULT_ON_SOURCE: return (uint32_t)rng_below(r, w->n_sources);
+    case SIM_FAULT_ON_TASK: return w->n_sources + (uint32_t)rng_below(r, w->n_tasks);
+    case SIM_FAULT_ON_NODE: return (uint32_t)rng_below(r, w->n_nodes);
+    case SIM_FAULT_ON_COORD: return 0;
     }
+    BS_BUG("fault target %d", (int)on);
 }
 
 static uint64_t draw_arg(sim_fault_kind k, uint64_t x)
 {
-    if (k == SIM_FAULT_ENOSPC)
-        return x % 4096;
-    if (k == SIM_FAULT_SHORT_WRITE || k == SIM_FAULT_TRUNCATE)
-        return 1 + x % 8;
-    return 0;
+    const sim_fault_desc *d = sim_fault_desc_of((uint32_t)k);
+    return d->arg_draw_span ? d->arg_min + x % d->arg_draw_span : d->arg_min;
 }
 
 /* Draws the random faults of kind k into the table. */
@@ -98,7 +92,7 @@ static void draw_kind(sim_world *w, sim_fault_kind k, uint32_t draws)
 }
 
 /* Does a fault step of the schedule fire fault i (rather than its time or checkpoint)? */
-static bool by_step(const sim_world *w, uint32_t i)
+bool sim_fault_by_step(const sim_world *w, uint32_t i)
 {
     return w->fault_in_script && i < w->cfg->n_faults && w->fault_in_script[i];
 }
@@ -177,7 +171,7 @@ int sim_faults_build(sim_world *w, char *why, size_t why_len)
     }
     w->last_fault_ns = UINT64_MAX;
     w->settled = true;
-    w->faults = calloc((size_t)c->n_faults + (size_t)SIM_FAULT_KINDS * draws + 1, sizeof *w->faults);
+    w->faults = calloc((size_t)c->n_faults + (size_t)sim_fault_kinds() * draws + 1, sizeof *w->faults);
     if (!w->faults)
         return BS_ENOMEM;
     for (uint32_t i = 0; i < c->n_faults; i++) {
@@ -188,7 +182,7 @@ int sim_faults_build(sim_world *w, char *why, size_t why_len)
         }
         w->faults[w->n_faults++] = c->faults[i];
     }
-    for (int k = 0; k < SIM_FAULT_KINDS; k++)
+    for (uint32_t k = 0; k < sim_fault_kinds(); k++)
         if (c->fault_ppm[k])
             draw_kind(w, (sim_fault_kind)k, draws);
     return script_build(w, why, why_len);
@@ -206,17 +200,17 @@ void sim_faults_free(sim_world *w)
 
 static const char *target_name(const sim_world *w, const sim_fault *f)
 {
-    return target_sort(f->kind) == ON_COORD ? "coord" : w->nodes[f->target].name;
+    return target_sort(f->kind) == SIM_FAULT_ON_COORD ? "coord" : w->nodes[f->target].name;
 }
 
 int sim_faults_schedule(sim_world *w)
 {
     for (uint32_t i = 0; i < w->n_faults; i++) {
         const sim_fault *f = &w->faults[i];
-        sim_trace(w, "faults", "fault %u: %s on %s %s %llu%s arg %llu", i, kind_names[f->kind], target_name(w, f),
+        sim_trace(w, "faults", "fault %u: %s on %s %s %llu%s arg %llu", i, sim_fault_kind_name(f->kind), target_name(w, f),
                   f->checkpoint ? "after checkpoint" : "at", (unsigned long long)(f->checkpoint ? f->checkpoint : f->at_ns),
                   f->checkpoint ? " starts" : " ns", (unsigned long long)f->arg);
-        if (by_step(w, i))
+        if (sim_fault_by_step(w, i))
             continue; /* a fault step of the schedule fires it */
         if (f->checkpoint == 0 && ev_push(&w->q, f->at_ns, EV_FAULT, i, 0))
             return BS_ENOMEM;
@@ -237,137 +231,34 @@ void sim_faults_on_start(sim_world *w, uint64_t k)
 {
     for (uint32_t i = 0; i < w->n_faults && !w->stop; i++) {
         const sim_fault *f = &w->faults[i];
-        if (f->checkpoint != k || f->kind == SIM_FAULT_SKIP || by_step(w, i))
+        if (f->checkpoint != k || (sim_fault_desc_of(f->kind)->needs & SIM_FAULT_AT_START) ||
+            sim_fault_by_step(w, i))
             continue;
         if (ev_push(&w->q, w->q.now_ns + f->at_ns, EV_FAULT, i, k))
             sim_fail(w, SIM_ERROR, "faults", "event queue full (%zu events)", w->q.cap);
     }
 }
 
-static void fired(sim_world *w, uint32_t who, uint32_t idx, uint64_t k)
+void sim_fault_noted(sim_world *w, uint32_t who, uint32_t idx, uint64_t k)
 {
     sim_note(w, who, OP_FAULT, idx, k);
     w->res->faults_fired++;
     sim_coord_fault_seen(w);
 }
 
-bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k)
-{
-    bool skip = src->skip_next;
-    src->skip_next = false;
-    for (uint32_t i = 0; i < w->n_faults && !skip; i++) {
-        const sim_fault *f = &w->faults[i];
-        if (f->kind == SIM_FAULT_SKIP && f->checkpoint == k && f->target == src->id) {
-            fired(w, src->id, i, k);
-            skip = true;
-        }
-    }
-    if (skip)
-        sim_note(w, src->id, OP_SKIP_BARRIER, k, 0);
-    return skip;
-}
-
-/* Reorder, first half: does source src hold b<K> back? (A checkpoint-keyed fault fires
- * when K starts and overtakes at_ns later, sim_faults_on_start; a time-keyed one armed the
- * source and overtakes at once, after this event.) */
-bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k)
-{
-    bool hold = src->hold_next;
-    src->hold_next = false;
-    if (hold && ev_push(&w->q, w->q.now_ns, EV_FAULT, src->hold_fault, k))
-        sim_fail(w, SIM_ERROR, "faults", "event queue full (%zu events)", w->q.cap);
-    for (uint32_t i = 0; i < w->n_faults && !hold; i++) {
-        const sim_fault *f = &w->faults[i];
-        if (f->kind == SIM_FAULT_REORDER && f->checkpoint == k && f->target == src->id &&
-            !by_step(w, i))
-            hold = true;
-    }
-    if (!hold || src->held_k)
-        return false; /* one barrier held at a time */
-    src->held_k = k;
-    src->snap_offset = src->emitted;
-    sim_note(w, src->id, OP_HOLD_BARRIER, k, 0);
-    return true;
-}
-
-/* Reorder, second half: the coordinator starts the next checkpoint, so the held barriers
- * follow its barrier (send_barrier in coord.c); one still held (the coordinator could not
- * start a checkpoint) goes out alone, late. */
-static void overtake(sim_world *w)
-{
-    sim_coord_start(w);
-    for (uint32_t i = 0; i < w->n_sources && !w->stop; i++) {
-        topo_node *n = &w->nodes[i];
-        if (!n->held_k || n->done)
-            continue;
-        if (!topo_outbox_room(n, 2))
-            continue; /* no room now: it goes out after the next barrier */
-        sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, 0);
-        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
-            return;
-        n->held_k = 0;
-        topo_flush(w, n);
-    }
-}
-
-/* A source's partition ends: no record after the ones emitted; its next step sends eop. */
-static void source_eop(sim_world *w, topo_node *n)
-{
-    if (n->done)
-        return;
-    n->limit = n->emitted;
-    if (!n->run_pending && !n->waiting_credit)
-        topo_schedule(w, n, w->q.now_ns);
-}
-
-static void arm_disk(sim_task *t, const sim_fault *f)
-{
-    io_fault *io = &t->faults;
-    switch (f->kind) {
-    case SIM_FAULT_WRITE_ERROR: io_fault_add(io, IO_WRITE, io->calls[IO_WRITE] + 1, EIO, 0); break;
-    case SIM_FAULT_SHORT_WRITE:
-        io_fault_add(io, IO_WRITE, io->calls[IO_WRITE] + 1, 0, (uint32_t)f->arg);
-        break;
-    case SIM_FAULT_READ_ERROR: io_fault_add(io, IO_READ, io->calls[IO_READ] + 1, EIO, 0); break;
-    case SIM_FAULT_ENOSPC:
-        t->disk.enospc_armed = true;
-        t->disk.enospc_budget = f->arg;
-        break;
-    case SIM_FAULT_CORRUPT: t->disk.corrupt_armed = true; break;
-    case SIM_FAULT_TRUNCATE:
-        t->disk.truncate_armed = true;
-        t->disk.truncate_at = f->arg;
-        break;
-    default: BS_ASSERT(!"not a disk fault");
-    }
-}
-
+/* The dispatch: notes the firing, then the kind's row applies it. A time-keyed fault fired
+ * again for a checkpoint k (a reorder's second half, which sim_faults_hold asks for) was
+ * noted the first time. */
 void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
 {
     BS_ASSERT(idx < w->n_faults);
     const sim_fault *f = &w->faults[idx];
-    topo_node *n = target_sort(f->kind) == ON_COORD ? NULL : &w->nodes[f->target];
-    bool second_half = f->kind == SIM_FAULT_REORDER && k != 0;
-    if (!(second_half && f->checkpoint == 0)) /* a time-keyed reorder fired when armed */
-        fired(w, n ? n->id : SIM_NONE, idx, k);
-    switch (f->kind) {
-    case SIM_FAULT_EOP: source_eop(w, n); break;
-    case SIM_FAULT_SKIP: n->skip_next = true; break;
-    case SIM_FAULT_OVERLAP: sim_coord_start(w); break;
-    case SIM_FAULT_CANCEL: sim_coord_cancel(w, n, k ? k : w->ck_last); break;
-    case SIM_FAULT_TIMEOUT:
-        if (k == 0 || k == w->ck_pending)
-            sim_coord_force_timeout(w);
-        break;
-    case SIM_FAULT_FAIL: sim_restart(w, n, "task failure (fault)"); break;
-    case SIM_FAULT_REORDER:
-        if (second_half) {
-            overtake(w);
-        } else {
-            n->hold_next = true;
-            n->hold_fault = idx;
-        }
-        break;
-    default: arm_disk(n->task, f); break;
-    }
+    const sim_fault_desc *d = sim_fault_desc_of((uint32_t)f->kind);
+    BS_ASSERT(d && d->fire);
+    topo_node *n = sim_fault_node(w, f);
+    bool again = k != 0 && f->checkpoint == 0;
+    BS_ASSERT(!again || (d->needs & SIM_FAULT_NEEDS_WHEN));
+    if (!again)
+        sim_fault_noted(w, n ? n->id : SIM_NONE, idx, k);
+    d->fire(w, idx, f, k);
 }

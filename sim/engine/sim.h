@@ -50,7 +50,7 @@ typedef struct sim_dist {
 } sim_dist;
 
 /*
- * Faults (fault.c). Each is scriptable (a sim_fault in sim_config.faults) and randomizable
+ * Faults (fault.c; each kind's row and action: fault_kinds.c). Each is scriptable (a sim_fault in sim_config.faults) and randomizable
  * (sim_config.fault_ppm: drawn from the faults PRNG stream when the run starts, so the seed
  * decides them; the trace prints every fault drawn). `target` is a node id: sources are
  * 0 .. sources-1, then tasks stage by stage (task i of stage s is sources + s*parallelism
@@ -91,6 +91,54 @@ typedef struct sim_fault {
     uint64_t checkpoint;  /* 0: time-keyed */
     uint64_t arg;         /* ENOSPC: bytes; SHORT_WRITE: bytes; TRUNCATE: bytes kept */
 } sim_fault;
+
+/*
+ * The fault-kind table (fault_kinds.c): one row per kind, in sim_fault_kind order, then, in
+ * a test build, the test-only kinds (sim_extra_fault_kinds), numbered from SIM_FAULT_KINDS
+ * on. Every name table, usage text, loader rule, random draw and the engine's dispatch are
+ * derived from it: adding a kind is one function (its `fire`) and one row.
+ */
+#define SIM_FAULT_KINDS_MAX 32u /* built-in and test-only kinds; a kind is a bit of a uint32_t mask */
+
+typedef enum sim_fault_target {
+    SIM_FAULT_ON_SOURCE = 0, /* target: a source, 0 .. sources-1 */
+    SIM_FAULT_ON_TASK,       /* target: a task, sources .. nodes-1 (scenarios default to the first) */
+    SIM_FAULT_ON_NODE,       /* target: any node */
+    SIM_FAULT_ON_COORD,      /* the coordinator: target ignored */
+} sim_fault_target;
+
+/* What a kind needs (sim_fault_desc.needs). */
+#define SIM_FAULT_NEEDS_WHEN 1u /* a scripted one needs a checkpoint or a time (not both 0) */
+#define SIM_FAULT_AT_START 2u   /* a checkpoint-keyed one applies as its checkpoint starts (the
+                                   coordinator asks, sim_faults_skip), not at_ns after */
+#define SIM_FAULT_NEEDS_IO 4u   /* takes effect at a later I/O call of the task's handler: a
+                                   strategy that writes no spill file or channel state never
+                                   meets it */
+
+struct sim_world;
+typedef struct sim_fault_desc {
+    const char *name;        /* as scenario files, --faults and traces spell it */
+    sim_fault_target target;
+    uint64_t arg_min, arg_max; /* a scripted fault's `arg` (the loader's and the engine's check) */
+    uint64_t arg_default;    /* a scenario that gives no `arg` */
+    uint64_t arg_draw_span;  /* a random one's arg: arg_min + x % span (0: arg_min) */
+    uint32_t needs;          /* SIM_FAULT_NEEDS_* */
+    const char *help;        /* one line: what it does (usage, docs/sim-scenarios.md) */
+    /* Applies fault number idx of the run (w's table) for checkpoint k (0: time-keyed or
+     * a schedule step); the engine has noted the firing and counted it already. */
+    void (*fire)(struct sim_world *w, uint32_t idx, const sim_fault *f, uint64_t k);
+} sim_fault_desc;
+
+/* The kinds known to this build: SIM_FAULT_KINDS, plus the test-only ones. */
+uint32_t sim_fault_kinds(void);
+/* Row of kind k, or NULL past the last. */
+const sim_fault_desc *sim_fault_desc_of(uint32_t k);
+/* The kind named by the len bytes at name, or -1. */
+int sim_fault_kind_find(const char *name, size_t len);
+/* Writes every known kind's name, separated by sep, into buf; returns buf. */
+const char *sim_fault_kind_list(char *buf, size_t len, const char *sep);
+/* Test builds override this (a weak default returns none): test-only kinds. */
+const sim_fault_desc *const *sim_extra_fault_kinds(size_t *count);
 
 #define SIM_FAULTS_MAX 4096
 #define SIM_FAULT_DRAWS_DEFAULT 2
@@ -260,8 +308,8 @@ typedef struct sim_config {
     /* faults */
     const sim_fault *faults;          /* scripted faults (not owned), n_faults of them */
     uint32_t n_faults;                /* <= SIM_FAULTS_MAX */
-    uint32_t fault_ppm[SIM_FAULT_KINDS]; /* random: per kind, each of fault_draws slots holds
-                                           such a fault with this chance (millionths) */
+    uint32_t fault_ppm[SIM_FAULT_KINDS_MAX]; /* random: per kind, each of fault_draws slots
+                                               holds such a fault with this chance (millionths) */
     uint32_t fault_draws;             /* slots per kind; 0: SIM_FAULT_DRAWS_DEFAULT */
     uint32_t max_restarts;            /* more restarts than this is an error; 0: 64 */
     /* bounds (0: unchecked) */
@@ -361,7 +409,7 @@ int sim_run(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace);
 struct sim_metrics;
 int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trace, struct sim_metrics *m);
 
-/* "eop", "skip", ... ; NULL for an unknown kind. */
+/* "eop", "skip", ... (the kind's row); NULL for an unknown kind. */
 const char *sim_fault_kind_name(sim_fault_kind k);
 
 /* "none", "early-complete", "wrong-offsets", "drop-replayed"; NULL for an unknown plant. */

@@ -188,7 +188,7 @@ void sim_trace_header(sim_world *w)
     const sim_config *c = w->cfg;
     char line[2048], links[256] = "", service[512] = "", ppm[256] = "";
     size_t ln = 0, sn = 0, pn = 0;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++)
+    for (uint32_t k = 0; k < sim_fault_kinds(); k++)
         pn += (size_t)snprintf(ppm + pn, sizeof ppm - pn, "%s%u", k ? "," : "", c->fault_ppm[k]);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++) {
         ln += (size_t)snprintf(links + ln, sizeof links - ln, "%s%s", s ? "," : "", link_name(c->link[s]));

@@ -255,7 +255,7 @@ int fuzz_loop(const fuzz_opts *o, fuzz_report *r, fuzz_progress_fn progress, voi
 
 /* ---- shrinking -------------------------------------------------------------------------- */
 enum { SHRINK_ALTERNATE_SEEDS = 3 };
-enum { SHRINK_TOPOLOGY = 10, SHRINK_CANDIDATES = SHRINK_TOPOLOGY + 1 + SIM_FAULT_KINDS };
+enum { SHRINK_TOPOLOGY = 10, SHRINK_CANDIDATES = SHRINK_TOPOLOGY + 1 + SIM_FAULT_KINDS_MAX };
 
 /* Candidates past the topology's: one fault slot fewer per kind, then each kind off. */
 static bool shrink_fault(const sim_config *c, int i, sim_config *v)

@@ -63,7 +63,7 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
     }
     fputs("faults: ", f);
     bool any = false;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+    for (uint32_t k = 0; k < sim_fault_kinds(); k++) {
         if (c->fault_ppm[k]) {
             fprintf(f, "%s%s=%u", any ? ", " : "", sim_fault_kind_name((sim_fault_kind)k), c->fault_ppm[k]);
             any = true;
@@ -195,14 +195,12 @@ static int fault_list(pstate *p, const char *v)
         return 0;
     for (const char *s = v; *s;) {
         size_t n = strcspn(s, "=,");
-        int k = 0;
-        while (k < SIM_FAULT_KINDS && !(strlen(sim_fault_kind_name((sim_fault_kind)k)) == n &&
-                                         strncmp(sim_fault_kind_name((sim_fault_kind)k), s, n) == 0))
-            k++;
-        if (k == SIM_FAULT_KINDS || s[n] != '=')
-            return perr(p, "faults: '%.*s' is not KIND=PPM with a fault kind (eop, skip, overlap, cancel, "
-                           "timeout, write-error, enospc, short-write, read-error, corrupt, truncate, fail, reorder)",
-                        (int)strcspn(s, ","), s);
+        int k = sim_fault_kind_find(s, n);
+        if (k < 0 || s[n] != '=') {
+            char kinds[512];
+            return perr(p, "faults: '%.*s' is not KIND=PPM with a fault kind (%s)", (int)strcspn(s, ","), s,
+                        sim_fault_kind_list(kinds, sizeof kinds, ", "));
+        }
         uint64_t ppm;
         const char *e;
         if (!parse_u64(s + n + 1, 1000000, &ppm, &e) || (*e && *e != ','))

@@ -109,7 +109,7 @@ static void draw_faults(rng *r, sim_config *c, uint32_t faults)
     uint64_t on = rng_next(r);
     uint32_t draws = (uint32_t)rng_range(r, 1, 3);
     bool any = false;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+    for (uint32_t k = 0; k < sim_fault_kinds(); k++) {
         uint32_t ppm = (uint32_t)rng_range(r, 100000, 1000000);
         if ((faults >> k & 1) && (on >> k & 1)) {
             c->fault_ppm[k] = ppm;
@@ -261,11 +261,8 @@ uint32_t swarm_faults_parse(const char *list, bool *ok)
     uint32_t mask = 0;
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
-        int k = 0;
-        while (k < SIM_FAULT_KINDS && !(strlen(sim_fault_kind_name((sim_fault_kind)k)) == n &&
-                                         !strncmp(sim_fault_kind_name((sim_fault_kind)k), p, n)))
-            k++;
-        if (k == SIM_FAULT_KINDS || n == 0) {
+        int k = sim_fault_kind_find(p, n);
+        if (k < 0 || n == 0) {
             *ok = false;
             return 0;
         }

@@ -32,7 +32,8 @@
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg);
 
 /* A set of fault kinds, bit k for sim_fault_kind k. */
-#define SWARM_FAULTS_ALL ((1u << SIM_FAULT_KINDS) - 1)
+/* Every fault kind this build knows (sim_fault_kinds(): the table's rows). */
+#define SWARM_FAULTS_ALL (sim_fault_kinds() >= 32 ? UINT32_MAX : (1u << sim_fault_kinds()) - 1)
 
 /* Same as swarm_draw, with the fault kinds a seed may switch on limited to `faults`
  * (the topology drawn does not depend on it). swarm_draw allows every kind. */

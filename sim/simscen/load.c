@@ -9,6 +9,7 @@
 
 #include "../report/simconf.h"
 #include "../strategies.h"
+#include "../../core/bs_assert.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -113,10 +114,14 @@ static int ss_text(const sc_ctx *cx, uint32_t node, const char *key, bool multil
     return 0;
 }
 
-static const char *const ss_kind_names[SIM_FAULT_KINDS] = {
-    "eop", "skip", "overlap", "cancel", "timeout", "write-error",
-    "enospc", "short-write", "read-error", "corrupt", "truncate", "fail", "reorder",
-};
+/* The fault kinds' names, from the fault-kind table (sim.h, sim_fault_desc); returns n. */
+static size_t ss_kind_names(const char **names)
+{
+    size_t n = 0;
+    for (const sim_fault_desc *d; n < SIM_FAULT_KINDS_MAX && (d = sim_fault_desc_of((uint32_t)n)) != NULL; n++)
+        names[n] = d->name;
+    return n;
+}
 
 /* ---- simulation ----------------------------------------------------------------------- */
 static int ss_dist(const sc_ctx *cx, uint32_t node, const char *key, sim_dist *d)
@@ -361,57 +366,69 @@ static int ss_bounds(const sc_ctx *cx, uint32_t node, sim_config *c)
 }
 
 /* ---- faults --------------------------------------------------------------------------- */
-int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fault *f)
+/* The target's range by the row's target sort: [*lo, *hi], and what it must be. */
+static const char *ss_fault_range(const sim_fault_desc *d, const sim_config *c, uint64_t *lo, uint64_t *hi)
 {
-    static const sc_keyspec keys[] = {
-        {"kind", true}, {"target", false}, {"at-ns", false}, {"checkpoint", false}, {"arg", false}};
-    uint32_t v[5];
-    int kind = 0;
-    if (sc_node_at(cx, map)->kind != SC_NODE_MAP)
-        return sc_type_error(cx, map, "fault", "a mapping");
-    if (sc_map_keys(cx, map, keys, 5, v, (uint32_t[5]){0}) != 0 ||
-        ss_name(cx, v[0], "kind", "fault kind", ss_kind_names, SIM_FAULT_KINDS, &kind) != 0)
-        return -1;
-    f->kind = (sim_fault_kind)kind;
-    uint32_t tasks = c->stages * c->parallelism, nodes = c->sources + tasks;
-    uint64_t lo = 0, hi = nodes - 1, target = 0;
-    const char *what = "a node";
-    if (kind == SIM_FAULT_EOP || kind == SIM_FAULT_SKIP || kind == SIM_FAULT_REORDER) {
-        hi = c->sources - 1;
-        what = "a source";
-    } else if (kind != SIM_FAULT_CANCEL && kind != SIM_FAULT_OVERLAP && kind != SIM_FAULT_TIMEOUT) {
-        lo = c->sources;
-        what = "a task";
+    uint32_t nodes = c->sources + c->stages * c->parallelism;
+    *lo = 0;
+    *hi = nodes - 1;
+    switch (d->target) {
+    case SIM_FAULT_ON_SOURCE: *hi = c->sources - 1; return "a source";
+    case SIM_FAULT_ON_TASK: *lo = c->sources; return "a task";
+    case SIM_FAULT_ON_NODE:
+    case SIM_FAULT_ON_COORD: return "a node";
     }
-    if (v[1] != SC_NONE) {
-        const sc_node *t = sc_node_at(cx, v[1]);
+    return "a node";
+}
+
+static int ss_fault_target(const sc_ctx *cx, uint32_t node, const sim_fault_desc *d, const sim_config *c,
+                           sim_fault *f)
+{
+    uint64_t lo, hi, target = 0;
+    const char *what = ss_fault_range(d, c, &lo, &hi);
+    if (node != SC_NONE) {
+        const sc_node *t = sc_node_at(cx, node);
         uint64_t x = 0;
-        if (sc_node_vtype(t) == SC_V_INT && sc_get_u64(cx, v[1], "target", 0, UINT32_MAX, &x) == 0 &&
+        if (sc_node_vtype(t) == SC_V_INT && sc_get_u64(cx, node, "target", 0, UINT32_MAX, &x) == 0 &&
             (x < lo || x > hi)) {
             sc_err_at(cx->err, cx->text, t->at,
                       "target: %llu is not %s (sources are 0 .. %u, tasks %u .. %u)", (unsigned long long)x,
-                      what, c->sources - 1, c->sources, nodes - 1);
+                      what, c->sources - 1, c->sources, c->sources + c->stages * c->parallelism - 1);
             return -1;
         }
-        if (ss_u64(cx, v[1], "target", lo, hi, &target) != 0)
+        if (ss_u64(cx, node, "target", lo, hi, &target) != 0)
             return -1;
     } else if (lo > 0) {
         target = lo;
     }
     f->target = (uint32_t)target;
-    if (ss_u64(cx, v[2], "at-ns", 0, UINT64_MAX / 4, &f->at_ns) != 0 ||
-        ss_u64(cx, v[3], "checkpoint", 0, UINT64_MAX / 4, &f->checkpoint) != 0)
+    return 0;
+}
+
+/* One scripted fault; every rule is its kind's row (sim_fault_desc). */
+int ss_fault(const sc_ctx *cx, uint32_t map, const sim_config *c, sim_fault *f)
+{
+    static const sc_keyspec keys[] = {
+        {"kind", true}, {"target", false}, {"at-ns", false}, {"checkpoint", false}, {"arg", false}};
+    uint32_t v[5];
+    const char *names[SIM_FAULT_KINDS_MAX];
+    size_t n_names = ss_kind_names(names);
+    int kind = 0;
+    if (sc_node_at(cx, map)->kind != SC_NODE_MAP)
+        return sc_type_error(cx, map, "fault", "a mapping");
+    if (sc_map_keys(cx, map, keys, 5, v, (uint32_t[5]){0}) != 0 ||
+        ss_name(cx, v[0], "kind", "fault kind", names, n_names, &kind) != 0)
         return -1;
-    if (kind == SIM_FAULT_SHORT_WRITE || kind == SIM_FAULT_TRUNCATE) {
-        f->arg = 1;
-        if (ss_u64(cx, v[4], "arg", 1, 8, &f->arg) != 0)
-            return -1;
-    } else if (ss_u64(cx, v[4], "arg", 0, UINT64_MAX / 4, &f->arg) != 0) {
+    const sim_fault_desc *d = sim_fault_desc_of((uint32_t)kind);
+    BS_ASSERT(d != NULL);
+    f->kind = (sim_fault_kind)kind;
+    f->arg = d->arg_default;
+    if (ss_fault_target(cx, v[1], d, c, f) != 0 || ss_u64(cx, v[2], "at-ns", 0, UINT64_MAX / 4, &f->at_ns) != 0 ||
+        ss_u64(cx, v[3], "checkpoint", 0, UINT64_MAX / 4, &f->checkpoint) != 0 ||
+        ss_u64(cx, v[4], "arg", d->arg_min, d->arg_max, &f->arg) != 0)
         return -1;
-    }
-    if ((kind == SIM_FAULT_SKIP || kind == SIM_FAULT_REORDER) && f->checkpoint == 0 && f->at_ns == 0) {
-        sc_err_at(cx->err, cx->text, sc_node_at(cx, map)->at, "a %s needs 'checkpoint' or 'at-ns'",
-                  ss_kind_names[kind]);
+    if ((d->needs & SIM_FAULT_NEEDS_WHEN) && f->checkpoint == 0 && f->at_ns == 0) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, map)->at, "a %s needs 'checkpoint' or 'at-ns'", d->name);
         return -1;
     }
     return 0;
@@ -437,21 +454,55 @@ static int ss_faults(const sc_ctx *cx, uint32_t node, simscen *sc)
     return 0;
 }
 
+/* A key of `random-faults` that is neither a fault kind nor `draws`: "random-faults:
+ * unknown fault kind 'x'" at the key (did you mean one?). 0 when every key is known. */
+static int ss_random_unknown(const sc_ctx *cx, uint32_t map, const char **names, size_t n)
+{
+    const sc_node *m = sc_node_at(cx, map);
+    uint32_t k = m->first;
+    for (uint32_t pairs = 0; k != SC_NONE && pairs < m->count; pairs++) {
+        const sc_node *key = sc_node_at(cx, k);
+        uint32_t v = key->next;
+        if (key->kind == SC_NODE_SCALAR && !(key->len == 5 && memcmp(key->str, "draws", 5) == 0) &&
+            sim_fault_kind_find(key->str, key->len) < 0) {
+            char shown[SC_SHOW_MAX * 4 + 8], list[512];
+            sc_show(shown, sizeof shown, key->str, key->len);
+            const char *best = sc_suggest(key->str, key->len, names, n);
+            if (best) {
+                sc_err_at(cx->err, cx->text, key->at, "random-faults: unknown fault kind '%s' (did you mean '%s'?)",
+                          shown, best);
+            } else {
+                sc_join(list, sizeof list, names, n);
+                sc_err_at(cx->err, cx->text, key->at, "random-faults: unknown fault kind '%s' (expected %s, or draws)",
+                          shown, list);
+            }
+            return -1;
+        }
+        k = v == SC_NONE ? SC_NONE : sc_node_at(cx, v)->next;
+    }
+    return 0;
+}
+
+/* `random-faults`: a chance per fault kind (a key of the fault-kind table), and `draws`. */
 static int ss_random(const sc_ctx *cx, uint32_t node, sim_config *c)
 {
-    sc_keyspec keys[SIM_FAULT_KINDS + 1];
-    uint32_t v[SIM_FAULT_KINDS + 1];
+    sc_keyspec keys[SIM_FAULT_KINDS_MAX + 1];
+    uint32_t v[SIM_FAULT_KINDS_MAX + 1];
+    const char *names[SIM_FAULT_KINDS_MAX];
+    size_t n = ss_kind_names(names);
     if (node == SC_NONE)
         return 0;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++)
-        keys[k] = (sc_keyspec){ss_kind_names[k], false};
-    keys[SIM_FAULT_KINDS] = (sc_keyspec){"draws", false};
-    if (ss_map(cx, node, "random-faults", keys, SIM_FAULT_KINDS + 1, v) != 0)
+    if (sc_node_at(cx, node)->kind == SC_NODE_MAP && ss_random_unknown(cx, node, names, n) != 0)
         return -1;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++)
-        if (ss_u32(cx, v[k], ss_kind_names[k], 0, 1000000, &c->fault_ppm[k]) != 0)
+    for (size_t k = 0; k < n; k++)
+        keys[k] = (sc_keyspec){names[k], false};
+    keys[n] = (sc_keyspec){"draws", false};
+    if (ss_map(cx, node, "random-faults", keys, n + 1, v) != 0)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (ss_u32(cx, v[k], names[k], 0, 1000000, &c->fault_ppm[k]) != 0)
             return -1;
-    return ss_u32(cx, v[SIM_FAULT_KINDS], "draws", 1, 64, &c->fault_draws);
+    return ss_u32(cx, v[n], "draws", 1, 64, &c->fault_draws);
 }
 
 /* ---- expect --------------------------------------------------------------------------- */

@@ -122,7 +122,7 @@ static void sw_faults(FILE *f, const sim_config *c)
         any = true;
     }
     any = false;
-    for (int k = 0; k < SIM_FAULT_KINDS; k++) {
+    for (uint32_t k = 0; k < sim_fault_kinds(); k++) {
         if (!c->fault_ppm[k])
             continue;
         fprintf(f, "%s%s: %u", any ? ", " : "random-faults: {", sim_fault_kind_name((sim_fault_kind)k), c->fault_ppm[k]);
