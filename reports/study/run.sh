@@ -11,6 +11,8 @@
 #    exclusive buffers under back-pressure, byte network (debloat.yaml);
 #  - OUTDIR/validation/: flink-benchmarks' CheckpointingTimeBenchmark in shape, with the
 #    published claims it tests (reports/validation/).
+#  - OUTDIR/io-tradeoff/: unaligned checkpoints' I/O trade-off with checkpoint costs on:
+#    in-flight data (credits) x shared storage bandwidth (io-tradeoff.yaml).
 set -eu
 bin=${1:?usage: reports/study/run.sh BINARY OUTDIR}
 out=${2:?usage: reports/study/run.sh BINARY OUTDIR}
@@ -21,3 +23,4 @@ here=$(dirname "$0")
 "$bin" compare "$here/debloat.yaml" --out "$out/debloat"
 "$bin" compare "$here/../validation/checkpointing-time.yaml" --out "$out/validation"
 "$bin" compare "$here/../validation/checkpointing-time-aligned.yaml" --out "$out/validation-aligned"
+"$bin" compare "$here/io-tradeoff.yaml" --out "$out/io-tradeoff"

@@ -336,3 +336,9 @@ void cli_check_swarm_choice(const char *verb, const char *strategy, const char *
     if (!swarm_network_known(network))
         die("%s: --network: '%s' is not %s", verb, network, SWARM_NETWORKS);
 }
+
+void cli_check_costs(const char *verb, const char *costs)
+{
+    if (!swarm_costs_known(costs))
+        die("%s: --costs: '%s' is not %s", verb, costs, SWARM_COSTS);
+}

@@ -111,6 +111,8 @@ void cli_strategy_names(char *out, size_t out_len, bool model_checkable);
 /* fuzz, soak and replay: dies (exit 2) naming the known ones when --strategy or --network is
  * not one the swarm draws from. */
 void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network);
+/* ... and when --costs is not off, on or any. */
+void cli_check_costs(const char *verb, const char *costs);
 
 
 #endif

@@ -47,6 +47,10 @@ static const char fuzz_usage[] =
     "  --network M          records (default: one credit per record), bytes (Flink's credit-based\n"
     "                       flow control in bytes, its knobs drawn per seed) or any (each seed\n"
     "                       draws one); see docs/simulation-network.md\n"
+    "  --costs C            checkpoint costs: off (default), on (state sizes, snapshot phases,\n"
+    "                       storage bandwidth and latency, acknowledgement latency and metadata\n"
+    "                       drawn per seed) or any (each seed draws off or on); see\n"
+    "                       docs/sim-scenarios.md, Checkpoint costs\n"
     "  --check-determinism  run every seed twice and compare the trace hashes\n"
     "  --plant BUG          test only: a bug planted in the simulation (early-complete,\n"
     "                       wrong-offsets, drop-replayed), to show the invariants catch it\n"
@@ -102,7 +106,8 @@ static void fshard(const char *v, fuzz_opts *o)
 
 enum {
     FO_SEEDS, FO_SECONDS, FO_SEED_BASE, FO_SHARD, FO_STRATEGY, FO_FAULTS, FO_DETERMINISM, FO_PLANT,
-    FO_MAX_EVENTS, FO_JSON, FO_JUNIT, FO_TAP, FO_SHRINK_OUT, FO_SHRINK_RUNS, FO_NO_SHRINK, FO_NETWORK
+    FO_MAX_EVENTS, FO_JSON, FO_JUNIT, FO_TAP, FO_SHRINK_OUT, FO_SHRINK_RUNS, FO_NO_SHRINK, FO_NETWORK,
+    FO_COSTS
 };
 static const cli_option fuzz_options[] = {
     [FO_SEEDS] = {"--seeds", "N"}, [FO_SECONDS] = {"--seconds", "S"}, [FO_SEED_BASE] = {"--seed-base", "B"},
@@ -111,7 +116,7 @@ static const cli_option fuzz_options[] = {
     [FO_MAX_EVENTS] = {"--max-events", "N"}, [FO_JSON] = {"--json", "FILE"}, [FO_JUNIT] = {"--junit", "FILE"},
     [FO_TAP] = {"--tap", "FILE"}, [FO_SHRINK_OUT] = {"--shrink-out", "FILE"},
     [FO_SHRINK_RUNS] = {"--shrink-runs", "N"}, [FO_NO_SHRINK] = {"--no-shrink", NULL},
-    [FO_NETWORK] = {"--network", "M"}, {NULL, NULL},
+    [FO_NETWORK] = {"--network", "M"}, [FO_COSTS] = {"--costs", "C"}, {NULL, NULL},
 };
 
 static void fuzz_option(fuzz_cli *c, int k, const char *a, const char *v)
@@ -124,6 +129,7 @@ static void fuzz_option(fuzz_cli *c, int k, const char *a, const char *v)
     case FO_STRATEGY: c->o.strategy = v; break;
     case FO_FAULTS: c->o.faults = v; break;
     case FO_NETWORK: c->o.network = v; break;
+    case FO_COSTS: c->o.costs = v; break;
     case FO_DETERMINISM: c->o.check_determinism = true; break;
     case FO_PLANT:
         if (!swarm_plant_parse(v, &c->o.plant))
@@ -155,6 +161,7 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
     if (!c->o.seeds && c->o.seconds <= 0)
         c->o.seeds = 1000;
     cli_check_swarm_choice("fuzz", c->o.strategy, c->o.network);
+    cli_check_costs("fuzz", c->o.costs);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("fuzz: --faults: '%s' is not all, none or a list of fault kinds (see --help)", c->o.faults);

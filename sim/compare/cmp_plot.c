@@ -6,6 +6,9 @@
  *  - duration-vs-KEY (one per swept key, with one or two sweeps): the median checkpoint
  *    duration against the key's values, with its 95% bootstrap interval as a band; with a
  *    second sweep, one panel per value of the other key, on a shared y scale;
+ *  - io-vs-KEY (one per swept key, when anything was checkpointed): the I/O trade-off of
+ *    issue 9, three panels against the key: checkpointed data size, persisted in-flight data
+ *    and end-to-end duration, medians with their 95% bands (other sweeps at their first value);
  *  - duration-cdf and alignment-cdf: the pooled per-checkpoint (per-task) distributions as
  *    empirical CDFs at the first and the last grid point, instead of overplotted scatters;
  *  - held-over-time: at the last grid point, the bytes held for alignment (spilled +
@@ -87,6 +90,8 @@ static unit unit_for(const char *u, double max)
                                                                                           : (unit){1, "ns"};
     if (strcmp(u, "bytes") == 0)
         return max >= 2 * 1048576.0 ? (unit){1048576, "MiB"} : max >= 2048 ? (unit){1024, "KiB"} : (unit){1, "B"};
+    if (strcmp(u, "bytes/s") == 0) /* storage bandwidths: decimal, as vendors quote them */
+        return max >= 2e9 ? (unit){1e9, "GB/s"} : max >= 2e6 ? (unit){1e6, "MB/s"} : (unit){1, "bytes/s"};
     return (unit){1, u};
 }
 
@@ -309,6 +314,125 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
         }
         fputs(first ? " NaN notitle\n" : "\n", f);
     }
+    fputs("unset multiplot\n", f);
+    return 0;
+}
+
+/* ---- plot 1b: the I/O trade-off against a swept key ------------------------------------- */
+/* Issue 9: what unaligned checkpoints trade: their checkpointed size grows with the in-flight
+ * data they persist, and with a finite storage bandwidth the end-to-end duration follows. */
+static const struct {
+    cmp_metric m;
+    const char *tag, *ylabel;
+} io_panels[] = {
+    {CM_CHECKPOINTED, "size", "checkpointed size"},
+    {CM_PERSISTED, "persisted", "persisted in-flight data"},
+    {CM_CK_DURATION, "duration", "end-to-end duration"},
+};
+
+/* One panel: metric m's median and 95% band against sweep d, the other sweep e (if any)
+ * at its value j, every strategy; the last panel of a row carries the key. */
+static int io_panel(plot_ctx *pc, uint32_t d, int e, uint32_t j, int which, unit xu)
+{
+    cmp_study *s = pc->s;
+    cmp_metric m = io_panels[which].m;
+    const char *u = cmp_metric_get(m)->unit;
+    double lo = INFINITY, hi = 0;
+    for (uint32_t i = 0; i < s->sweep[d].n; i++)
+        for (uint32_t st = 0; st < s->n_strat; st++) {
+            const cmp_stat *x = cmp_group(s, pc->sc, point_of(s, d, i, e, j), st, m);
+            if (x->n)
+                lo = dmin(lo, x->lo[CS_MEDIAN]), hi = dmax(hi, x->hi[CS_MEDIAN]);
+        }
+    unit yu = unit_for(u, hi);
+    FILE *f = pc->gp;
+    if (e >= 0) {
+        double v = (double)s->sweep[e].vals[j];
+        unit vu = unit_for(s->sweep[e].key->unit, v);
+        fprintf(f, "set title '%s at %s = %g%s%s'\n", io_panels[which].ylabel, s->sweep[e].key->name, v / vu.div,
+                vu.name[0] ? " " : "", vu.name);
+    } else {
+        fprintf(f, "set title '%s'\n", io_panels[which].ylabel);
+    }
+    fprintf(f, "set ylabel '%s, median (%s%s)'\n", io_panels[which].ylabel, yu.name,
+            strcmp(u, "ns") == 0 ? ", simulated" : "");
+    /* sizes start at 0 B (aligned checkpoints persist nothing): a linear axis from 0 */
+    if (strcmp(u, "bytes") == 0)
+        fprintf(f, "unset logscale y\nset yrange [0:%g]\nset ytics autofreq\n", hi > 0 ? hi / yu.div * 1.08 : 1);
+    else
+        gp_yrange(f, (lo < INFINITY ? lo : 0) / yu.div, hi / yu.div, "y");
+    fputs(which + 1 < (int)(sizeof io_panels / sizeof *io_panels) ? "unset key\nplot" : "set key outside right top box opaque\nplot", f);
+    bool first = true;
+    for (uint32_t st = 0; st < s->n_strat; st++) {
+        char name[400], rel[500];
+        snprintf(name, sizeof name, "%s-io%u-p%u-%s-%s.dat", s->scen[pc->sc].name, d, j, io_panels[which].tag,
+                 s->strategies[st]);
+        FILE *df = data_open(pc->dir, name, rel, sizeof rel);
+        if (!df)
+            return -1;
+        uint32_t rows = 0;
+        for (uint32_t i = 0; i < s->sweep[d].n; i++) {
+            const cmp_stat *x = cmp_group(s, pc->sc, point_of(s, d, i, e, j), st, m);
+            if (x->n)
+                fprintf(df, "%g %g %g %g %u\n", (double)s->sweep[d].vals[i] / xu.div, x->est[CS_MEDIAN] / yu.div,
+                        x->lo[CS_MEDIAN] / yu.div, x->hi[CS_MEDIAN] / yu.div, x->n), rows++;
+        }
+        if (fclose(df))
+            return -1;
+        if (!rows)
+            continue;
+        fprintf(f, "%s '%s' using 1:3:4 with filledcurves ", first ? "" : ",", rel);
+        gp_fill(f, s->strategies[st], "notitle");
+        fprintf(f, ", '%s' using 1:2 with linespoints lw 2 ", rel);
+        gp_points(f, s->strategies[st], "");
+        fprintf(f, " title '%s'", s->strategies[st]);
+        first = false;
+    }
+    fputs(first ? " NaN notitle\n" : "\n", f);
+    return 0;
+}
+
+/* Drawn when some strategy checkpointed anything (operator state or in-flight data). With
+ * a second sweep, one row of panels per value of it (its first and last when it has more
+ * than three): the trade-off can turn over between them. */
+static int plot_io_vs_key(plot_ctx *pc, uint32_t d)
+{
+    cmp_study *s = pc->s;
+    int e = s->n_sweeps == 2 ? (int)(1 - d) : -1;
+    uint32_t rowv[3] = {0}, rows = e < 0 ? 1 : s->sweep[e].n <= 3 ? s->sweep[e].n : 2;
+    for (uint32_t r = 0; e >= 0 && r < rows; r++)
+        rowv[r] = s->sweep[e].n <= 3 ? r : r * (s->sweep[e].n - 1);
+    bool any = false;
+    for (uint32_t p = 0; p < cmp_points(s) && !any; p++)
+        for (uint32_t st = 0; st < s->n_strat && !any; st++) {
+            const cmp_stat *x = cmp_group(s, pc->sc, p, st, CM_CHECKPOINTED);
+            any = x->n && x->hi[CS_MEDIAN] > 0;
+        }
+    if (!any || s->n_sweeps > 2)
+        return 0;
+    const simscen_key *k = s->sweep[d].key;
+    double x0 = (double)s->sweep[d].vals[0], x1 = x0;
+    for (uint32_t i = 0; i < s->sweep[d].n; i++)
+        x0 = dmin(x0, (double)s->sweep[d].vals[i]), x1 = dmax(x1, (double)s->sweep[d].vals[i]);
+    unit xu = unit_for(k->unit, x1);
+    char kind[96], title[256];
+    snprintf(kind, sizeof kind, "io-vs-%s", k->name);
+    snprintf(title, sizeof title, "The I/O trade-off against %s: checkpointed size, persisted in-flight data and "
+             "end-to-end duration (simulated), medians with 95%% CI bands%s", k->name,
+             e >= 0 ? ", one row per value of the other key" : "");
+    add_plot(pc, kind, title);
+    FILE *f = pc->gp;
+    gp_reset(f);
+    gp_term(f, 3 * 500 + 280, (int)rows * 380 + 80);
+    fprintf(f, "set output '%s.'.fmt\nset xlabel \"%s%s%s%s\"\n", pc->names[pc->n - 1], k->name,
+            xu.name[0] ? " (" : "", xu.name, xu.name[0] ? (strcmp(k->unit, "ns") == 0 ? ", simulated)" : ")") : "");
+    gp_yrange(f, x0 / xu.div, x1 / xu.div, "x");
+    fprintf(f, "set multiplot layout %u,3 title \"%s: checkpoint I/O vs %s (%s)\\nmedian, band: 95%% bootstrap CI\" "
+               "font ',12'\n", rows, s->scen[pc->sc].name, k->name, k->what);
+    for (uint32_t r = 0; r < rows; r++)
+        for (int w = 0; w < (int)(sizeof io_panels / sizeof *io_panels); w++)
+            if (io_panel(pc, d, e, rowv[r], w, xu))
+                return -1;
     fputs("unset multiplot\n", f);
     return 0;
 }
@@ -575,6 +699,9 @@ static int write_script(cmp_study *s, const char *dir, FILE *f, plot_ctx *all, u
             for (uint32_t d = 0; d < s->n_sweeps; d++)
                 if (s->sweep[d].n >= 2 && plot_vs_key(pc, d))
                     return -1;
+        for (uint32_t d = 0; d < s->n_sweeps; d++)
+            if (s->sweep[d].n >= 2 && plot_io_vs_key(pc, d))
+                return -1;
         if (plot_cdf(pc, CM_CK_DURATION, "duration-cdf", "checkpoint duration") ||
             plot_cdf(pc, CM_ALIGNMENT, "alignment-cdf", "alignment time per task") || plot_over_time(pc))
             return -1;

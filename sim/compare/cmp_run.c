@@ -45,6 +45,21 @@ static const cmp_metric_info metric_info[CM_COUNT] = {
     [CM_DUPLICATES] = {"duplicates", "duplicates seen by the sinks", "", CMP_PER_RUN, "run"},
     [CM_RESTARTS] = {"restarts", "restarts", "", CMP_PER_RUN, "run"},
     [CM_EVENTS] = {"events", "simulation events", "", CMP_PER_RUN, "run"},
+    /* Flink's checkpoint statistics (docs ops/monitoring/checkpoint_monitoring) */
+    [CM_START_DELAY] = {"start_delay_ns", "start delay per task (checkpoint start to first barrier)", "ns",
+                        CMP_POOLED, "task snapshot"},
+    [CM_SYNC] = {"sync_duration_ns", "sync duration per task", "ns", CMP_POOLED, "task snapshot"},
+    [CM_ASYNC] = {"async_duration_ns", "async duration per task (unaligned: includes the wait for the last barrier)",
+                  "ns", CMP_POOLED, "task snapshot"},
+    [CM_CHECKPOINTED] = {"checkpointed_size_bytes", "checkpointed data size (operator state + persisted in-flight)",
+                         "bytes", CMP_POOLED, "checkpoint"},
+    [CM_PERSISTED] = {"persisted_in_flight_bytes", "persisted in-flight data (channel + output state)", "bytes",
+                      CMP_POOLED, "checkpoint"},
+    [CM_PROCESSED] = {"processed_in_flight_bytes", "processed in-flight data during alignment", "bytes", CMP_POOLED,
+                      "checkpoint"},
+    [CM_STATE] = {"operator_state_bytes", "operator state per checkpoint", "bytes", CMP_POOLED, "checkpoint"},
+    [CM_METADATA] = {"metadata_write_ns", "last acknowledgement to completion (metadata write)", "ns", CMP_POOLED,
+                     "checkpoint"},
 };
 
 const cmp_metric_info *cmp_metric_get(cmp_metric m)
@@ -276,6 +291,58 @@ typedef struct window {
     uint64_t from_ns, until_ns;
 } window;
 
+/* Flink's per-checkpoint statistics of the completed checkpoints in the window. */
+static int reduce_ck_stats(const sim_metrics *m, window w, cmp_run *r)
+{
+    static const cmp_metric which[] = {CM_CHECKPOINTED, CM_PERSISTED, CM_PROCESSED, CM_STATE, CM_METADATA};
+    enum { N = sizeof which / sizeof *which };
+    uint32_t cap = m->n_ck ? m->n_ck : 1, n = 0;
+    double *v[N] = {0};
+    bool ok = true;
+    for (int i = 0; i < N; i++)
+        ok &= (v[i] = malloc(cap * sizeof *v[i])) != NULL;
+    for (uint32_t i = 0; ok && i < m->n_ck; i++) {
+        const sim_ck_metrics *k = &m->ck[i];
+        if (k->id == 0 || k->start_ns < w.from_ns || k->end_ns >= w.until_ns || k->outcome != SIM_CK_COMPLETED)
+            continue;
+        v[0][n] = (double)k->checkpointed_bytes;
+        v[1][n] = (double)k->persisted_bytes;
+        v[2][n] = (double)k->processed_bytes;
+        v[3][n] = (double)k->state_bytes;
+        v[4][n++] = (double)k->metadata_ns;
+    }
+    for (int i = 0; i < N; i++) {
+        if (ok)
+            put_samples(r, which[i], v[i], n);
+        else
+            free(v[i]);
+    }
+    return ok ? 0 : -1;
+}
+
+/* Flink's per-subtask statistics of the acknowledged task snapshots in the window. */
+static int reduce_task_stats(const sim_metrics *m, window w, cmp_run *r)
+{
+    uint32_t cap = m->n_al ? m->n_al : 1, n = 0;
+    double *sd = malloc(cap * sizeof *sd), *sy = malloc(cap * sizeof *sy), *as = malloc(cap * sizeof *as);
+    if (!sd || !sy || !as) {
+        free(sd), free(sy), free(as);
+        return -1;
+    }
+    for (uint32_t i = 0; i < m->n_al; i++) {
+        const sim_al_metrics *a = &m->al[i];
+        if (!a->acked || a->begin_ns < w.from_ns || a->end_ns >= w.until_ns)
+            continue;
+        sd[n] = (double)a->start_delay_ns;
+        sy[n] = (double)a->sync_ns;
+        as[n++] = (double)a->async_ns;
+    }
+    put_samples(r, CM_START_DELAY, sd, n);
+    put_samples(r, CM_SYNC, sy, n);
+    put_samples(r, CM_ASYNC, as, n);
+    return 0;
+}
+
 static int reduce_checkpoints(const sim_metrics *m, window w, cmp_run *r)
 {
     uint32_t cap = m->n_ck ? m->n_ck : 1, n = 0, nf = 0;
@@ -386,7 +453,8 @@ int cmp_reduce(const cmp_study *s, const sim_result *res, const sim_metrics *m, 
     if (w.until_ns <= w.from_ns)
         w.until_ns = w.from_ns; /* an empty window: nothing is measured, and the tables say so */
     uint64_t lat_n = 0;
-    if (reduce_checkpoints(m, w, r) || reduce_alignments(m, w, r) || reduce_latency(m, w, r, &lat_n))
+    if (reduce_checkpoints(m, w, r) || reduce_alignments(m, w, r) || reduce_latency(m, w, r, &lat_n) ||
+        reduce_ck_stats(m, w, r) || reduce_task_stats(m, w, r))
         return -1;
     if (w.until_ns > w.from_ns && put1(r, CM_THROUGHPUT, (double)lat_n * 1e9 / (double)(w.until_ns - w.from_ns)))
         return -1;

@@ -151,10 +151,13 @@ int cmp_out_open(cmp_out *o, const char *dir, const cmp_study *s, char *err, siz
     key_head(o->als, s);
     key_head(o->buf, s);
     fputs("checkpoint,start_ns,end_ns,duration_ns,outcome,reason,in_flight_start_bytes,"
-                    "credit_wait_share,tasks_aligned,alignment_max_ns,held_for_alignment_bytes,channel_state_bytes\n", o->cks);
+                    "credit_wait_share,tasks_aligned,alignment_max_ns,held_for_alignment_bytes,channel_state_bytes,"
+          "tasks_acked,start_delay_max_ns,sync_max_ns,async_max_ns,operator_state_bytes,persisted_in_flight_bytes,"
+          "checkpointed_size_bytes,processed_in_flight_bytes,metadata_write_ns\n", o->cks);
     fputs("checkpoint,task,end,reason,unaligned,begin_ns,trigger_ns,end_ns,alignment_ns,"
           "channel_state_ns,spilled_bytes,blocked_peak_bytes,held_for_alignment_bytes,channel_state_bytes,"
-          "channel_state_items\n", o->als);
+          "channel_state_items,start_delay_ns,processed_in_flight_bytes,acked,sync_ns,async_ns,operator_state_bytes,"
+          "persisted_in_flight_bytes\n", o->als);
     fputs("t_ns,file_bytes,blocked_bytes,channel_state_bytes,in_flight_bytes,"
           "held_incl_channel_state_bytes\n", o->buf);
     return 0;
@@ -200,6 +203,25 @@ static void csv_run(FILE *f, const cmp_study *s, const cmp_run *r)
     fputc('\n', f);
 }
 
+/* Flink's checkpoint statistics of a checkpoint and of a task's snapshot (metrics.h), as
+ * CSV cells or JSON array items (sep between them, end after the last). */
+static void ck_stats(FILE *f, const sim_ck_metrics *k, const char *sep, const char *end)
+{
+    fprintf(f, "%u%s%llu%s%llu%s%llu%s%llu%s%llu%s%llu%s%llu%s%llu%s", k->tasks_acked, sep,
+            (unsigned long long)k->start_delay_ns_max, sep, (unsigned long long)k->sync_ns_max, sep,
+            (unsigned long long)k->async_ns_max, sep, (unsigned long long)k->state_bytes, sep,
+            (unsigned long long)k->persisted_bytes, sep, (unsigned long long)k->checkpointed_bytes, sep,
+            (unsigned long long)k->processed_bytes, sep, (unsigned long long)k->metadata_ns, end);
+}
+
+static void al_stats(FILE *f, const sim_al_metrics *a, const char *sep, const char *end)
+{
+    fprintf(f, "%llu%s%llu%s%s%s%llu%s%llu%s%llu%s%llu%s", (unsigned long long)a->start_delay_ns, sep,
+            (unsigned long long)a->processed_bytes, sep, a->acked ? "true" : "false", sep,
+            (unsigned long long)a->sync_ns, sep, (unsigned long long)a->async_ns, sep,
+            (unsigned long long)a->state_bytes, sep, (unsigned long long)a->persisted_bytes, end);
+}
+
 static void csv_details(cmp_out *o, const cmp_study *s, const cmp_run *r, const sim_metrics *m)
 {
     for (uint32_t i = 0; i < m->n_ck; i++) {
@@ -207,11 +229,12 @@ static void csv_details(cmp_out *o, const cmp_study *s, const cmp_run *r, const 
         if (!k->id)
             continue;
         key_cols(o->cks, s, r);
-        fprintf(o->cks, "%llu,%llu,%llu,%llu,%s,%s,%llu,%.6g,%u,%llu,%llu,%llu\n", (unsigned long long)k->id,
+        fprintf(o->cks, "%llu,%llu,%llu,%llu,%s,%s,%llu,%.6g,%u,%llu,%llu,%llu,", (unsigned long long)k->id,
                 (unsigned long long)k->start_ns, (unsigned long long)k->end_ns, (unsigned long long)k->duration_ns,
                 sim_ck_outcome_name(k->outcome), ck_reason(k), (unsigned long long)k->in_flight_bytes_start,
                 k->credit_wait_share, k->tasks_aligned, (unsigned long long)k->alignment_ns_max,
                 (unsigned long long)k->buffered_bytes, (unsigned long long)k->channel_state_bytes);
+        ck_stats(o->cks, k, ",", "\n");
     }
     for (uint32_t i = 0; i < m->n_al; i++) {
         const sim_al_metrics *a = &m->al[i];
@@ -226,9 +249,10 @@ static void csv_details(cmp_out *o, const cmp_study *s, const cmp_run *r, const 
         fputc(',', o->als);
         if (a->end == SIM_AL_DONE)
             fprintf(o->als, "%llu", (unsigned long long)a->channel_state_ns);
-        fprintf(o->als, ",%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)a->spilled_bytes,
+        fprintf(o->als, ",%llu,%llu,%llu,%llu,%llu,", (unsigned long long)a->spilled_bytes,
                 (unsigned long long)a->blocked_bytes_peak, (unsigned long long)a->buffered_bytes,
                 (unsigned long long)a->channel_state_bytes, (unsigned long long)a->channel_state_items);
+        al_stats(o->als, a, ",", "\n");
     }
     for (uint32_t i = 0; i < m->n_samples; i++) {
         const sim_mx_sample *x = &m->samples[i];
@@ -278,24 +302,29 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
     (void)s;
     fputs("  \"checkpoints\": {\"columns\": [\"id\", \"start_ns\", \"end_ns\", \"duration_ns\", \"outcome\", \"reason\", "
           "\"in_flight_start_bytes\", \"credit_wait_share\", \"tasks_aligned\", \"alignment_max_ns\", "
-          "\"held_for_alignment_bytes\", \"channel_state_bytes\"], \"rows\": [",
+          "\"held_for_alignment_bytes\", \"channel_state_bytes\", \"tasks_acked\", \"start_delay_max_ns\", "
+          "\"sync_max_ns\", \"async_max_ns\", \"operator_state_bytes\", \"persisted_in_flight_bytes\", "
+          "\"checkpointed_size_bytes\", \"processed_in_flight_bytes\", \"metadata_write_ns\"], \"rows\": [",
           f);
     bool first = true;
     for (uint32_t i = 0; i < m->n_ck; i++) {
         const sim_ck_metrics *k = &m->ck[i];
         if (!k->id)
             continue;
-        fprintf(f, "%s\n    [%llu, %llu, %llu, %llu, \"%s\", \"%s\", %llu, %.6g, %u, %llu, %llu, %llu]", first ? "" : ",",
-                (unsigned long long)k->id, (unsigned long long)k->start_ns, (unsigned long long)k->end_ns,
-                (unsigned long long)k->duration_ns, sim_ck_outcome_name(k->outcome), ck_reason(k),
-                (unsigned long long)k->in_flight_bytes_start, k->credit_wait_share, k->tasks_aligned,
+        fprintf(f, "%s\n    [%llu, %llu, %llu, %llu, \"%s\", \"%s\", %llu, %.6g, %u, %llu, %llu, %llu, ",
+                first ? "" : ",", (unsigned long long)k->id, (unsigned long long)k->start_ns,
+                (unsigned long long)k->end_ns, (unsigned long long)k->duration_ns, sim_ck_outcome_name(k->outcome),
+                ck_reason(k), (unsigned long long)k->in_flight_bytes_start, k->credit_wait_share, k->tasks_aligned,
                 (unsigned long long)k->alignment_ns_max, (unsigned long long)k->buffered_bytes,
                 (unsigned long long)k->channel_state_bytes);
+        ck_stats(f, k, ", ", "]");
         first = false;
     }
     fputs("]},\n  \"alignments\": {\"columns\": [\"checkpoint\", \"task\", \"end\", \"reason\", \"unaligned\", "
           "\"begin_ns\", \"trigger_ns\", \"end_ns\", \"alignment_ns\", \"channel_state_ns\", \"spilled_bytes\", "
-          "\"blocked_peak_bytes\", \"held_for_alignment_bytes\", \"channel_state_bytes\", \"channel_state_items\"], \"rows\": [",
+          "\"blocked_peak_bytes\", \"held_for_alignment_bytes\", \"channel_state_bytes\", \"channel_state_items\", "
+          "\"start_delay_ns\", \"processed_in_flight_bytes\", \"acked\", \"sync_ns\", \"async_ns\", "
+          "\"operator_state_bytes\", \"persisted_in_flight_bytes\"], \"rows\": [",
           f);
     for (uint32_t i = 0; i < m->n_al; i++) {
         const sim_al_metrics *a = &m->al[i];
@@ -311,9 +340,10 @@ static void json_rows(FILE *f, const cmp_study *s, const sim_metrics *m)
             fprintf(f, "%llu", (unsigned long long)a->channel_state_ns);
         else
             fputs("null", f);
-        fprintf(f, ", %llu, %llu, %llu, %llu, %llu]", (unsigned long long)a->spilled_bytes,
+        fprintf(f, ", %llu, %llu, %llu, %llu, %llu, ", (unsigned long long)a->spilled_bytes,
                 (unsigned long long)a->blocked_bytes_peak, (unsigned long long)a->buffered_bytes,
                 (unsigned long long)a->channel_state_bytes, (unsigned long long)a->channel_state_items);
+        al_stats(f, a, ", ", "]");
     }
     fprintf(f, "]},\n  \"buffered\": {\"grid_ns\": %llu, \"columns\": [\"t_ns\", \"file_bytes\", \"blocked_bytes\", "
                "\"channel_state_bytes\", \"in_flight_bytes\"], \"rows\": [",

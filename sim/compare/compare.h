@@ -58,6 +58,15 @@ typedef enum cmp_metric {
     CM_CREDIT_WAIT,
     CM_COMPLETED, CM_DECLINED, CM_TIMED_OUT, CM_ABANDONED, CM_PENDING,
     CM_REPLAYED, CM_RECOVERED, CM_DUPLICATES, CM_RESTARTS, CM_EVENTS,
+    /* Flink's checkpoint statistics (sim/engine/metrics.h); per task: acknowledged snapshots */
+    CM_START_DELAY,   /* per task: checkpoint start to its first barrier */
+    CM_SYNC,          /* per task: synchronous phase */
+    CM_ASYNC,         /* per task: asynchronous phase */
+    CM_CHECKPOINTED,  /* per completed checkpoint: operator state + persisted in-flight data */
+    CM_PERSISTED,     /* per completed checkpoint: persisted in-flight data */
+    CM_PROCESSED,     /* per completed checkpoint: processed in-flight data during alignments */
+    CM_STATE,         /* per completed checkpoint: operator state */
+    CM_METADATA,      /* per completed checkpoint: last acknowledgement to completion */
     CM_COUNT
 } cmp_metric;
 

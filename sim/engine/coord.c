@@ -139,7 +139,7 @@ static void start(sim_world *w)
             continue; /* b<K> goes out after b<K+1>: K cannot complete */
         if (send_barrier(w, n, k, w->priority_barriers))
             return;
-        sim_coord_ack(w, n, k);
+        ck_cost_source_ack(w, n, k);
     }
     if (!w->stop)
         sim_faults_on_start(w, k);
@@ -159,7 +159,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
             m->snap_offset = m->emitted;
             m->owes_ack = m->done ? 0 : k;
             if (m->done)
-                sim_coord_ack(w, m, k);
+                ck_cost_source_ack(w, m, k);
         }
         if (!w->stop)
             sim_faults_on_start(w, k);
@@ -174,7 +174,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
     if (k == w->ck_pending && n->owes_ack == k) {
         n->owes_ack = 0;
         n->snap_offset = n->emitted;
-        sim_coord_ack(w, n, k);
+        ck_cost_source_ack(w, n, k);
     }
 }
 
@@ -201,7 +201,9 @@ void sim_coord_abandon(sim_world *w, const char *why)
     sim_note(w, SIM_NONE, OP_ABANDON, w->ck_pending, 0);
     SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_ABANDONED, BS_ABORT_SUBSUMED));
     w->res->checkpoints_abandoned++;
+    uint64_t k = w->ck_pending;
     w->ck_pending = 0;
+    ck_cost_end(w, k);
 }
 
 void sim_coord_force_timeout(sim_world *w)
@@ -211,7 +213,9 @@ void sim_coord_force_timeout(sim_world *w)
     sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
     SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_TIMED_OUT, BS_ABORT_TIMEOUT));
     w->res->checkpoints_timed_out++;
+    uint64_t k = w->ck_pending;
     w->ck_pending = 0;
+    ck_cost_end(w, k);
 }
 
 void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
@@ -276,7 +280,9 @@ void sim_coord_timeout(sim_world *w)
         sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
         SIM_MX(w, mx_ck_end(w, w->ck_pending, SIM_CK_TIMED_OUT, BS_ABORT_TIMEOUT));
         w->res->checkpoints_timed_out++;
+        uint64_t k = w->ck_pending;
         w->ck_pending = 0;
+        ck_cost_end(w, k);
         return;
     }
     sim_note(w, SIM_NONE, OP_TICK, w->ck_pending, 1);
@@ -293,6 +299,15 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
     uint32_t need = w->n_nodes - (w->cfg->plant == SIM_PLANT_EARLY_COMPLETE ? 1 : 0);
     if (++w->ck_acks < need)
         return;
+    if (ck_cost_metadata(w, id))
+        return; /* K completes when its metadata is written (ckpt_cost.c) */
+    sim_coord_complete(w, id);
+}
+
+/* Every acknowledgement (and, with costs, the metadata) of the pending K is in. */
+void sim_coord_complete(sim_world *w, uint64_t id)
+{
+    BS_ASSERT(id == w->ck_pending);
     check_cut(w, id);
     if (w->stop || overdue(w))
         return;
@@ -306,6 +321,7 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
         w->res->checkpoint_duration_max_ns = took;
     w->res->checkpoints_completed++;
     w->ck_pending = 0;
+    ck_cost_end(w, id);
 }
 
 void sim_coord_decline(sim_world *w, const topo_node *n, uint64_t id, bs_abort_reason why)
@@ -316,4 +332,5 @@ void sim_coord_decline(sim_world *w, const topo_node *n, uint64_t id, bs_abort_r
     SIM_MX(w, mx_ck_end(w, id, SIM_CK_DECLINED, why));
     w->res->checkpoints_declined++;
     w->ck_pending = 0;
+    ck_cost_end(w, id);
 }

@@ -33,6 +33,12 @@ enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_
        EV_BUFSIZE = 10, /* buffer debloating: a new buffer size (arg) reaches channel obj's sender */
        EV_ALIGN = 11, /* byte network, aligned-timeout: checkpoint arg's alignment timer
                          at the senders (at_timeout.c) */
+       /* checkpoint costs (ckpt_cost.c); arg is the checkpoint id */
+       EV_CK_SYNC = 20,    /* node obj's synchronous phase ends */
+       EV_CK_CSW = 21,     /* node obj's channel-state writer has written its channel state */
+       EV_CK_JOIN = 22,    /* storage write slot obj: its latency is over, it starts sending */
+       EV_CK_STORAGE = 23, /* the shared storage's earliest transfer ends */
+       EV_CK_ACK = 24,     /* node obj's acknowledgement reaches the coordinator */
 };
 
 #define SIM_NONE UINT32_MAX
@@ -271,6 +277,8 @@ typedef struct sim_world {
     uint64_t labels;            /* sources * records_per_source, or 0: not tracked */
     /* metrics (metrics.c): NULL when the run collects none */
     struct sim_mx *mx;
+    /* checkpoint costs (ckpt_cost.c): NULL when cfg->costs are all 0 */
+    struct ck_costs *ck;
     /* run */
     bool stop;
     bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
@@ -423,7 +431,31 @@ void sim_check_bounds(sim_world *w, topo_node *n);
 /* task.c: a task's handler and checker, (re)opened at the start and at every restart */
 int sim_task_handler_open(sim_world *w, topo_node *n);
 void sim_task_handler_close(sim_world *w, topo_node *n);
+/* ckpt_cost.c: checkpoint costs (sim.h, sim_costs). Every entry point is a no-op or the
+ * original immediate path when w->ck is NULL. */
+int ck_cost_open(sim_world *w);
+void ck_cost_free(sim_world *w);
+size_t ck_cost_events_max(const sim_world *w);   /* event queue room it needs */
+/* t<K> at task n (after its snapshot and b<K>): the synchronous phase begins. */
+void ck_cost_trigger(sim_world *w, topo_node *n, uint64_t k);
+/* Task n's snapshot of K is complete (aligned: at t<K>; unaligned: at d<K>): once its
+ * phases and writes are done it acknowledges K (sim_coord_ack, at once without costs). */
+void ck_cost_snapshot_done(sim_world *w, topo_node *n, uint64_t k);
+/* Source n acknowledges K (its offset): after ack-latency, or at once. */
+void ck_cost_source_ack(sim_world *w, topo_node *n, uint64_t k);
+/* Every acknowledgement of K is in: true when the metadata write has started (the
+ * coordinator completes K when it ends: sim_coord_complete), false to complete now. */
+bool ck_cost_metadata(sim_world *w, uint64_t k);
+/* K ended (completed, declined, timed out, abandoned): its writes and events go. */
+void ck_cost_end(sim_world *w, uint64_t k);
+/* A restart: every task is free again, nothing is in progress. */
+void ck_cost_reset(sim_world *w);
+/* True (and the task's next step is scheduled at the phase's end) while task n is in a
+ * synchronous phase: it takes no input then. */
+bool ck_cost_busy(sim_world *w, topo_node *n);
+void ck_cost_event(sim_world *w, const ev_event *e);
 /* coord.c */
+void sim_coord_complete(sim_world *w, uint64_t k);
 void sim_coord_start(sim_world *w);
 void sim_coord_force_timeout(sim_world *w);
 void sim_coord_abandon(sim_world *w, const char *why);
@@ -454,6 +486,11 @@ void mx_emit(sim_world *w, const topo_node *src, uint64_t seq);
 void mx_sink(sim_world *w, uint64_t label, bool duplicate);
 void mx_recovered(sim_world *w, uint64_t items);
 void mx_restart(sim_world *w);
+/* checkpoint costs and Flink's checkpoint statistics (metrics.h) */
+void mx_returned(sim_world *w, const topo_node *n);
+void mx_snapshot(sim_world *w, const topo_node *n, uint64_t id, uint64_t sync_ns, uint64_t async_ns,
+                 uint64_t state_bytes, uint64_t persisted_bytes);
+void mx_acks_in(sim_world *w, uint64_t id);
 void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k); /* a scripted b<K> */
 /* fault_kinds.c: the reorder fault */
 bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k);
@@ -500,7 +537,16 @@ typedef enum sim_op {
     OP_CONVERT_OUT,   /* a = id, b = records: a timed-out aligned b<id> became a priority
                          event at the sender, overtaking them (at_timeout.c) */
     OP_ALIGN_TIMER,   /* a = id: the alignment timer of checkpoint id fired at the senders */
+    OP_COST,          /* checkpoint costs (ckpt_cost.c): a = id, b = sim_cost_note | value << 8 */
 } sim_op;
+typedef enum sim_cost_note {
+    COST_SYNC = 1,     /* the synchronous phase begins: value = its ns */
+    COST_SYNC_END,     /* ... and ends: value = operator state bytes */
+    COST_CHANNEL,      /* the channel-state writer has it: value = bytes */
+    COST_WRITE,        /* a storage write starts: value = bytes (metadata: who is SIM_NONE) */
+    COST_WRITTEN,      /* ... and ends */
+    COST_ACK_SENT,     /* the task acknowledges: its acknowledgement is on its way */
+} sim_cost_note;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void sim_trace_header(sim_world *w);

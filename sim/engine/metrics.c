@@ -32,6 +32,8 @@ typedef struct sim_mx {
     uint64_t held_total, queued_total, cs_pending;
     uint32_t *cur;           /* per task: 1 + the alignment it blocks for, 0: none */
     uint64_t *begin_written; /* per task: its disk's written bytes at that alignment's begin */
+    uint64_t *returned;      /* per task: data records returned to its operator */
+    uint64_t *begin_returned; /* ... at its current alignment's begin */
     uint32_t *index;         /* ck_cap x tasks: 1 + alignment record, 0: none */
     uint32_t ck_cap, al_cap, lat_cap;
     uint64_t *emit_ns;       /* latest emission, by label slot */
@@ -120,6 +122,8 @@ static int mx_alloc(sim_world *w, sim_mx *x, sim_metrics *m)
     x->task_held = calloc(tasks, sizeof *x->task_held);
     x->cur = calloc(tasks, sizeof *x->cur);
     x->begin_written = calloc(tasks, sizeof *x->begin_written);
+    x->returned = calloc(tasks, sizeof *x->returned);
+    x->begin_returned = calloc(tasks, sizeof *x->begin_returned);
     x->index = calloc((size_t)x->ck_cap * tasks, sizeof *x->index);
     x->emit_ns = calloc((size_t)(x->per_src * w->n_sources), sizeof *x->emit_ns);
     x->src_next = calloc(w->n_sources, sizeof *x->src_next);
@@ -134,6 +138,7 @@ static int mx_alloc(sim_world *w, sim_mx *x, sim_metrics *m)
         m->lat = calloc(x->lat_cap, sizeof *m->lat);
     }
     bool ok = (!keep || m->lat) && x->queued && x->held && x->task_held && x->cur && x->begin_written &&
+              x->returned && x->begin_returned &&
               x->index && x->emit_ns && x->src_next && m->task_names && m->ck && m->al && m->samples && m->hist;
     return ok ? 0 : BS_ENOMEM;
 }
@@ -174,6 +179,8 @@ void mx_close(sim_world *w)
     free(x->task_held);
     free(x->cur);
     free(x->begin_written);
+    free(x->returned);
+    free(x->begin_returned);
     free(x->index);
     free(x->emit_ns);
     free(x->src_next);
@@ -305,6 +312,19 @@ void mx_begin(sim_world *w, const topo_node *n, uint64_t id)
     *slot = x->m->n_al;
     x->cur[ti] = x->m->n_al;
     x->begin_written[ti] = n->task->disk.written_bytes;
+    x->begin_returned[ti] = x->returned[ti];
+}
+
+void mx_returned(sim_world *w, const topo_node *n)
+{
+    w->mx->returned[n->id - w->n_sources]++;
+}
+
+/* Processed in-flight data: what the operator was returned since the alignment began. */
+static void processed(sim_world *w, sim_mx *x, const topo_node *n, sim_al_metrics *a)
+{
+    uint32_t ti = n->id - w->n_sources;
+    a->processed_bytes = (x->returned[ti] - x->begin_returned[ti]) * x->payload;
 }
 
 /* The alignment stops holding: what it spilled and held is final. */
@@ -329,6 +349,7 @@ void mx_trigger(sim_world *w, const topo_node *n, uint64_t id)
     a->trigger_ns = a->end_ns = w->q.now_ns;
     a->alignment_ns = a->trigger_ns - a->begin_ns;
     a->end = SIM_AL_TRIGGERED;
+    processed(w, x, n, a);
     stop_holding(w, x, n, a);
 }
 
@@ -373,6 +394,27 @@ void mx_done(sim_world *w, const topo_node *n, uint64_t id)
     a->end_ns = w->q.now_ns;
     a->channel_state_ns = a->end_ns - a->trigger_ns;
     x->cs_pending -= a->channel_state_bytes;
+    processed(w, x, n, a);
+}
+
+void mx_snapshot(sim_world *w, const topo_node *n, uint64_t id, uint64_t sync_ns, uint64_t async_ns,
+                 uint64_t state_bytes, uint64_t persisted_bytes)
+{
+    sim_al_metrics *a = al_at(w->mx, n->id - w->n_sources, id);
+    if (!a || !a->triggered || a->acked)
+        return;
+    a->acked = true;
+    a->sync_ns = sync_ns;
+    a->async_ns = async_ns == UINT64_MAX ? w->q.now_ns - a->trigger_ns : async_ns;
+    a->state_bytes = state_bytes;
+    a->persisted_bytes = persisted_bytes;
+}
+
+void mx_acks_in(sim_world *w, uint64_t id)
+{
+    sim_metrics *m = w->mx->m;
+    if (id && id <= m->n_ck && m->ck[id - 1].id == id)
+        m->ck[id - 1].acks_in_ns = w->q.now_ns;
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------- */
@@ -428,6 +470,8 @@ void mx_ck_end(sim_world *w, uint64_t id, int outcome, bs_abort_reason why)
     c->reason = outcome == SIM_CK_DECLINED ? why : BS_ABORT_SUBSUMED;
     c->end_ns = w->q.now_ns;
     c->duration_ns = c->end_ns - c->start_ns;
+    if (outcome == SIM_CK_COMPLETED && c->acks_in_ns)
+        c->metadata_ns = c->end_ns - c->acks_in_ns;
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
@@ -496,6 +540,22 @@ void mx_restart(sim_world *w)
 
 /* ---- the end of the run ------------------------------------------------------------------- */
 
+/* A task's acknowledged snapshot in its checkpoint's statistics. */
+static void add_acked(sim_ck_metrics *c, const sim_al_metrics *a)
+{
+    c->tasks_acked++;
+    if (a->start_delay_ns > c->start_delay_ns_max)
+        c->start_delay_ns_max = a->start_delay_ns;
+    if (a->sync_ns > c->sync_ns_max)
+        c->sync_ns_max = a->sync_ns;
+    if (a->async_ns > c->async_ns_max)
+        c->async_ns_max = a->async_ns;
+    c->state_bytes += a->state_bytes;
+    c->persisted_bytes += a->persisted_bytes;
+    c->checkpointed_bytes += a->state_bytes + a->persisted_bytes;
+    c->processed_bytes += a->processed_bytes;
+}
+
 static void finish_checkpoints(sim_world *w, sim_metrics *m)
 {
     for (uint32_t i = 0; i < m->n_ck; i++) {
@@ -507,15 +567,19 @@ static void finish_checkpoints(sim_world *w, sim_metrics *m)
         }
     }
     for (uint32_t i = 0; i < m->n_al; i++) {
-        const sim_al_metrics *a = &m->al[i];
+        sim_al_metrics *a = &m->al[i];
         if (a->checkpoint == 0 || a->checkpoint > m->n_ck)
             continue;
         sim_ck_metrics *c = &m->ck[a->checkpoint - 1];
+        if (c->id == a->checkpoint)
+            a->start_delay_ns = a->begin_ns > c->start_ns ? a->begin_ns - c->start_ns : 0;
         c->tasks_aligned++;
         if (a->alignment_ns > c->alignment_ns_max)
             c->alignment_ns_max = a->alignment_ns;
         c->buffered_bytes += a->buffered_bytes ? a->buffered_bytes : a->spilled_bytes + a->blocked_bytes_peak;
         c->channel_state_bytes += a->channel_state_bytes;
+        if (c->id == a->checkpoint && a->acked)
+            add_acked(c, a);
     }
 }
 

@@ -43,6 +43,23 @@
  *    blocked channels, the channel state of unfinished unaligned checkpoints (payload
  *    bytes, which may also sit in those files), and the data in flight (as
  *    in_flight_bytes_start). sim_mx_buffered() combines them without counting twice.
+ *
+ * Checkpoint statistics, as Flink's web UI and REST API show them (docs
+ * ops/monitoring/checkpoint_monitoring; CheckpointStatsTracker, SubtaskStateStats), per
+ * task (sim_al_metrics) and per checkpoint over the tasks that acknowledged it:
+ *  - end-to-end duration: duration_ns ("from the trigger timestamp until the latest
+ *    acknowledgement"; with checkpoint costs, until the metadata is written as well).
+ *  - start delay (checkpointStartDelayNanos): from the checkpoint's start to the task's
+ *    first barrier (begin_ns); per checkpoint the largest.
+ *  - alignment duration: alignment_ns (first to last barrier for aligned checkpoints).
+ *  - sync duration: the synchronous phase (0 without costs); async duration: from its end
+ *    to the acknowledgement: the storage writes, and for an unaligned checkpoint the wait
+ *    for the last barrier and the channel-state write (without costs: d<K> - t<K>).
+ *  - checkpointed size: operator state plus persisted in-flight data, summed.
+ *  - persisted in-flight data: the channel state and output state of unaligned
+ *    checkpoints (payload bytes; 0 for aligned ones), summed.
+ *  - processed in-flight data: the data bytes returned to the operators during their
+ *    alignments, summed.
  */
 #ifndef SIM_ENGINE_METRICS_H
 #define SIM_ENGINE_METRICS_H
@@ -76,6 +93,16 @@ typedef struct sim_ck_metrics {
     uint64_t alignment_ns_max;
     uint64_t buffered_bytes;         /* sum over tasks */
     uint64_t channel_state_bytes;    /* sum over tasks */
+    /* Flink's checkpoint statistics (see "Checkpoint statistics" above), over the tasks
+     * that acknowledged it (tasks_acked) */
+    uint32_t tasks_acked;
+    uint64_t start_delay_ns_max, sync_ns_max, async_ns_max;
+    uint64_t state_bytes;            /* operator state, sum */
+    uint64_t persisted_bytes;        /* persisted in-flight data (channel + output state), sum */
+    uint64_t checkpointed_bytes;     /* state_bytes + persisted_bytes */
+    uint64_t processed_bytes;        /* processed in-flight data during the alignments, sum */
+    uint64_t acks_in_ns;             /* when the last acknowledgement arrived; 0: never */
+    uint64_t metadata_ns;            /* completed: from acks_in_ns to the end (metadata write) */
 } sim_ck_metrics;
 
 typedef enum sim_al_end {
@@ -98,6 +125,14 @@ typedef struct sim_al_metrics {
     uint64_t channel_state_ns;       /* unaligned: d<K> - t<K> */
     uint64_t spilled_bytes, blocked_bytes_peak, buffered_bytes;
     uint64_t channel_state_bytes, channel_state_items;
+    /* Flink's per-subtask checkpoint statistics (see "Checkpoint statistics" above) */
+    uint64_t start_delay_ns;         /* begin_ns - the checkpoint's start */
+    uint64_t processed_bytes;        /* data returned to the operator from begin to t<K>
+                                        (unaligned: to d<K>, the last barrier) */
+    bool acked;                      /* the task acknowledged: the figures below are set */
+    uint64_t sync_ns, async_ns;      /* its synchronous and asynchronous phases */
+    uint64_t state_bytes;            /* its operator state */
+    uint64_t persisted_bytes;        /* its channel and output state, payload bytes */
 } sim_al_metrics;
 
 typedef struct sim_mx_sample {

@@ -155,6 +155,7 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
     sim_trace(w, who->name, "restart from checkpoint %llu: %s", (unsigned long long)w->ck_committed, why);
     sim_note(w, who->id, OP_RESTART, w->ck_committed, w->res->restarts);
     sim_coord_abandon(w, "restart");
+    ck_cost_reset(w);
     ev_remove_if(&w->q, in_flight, NULL);
     reset_tasks(w);
     if (w->stop)

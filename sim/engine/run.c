@@ -126,6 +126,13 @@ static void dispatch(sim_world *w, const ev_event *e)
     case EV_ALIGN:
         sim_at_timer(w, e->arg);
         break;
+    case EV_CK_SYNC:
+    case EV_CK_CSW:
+    case EV_CK_JOIN:
+    case EV_CK_STORAGE:
+    case EV_CK_ACK:
+        ck_cost_event(w, e);
+        break;
     default:
         BS_ASSERT(!"unknown event type");
     }
@@ -165,6 +172,7 @@ static int start(sim_world *w)
     size_t cap = (size_t)w->n_nodes * 2 + (size_t)w->n_chans * (c->credits + SIM_MARKER_SLOTS) + w->n_faults + 8;
     if (w->net_bytes)
         cap = (size_t)w->n_nodes * 2 + net_events_max(w) + w->n_faults + 8;
+    cap += ck_cost_events_max(w);
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
     sim_trace_header(w);
@@ -221,6 +229,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
         rc = sim_faults_build(&w, res->message, sizeof res->message);
     if (!rc)
         rc = sim_global_open(&w);
+    if (!rc)
+        rc = ck_cost_open(&w);
     if (!rc && m)
         rc = mx_open(&w, m);
     if (!rc)
@@ -241,6 +251,7 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
         rc = BS_ENOMEM; /* a run past its memory bound did not run as configured */
 out_free:
     mx_close(&w);
+    ck_cost_free(&w);
     topo_free(&w); /* closes every handler: cleanup is checked too */
     sim_faults_free(&w);
     sim_global_free(&w);

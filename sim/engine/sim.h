@@ -254,6 +254,45 @@ typedef struct sim_net {
                                          DESIGN 2.3, timed per task (0) */
 } sim_net;
 
+/*
+ * Checkpoint costs (ckpt_cost.c; docs/sim-scenarios.md, "Checkpoint costs"). All zero (the
+ * default) is the original model: a snapshot costs nothing, acknowledgements arrive at
+ * once and the checkpoint completes with the last one, and traces stay as they were. With
+ * any field set, as Flink's SubtaskCheckpointCoordinatorImpl.checkpointState: at t<K> a
+ * task broadcasts b<K>, then runs the synchronous phase (it takes no input for sync_ns +
+ * state x sync_ps_per_byte / 1000), then the asynchronous phase (AsyncCheckpointRunnable)
+ * uploads its operator state, and for an unaligned K its channel state once the channel-
+ * state writer has it (after d<K>, at channel_state_bytes_per_s from t<K>), to ONE shared
+ * checkpoint storage (storage_latency_ns per write, then storage_bytes_per_s shared evenly
+ * by the writes in progress). Its acknowledgement reaches the coordinator ack_latency_ns
+ * later; when every one is in, the coordinator writes the checkpoint's metadata
+ * (metadata_bytes, through the same storage; PendingCheckpoint.finalizeCheckpoint) and then
+ * completes K. Sources snapshot an offset: no state, no phases, only ack_latency_ns.
+ */
+#define SIM_COST_BYTES_MAX (1ULL << 40)  /* state, per-record growth and metadata: 1 TiB */
+#define SIM_COST_NS_MAX (1ULL << 40)     /* a fixed duration: ~18 simulated minutes */
+#define SIM_COST_BW_MAX (1ULL << 40)     /* bytes per simulated second: 1 TiB/s */
+
+typedef struct sim_costs {
+    uint64_t state_bytes;             /* a task's operator state, fixed part */
+    uint64_t state_bytes_per_record;  /* ... plus this per record folded into its state */
+    uint64_t sync_ns;                 /* the synchronous phase, fixed part */
+    uint64_t sync_ps_per_byte;        /* ... plus this per byte of operator state (ps) */
+    uint64_t storage_bytes_per_s;     /* the shared checkpoint storage; 0: unlimited */
+    uint64_t storage_latency_ns;      /* per write to it, before its first byte */
+    uint64_t channel_state_bytes_per_s; /* a task's channel-state writer; 0: unlimited */
+    uint64_t ack_latency_ns;          /* a task's acknowledgement to the coordinator */
+    uint64_t metadata_bytes;          /* the checkpoint's metadata file */
+} sim_costs;
+
+/* True when any cost is set (the original model otherwise). */
+static inline bool sim_costs_on(const sim_costs *c)
+{
+    return c->state_bytes || c->state_bytes_per_record || c->sync_ns || c->sync_ps_per_byte ||
+           c->storage_bytes_per_s || c->storage_latency_ns || c->channel_state_bytes_per_s || c->ack_latency_ns ||
+           c->metadata_bytes;
+}
+
 /* The guarantee the sinks' final state is held to (sim_check_final). */
 typedef enum sim_end_to_end {
     SIM_E2E_STRATEGY = 0,  /* the strategy's own: exactly-once, or at-least-once (tracker) */
@@ -312,6 +351,7 @@ typedef struct sim_config {
                                          the sinks' counts); 0: SIM_MEMORY_DEFAULT_BYTES */
     sim_hetero hetero[SIM_HETERO_MAX]; /* per-node and per-channel overrides (topo.c) */
     uint32_t n_hetero;                /* <= SIM_HETERO_MAX */
+    sim_costs costs;                  /* checkpoint costs; all 0: none (ckpt_cost.c) */
 } sim_config;
 
 /* A run's memory is bounded by its configuration (sim/engine/memory.c). */

@@ -41,7 +41,7 @@ static void end_partition(sim_world *w, topo_node *n)
         return;
     if (n->owes_ack) { /* it skipped b<K>: every record of it precedes K */
         n->snap_offset = n->emitted;
-        sim_coord_ack(w, n, n->owes_ack);
+        ck_cost_source_ack(w, n, n->owes_ack);
         n->owes_ack = 0;
     }
 }

@@ -126,13 +126,15 @@ static void on_trigger(void *ctx, uint64_t id)
         c->snap_ended = c->eop_taken;
     }
     if (id == t->unaligned_k) { /* overtakes the outbox; acknowledged at d<id> */
-        sim_cs_overtake(t, id);
+        if (sim_cs_overtake(t, id) == 0)
+            ck_cost_trigger(w, n, id);
         return;
     }
     if (topo_broadcast(w, n, BS_BARRIER, id))
         return;
     sim_at_sent(w, n, id); /* after K's alignment timer: converted at once */
-    sim_coord_ack(w, n, id);
+    ck_cost_trigger(w, n, id); /* b<id> went first: the synchronous phase follows */
+    ck_cost_snapshot_done(w, n, id);
 }
 
 static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
@@ -193,7 +195,7 @@ static void on_done(void *ctx, uint64_t id)
         topo_chan *c = &w->chans[n->in_first + p];
         c->snap_ended = c->eop_taken;
     }
-    sim_coord_ack(w, n, id);
+    ck_cost_snapshot_done(w, n, id);
 }
 
 /* Opens the task's checker, files and handler: at the start, and at every restart (a

@@ -22,6 +22,7 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
     }
     topo_chan *c = &w->chans[n->in_first + it->channel];
     c->data_returned++;
+    SIM_MX(w, mx_returned(w, n));
     w->last_progress_ns = w->q.now_ns;
     t->fold += rng_mix64(label);
     t->folded++;
@@ -94,6 +95,10 @@ void sim_task_run(sim_world *w, topo_node *n)
 {
     sim_task *t = n->task;
     n->idle = false;
+    if (w->ck && ck_cost_busy(w, n)) { /* a synchronous snapshot phase: no input, no markers */
+        topo_flush(w, n);
+        return;
+    }
     if (n->ob_len || n->waiting_credit) {
         topo_flush(w, n);
         if (n->waiting_credit) {

@@ -43,6 +43,21 @@ static void item_text(uint64_t kind, uint64_t val, char *buf, size_t len)
     sim_item_str(&it, buf, len);
 }
 
+/* A checkpoint-cost line (ckpt_cost.c, sim_cost_note). */
+static void cost_text(uint64_t k, uint64_t b, char *buf, size_t len)
+{
+    unsigned long long ua = (unsigned long long)k, v = (unsigned long long)(b >> 8);
+    switch ((sim_cost_note)(b & 0xff)) {
+    case COST_SYNC: snprintf(buf, len, "sync %llu: %llu ns", ua, v); break;
+    case COST_SYNC_END: snprintf(buf, len, "sync %llu done: state %llu bytes", ua, v); break;
+    case COST_CHANNEL: snprintf(buf, len, "channel state %llu written: %llu bytes", ua, v); break;
+    case COST_WRITE: snprintf(buf, len, "storage write %llu starts: %llu bytes", ua, v); break;
+    case COST_WRITTEN: snprintf(buf, len, "storage write %llu done: %llu bytes", ua, v); break;
+    case COST_ACK_SENT: snprintf(buf, len, "ack %llu sent", ua); break;
+    default: snprintf(buf, len, "cost %llu ?%llu", ua, (unsigned long long)(b & 0xff)); break;
+    }
+}
+
 /* Formats a structured line's "what" (only when there is a FILE). */
 static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, char *buf, size_t len)
 {
@@ -126,6 +141,7 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
         break;
     }
     case OP_DEBLOAT: snprintf(buf, len, "debloat: buffer size %llu (throughput %llu B/s)", ua, ub); break;
+    case OP_COST: cost_text(a, b, buf, len); break;
     default: snprintf(buf, len, "op%d %llu %llu", (int)op, ua, ub); break;
     }
 }
@@ -249,6 +265,20 @@ void sim_trace_header(sim_world *w)
         }
         line[at++] = '\n';
         len = at;
+    }
+    if (w->ck && len > 0) { /* without costs the header stays as it was */
+        const sim_costs *k = &c->costs;
+        int m = snprintf(line + len - 1, sizeof line - (len - 1),
+                         " state-bytes=%llu state-bytes-per-record=%llu sync-ns=%llu sync-ps-per-byte=%llu "
+                         "storage-bytes-per-s=%llu storage-latency-ns=%llu channel-state-bytes-per-s=%llu "
+                         "ack-latency-ns=%llu metadata-bytes=%llu\n",
+                         (unsigned long long)k->state_bytes, (unsigned long long)k->state_bytes_per_record,
+                         (unsigned long long)k->sync_ns, (unsigned long long)k->sync_ps_per_byte,
+                         (unsigned long long)k->storage_bytes_per_s, (unsigned long long)k->storage_latency_ns,
+                         (unsigned long long)k->channel_state_bytes_per_s, (unsigned long long)k->ack_latency_ns,
+                         (unsigned long long)k->metadata_bytes);
+        if (m > 0)
+            len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
     }
     w->res->trace_hash = 0;
     fold_bytes(w, line, len);

@@ -106,6 +106,7 @@ void fuzz_draw(const fuzz_opts *o, uint64_t seed, sim_config *cfg)
     swarm_draw_faults(seed, o->strategy, ok ? mask : 0, cfg);
     swarm_draw_network(seed, o->network, cfg);
     swarm_draw_hetero(seed, cfg);
+    swarm_draw_costs(seed, o->costs, cfg);
     if (o->max_events)
         cfg->max_events = o->max_events;
     cfg->plant = o->plant;
@@ -135,6 +136,7 @@ void fuzz_report_init(fuzz_report *r, const fuzz_opts *o)
     snprintf(r->faults, sizeof r->faults, "%s", o->faults ? o->faults : "all");
     snprintf(r->plant, sizeof r->plant, "%s", swarm_plant_name(o->plant));
     snprintf(r->network, sizeof r->network, "%s", o->network ? o->network : "records");
+    snprintf(r->costs, sizeof r->costs, "%s", o->costs ? o->costs : "off");
 }
 
 void fuzz_report_free(fuzz_report *r)

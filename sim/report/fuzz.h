@@ -34,6 +34,7 @@ typedef struct fuzz_opts {
                                   a list (swarm_faults_parse); must be valid */
     sim_plant plant;           /* test-only: a planted simulation bug (SIM_PLANT_NONE) */
     const char *network;       /* records (NULL), bytes or any (swarm_draw_network) */
+    const char *costs;         /* off (NULL), on or any (swarm_draw_costs) */
     const char *prog;          /* the program name for reproduce commands (NULL: barriersim) */
 } fuzz_opts;
 
@@ -68,6 +69,7 @@ typedef struct fuzz_report {
     char faults[160];          /* the fault kinds allowed ("all", "none" or a list) */
     char plant[32];            /* the planted simulation bug, "none" normally */
     char network[16];          /* the network model: "records", "bytes" or "any" */
+    char costs[8];             /* checkpoint costs: "off", "on" or "any" */
     fuzz_totals totals;
     fuzz_failure *failures;    /* sorted by seed; owned */
     size_t n_failures, cap_failures;

@@ -5,6 +5,7 @@
 #include "simconf.h"
 
 #include "../strategies.h"
+#include "../simscen/simscen.h"
 #include "swarm.h"
 
 #include <errno.h>
@@ -75,6 +76,11 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
         }
         if (!first)
             fputc('\n', f);
+    }
+    for (size_t i = 0; simscen_key_at(i); i++) { /* checkpoint costs that are not 0 */
+        const simscen_key *k = simscen_key_at(i);
+        if (simscen_key_cost(k) && simscen_key_get(k, c))
+            fprintf(f, "%s: %llu\n", k->name, (unsigned long long)simscen_key_get(k, c));
     }
     fputs("faults: ", f);
     bool any = false;
@@ -275,6 +281,7 @@ static int set_key(pstate *p, const char *k, const char *v)
     int rc = 0;
     const char *e = v;
     const bs_option *o;
+    const simscen_key *ck;
     if (strcmp(k, "seed") == 0) rc = num(p, k, v, 0, UINT64_MAX, &p->out->seed);
     else if (strcmp(k, "strategy") == 0) {
         c->strategy = simconf_strategy_static(v);
@@ -344,6 +351,11 @@ static int set_key(pstate *p, const char *k, const char *v)
         if (!rc && *e)
             return perr(p, "credit-latency: unexpected '%s' after MIN/MEAN/MAX", e);
     }
+    else if ((ck = simscen_key_find(k)) != NULL && simscen_key_cost(ck)) {
+        rc = num(p, k, v, ck->min, ck->max, &x);
+        if (!rc)
+            simscen_key_set(ck, c, x, NULL, 0);
+    }
     else if ((o = sim_option_find(k)) != NULL && strcmp(o->name, k) == 0) {
         /* A strategy option (the descriptors' options tables): 0 (off) or in its range. */
         rc = num(p, k, v, 0, o->max, &c->options[o->slot]);
@@ -376,7 +388,9 @@ static const char *const simconf_keys[] = {
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
     "buffer-timeout", "credit-latency", "buffer-debloat", "buffer-debloat-target", "buffer-debloat-period",
     "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers",
-    "per-task-service", "per-source-interval", "per-channel-latency", NULL,
+    "per-task-service", "per-source-interval", "per-channel-latency",
+    "state-bytes", "state-bytes-per-record", "sync-ns", "sync-ps-per-byte", "storage-bytes-per-s",
+    "storage-latency-ns", "channel-state-bytes-per-s", "ack-latency-ns", "metadata-bytes", NULL,
 };
 
 /* One line (no newline): comment, blank, or "key: value". `seen` marks keys by index. */

@@ -239,6 +239,55 @@ void swarm_draw_hetero(uint64_t seed, sim_config *c)
     c->checkpoint_bound_ns *= worst;
 }
 
+bool swarm_costs_known(const char *costs)
+{
+    return !costs || !strcmp(costs, "off") || !strcmp(costs, "on") || !strcmp(costs, SWARM_ANY);
+}
+
+/* What the drawn costs can add to one checkpoint, at most: every task's largest state and
+ * all the records' payload as channel state through the storage at once, every latency in
+ * a row, a synchronous phase per stage; doubled. */
+static uint64_t costs_bound(const sim_config *cfg)
+{
+    const sim_costs *k = &cfg->costs;
+    uint64_t records = (uint64_t)cfg->sources * cfg->records_per_source, tasks = (uint64_t)cfg->stages * cfg->parallelism;
+    uint64_t state = k->state_bytes + k->state_bytes_per_record * records;
+    uint64_t channel = records * cfg->payload_len, total = tasks * state + channel + k->metadata_bytes;
+    uint64_t ns = cfg->stages * (k->sync_ns + state * k->sync_ps_per_byte / 1000) + 3 * k->storage_latency_ns +
+                  2 * k->ack_latency_ns;
+    if (k->storage_bytes_per_s)
+        ns += (uint64_t)((double)total * 1e9 / (double)k->storage_bytes_per_s) + 1;
+    if (k->channel_state_bytes_per_s)
+        ns += (uint64_t)((double)channel * 1e9 / (double)k->channel_state_bytes_per_s) + 1;
+    return 2 * ns;
+}
+
+/* Each knob on for about half the seeds: small states and fast storage mostly (checkpoints
+ * of a few hundred microseconds, as the runs' intervals), slow storage for a quarter
+ * (checkpoints that time out, overlap and stack up uploads). */
+void swarm_draw_costs(uint64_t seed, const char *costs, sim_config *cfg)
+{
+    rng r;
+    rng_stream_named(&r, seed, "swarm-costs");
+    bool on = costs && (!strcmp(costs, "on") || (!strcmp(costs, SWARM_ANY) && rng_below(&r, 2)));
+    if (!on)
+        return;
+    sim_costs *k = &cfg->costs;
+    k->state_bytes = rng_below(&r, 2) ? rng_range(&r, 1, 16384) : 0;
+    k->state_bytes_per_record = rng_below(&r, 3) == 0 ? rng_range(&r, 1, 16) : 0;
+    k->sync_ns = rng_below(&r, 2) ? rng_range(&r, 1, 20000) : 0;
+    k->sync_ps_per_byte = rng_below(&r, 3) == 0 ? rng_range(&r, 1, 1000) : 0;
+    uint64_t bw = rng_below(&r, 4);
+    k->storage_bytes_per_s = bw == 0 ? 0 : bw == 1 ? rng_range(&r, 100000000, 1000000000) : rng_range(&r, 1000000000, 100000000000);
+    k->storage_latency_ns = rng_below(&r, 2) ? rng_range(&r, 1, 50000) : 0;
+    k->channel_state_bytes_per_s = rng_below(&r, 3) == 0 ? rng_range(&r, 10000000, 10000000000) : 0;
+    k->ack_latency_ns = rng_below(&r, 2) ? rng_range(&r, 1, 20000) : 0;
+    k->metadata_bytes = rng_below(&r, 3) == 0 ? rng_range(&r, 1, 4096) : 0;
+    if (!sim_costs_on(k))
+        k->ack_latency_ns = rng_range(&r, 1, 1000);
+    cfg->checkpoint_bound_ns += costs_bound(cfg);
+}
+
 void swarm_draw(uint64_t seed, const char *strategy, sim_config *cfg)
 {
     swarm_draw_faults(seed, strategy, SWARM_FAULTS_ALL, cfg);

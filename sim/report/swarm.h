@@ -68,6 +68,17 @@ void swarm_draw_hetero(uint64_t seed, sim_config *cfg);
  * knobs drawn from their own stream ("swarm-debloat"); swarm_draw_network calls it. */
 void swarm_draw_debloat(uint64_t seed, sim_config *cfg);
 
+/*
+ * Checkpoint costs a seed runs with (sim_config.costs, ckpt_cost.c): "off" (the default, as
+ * before), "on" (each cost knob on or off and its value drawn from the seed, at least one
+ * on) or "any" (each seed draws off or on). From its own stream ("swarm-costs"); a pure
+ * function of (seed, costs, the configuration drawn so far). With costs on, the liveness
+ * bound grows by what the drawn costs can add to a checkpoint. NULL means "off".
+ */
+#define SWARM_COSTS "off, on or any"
+bool swarm_costs_known(const char *costs);
+void swarm_draw_costs(uint64_t seed, const char *costs, sim_config *cfg);
+
 /* True when `name` is SWARM_ANY or a strategy the command line knows. */
 bool swarm_strategy_known(const char *name);
 

@@ -115,6 +115,25 @@ static const simscen_key key_table[] = {
      NULL, 0},
     {"announce-barriers", "", "aligned-timeout as Flink 1.14+ (1: start in the barrier, announcements, "
      "conversion) or timed per task (0)", SIMSCEN_KEY_NUMBER, 0, 1, FIELD(net.announce, 4), NULL, NULL, 0},
+    /* checkpoint costs (sim/engine/ckpt_cost.c, docs/sim-scenarios.md); all 0: none */
+    {"state-bytes", "bytes", "a task's operator state at a snapshot, fixed part", SIMSCEN_KEY_NUMBER, 0,
+     SIM_COST_BYTES_MAX, FIELD(costs.state_bytes, 8), NULL, NULL, 0},
+    {"state-bytes-per-record", "bytes", "operator state growth per record the task has processed",
+     SIMSCEN_KEY_NUMBER, 0, SIM_COST_BYTES_MAX, FIELD(costs.state_bytes_per_record, 8), NULL, NULL, 0},
+    {"sync-ns", "ns", "synchronous snapshot phase, fixed part (the task takes no input)", SIMSCEN_KEY_NUMBER, 0,
+     SIM_COST_NS_MAX, FIELD(costs.sync_ns, 8), NULL, NULL, 0},
+    {"sync-ps-per-byte", "ps", "synchronous phase per byte of operator state", SIMSCEN_KEY_NUMBER, 0,
+     SIM_COST_NS_MAX, FIELD(costs.sync_ps_per_byte, 8), NULL, NULL, 0},
+    {"storage-bytes-per-s", "bytes/s", "shared checkpoint storage bandwidth (0: unlimited)", SIMSCEN_KEY_NUMBER, 0,
+     SIM_COST_BW_MAX, FIELD(costs.storage_bytes_per_s, 8), NULL, NULL, 0},
+    {"storage-latency-ns", "ns", "checkpoint storage latency per write", SIMSCEN_KEY_NUMBER, 0, SIM_COST_NS_MAX,
+     FIELD(costs.storage_latency_ns, 8), NULL, NULL, 0},
+    {"channel-state-bytes-per-s", "bytes/s", "a task's channel-state writer bandwidth (0: unlimited)",
+     SIMSCEN_KEY_NUMBER, 0, SIM_COST_BW_MAX, FIELD(costs.channel_state_bytes_per_s, 8), NULL, NULL, 0},
+    {"ack-latency-ns", "ns", "acknowledgement latency, task to coordinator", SIMSCEN_KEY_NUMBER, 0, SIM_COST_NS_MAX,
+     FIELD(costs.ack_latency_ns, 8), NULL, NULL, 0},
+    {"metadata-bytes", "bytes", "checkpoint metadata written at completion", SIMSCEN_KEY_NUMBER, 0,
+     SIM_COST_BYTES_MAX, FIELD(costs.metadata_bytes, 8), NULL, NULL, 0},
 };
 
 #define KEYS_N (sizeof key_table / sizeof *key_table)
@@ -161,6 +180,12 @@ bool simscen_key_bytes_only(const simscen_key *k)
     return (k->kind == SIMSCEN_KEY_NUMBER || k->kind == SIMSCEN_KEY_DIST || k->kind == SIMSCEN_KEY_BOOL) &&
            k->offset >= net &&
            k->offset < net + sizeof(sim_net);
+}
+
+bool simscen_key_cost(const simscen_key *k)
+{
+    size_t at = offsetof(sim_config, costs);
+    return k->kind == SIMSCEN_KEY_NUMBER && k->offset >= at && k->offset < at + sizeof(sim_costs);
 }
 
 bool simscen_key_numeric(const simscen_key *k)

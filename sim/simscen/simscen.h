@@ -195,6 +195,8 @@ bool simscen_key_numeric(const simscen_key *k);
 /* True for a key of the byte network (it writes into sim_config.net): it needs
  * `network: bytes`. */
 bool simscen_key_bytes_only(const simscen_key *k);
+/* True for a checkpoint-cost key: a NUMBER row that writes into sim_config.costs. */
+bool simscen_key_cost(const simscen_key *k);
 uint64_t simscen_key_get(const simscen_key *k, const sim_config *c);
 /* Sets v (range-checked): 0, or -1 with "key: V is out of range (min .. max)" in err. */
 int simscen_key_set(const simscen_key *k, sim_config *c, uint64_t v, char *err, size_t err_len);

@@ -109,6 +109,12 @@ static void sw_simulation(FILE *f, const sim_config *c)
                     (unsigned long long)d->target_ns, (unsigned long long)d->period_ns, d->samples, d->threshold_pct,
                     d->min_segment_bytes);
     }
+    /* checkpoint costs: the key table's rows inside sim_config.costs that are not 0 */
+    for (size_t i = 0; simscen_key_at(i); i++) {
+        const simscen_key *k = simscen_key_at(i);
+        if (simscen_key_cost(k) && simscen_key_get(k, c))
+            fprintf(f, "  %s: %llu\n", k->name, (unsigned long long)simscen_key_get(k, c));
+    }
     fprintf(f, "bounds: {checkpoint-ns: %llu, stall-ns: %llu, spill-bytes: %llu, open-files: %u}\n",
             (unsigned long long)c->checkpoint_bound_ns, (unsigned long long)c->stall_bound_ns,
             (unsigned long long)c->spill_bytes_max, c->open_files_max);

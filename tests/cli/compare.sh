@@ -209,6 +209,54 @@ expect_exit "the debloating study exits 0" 0 "$bin" compare reports/study/debloa
 [ "$(grep -c '^  \[holds\] debloat: ' "$tmp/err")" -eq 4 ]
 check "with debloating the aligned duration stays near the target whatever the buffers (4 claims hold)" $?
 grep -q '"buffer-debloat": 1' "$tmp/db/metrics.json"; check "metrics.json records the swept debloating switch" $?
+# Checkpoint costs and Flink's checkpoint statistics (docs/compare.md): a sweep of the
+# shared storage's bandwidth; the statistics are columns of every output and metrics of
+# the claims; slower storage makes unaligned checkpoints longer, aligned ones persist nothing.
+cat >"$tmp/costs.yaml" <<'YAML'
+name: costs
+strategy: unaligned
+simulation: {sources: 2, records-per-source: 600, stages: 2, parallelism: 2, credits: 8, payload-bytes: 256,
+             service-ns: [{min: 200, mean: 400, max: 4000}, {min: 2000, mean: 3000, max: 10000}],
+             checkpoint-interval-ns: 100000, state-bytes: 4096, sync-ns: 2000, storage-latency-ns: 5000,
+             ack-latency-ns: 1000, metadata-bytes: 1024}
+study: {strategies: [unaligned, block], seeds: 2}
+claims:
+  - claim: "unaligned checkpoints persist in-flight data"
+    source: "a test"
+    metric: persisted_in_flight_bytes
+    statistic: mean
+    strategy: unaligned
+    at: {storage-bytes-per-s: 200000000}
+    compare: difference
+    to: {strategy: block}
+    holds-if: "> 0"
+YAML
+expect_exit "a costs sweep exits 0" 0 "$bin" compare "$tmp/costs.yaml" --sweep storage-bytes-per-s=200000000,2000000000 \
+    --bootstrap 100 --out "$tmp/co"
+for m in start_delay_ns sync_duration_ns async_duration_ns checkpointed_size_bytes persisted_in_flight_bytes \
+         processed_in_flight_bytes operator_state_bytes metadata_write_ns; do
+    head -1 "$tmp/co/runs.csv" | grep -q ",n_$m,median_$m,p99_$m"; check "runs.csv has $m" $?
+    grep -q "\"$m\"" "$tmp/co/metrics.json"; check "metrics.json has $m" $?
+done
+head -1 "$tmp/co/checkpoints.csv" | grep -q ',checkpointed_size_bytes,processed_in_flight_bytes,metadata_write_ns$'
+check "checkpoints.csv has the checkpoint statistics" $?
+head -1 "$tmp/co/alignments.csv" | grep -q ',start_delay_ns,processed_in_flight_bytes,acked,sync_ns,async_ns,'
+check "alignments.csv has the per-task statistics" $?
+grep -q "checkpointed data size" "$tmp/co/summary.md" && grep -q "sync duration per task" "$tmp/co/summary.md"
+check "summary.md reports the checkpoint statistics" $?
+# column of NAME in runs.csv for (strategy, storage bandwidth), seed 42's row
+col() { awk -F, -v n="$1" -v s="$2" -v b="$3" 'NR==1{for(i=1;i<=NF;i++)if($i==n)c=i;next} $2==s&&$3==b{print $c;exit}' "$tmp/co/runs.csv"; }
+slow=$(col median_checkpoint_duration_ns unaligned 200000000); fast=$(col median_checkpoint_duration_ns unaligned 2000000000)
+awk -v a="$slow" -v b="$fast" 'BEGIN{exit !(a > 2*b)}'; check "slower storage makes checkpoints longer ($slow vs $fast ns)" $?
+[ "$(col median_persisted_in_flight_bytes block 200000000)" = 0 ]; check "aligned checkpoints persist no in-flight data" $?
+awk -v a="$(col median_persisted_in_flight_bytes unaligned 200000000)" 'BEGIN{exit !(a > 0)}'
+check "unaligned checkpoints persist in-flight data" $?
+awk -v a="$(col median_sync_duration_ns block 200000000)" 'BEGIN{exit !(a >= 2000)}'; check "the sync phase is measured" $?
+grep -q "\[holds\] costs: unaligned checkpoints persist in-flight data" "$tmp/out"
+check "a claim over a checkpoint statistic is judged" $?
+sed 's/state-bytes: 4096/state-bytes: 4096, storage-bytes-per-s: 2000000000000/' "$tmp/costs.yaml" >"$tmp/badcost.yaml"
+expect_exit "a cost out of its range exits 2" 2 "$bin" compare "$tmp/badcost.yaml" --out "$tmp/bad"
+grep -q "badcost.yaml:5:.*storage-bytes-per-s" "$tmp/err"; check "it is named at file:line:col" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
