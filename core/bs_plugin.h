@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BS_PLUGIN_ABI_VERSION 1u
+#define BS_PLUGIN_ABI_VERSION 2u
 
 typedef struct bs_plugin_host {
     uint32_t abi_version; /* the host's BS_PLUGIN_ABI_VERSION */

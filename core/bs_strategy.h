@@ -12,7 +12,9 @@
  *              outbox and gates offer priority reads),
  *   options    the configuration keys it reads (name, unit, range, default), from which the
  *              loaders, the check and compare flags and the usage texts are derived,
- *   snapshot   state capture: `check` can model-check it when snapshot != NULL.
+ *   snapshot   state capture: `check` can model-check it when snapshot != NULL,
+ *   relabel    channel renaming of a canonical snapshot: `check` reduces by symmetry over
+ *              channels with identical scripts when relabel != NULL.
  * A strategy keeps its state behind bs_handler_state(); it reaches the gate, the I/O
  * interface and the listener only through the helpers below, so that observations are
  * uniform across strategies.
@@ -48,6 +50,10 @@ typedef struct bs_option {
     const char *help;     /* one line for usage texts */
 } bs_option;
 
+/* Rewrites one data payload of a snapshot for a channel renaming (bs_strategy.relabel):
+ * the payload's author (the model checker) knows what in it names a channel. */
+typedef void (*bs_payload_relabel)(void *ctx, uint8_t *data, uint32_t len, const uint32_t *perm);
+
 /* Options a strategy may declare at most. */
 #define BS_STRATEGY_OPTIONS_MAX 8u
 
@@ -72,6 +78,18 @@ struct bs_strategy {
     /* Optional: as bs_handler_poll_priority (consumes only what the gate's priority read
      * yields; returns 0 when it yields nothing more, or an error). */
     int (*poll)(bs_handler *h);
+    /* Optional (NULL: `check` explores without symmetry reduction). Appends to out the
+     * canonical snapshot (BS_SNAP_CANONICAL) `snap` of a handler of `channels` channels with
+     * every channel c renamed perm[c] (perm: a permutation of 0..channels-1): every
+     * channel id and channel set of the strategy's own state is mapped, and each data
+     * payload it holds is copied into out and passed to payload(ctx, ...) there. The
+     * result must be the canonical snapshot of the renamed state: the state the handler
+     * would be in had every item of channel c arrived on channel perm[c] instead; a
+     * strategy whose behaviour depends on channel numbers (not only on which channel an
+     * item came from) must leave relabel NULL. 0, BS_ENOMEM, or BS_ESTATE when `snap` is
+     * not such a snapshot. */
+    int (*relabel)(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                   bs_payload_relabel payload, void *ctx, bs_buf *out);
 };
 
 /* The row of `s`'s options table with this name (or sim_name), or NULL. */

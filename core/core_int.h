@@ -24,4 +24,8 @@ struct bs_handler {
 /* The strategy table (core/strategies.c). */
 extern const bs_strategy *const bs_strategies[];
 
+/* Channel sets a strategy's relabel hook renames on the stack: up to 64 words (4096
+ * channels; the model checker explores at most 16). */
+#define BS_CHANSET_RELABEL_WORDS 64u
+
 #endif

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The shared layouts of ABI version 1: a change here must bump BS_PLUGIN_ABI_VERSION (and
- * these figures). */
-_Static_assert(BS_PLUGIN_ABI_VERSION == 1, "update the layout checks below with the version");
-_Static_assert(offsetof(bs_strategy, poll) == 10 * sizeof(void *) && sizeof(bs_strategy) == 11 * sizeof(void *),
+/* The shared layouts of ABI version 2 (version 2 added bs_strategy.relabel): a change here
+ * must bump BS_PLUGIN_ABI_VERSION (and these figures). */
+_Static_assert(BS_PLUGIN_ABI_VERSION == 2, "update the layout checks below with the version");
+_Static_assert(offsetof(bs_strategy, relabel) == 11 * sizeof(void *) && sizeof(bs_strategy) == 12 * sizeof(void *),
                "bs_strategy changed: bump BS_PLUGIN_ABI_VERSION");
 _Static_assert(sizeof(bs_option) == 8 * 8 && offsetof(bs_option, slot) == 6 * 8,
                "bs_option changed: bump BS_PLUGIN_ABI_VERSION");

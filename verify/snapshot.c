@@ -253,3 +253,126 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len)
         verify_fail(v, "restored", "the checker had already found a violation");
     return 0;
 }
+
+/* ---- channel renaming (the model checker's symmetry reduction) ------------------------ */
+/* A label names its channel in its high half (the model checker's labels are
+ * channel << 32 | position): renamed; other labels are left as they are. */
+static uint64_t relabel_label(uint64_t label, uint32_t channels, const uint32_t *perm)
+{
+    uint64_t hi = label >> 32;
+    return hi < channels ? (uint64_t)perm[hi] << 32 | (label & 0xffffffffu) : label;
+}
+
+/* Channel k's section (as snap_channel wrote it) from c, renamed, appended to out. */
+static int relabel_channel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out)
+{
+    uint64_t len, last;
+    if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 16)
+        return BS_ESTATE;
+    int rc = put(out, len);
+    rc = rc ? rc : put(out, last);
+    for (uint64_t p = 0; p < len && !rc; p++) {
+        uint64_t word, id, label, cs_id;
+        if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id))
+            return BS_ESTATE;
+        bool pending = word & SNAP_PENDING, implied = word & SNAP_IMPLIED, cs = word & SNAP_CS;
+        rc = put(out, word); /* an implied label stays implied: it follows its channel */
+        rc = rc ? rc : put(out, id);
+        if (!rc && !implied && (!pending || cs))
+            rc = bs_cursor_get_u64(c, &label) ? put(out, relabel_label(label, channels, perm)) : BS_ESTATE;
+        if (!rc && cs)
+            rc = bs_cursor_get_u64(c, &cs_id) ? put(out, cs_id) : BS_ESTATE;
+    }
+    return rc;
+}
+
+/* The checkpoints section: each unaligned record's per-channel words, reordered. */
+static int relabel_ckpts(bs_cursor *c, uint32_t channels, const uint32_t *inv, bs_buf *out)
+{
+    uint64_t n;
+    if (!bs_cursor_get_u64(c, &n) || n > (c->len - c->pos) / 16)
+        return BS_ESTATE;
+    int rc = put(out, n);
+    for (uint64_t i = 0; i < n && !rc; i++) {
+        uint64_t w[3]; /* id, flags, has_unal */
+        for (size_t j = 0; j < 3; j++)
+            if (!bs_cursor_get_u64(c, &w[j]))
+                return BS_ESTATE;
+        for (size_t j = 0; j < 3 && !rc; j++)
+            rc = put(out, w[j]);
+        if (rc || !w[2])
+            continue;
+        size_t rec = 5 * sizeof(uint64_t);
+        if ((uint64_t)channels * rec > c->len - c->pos)
+            return BS_ESTATE;
+        for (uint32_t k = 0; k < channels && !rc; k++) /* new channel k was channel inv[k] */
+            rc = bs_buf_put(out, c->p + c->pos + inv[k] * rec, rec);
+        c->pos += channels * rec;
+    }
+    return rc;
+}
+
+int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                            bs_buf *out)
+{
+    enum { HEAD = 8 };
+    uint32_t inv[VERIFY_RELABEL_CHANNELS_MAX];
+    size_t start[VERIFY_RELABEL_CHANNELS_MAX + 1];
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[HEAD];
+    for (size_t i = 0; i < HEAD; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX ||
+        (head[7] && head[6] >= channels))
+        return BS_ESTATE;
+    for (uint32_t k = 0; k < channels; k++)
+        inv[perm[k]] = k;
+    if (head[7])
+        head[6] = perm[head[6]];
+    int rc = 0;
+    for (size_t i = 0; i < HEAD && !rc; i++)
+        rc = put(out, head[i]);
+    bs_buf scratch = {0}; /* the sections renamed in the old order, then copied reordered */
+    for (uint32_t k = 0; k < channels && !rc; k++) {
+        start[k] = scratch.len;
+        rc = relabel_channel(&c, channels, perm, &scratch);
+    }
+    start[channels] = scratch.len;
+    for (uint32_t k = 0; k < channels && !rc; k++)
+        rc = bs_buf_put(out, scratch.p + start[inv[k]], start[inv[k] + 1] - start[inv[k]]);
+    bs_buf_free(&scratch);
+    rc = rc ? rc : relabel_ckpts(&c, channels, inv, out);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
+/* A key per channel of a snapshot: a hash of its section with every label's channel half
+ * left out, so that a channel's key does not depend on its number (the model checker sorts
+ * channels by key before renaming them). 0, BS_ENOMEM or BS_ESTATE. */
+int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t channels, uint64_t *keys)
+{
+    static const uint32_t zero[VERIFY_RELABEL_CHANNELS_MAX]; /* every channel half becomes 0 */
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[8];
+    for (size_t i = 0; i < 8; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX)
+        return BS_ESTATE;
+    bs_buf scratch = {0};
+    int rc = 0;
+    for (uint32_t k = 0; k < channels && !rc; k++) {
+        scratch.len = 0;
+        rc = relabel_channel(&c, channels, zero, &scratch);
+        uint64_t h = 0x9e3779b97f4a7c15ull ^ (head[7] && head[6] == k); /* holds the pending report */
+        for (size_t i = 0; !rc && i + 8 <= scratch.len; i += 8) {
+            uint64_t w;
+            memcpy(&w, scratch.p + i, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+            h ^= h >> 29;
+        }
+        keys[k] = h;
+    }
+    bs_buf_free(&scratch);
+    return rc;
+}

@@ -83,6 +83,18 @@ int verify_cleanup(verify *v, uint64_t live_files);
 int verify_snapshot(const verify *v, bs_buf *out);
 /* Replaces the state of v (same configuration) with a snapshot; 0, BS_ESTATE or BS_ENOMEM. */
 int verify_restore(verify *v, const uint8_t *snap, size_t len);
+/* Appends to out the snapshot `snap` (verify_snapshot's, `channels` channels) with every
+ * channel c renamed perm[c]: the checker's state had every item of channel c been yielded
+ * on channel perm[c] (labels naming channel c in their high half name perm[c]). The
+ * checker's decisions depend on which channel an item came from, never on its number, so
+ * renaming commutes with every observation. At most VERIFY_RELABEL_CHANNELS_MAX channels.
+ * 0, BS_ENOMEM or BS_ESTATE. */
+#define VERIFY_RELABEL_CHANNELS_MAX 64u
+int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                            bs_buf *out);
+/* A key per channel of a snapshot that does not depend on the channel's number: channels
+ * whose keys differ are in different states (equal keys prove nothing). 0 or an error. */
+int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t channels, uint64_t *keys);
 
 bool verify_failed(const verify *v);
 /* "step 12: exactly-once: ..." or "" */

@@ -221,4 +221,5 @@ const bs_strategy bs_strategy_spill = {
     .is_empty = spill_is_empty,
     .snapshot = spill_snapshot,
     .restore = spill_restore,
+    .relabel = spill_relabel,
 };

@@ -27,5 +27,7 @@ int spill_drop_files(spill_state *s, char *msg, size_t msg_len);
 
 int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out);
 int spill_restore(bs_handler *h, const uint8_t *snap, size_t len);
+int spill_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                  bs_payload_relabel payload, void *ctx, bs_buf *out);
 
 #endif

@@ -171,3 +171,84 @@ int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
     }
     return 0;
 }
+
+/* ---- channel renaming (bs_strategy.relabel) ------------------------------------------ */
+/* The spill records of one file section, copied to out with each header's channel renamed
+ * and each data payload handed to `payload`; the bytes must be whole records (a canonical
+ * snapshot starts at the reader's offset, which is a record boundary). */
+static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_payload_relabel payload,
+                           void *ctx, bs_buf *out)
+{
+    uint64_t w[4]; /* no (0 when canonical), size, offset, n */
+    for (size_t i = 0; i < 4; i++)
+        if (!bs_cursor_get_u64(c, &w[i]))
+            return BS_ESTATE;
+    if (w[0] != 0 || w[3] > c->len - c->pos)
+        return BS_ESTATE;
+    int rc = 0;
+    for (size_t i = 0; i < 4 && !rc; i++)
+        rc = bs_buf_put_u64(out, w[i]);
+    size_t at = out->len, n = (size_t)w[3];
+    rc = rc ? rc : bs_buf_put(out, c->p + c->pos, n);
+    if (rc)
+        return rc;
+    c->pos += n;
+    uint8_t *q = out->p + at; /* out is not grown again below: q stays valid */
+    for (size_t pos = 0; pos < n;) {
+        if (n - pos < BS_SPILL_HEADER_BYTES)
+            return BS_ESTATE;
+        uint8_t *h = q + pos;
+        uint32_t ch = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        if (ch >= channels || len > n - pos - BS_SPILL_HEADER_BYTES)
+            return BS_ESTATE;
+        uint32_t to = perm[ch];
+        for (int i = 0; i < 4; i++)
+            h[i] = (uint8_t)(to >> (8 * i));
+        if (h[8] == BS_SPILL_KIND_DATA && payload)
+            payload(ctx, h + BS_SPILL_HEADER_BYTES, len, perm);
+        pos += BS_SPILL_HEADER_BYTES + len;
+    }
+    return 0;
+}
+
+/* The spill strategy's state names channels in two places only: the blocked set and the
+ * channel field of each spill record (data payloads are the caller's). Everything else
+ * (cur, barrier and closed counts, end of input, file sizes and offsets) is the same for
+ * the renamed state, and spill.c never looks at a channel's number but to index the
+ * blocked set and to write it into a record: renaming commutes with every step. */
+int spill_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                  bs_payload_relabel payload, void *ctx, bs_buf *out)
+{
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[8];
+    for (size_t i = 0; i < 8; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[0] != SPILL_SNAP_MAGIC || !(head[1] & BS_SNAP_CANONICAL) || head[2] != channels)
+        return BS_ESTATE;
+    int rc = bs_buf_put(out, snap, sizeof head);
+    size_t words = bs_chanset_words(channels);
+    uint64_t blocked[BS_CHANSET_RELABEL_WORDS] = {0};
+    if (words > BS_CHANSET_RELABEL_WORDS)
+        return BS_ESTATE;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t v;
+        if (!bs_cursor_get_u64(&c, &v))
+            return BS_ESTATE;
+        for (uint32_t k = (uint32_t)(64 * w); k < channels && k < 64 * (w + 1); k++)
+            if ((v >> (k % 64)) & 1)
+                bs_chanset_add(blocked, perm[k]);
+    }
+    for (size_t w = 0; w < words && !rc; w++)
+        rc = bs_buf_put_u64(out, blocked[w]);
+    for (int section = 0; section < 3 && !rc; section++) { /* written file, replay, stack */
+        uint64_t count;
+        if (!bs_cursor_get_u64(&c, &count) || (section < 2 && count > 1) || count > len)
+            return BS_ESTATE;
+        rc = bs_buf_put_u64(out, count);
+        for (uint64_t i = 0; i < count && !rc; i++)
+            rc = relabel_records(&c, channels, perm, payload, ctx, out);
+    }
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}

@@ -32,6 +32,12 @@ typedef struct check_config {
                                         alignment_timeout_ns 0: never times out */
     bool eop, cancel, skip, disk_fault;
     bool sleep_sets;                 /* partial-order reduction (default on) */
+    bool symmetry;                   /* symmetry reduction over channels with identical
+                                        scripts, when the strategy can rename channels
+                                        (its relabel hook); default on */
+    bool count_orbits;               /* test aid (one job, symmetry off): also count the
+                                        distinct symmetric canonical forms of the states
+                                        stored (check_result.orbits) */
     bool no_compaction;              /* store each state's canonical bytes and compare them,
                                         not only its 128-bit hash (for comparison: slower) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
@@ -55,6 +61,11 @@ typedef struct check_result {
                                         "max-states", "max-depth", "shard", "violation" */
     uint64_t bits_total, bits_set;   /* bitstate: the bit array's size and bits set */
     double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
+    bool symmetry;                   /* the symmetry reduction was on */
+    char symmetry_off[96];           /* why not ("" when on) */
+    uint64_t symmetry_inexact;       /* states canonicalised from a subset of their tied
+                                        renamings (sound; an orbit may then be stored twice) */
+    uint64_t orbits;                 /* count_orbits: distinct canonical forms of the states */
     bool violation;
     char message[1024];              /* the violation */
     char *counterexample;            /* scenario YAML (malloc'd) when violation */

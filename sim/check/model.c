@@ -42,6 +42,13 @@ struct mc_model {
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
     uint64_t now_ns;                 /* the gate's clock: 0, or MC_FIRE_NS in a timeout step */
+    bool sym;                        /* symmetry reduction on: canonical forms are renamed */
+    bool orbits;                     /* also write the renamed canonical form to orbit_canon */
+    const char *sym_off;             /* why symmetry is off ("" when on) */
+    uint8_t cls[MC_CHANNELS_MAX];    /* symmetry class: the lowest channel of equal script */
+    uint8_t perm[MC_CHANNELS_MAX];   /* of the last blob written: channel -> canonical name */
+    bs_buf sym_best, sym_cand, orbit_canon;
+    uint64_t sym_inexact;
 };
 
 /* THE ALIGNMENT TIMEOUT AS A CHOICE (untimed abstraction). The gate's clock reads 0, so an
@@ -59,6 +66,11 @@ struct mc_model {
 #define MC_FIRE_NS (UINT64_MAX - 1)
 
 uint32_t mc_channels(const mc_model *m) { return m->cfg.channels; }
+const uint8_t *mc_perm(const mc_model *m) { return m->perm; }
+bool mc_symmetric(const mc_model *m) { return m->sym; }
+const char *mc_symmetry_off(const mc_model *m) { return m->sym_off; }
+uint64_t mc_symmetry_inexact(const mc_model *m) { return m->sym_inexact; }
+const bs_buf *mc_orbit_canon(const mc_model *m) { return &m->orbit_canon; }
 uint32_t mc_exhaust_transition(const mc_model *m) { return m->cfg.channels * MC_ALTS; }
 uint32_t mc_timeout_transition(const mc_model *m) { return m->cfg.channels * MC_ALTS + 1; }
 
@@ -190,6 +202,203 @@ static int add_scenario_faults(mc_model *m, const scenario *sc)
     return 0;
 }
 
+/* ---- symmetry: channels with identical scripts ----------------------------------------- */
+/* SYMMETRY REDUCTION AND WHY IT IS SOUND HERE
+ * Let channels c and d have identical scripts (flags: every channel; a scenario: equal item
+ * sequences). Renaming channels by a permutation p that maps each channel to one of equal
+ * script (p keeps every class) maps a state s to p(s): the explorer's variables with
+ * channel positions and the gate's blocked set permuted, the handler's state with every
+ * channel id and set renamed (the strategy's relabel hook, core/bs_strategy.h), the
+ * checker's state with its per-channel histories and labels renamed (verify/snapshot.c),
+ * and payloads, which carry the label channel << 32 | position, rewritten to the new
+ * channel. The core, the checker and this model never use a channel's number but to tell
+ * channels apart (index a set, pick a script, label an item), and renamed channels have
+ * the same scripts, so stepping commutes with renaming: transition t of channel c from s
+ * leads to s' exactly when the same alternative of channel p(c) from p(s) leads to p(s'),
+ * with the same violations, the same purity (sleep sets) and the same deadlocks. The
+ * properties checked do not name channels: a violation is reachable from s exactly when
+ * one is reachable from p(s). So exploring one state per orbit {p(s)} finds every
+ * violation the full search finds (Emerson & Sistla, "Symmetry and model checking",
+ * FMSD 9, 1996; Ip & Dill, "Better verification through symmetry", FMSD 9, 1996), and
+ * breadth-first order still gives a shortest path: p preserves path lengths.
+ * The canonical form of s is the least byte string (length, then memcmp) among the
+ * renamings p(s) where p sorts each class's channels by a key that does not depend on
+ * channel numbers (position, done, blocked, and a hash of the checker's history of the
+ * channel), trying every order of channels with equal keys; as the keys of p(s) are those
+ * of s moved along, the set of candidates is the same for every member of an orbit, so
+ * all members get the same canonical form: states stored = orbits. Past SYM_CANDIDATES_MAX
+ * tied orders only the first is taken (counted as inexact): still a member of the orbit,
+ * so still sound, but an orbit may then be stored more than once.
+ * The stored state keeps its concrete blob (the one actually reached) and the permutation
+ * to its canonical names: parent links therefore still chain concrete transitions, and a
+ * counterexample replays in `run` without renaming. Sleep sets are kept in canonical names
+ * (search.c maps them through the permutation both ways). */
+#define SYM_CANDIDATES_MAX 120u
+
+static void sym_setup(mc_model *m)
+{
+    bool pair = false;
+    for (uint32_t c = 0; c < m->cfg.channels; c++) {
+        m->perm[c] = (uint8_t)c;
+        m->cls[c] = (uint8_t)c;
+        for (uint32_t d = 0; d < c; d++)
+            if (m->script_len[d] == m->script_len[c] &&
+                memcmp(m->script[d], m->script[c], m->script_len[c] * sizeof *m->script[c]) == 0) {
+                m->cls[c] = (uint8_t)d;
+                pair = true;
+                break;
+            }
+    }
+    m->sym_off = !m->cfg.ops->relabel ? "the strategy cannot rename channels (no relabel hook)"
+                 : !pair               ? "no two channels have identical scripts"
+                                       : "";
+    m->sym = m->cfg.symmetry && !*m->sym_off;
+    m->orbits = m->cfg.count_orbits && !m->sym && !*m->sym_off;
+    if (!m->cfg.symmetry && !*m->sym_off)
+        m->sym_off = "--no-symmetry";
+}
+
+/* A payload's label names its channel in the high half: renamed (a payload the handler
+ * corrupted does not parse and is left as it is; returning it is a violation anyway). */
+static void sym_payload(void *ctx, uint8_t *data, uint32_t len, const uint32_t *perm)
+{
+    mc_model *m = ctx;
+    uint64_t label;
+    if (!verify_payload_parse(data, len, &label) || (label >> 32) >= m->cfg.channels)
+        return;
+    verify_payload_fill(data, len, (uint64_t)perm[label >> 32] << 32 | (label & 0xffffffffu));
+}
+
+typedef struct sym_key {
+    uint8_t cls, done, blocked, pad;
+    uint32_t pos;
+    uint64_t hist;                   /* the checker's history of the channel (hashed) */
+} sym_key;
+
+static int sym_key_cmp(const sym_key *a, const sym_key *b)
+{
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    if (a->pos != b->pos)
+        return a->pos < b->pos ? -1 : 1;
+    if (a->done != b->done || a->blocked != b->blocked)
+        return a->done != b->done ? (a->done < b->done ? -1 : 1) : (a->blocked < b->blocked ? -1 : 1);
+    return a->hist < b->hist ? -1 : a->hist > b->hist;
+}
+
+/* One candidate: vars, handler and checker renamed by perm, into m->sym_cand. */
+static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, const bs_buf *vs)
+{
+    uint32_t perm[MC_CHANNELS_MAX];
+    mc_vars nv = m->vars;
+    nv.blocked = 0;
+    for (uint32_t c = 0; c < m->cfg.channels; c++) {
+        perm[c] = perm8[c];
+        nv.ch[perm[c]] = m->vars.ch[c];
+        nv.blocked |= (uint16_t)(((m->vars.blocked >> c) & 1u) << perm[c]);
+    }
+    m->sym_cand.len = 0;
+    int rc = bs_buf_put(&m->sym_cand, &nv, sizeof nv);
+    rc = rc ? rc : m->cfg.ops->relabel(hc->p, hc->len, m->cfg.channels, perm, sym_payload, m, &m->sym_cand);
+    return rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &m->sym_cand);
+}
+
+static bool next_perm(uint8_t *a, size_t n)
+{
+    size_t i = n - 1;
+    while (i > 0 && a[i - 1] >= a[i])
+        i--;
+    if (i == 0) { /* the last order: back to the first */
+        for (size_t x = 0, y = n - 1; x < y; x++, y--) {
+            uint8_t t = a[x]; a[x] = a[y]; a[y] = t;
+        }
+        return false;
+    }
+    size_t j = n - 1;
+    while (a[j] <= a[i - 1])
+        j--;
+    uint8_t t = a[i - 1]; a[i - 1] = a[j]; a[j] = t;
+    for (size_t x = i, y = n - 1; x < y; x++, y--) {
+        t = a[x]; a[x] = a[y]; a[y] = t;
+    }
+    return true;
+}
+
+/* Sorts each class's channels by key: arr[k] (old channel) goes to posn[k] (new name);
+ * runs of equal keys are the tie groups (start offsets in grp, ngrp of them). Returns the
+ * number of candidate orders (saturated past SYM_CANDIDATES_MAX). */
+static uint64_t sym_sort(const mc_model *m, const sym_key *key, uint8_t *arr, uint8_t *posn, uint8_t *grp,
+                         size_t *ngrp)
+{
+    uint32_t n = m->cfg.channels, k = 0;
+    uint64_t cands = 1;
+    *ngrp = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        if (m->cls[r] != r)
+            continue; /* r leads its class: its members in ascending order are the names */
+        uint32_t first = k;
+        for (uint32_t c = r; c < n; c++)
+            if (m->cls[c] == r) {
+                posn[k] = (uint8_t)c;
+                uint32_t i = k++;
+                for (; i > first && sym_key_cmp(&key[arr[i - 1]], &key[c]) > 0; i--)
+                    arr[i] = arr[i - 1];
+                arr[i] = (uint8_t)c;
+            }
+        for (uint32_t i = first; i < k; i++) {
+            if (i > first && sym_key_cmp(&key[arr[i - 1]], &key[arr[i]]) == 0) {
+                uint64_t run = (uint64_t)(i - grp[*ngrp - 1] + 1);
+                cands = cands * run > SYM_CANDIDATES_MAX ? SYM_CANDIDATES_MAX + 1 : cands * run;
+                continue;
+            }
+            grp[(*ngrp)++] = (uint8_t)i;
+        }
+    }
+    grp[*ngrp] = (uint8_t)k;
+    MC_ASSERT(k == n);
+    return cands;
+}
+
+/* The canonical form of the current state (vars, handler canonical hc, checker vs) into
+ * out, and the permutation to it into perm8. See SYMMETRY REDUCTION. */
+static int sym_canon(mc_model *m, const bs_buf *hc, const bs_buf *vs, bs_buf *out, uint8_t *perm8)
+{
+    uint32_t n = m->cfg.channels;
+    sym_key key[MC_CHANNELS_MAX];
+    uint64_t hist[MC_CHANNELS_MAX];
+    int rc = verify_snapshot_channel_keys(vs->p, vs->len, n, hist);
+    if (rc)
+        return rc;
+    for (uint32_t c = 0; c < n; c++)
+        key[c] = (sym_key){m->cls[c], m->vars.ch[c].done, (uint8_t)((m->vars.blocked >> c) & 1u), 0,
+                           m->vars.ch[c].pos, hist[c]};
+    uint8_t arr[MC_CHANNELS_MAX], posn[MC_CHANNELS_MAX], grp[MC_CHANNELS_MAX + 1], cur[MC_CHANNELS_MAX];
+    size_t ngrp;
+    uint64_t cands = sym_sort(m, key, arr, posn, grp, &ngrp);
+    if (cands > SYM_CANDIDATES_MAX) {
+        cands = 1;
+        m->sym_inexact++;
+    }
+    bool have = false;
+    for (uint64_t i = 0; i < cands && !rc; i++) {
+        for (uint32_t k = 0; k < n; k++)
+            cur[arr[k]] = posn[k];
+        rc = sym_candidate(m, cur, hc, vs);
+        if (!rc && (!have || m->sym_cand.len < m->sym_best.len ||
+                    (m->sym_cand.len == m->sym_best.len && memcmp(m->sym_cand.p, m->sym_best.p, m->sym_cand.len) < 0))) {
+            bs_buf t = m->sym_best;
+            m->sym_best = m->sym_cand;
+            m->sym_cand = t;
+            memcpy(perm8, cur, n);
+            have = true;
+        }
+        for (size_t g = 0; g < ngrp && !next_perm(arr + grp[g], (size_t)(grp[g + 1] - grp[g])); g++)
+            ; /* odometer: a group that wrapped around carries to the next */
+    }
+    out->len = 0;
+    return rc ? rc : bs_buf_put(out, m->sym_best.p, m->sym_best.len);
+}
+
 int mc_model_open(mc_model **out, const check_config *cfg)
 {
     *out = NULL;
@@ -214,6 +423,8 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     rc = rc || !cfg->from ? rc : add_scenario_faults(m, cfg->from);
     rc = rc ? rc : verify_open(&m->v, &vc);
     rc = rc ? rc : mc_handler_open(m);
+    if (!rc)
+        sym_setup(m);
     if (rc) {
         mc_model_close(m);
         return rc;
@@ -235,6 +446,9 @@ void mc_model_close(mc_model *m)
     bs_buf_free(&m->snap_full);
     bs_buf_free(&m->snap_canon);
     bs_buf_free(&m->snap_verify);
+    bs_buf_free(&m->sym_best);
+    bs_buf_free(&m->sym_cand);
+    bs_buf_free(&m->orbit_canon);
     free(m->payload);
     free(m);
 }
@@ -282,6 +496,12 @@ static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
     rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
     rc = rc ? rc : bs_buf_put_u64(full, vs->len);
     rc = rc ? rc : bs_buf_put(full, vs->p, vs->len);
+    if (m->sym)
+        return rc ? rc : sym_canon(m, hc, vs, canon, m->perm);
+    if (m->orbits) {
+        uint8_t perm[MC_CHANNELS_MAX];
+        rc = rc ? rc : sym_canon(m, hc, vs, &m->orbit_canon, perm);
+    }
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);

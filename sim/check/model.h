@@ -122,6 +122,16 @@ uint32_t mc_exhaust_transition(const mc_model *m);
 uint32_t mc_timeout_transition(const mc_model *m);
 uint32_t mc_channels(const mc_model *m);
 
+/* Symmetry (model.c, SYMMETRY REDUCTION): on or off (and why off: "" when on); after a
+ * state was written (mc_initial, mc_step), the permutation from its channels to the names
+ * of its canonical form (identity when off); the states canonicalised inexactly; with
+ * count_orbits, the last state's symmetric canonical form. */
+bool mc_symmetric(const mc_model *m);
+const char *mc_symmetry_off(const mc_model *m);
+const uint8_t *mc_perm(const mc_model *m);
+uint64_t mc_symmetry_inexact(const mc_model *m);
+const bs_buf *mc_orbit_canon(const mc_model *m);
+
 /* Deadlock: state `vars` is not terminal, no transition is enabled, and input remains (on
  * channels the handler keeps blocked). Writes the message and returns true. */
 bool mc_deadlock(const mc_model *m, const mc_vars *vars, char *msg, size_t msg_len);

@@ -105,7 +105,9 @@ typedef struct work {             /* a node to expand, and which transitions to 
     uint32_t node;
     uint32_t len;                 /* the node's full blob: `len` bytes at `blob`, in the */
     const uint8_t *blob;          /* level's arena (re-exploration: the node's own copy) */
-    uint64_t only;                /* 0: every enabled one; else only these (re-exploration) */
+    uint64_t only;                /* 0: every enabled one; else only these (re-exploration,
+                                     in canonical names) */
+    uint8_t perm[MC_CHANNELS_MAX]; /* the blob's channels -> its canonical form's names */
 } work;
 
 /* A level's blobs: fixed chunks that are never moved (no realloc copies), emptied when the
@@ -149,6 +151,9 @@ typedef struct worker {
     bs_buf *out;                  /* out[j]: successors owned by worker j */
     bs_buf full, canon_buf;
     uint64_t states, transitions, revisits, slept;
+    uint64_t *orbit;              /* count_orbits: (h1, h2) pairs, open addressing */
+    size_t orbit_cap;
+    uint64_t orbits;
     uint32_t depth;
     bool violation;
     bool cut_depth;               /* a node at max-depth had transitions left unexplored */
@@ -324,7 +329,7 @@ static void arena_free(arena *a)
 }
 
 /* ---- nodes and the queues ------------------------------------------------------------ */
-static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, uint64_t only)
+static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, uint64_t only, const uint8_t *perm)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? 2 * q->cap : 1024;
@@ -334,7 +339,8 @@ static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, ui
         q->w = p;
         q->cap = cap;
     }
-    q->w[q->len++] = (work){.node = n, .len = len, .blob = blob, .only = only};
+    q->w[q->len] = (work){.node = n, .len = len, .blob = blob, .only = only};
+    memcpy(q->w[q->len++].perm, perm, MC_CHANNELS_MAX);
     return 0;
 }
 
@@ -393,18 +399,19 @@ static const node *node_at(const search *s, uint64_t ref)
 }
 
 /* A new node's work item for the next level: its blob is in the next level's arena. */
-static int push_new(worker *w, long k, const uint8_t *copy)
+static int push_new(worker *w, long k, const uint8_t *copy, const uint8_t *perm)
 {
     if (k < 0)
         return BS_ENOMEM;
     MC_ASSERT(copy);
-    return push_work(&w->next, (uint32_t)k, copy, w->nodes[k].blob_len, 0);
+    return push_work(&w->next, (uint32_t)k, copy, w->nodes[k].blob_len, 0, perm);
 }
 
 /* A state this worker owns, found by itself or sent by another worker: a new node, a
  * revisit, or a revisit that wakes sleeping transitions of an explored node. */
 static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *canon, size_t canon_len,
-                     uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep_next)
+                     uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep_next,
+                     const uint8_t *perm)
 {
     if (w->bits) {
         if (bits_test_set(w, h1, h2)) {
@@ -413,7 +420,7 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         }
         const uint8_t *copy = NULL;
         long k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, 0, &copy);
-        return push_new(w, k, copy);
+        return push_new(w, k, copy, perm);
     }
     if (2 * (w->nodes_len + 1) > w->table_cap && table_grow(w))
         return BS_ENOMEM;
@@ -426,28 +433,33 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         n->sleep &= sleep_next;
         /* only a node whose sleep set was not empty can wake: its blob was kept */
         MC_ASSERT(!woke || !n->explored || n->blob);
-        return woke && n->explored ? push_work(&w->next, (uint32_t)k, n->blob, n->blob_len, woke) : 0;
+        /* the kept copy holds the blob's permutation after its bytes (after_expansion) */
+        return woke && n->explored ? push_work(&w->next, (uint32_t)k, n->blob, n->blob_len, woke,
+                                               n->blob + n->blob_len)
+                                   : 0;
     }
     const uint8_t *copy = NULL;
     k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, sleep_next, &copy);
     if (k >= 0)
         w->table[slot] = (uint32_t)k + 1;
-    return push_new(w, k, copy);
+    return push_new(w, k, copy, perm);
 }
 
 /* ---- messages between workers ---------------------------------------------------------- */
 typedef struct msg_head {         /* then `len` bytes of full blob, `canon_len` canonical */
     uint64_t h1, h2, parent, sleep;
     uint32_t via, depth, len, canon_len;
+    uint8_t perm[MC_CHANNELS_MAX];
 } msg_head;
-_Static_assert(sizeof(msg_head) == 4 * 8 + 4 * 4, "msg_head is copied as bytes: no padding");
+_Static_assert(sizeof(msg_head) == 4 * 8 + 4 * 4 + MC_CHANNELS_MAX, "msg_head is copied as bytes: no padding");
 
 static int send_state(worker *w, uint32_t to, uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via,
                       uint32_t depth, uint64_t sleep_next)
 {
     MC_ASSERT(to != w->id && to < w->s->jobs);
     uint32_t canon_len = w->canon ? (uint32_t)w->canon_buf.len : 0;
-    msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)w->full.len, canon_len};
+    msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)w->full.len, canon_len, {0}};
+    memcpy(m.perm, mc_perm(w->m), MC_CHANNELS_MAX);
     int rc = bs_buf_put(&w->out[to], &m, sizeof m);
     rc = rc ? rc : bs_buf_put(&w->out[to], w->full.p, w->full.len);
     return rc ? rc : bs_buf_put(&w->out[to], w->canon_buf.p, canon_len);
@@ -467,7 +479,7 @@ static int receive_states(worker *w)
             MC_ASSERT(in->len - pos >= (size_t)m.len + m.canon_len);
             MC_ASSERT(owner_of(w->s, m.h2) == w->id);
             w->rc = own_state(w, in->p + pos, m.len, in->p + pos + m.len, m.canon_len, m.h1, m.h2, m.parent,
-                              m.via, m.depth, m.sleep);
+                              m.via, m.depth, m.sleep, m.perm);
             pos += (size_t)m.len + m.canon_len;
         }
         in->len = 0;
@@ -476,6 +488,59 @@ static int receive_states(worker *w)
 }
 
 /* ---- expanding a node ------------------------------------------------------------- */
+/* A sleep set (bit c * MC_ALTS + alt) renamed to canonical names (bit perm[c] * MC_ALTS +
+ * alt), or back (`back`). Node sleep sets are kept in canonical names: two members of an
+ * orbit reach the same node, and a transition asleep in one is asleep in the other under
+ * the renaming between them (see SYMMETRY REDUCTION in model.c). Identity without it. */
+static uint64_t sleep_rename(const worker *w, uint64_t set, const uint8_t *perm, bool back)
+{
+    if (!set || !mc_symmetric(w->m))
+        return set;
+    uint64_t out = 0, alts = ((uint64_t)1 << MC_ALTS) - 1;
+    uint32_t n = mc_channels(w->m);
+    for (uint32_t c = 0; c < n; c++) {
+        uint32_t from = back ? perm[c] : c, to = back ? c : perm[c];
+        out |= ((set >> (from * MC_ALTS)) & alts) << (to * MC_ALTS);
+    }
+    return out;
+}
+
+/* count_orbits: the symmetric canonical form of the state just stored, in a second set. */
+static int orbit_note(worker *w)
+{
+    const bs_buf *b = mc_orbit_canon(w->m);
+    if (!w->s->cfg->count_orbits || !b->len)
+        return 0;
+    uint64_t h1, h2;
+    hash128(b->p, b->len, &h1, &h2);
+    if (2 * (w->orbits + 1) > w->orbit_cap) {
+        size_t cap = w->orbit_cap ? 2 * w->orbit_cap : 1u << 12;
+        uint64_t *t = calloc(2 * cap, sizeof *t);
+        if (!t)
+            return BS_ENOMEM;
+        for (size_t i = 0; i < w->orbit_cap; i++) {
+            if (!w->orbit[2 * i] && !w->orbit[2 * i + 1])
+                continue;
+            size_t j = w->orbit[2 * i] & (cap - 1);
+            while (t[2 * j] || t[2 * j + 1])
+                j = (j + 1) & (cap - 1);
+            t[2 * j] = w->orbit[2 * i];
+            t[2 * j + 1] = w->orbit[2 * i + 1];
+        }
+        free(w->orbit);
+        w->orbit = t;
+        w->orbit_cap = cap;
+    }
+    h1 |= 1; /* never the empty slot */
+    size_t j = h1 & (w->orbit_cap - 1);
+    for (; w->orbit[2 * j] || w->orbit[2 * j + 1]; j = (j + 1) & (w->orbit_cap - 1))
+        if (w->orbit[2 * j] == h1 && w->orbit[2 * j + 1] == h2)
+            return 0;
+    w->orbit[2 * j] = h1;
+    w->orbit[2 * j + 1] = h2;
+    w->orbits++;
+    return 0;
+}
 static uint64_t without_channel(uint64_t set, uint32_t t)
 {
     uint32_t c = t / MC_ALTS;
@@ -509,11 +574,14 @@ static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info,
     }
     uint64_t h1, h2;
     hash128(w->canon_buf.p, w->canon_buf.len, &h1, &h2);
+    sleep_next = sleep_rename(w, sleep_next, mc_perm(w->m), false);
     uint32_t depth = w->nodes[from].depth + 1, to = owner_of(w->s, h2);
     if (to != w->id)
         return send_state(w, to, h1, h2, ref, t, depth, sleep_next);
-    return own_state(w, w->full.p, w->full.len, w->canon_buf.p, w->canon_buf.len, h1, h2, ref, t, depth,
-                     sleep_next);
+    uint64_t before = w->states;
+    int rc = own_state(w, w->full.p, w->full.len, w->canon_buf.p, w->canon_buf.len, h1, h2, ref, t, depth,
+                       sleep_next, mc_perm(w->m));
+    return rc || w->states == before ? rc : orbit_note(w);
 }
 
 /* Runs transition t from node idx (its full blob) and visits its successor. */
@@ -585,10 +653,11 @@ static int after_expansion(worker *w, work job, const uint8_t *blob)
     done->explored = 1;
     if (job.only || !done->sleep || done->blob)
         return 0;
-    done->blob = malloc(done->blob_len);
+    done->blob = malloc(done->blob_len + MC_CHANNELS_MAX); /* then its permutation */
     if (!done->blob)
         return BS_ENOMEM;
     memcpy(done->blob, blob, done->blob_len);
+    memcpy(done->blob + done->blob_len, job.perm, MC_CHANNELS_MAX);
     return 0;
 }
 
@@ -605,7 +674,8 @@ static int expand(worker *w, work job)
     bool cut = nt && cut_by_bound(w, &w->nodes[job.node]);
     if (cut)
         nt = 0;
-    uint64_t sleep = w->nodes[job.node].sleep, done_pure = 0;
+    uint64_t sleep = sleep_rename(w, w->nodes[job.node].sleep, job.perm, true), done_pure = 0;
+    job.only = sleep_rename(w, job.only, job.perm, true);
     bool por = w->s->cfg->sleep_sets && !w->bits, progressed = false;
     for (size_t i = 0; i < nt; i++) {
         bool sleepable = t[i] < mc_exhaust_transition(w->m);
@@ -759,6 +829,7 @@ static void worker_close(worker *w)
     free(w->nodes);
     free(w->table);
     free(w->bits);
+    free(w->orbit);
     free(w->cur.w);
     free(w->next.w);
     for (uint32_t j = 0; w->out && j < w->s->jobs; j++)
@@ -780,7 +851,8 @@ static int search_root(search *s)
     hash128(w0->canon_buf.p, w0->canon_buf.len, &h1, &h2);
     worker *o = &s->w[owner_of(s, h2)];
     rc = own_state(o, w0->full.p, w0->full.len, w0->canon_buf.p, w0->canon_buf.len, h1, h2, REF_NONE, VIA_NONE,
-                   0, 0);
+                   0, 0, mc_perm(w0->m));
+    rc = rc ? rc : o == w0 ? orbit_note(w0) : 0;
     if (rc)
         return rc;
     o->cur = o->next;
@@ -851,6 +923,8 @@ static const worker *collect(search *s)
         res->transitions += w->transitions;
         res->revisits += w->revisits;
         res->slept += w->slept;
+        res->orbits += w->orbits;
+        res->symmetry_inexact += mc_symmetry_inexact(w->m);
         res->bits_set += w->bits_set;
         res->bits_total += w->bits ? w->bits_mask + 1 : 0;
         res->depth = w->depth > res->depth ? w->depth : res->depth;
@@ -862,6 +936,8 @@ static const worker *collect(search *s)
     size_t queued = 0;
     for (uint32_t j = 0; j < s->jobs; j++)
         queued += s->w[j].pub.queued;
+    res->symmetry = mc_symmetric(s->w[0].m);
+    snprintf(res->symmetry_off, sizeof res->symmetry_off, "%s", mc_symmetry_off(s->w[0].m));
     if (v)
         incomplete(res, "violation");
     if (s->cfg->bitstate_log2) {
@@ -883,7 +959,7 @@ static int search_open(search *s, const check_config *cfg, check_result *res)
 {
     *s = (search){.cfg = cfg, .res = res};
     s->jobs = cfg->jobs > 1 ? cfg->jobs : 1;
-    if (s->jobs > JOBS_MAX)
+    if (s->jobs > JOBS_MAX || (cfg->count_orbits && s->jobs > 1))
         return BS_EINVAL;
     if (cfg->max_states && s->jobs > 1)
         s->states_each_max = (cfg->max_states + s->jobs - 1) / s->jobs;

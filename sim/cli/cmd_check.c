@@ -40,6 +40,8 @@ static const char check_usage[] =
     "  --skip             a channel may drop a barrier\n"
     "  --disk-fault       one spill-file I/O call of the run may fail\n"
     "  --no-por           no partial-order reduction (sleep sets)\n"
+    "  --no-symmetry      no symmetry reduction (channels with identical scripts are\n"
+    "                     otherwise explored up to renaming, when the strategy can rename)\n"
     "  --no-compaction    store every state's canonical bytes and compare them, not only\n"
     "                     its 128-bit hash (slower, more memory; for comparison)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
@@ -100,6 +102,10 @@ static bool parse_flag(check_opts *o, const char *a)
         o->cfg.sleep_sets = false;
         return true;
     }
+    if (strcmp(a, "--no-symmetry") == 0) {
+        o->cfg.symmetry = false;
+        return true;
+    }
     if (strcmp(a, "--no-compaction") == 0) {
         o->cfg.no_compaction = true;
         return true;
@@ -150,7 +156,7 @@ static void parse(int argc, char **argv, check_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->cfg = (check_config){.strategy = "spill", .channels = 2, .checkpoints = 1, .data = 1,
-                            .sleep_sets = true, .shards = 1, .jobs = 1};
+                            .sleep_sets = true, .symmetry = true, .shards = 1, .jobs = 1};
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             check_help(stdout);
@@ -293,6 +299,12 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     printf("  %llu states, %llu transitions (%llu revisits, %llu slept by POR), depth %u\n",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
            (unsigned long long)r->slept, r->depth);
+    printf("  reductions: sleep sets %s, hash compaction %s, symmetry ", c->sleep_sets ? "on" : "off",
+           c->no_compaction || c->bitstate_log2 ? "off" : "on");
+    if (r->symmetry)
+        printf("on%s\n", r->symmetry_inexact ? " (some states canonicalised inexactly)" : "");
+    else
+        printf("off (%s)\n", r->symmetry_off);
     printf("  %.3f s, %.0f states/s, peak memory %.1f MiB", r->seconds,
            r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0);
     if (c->jobs > 1)
@@ -339,6 +351,13 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     if (c->bitstate_log2)
         printf(", \"bitstate\": {\"bits\": %llu, \"bits_set\": %llu, \"hash_factor\": %.2f}",
                (unsigned long long)r->bits_total, (unsigned long long)r->bits_set, r->hash_factor);
+    printf(", \"reductions\": {\"sleep_sets\": %s, \"hash_compaction\": %s, \"symmetry\": %s", c->sleep_sets ? "true" : "false",
+           c->no_compaction || c->bitstate_log2 ? "false" : "true", r->symmetry ? "true" : "false");
+    if (!r->symmetry) {
+        printf(", \"symmetry_off\": ");
+        sim_json_string(stdout, r->symmetry_off);
+    }
+    printf("}");
     printf(", \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, \"slept\": %llu, \"depth\": %u, "
            "\"seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,

@@ -30,6 +30,17 @@ s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/one"); s2=$(sed -n 's/.*"sta
 [ -n "$s1" ] && [ "$s1" = "$s2" ]; check "check --jobs 2 stores as many states as one job ($s1 vs $s2)" $?
 grep -q '"complete": true' "$tmp/two"; check "check --jobs 2 is complete" $?
 
+# symmetry: on by default where the strategy can rename channels, named in the output
+"$bin" check --channels 3 --checkpoints 1 --eop --cancel --json >"$tmp/sym" 2>&1
+"$bin" check --channels 3 --checkpoints 1 --eop --cancel --no-symmetry --json >"$tmp/nosym" 2>&1
+grep -q '"reductions": {"sleep_sets": true, "hash_compaction": true, "symmetry": true}' "$tmp/sym"
+check "check --json says which reductions were on" $?
+grep -q '"symmetry": false, "symmetry_off": "--no-symmetry"' "$tmp/nosym"; check "check --no-symmetry turns it off and says so" $?
+s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/sym"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/nosym")
+[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "symmetry stores fewer states ($s1 vs $s2)" $?
+expect_exit "check of block (no relabel hook) exits 0" 0 "$bin" check --strategy block --channels 2
+grep -q "symmetry off (the strategy cannot rename channels" "$tmp/out"; check "a strategy without relabel is explored without symmetry, said" $?
+
 # --scenario: the file decides strategy, channels, options, faults and scripts
 sc="$here/../../scenarios/handler/spill-fault-eio-read.yaml"
 expect_exit "check --scenario with faults exits 0" 0 "$bin" check --scenario "$sc"
@@ -46,7 +57,7 @@ check "check says a simulation scenario is one" $?
 
 if [ -n "$planted" ]; then
     expect_exit "a too small bitstate misses the replay-order bug and says incomplete" 3 \
-        "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --bitstate 10 --out "$tmp/b.yaml"
+        "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --bitstate 10 --no-symmetry --out "$tmp/b.yaml"
     grep -q "INCOMPLETE" "$tmp/out"; check "the missed bug's bitstate search says INCOMPLETE" $?
     expect_exit "check --jobs 2 finds the replay-order bug" 1 \
         "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --jobs 2 --out "$tmp/j.yaml"

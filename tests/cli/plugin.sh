@@ -67,7 +67,7 @@ if command -v "$cc" >/dev/null 2>&1; then
         "$root/examples/strategy-lib/ext_block.c" >"$tmp/v999.c"
     "$cc" -std=c11 -fPIC -shared -I "$root/core" -o "$tmp/v999.so" "$tmp/v999.c"
     expect_exit "a library of another interface version is refused" 2 "$bin" --strategy-lib "$tmp/v999.so" check --strategy ext-block
-    grep -q "built for strategy-library interface version 999; this barriersim has version 1" "$tmp/err"; check "another version: both versions named" $?
+    grep -q "built for strategy-library interface version 999; this barriersim has version 2" "$tmp/err"; check "another version: both versions named" $?
     sed 's/\.name = "ext-block"/.name = "block"/' "$root/examples/strategy-lib/ext_block.c" >"$tmp/dup.c"
     "$cc" -std=c11 -fPIC -shared -I "$root/core" -o "$tmp/dup.so" "$tmp/dup.c"
     expect_exit "a library registering a known name is refused" 2 "$bin" --strategy-lib "$tmp/dup.so" fuzz --seeds 1

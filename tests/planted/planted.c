@@ -358,6 +358,64 @@ static int p_restore(bs_handler *h, const uint8_t *snap, size_t len)
     return rc;
 }
 
+/* Channel renaming (bs_strategy.relabel) of a canonical p_snapshot: the blocked flags move
+ * with their channels, every spilled item's channel is renamed and its payload handed to
+ * `payload`. The planted handlers use channel numbers only to index `blocked` and to carry
+ * them on items: renaming commutes with their steps, bugs included. */
+static int p_relabel_seq(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_payload_relabel payload,
+                         void *ctx, bs_buf *out)
+{
+    uint64_t n, pos;
+    if (!bs_cursor_get_u64(c, &n) || !bs_cursor_get_u64(c, &pos) || n > c->len || pos != 0)
+        return BS_ESTATE;
+    int rc = bs_buf_put_u64(out, n);
+    rc = rc ? rc : bs_buf_put_u64(out, pos);
+    for (uint64_t i = 0; i < n && !rc; i++) {
+        uint64_t w[5];
+        for (int k = 0; k < 5; k++)
+            if (!bs_cursor_get_u64(c, &w[k]))
+                return BS_ESTATE;
+        if (w[1] >= channels || (w[0] == BS_DATA && w[4] > c->len - c->pos))
+            return BS_ESTATE;
+        w[1] = perm[w[1]];
+        for (int k = 0; k < 5 && !rc; k++)
+            rc = bs_buf_put_u64(out, w[k]);
+        if (rc || w[0] != BS_DATA)
+            continue;
+        size_t at = out->len;
+        rc = bs_buf_put(out, c->p + c->pos, (size_t)w[4]);
+        c->pos += (size_t)w[4];
+        if (!rc && payload)
+            payload(ctx, out->p + at, (uint32_t)w[4], perm);
+    }
+    return rc;
+}
+
+static int p_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                     bs_payload_relabel payload, void *ctx, bs_buf *out)
+{
+    bs_cursor c = {snap, len, 0};
+    uint64_t head[7];
+    for (int i = 0; i < 7; i++)
+        if (!bs_cursor_get_u64(&c, &head[i]))
+            return BS_ESTATE;
+    if (head[1] != channels || head[6] > 1u << 20 || (uint64_t)channels * 8 > c.len - c.pos)
+        return BS_ESTATE;
+    int rc = bs_buf_put(out, snap, sizeof head);
+    uint64_t blocked[64];
+    if (channels > 64)
+        return BS_ESTATE;
+    for (uint32_t k = 0; k < channels; k++)
+        bs_cursor_get_u64(&c, &blocked[k]);
+    for (uint32_t k = 0; k < channels && !rc; k++) /* new channel perm[j] was j */
+        for (uint32_t j = 0; j < channels && !rc; j++)
+            if (perm[j] == k)
+                rc = bs_buf_put_u64(out, blocked[j]);
+    for (uint64_t i = 0; i <= head[6] && !rc; i++) /* the sequence being written, then the others */
+        rc = p_relabel_seq(&c, channels, perm, payload, ctx, out);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 static int p_open_none(bs_handler *h) { return p_open_bug(h, PLANT_NONE); }
 static int p_open_no_block(bs_handler *h) { return p_open_bug(h, PLANT_NO_BLOCK); }
 static int p_open_replay_order(bs_handler *h) { return p_open_bug(h, PLANT_REPLAY_ORDER); }
@@ -367,15 +425,15 @@ static int p_open_lose(bs_handler *h) { return p_open_bug(h, PLANT_LOSE_ON_ROLLO
 
 static const bs_strategy planted[PLANT_COUNT] = {
     {.name = "planted-none", .open = p_open_none, .next = p_next, .close = p_close, .is_empty = p_is_empty,
-     .snapshot = p_snapshot, .restore = p_restore},
+     .snapshot = p_snapshot, .restore = p_restore, .relabel = p_relabel},
     {.name = "planted-no-block", .open = p_open_no_block, .next = p_next, .close = p_close, .is_empty = p_is_empty,
-     .snapshot = p_snapshot, .restore = p_restore},
+     .snapshot = p_snapshot, .restore = p_restore, .relabel = p_relabel},
     {.name = "planted-replay-order", .open = p_open_replay_order, .next = p_next, .close = p_close, .is_empty = p_is_empty,
-     .snapshot = p_snapshot, .restore = p_restore},
+     .snapshot = p_snapshot, .restore = p_restore, .relabel = p_relabel},
     {.name = "planted-ignore-closed", .open = p_open_ignore_closed, .next = p_next, .close = p_close, .is_empty = p_is_empty,
-     .snapshot = p_snapshot, .restore = p_restore},
+     .snapshot = p_snapshot, .restore = p_restore, .relabel = p_relabel},
     {.name = "planted-lose-on-rollover", .open = p_open_lose, .next = p_next, .close = p_close, .is_empty = p_is_empty,
-     .snapshot = p_snapshot, .restore = p_restore},
+     .snapshot = p_snapshot, .restore = p_restore, .relabel = p_relabel},
 };
 
 const bs_strategy *planted_strategy(plant_bug bug) { return bug < PLANT_COUNT ? &planted[bug] : NULL; }
