@@ -5,8 +5,6 @@
 #    sweep) and the claims with their sources are in backpressure.yaml / restore.yaml;
 #  - OUTDIR/timeout-grid/: where aligned-timeout pays off: in-flight data (the byte network's
 #    segment size) x aligned checkpoint timeout under back-pressure (timeout-grid.yaml);
-#  - OUTDIR/checkpointing-time/: flink-benchmarks' CheckpointingTimeBenchmark job: aligned,
-#    unaligned and aligned with a 1 ms timeout (checkpointing-time.yaml);
 #  - OUTDIR/debloat/: buffer debloating (FLIP-183) on and off over segment sizes and
 #    exclusive buffers under back-pressure, byte network (debloat.yaml);
 #  - OUTDIR/validation/: flink-benchmarks' CheckpointingTimeBenchmark in shape, with the
@@ -19,7 +17,6 @@ out=${2:?usage: reports/study/run.sh BINARY OUTDIR}
 here=$(dirname "$0")
 "$bin" compare "$here/backpressure.yaml" "$here/restore.yaml" --out "$out"
 "$bin" compare "$here/timeout-grid.yaml" --out "$out/timeout-grid"
-"$bin" compare "$here/checkpointing-time.yaml" --out "$out/checkpointing-time"
 "$bin" compare "$here/debloat.yaml" --out "$out/debloat"
 "$bin" compare "$here/../validation/checkpointing-time.yaml" --out "$out/validation"
 "$bin" compare "$here/../validation/checkpointing-time-aligned.yaml" --out "$out/validation-aligned"
