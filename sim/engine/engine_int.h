@@ -445,7 +445,6 @@ bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k);
 /* restart.c */
 void sim_restart(sim_world *w, const topo_node *who, const char *why);
 void sim_commit(sim_world *w, uint64_t k);
-void sim_emitted(sim_world *w, topo_node *src, uint64_t seq);
 void sim_sink_got(sim_world *w, sim_task *t, uint64_t label);
 void sim_sink_snapshot(sim_task *t);
 int sim_global_open(sim_world *w);
@@ -573,6 +572,10 @@ typedef enum sim_cost_note {
 } sim_cost_note;
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b);
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Stops the run with a violation or an error (the first one wins): the message goes into
+ * the result and the trace. */
+void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void sim_trace_header(sim_world *w);
 /* "d3:17", "b4", "x4" or "eop", into buf (len >= 32); returns buf. */
 const char *sim_item_str(const sim_item *it, char *buf, size_t len);
@@ -580,9 +583,6 @@ const char *sim_item_str(const sim_item *it, char *buf, size_t len);
 #define SIM_MEMORY_CHECK_EVENTS 4096u
 uint64_t sim_memory_held(const sim_world *w);
 void sim_memory_check(sim_world *w);
-/* run.c: stop the run with a violation or an error (the first one wins). */
-void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 /* The label of record `seq` of source `src` (printed "d<src>:<seq>"): the source in the low
  * byte, so that labels differ in their low bits (hash tables keyed by label stay spread).
  * A copy a broadcast link made carries its copy number (1 .. SIM_COPIES_MAX-1; printed

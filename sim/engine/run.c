@@ -13,7 +13,6 @@
 
 #include "../strategies.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #define MAX_EVENTS_DEFAULT 1000000000ULL
@@ -64,22 +63,6 @@ static void sim_assert_context(void *ctx, FILE *f)
     fprintf(f, "  simulation: seed %llu, strategy %s, simulated time %llu ns, event %llu\n",
             (unsigned long long)w->seed, w->cfg->strategy ? w->cfg->strategy : "?",
             (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped);
-}
-
-void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
-{
-    if (w->stop)
-        return;
-    w->stop = true;
-    w->res->outcome = o;
-    char what[896];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    snprintf(w->res->message, sizeof w->res->message, "t=%llu event %llu: %s: %s",
-             (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped, who, what);
-    sim_trace(w, who, "%s: %s", sim_outcome_name(o), what);
 }
 
 static void dispatch(sim_world *w, const ev_event *e)

@@ -9,6 +9,9 @@
  * same with or without a FILE, equal runs give equal hashes, and computing it costs a few
  * multiplications per line. The header line holds every parameter of the run, so that the
  * seed and the header reproduce it. Nothing here allocates.
+ *
+ * A run's failures are recorded here too: sim_fail stops the run with a violation or an
+ * error, its message in the result and its line in the trace (the first failure wins).
  */
 #include "engine_int.h"
 
@@ -160,6 +163,25 @@ void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b)
     note_text(w, op, a, b, what, sizeof what);
     fprintf(w->trace, "%llu %llu %s %s\n", (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped,
             who_name(w, who), what);
+}
+
+/* Stops the run with a violation or an error: the first one wins (later calls, and every
+ * check once the run has stopped, do nothing). The message, "t=<ns> event <n>: <who>: <what>",
+ * goes into the result, and "<outcome>: <what>" into the trace. */
+void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
+{
+    if (w->stop)
+        return;
+    w->stop = true;
+    w->res->outcome = o;
+    char what[896];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(w->res->message, sizeof w->res->message, "t=%llu event %llu: %s: %s",
+             (unsigned long long)w->q.now_ns, (unsigned long long)w->q.popped, who, what);
+    sim_trace(w, who, "%s: %s", sim_outcome_name(o), what);
 }
 
 void sim_trace(sim_world *w, const char *who, const char *fmt, ...)

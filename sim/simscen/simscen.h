@@ -4,7 +4,7 @@
  *
  * A file is a simulation scenario when its document is a mapping with a top-level
  * `simulation:` key (handler-level files have `input:` instead). Loading reuses the
- * handler-level loader's internals (sim/scenario/sc_int.h): the bytes are screened in this
+ * handler-level loader's toolkit (sim/scenario/loader.h): the bytes are screened in this
  * process, then parsed by libfyaml and validated in a forked child; every error reads
  * "file:line:col: what is wrong", with did-you-mean for misspelt keys and names.
  *

@@ -7,7 +7,7 @@
 
 #include "simscen.h"
 
-#include "../scenario/sc_int.h"
+#include "../scenario/loader.h"
 
 int ss_map(const sc_ctx *cx, uint32_t node, const char *key, const sc_keyspec *keys, size_t n, uint32_t *vals);
 int ss_u64(const sc_ctx *cx, uint32_t node, const char *key, uint64_t min, uint64_t max, uint64_t *out);
