@@ -180,3 +180,89 @@ BS_TEST(core_io, memory_files_grow_past_any_first_size)
     cr_assert_eq(bs_io_mem_live(&mem), 40);
     bs_io_mem_close(&mem); /* frees the files still held: LeakSanitizer checks */
 }
+
+/* open writes the whole name, terminator included, over whatever the bs_file held (a
+ * caller may reuse one bs_file for file after file). */
+BS_TEST(core_io, posix_open_writes_a_terminated_path_over_old_bytes)
+{
+    char dir[PATH_MAX];
+    make_dir(dir, sizeof dir);
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, dir), 0);
+    bs_file f;
+    memset(&f, 'Z', sizeof f);
+    cr_assert_eq(io.open(io.ctx, 7, &f), 0);
+    size_t n = strnlen(f.path, sizeof f.path);
+    cr_assert_lt(n, sizeof f.path, "the path is not terminated");
+    cr_assert_str_eq(f.path + n - 6, ".spill", "path: %.*s", (int)n, f.path);
+    struct stat st;
+    cr_assert_eq(stat(f.path, &st), 0, "%s", f.path);
+    cr_assert_eq(io.close(io.ctx, &f), 0);
+    cr_assert_eq(io.unlink(io.ctx, &f), 0);
+    cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
+}
+
+/* A transfer of 0 bytes (a write of nothing, a read at the end) is 0, not an error,
+ * whatever errno held before the call. */
+BS_TEST(core_io, posix_zero_byte_transfers_are_not_errors)
+{
+    char dir[PATH_MAX];
+    make_dir(dir, sizeof dir);
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, dir), 0);
+    bs_file f = {0};
+    cr_assert_eq(io.open(io.ctx, 1, &f), 0);
+    errno = EAGAIN;
+    cr_assert_eq(io.write(io.ctx, &f, "", 0), 0, "a write of nothing");
+    cr_assert_eq(io.write(io.ctx, &f, "abc", 3), 3);
+    char buf[8];
+    errno = EIO;
+    cr_assert_eq(io.read(io.ctx, &f, 3, buf, sizeof buf), 0, "a read at the end");
+    errno = EIO;
+    cr_assert_eq(io.read(io.ctx, &f, 100, buf, sizeof buf), 0, "a read past the end");
+    cr_assert_eq(io.close(io.ctx, &f), 0);
+    cr_assert_eq(io.unlink(io.ctx, &f), 0);
+    cr_assert_eq(rmdir(dir), 0);
+}
+
+/* An unlink that fails (here: a directory now has the file's name, EISDIR) leaves the file
+ * in the signal-cleanup list; once it is removed, the list forgets it. */
+BS_TEST(core_io, posix_a_failed_unlink_keeps_the_file_in_the_cleanup_list)
+{
+    char dir[PATH_MAX], moved[PATH_MAX + 16];
+    make_dir(dir, sizeof dir);
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, dir), 0);
+    uint64_t live0 = bs_io_posix_live();
+    bs_file f = {0};
+    cr_assert_eq(io.open(io.ctx, 1, &f), 0);
+    cr_assert_eq(bs_io_posix_live(), live0 + 1);
+    cr_assert_eq(io.close(io.ctx, &f), 0);
+    snprintf(moved, sizeof moved, "%s/moved", dir);
+    cr_assert_eq(rename(f.path, moved), 0);
+    cr_assert_eq(mkdir(f.path, 0700), 0);
+    int rc = io.unlink(io.ctx, &f);
+    cr_assert(rc == -EISDIR || rc == -EPERM, "unlink of a directory: %d", rc);
+    cr_assert_eq(bs_io_posix_live(), live0 + 1, "a file not removed left the cleanup list");
+    cr_assert_eq(rmdir(f.path), 0);
+    cr_assert_eq(rename(moved, f.path), 0);
+    cr_assert_eq(io.unlink(io.ctx, &f), 0);
+    cr_assert_eq(bs_io_posix_live(), live0);
+    cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
+}
+
+/* Every trailing slash goes, down to the root's one. */
+BS_TEST(core_io, posix_directory_slashes_down_to_the_root)
+{
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, "//"), 0);
+    cr_assert_str_eq(px.dir, "/");
+    cr_assert_eq(bs_io_posix_init(&io, &px, "a/"), 0);
+    cr_assert_str_eq(px.dir, "a");
+    cr_assert_eq(bs_io_posix_init(&io, &px, "ab//"), 0);
+    cr_assert_str_eq(px.dir, "ab");
+}

@@ -165,7 +165,10 @@ static int event_present(bs_spill_reader *r, uint64_t start, uint64_t off, uint3
     if (k == 0)
         return corrupt(r, start, "trailing incomplete event");
     k = window(r, off, 4);
-    return k < 0 ? io_error(r, start, k) : 0;
+    if (k < 0)
+        return io_error(r, start, k);
+    /* the probe saw the last byte, but a file that shrank since has no tag to decode */
+    return k < 4 ? corrupt(r, start, "trailing incomplete event") : 0;
 }
 
 static int decode_event(bs_spill_reader *r, uint64_t start, uint64_t off, uint32_t len,

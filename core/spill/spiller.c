@@ -123,12 +123,9 @@ static long seq_read(void *ctx, uint64_t off, void *buf, size_t n)
         return 0;
     if (n > seq->size_bytes - off)
         n = (size_t)(seq->size_bytes - off);
-    long k;
-    int tries = 0;
-    do
-        k = seq->io->read(seq->io->ctx, &seq->file, off, buf, n);
-    while (k == -EINTR && ++tries < BS_IO_EINTR_RETRIES);
-    return k;
+    /* -EINTR goes back to the reader, which retries it: one bound on the retries in a row
+     * (retrying here as well made it BS_IO_EINTR_RETRIES squared) */
+    return seq->io->read(seq->io->ctx, &seq->file, off, buf, n);
 }
 
 int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)

@@ -1,0 +1,342 @@
+/*
+ * test_snapshot_refuse.c: what bs_handler_restore accepts (barriersim.h: 0 for a snapshot
+ * of the same strategy and configuration, BS_ESTATE for one that does not fit), strategy
+ * by strategy, from states with something in them (a blocked channel, a spill file, a
+ * pending checkpoint, a channel-state file): the snapshot itself restores to the same
+ * bytes; every proper prefix, the snapshot with bytes after it, and one with its magic
+ * changed are refused. Then the checks of the fields themselves: counts that only
+ * overflow to fit, blocked bits past the channel count, owed data; what a canonical spill
+ * snapshot must tell apart; the file numbers and files after a refused or failing restore.
+ * Each snapshot is copied to an allocation of its exact size, so that a read past its end
+ * is an AddressSanitizer error.
+ */
+#include "bs_test.h"
+#include "alloc_fail.h"
+#include "list_gate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct state {
+    const char *strategy;
+    uint32_t channels;
+    const char *input;
+    bool priority, peek;
+    int nexts; /* bs_handler_next calls after one priority poll (when priority) */
+} state;
+
+static const state states[] = {
+    {"spill", 3, "0:b1 0:d 1:d", false, false, 1},          /* 0:d in spill file 1 */
+    {"tracker", 3, "0:b1 0:d", false, false, 1},            /* 1 pending */
+    {"block", 3, "0:b1 1:d", false, false, 1},              /* channel 0 blocked */
+    {"unaligned", 3, "0:d 0:b1 1:d", true, true, 0},        /* channel-state file */
+    {"unaligned", 3, "0:d 0:b1 1:d", true, false, 0},       /* 0:d owed */
+    {"aligned-timeout", 3, "0:b1 1:d", false, false, 1},    /* aligned, channel 0 blocked */
+};
+
+static uint8_t *exact_copy(const uint8_t *p, size_t n, size_t extra)
+{
+    uint8_t *q = malloc(n + extra ? n + extra : 1);
+    cr_assert_not_null(q);
+    if (n)
+        memcpy(q, p, n);
+    memset(q + n, 0, extra);
+    return q;
+}
+
+static bs_handler *state_make(const state *st, list_gate *g, const bs_io *io, lg_events *ev)
+{
+    lg_load(g, st->input);
+    g->more = true;
+    bs_handler *h = lg_open(st->strategy, st->channels, g, st->priority, st->peek, io, ev);
+    if (st->priority)
+        cr_assert_eq(bs_handler_poll_priority(h), 0);
+    bs_item it;
+    for (int i = 0; i < st->nexts; i++)
+        cr_assert_eq(bs_handler_next(h, &it), 1, "%s: next %d", st->strategy, i);
+    return h;
+}
+
+static int restore_exact(bs_handler *h, const uint8_t *p, size_t n, size_t extra)
+{
+    uint8_t *q = exact_copy(p, n, extra);
+    int rc = bs_handler_restore(h, q, n + extra);
+    free(q);
+    return rc;
+}
+
+BS_TEST(snapshot_refuse, every_strategy_refuses_prefixes_padding_and_another_magic)
+{
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+        const state *st = &states[k];
+        bs_io io;
+        bs_io_mem mem;
+        bs_io_mem_init(&io, &mem);
+        list_gate g, g2;
+        lg_events ev = {""}, ev2 = {""};
+        bs_handler *h = state_make(st, &g, &io, &ev);
+        bs_buf snap = {0}, again = {0};
+        cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
+        lg_load(&g2, "");
+        g2.more = true;
+        bs_handler *h2 = lg_open(st->strategy, st->channels, &g2, st->priority, st->peek, &io, &ev2);
+        cr_assert_eq(restore_exact(h2, snap.p, snap.len, 0), 0, "%s (%zu): its own snapshot", st->strategy, k);
+        cr_assert_eq(bs_handler_snapshot(h2, 0, &again), 0);
+        cr_assert(again.len == snap.len && memcmp(again.p, snap.p, snap.len) == 0, "%s (%zu): restored, it differs",
+                  st->strategy, k);
+        for (size_t n = 0; n < snap.len; n++)
+            cr_assert_eq(restore_exact(h2, snap.p, n, 0), BS_ESTATE, "%s (%zu): %zu of %zu bytes", st->strategy, k, n,
+                         snap.len);
+        cr_assert_eq(restore_exact(h2, snap.p, snap.len, 8), BS_ESTATE, "%s (%zu): 8 bytes more", st->strategy, k);
+        cr_assert_eq(restore_exact(h2, snap.p, snap.len, 1), BS_ESTATE, "%s (%zu): 1 byte more", st->strategy, k);
+        for (int byte = 0; byte < 8; byte++) {
+            uint8_t *q = exact_copy(snap.p, snap.len, 0);
+            q[byte] ^= 0x5a;
+            cr_assert_eq(bs_handler_restore(h2, q, snap.len), BS_ESTATE, "%s (%zu): magic byte %d changed",
+                         st->strategy, k, byte);
+            free(q);
+        }
+        bs_buf_free(&snap);
+        bs_buf_free(&again);
+        bs_handler_close(h, NULL, 0);
+        bs_handler_close(h2, NULL, 0);
+        cr_assert_eq(bs_io_mem_live(&mem), 0, "%s (%zu): files left", st->strategy, k);
+        bs_io_mem_close(&mem);
+    }
+}
+
+static void put_u64_at(uint8_t *p, size_t at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[at + (size_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+/* block's layout: magic, channels, cur, barriers, closed, end of input, blocked words. */
+BS_TEST(snapshot_refuse, a_closed_count_that_fits_only_by_overflowing_is_refused)
+{
+    list_gate g;
+    lg_events ev = {""};
+    bs_handler *h = state_make(&states[2], &g, lg_no_files(), &ev);
+    bs_buf snap = {0};
+    cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
+    uint8_t *q = exact_copy(snap.p, snap.len, 0);
+    put_u64_at(q, 32, UINT64_MAX); /* closed: 1 barrier + (2^64 - 1) closed wraps to 0 */
+    cr_assert_eq(bs_handler_restore(h, q, snap.len), BS_ESTATE);
+    put_u64_at(q, 32, 4);
+    cr_assert_eq(bs_handler_restore(h, q, snap.len), BS_ESTATE, "4 closed of 3 channels");
+    put_u64_at(q, 32, 2);
+    cr_assert_eq(bs_handler_restore(h, q, snap.len), 0, "1 blocked, 2 closed of 3: fits");
+    free(q);
+    bs_buf_free(&snap);
+    bs_handler_close(h, NULL, 0);
+}
+
+/* The blocked set's last word has no bit past the channel count, whatever the count. */
+BS_TEST(snapshot_refuse, blocked_bits_past_the_channel_count_are_refused_and_the_last_channel_is_not)
+{
+    static const uint32_t counts[] = {63, 64, 65, 126, 127, 128};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        uint32_t n = counts[i];
+        list_gate g;
+        lg_events ev = {""};
+        char input[32];
+        snprintf(input, sizeof input, "%u:b1 0:d", n - 1); /* the last channel blocked */
+        lg_load(&g, input);
+        g.more = true;
+        bs_handler *h = lg_open("block", n, &g, false, false, lg_no_files(), &ev);
+        bs_item it;
+        cr_assert_eq(bs_handler_next(h, &it), 1);
+        bs_buf snap = {0};
+        cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
+        cr_assert_eq(restore_exact(h, snap.p, snap.len, 0), 0, "%u channels, channel %u blocked", n, n - 1);
+        if (n % 64) {
+            uint8_t *q = exact_copy(snap.p, snap.len, 0);
+            size_t last = snap.len - 8;
+            uint64_t word = 0;
+            for (int b = 0; b < 8; b++)
+                word |= (uint64_t)q[last + (size_t)b] << (8 * b);
+            cr_assert_eq(word, (uint64_t)1 << ((n - 1) % 64));
+            put_u64_at(q, last, (uint64_t)1 << 63); /* one bit, as many as barriers: past n */
+            cr_assert_eq(bs_handler_restore(h, q, snap.len), BS_ESTATE, "%u channels: bit 63 of the last word", n);
+            free(q);
+        }
+        bs_buf_free(&snap);
+        bs_handler_close(h, NULL, 0);
+    }
+}
+
+/* Data a barrier overtook and the operator has not read yet (a gate without peek) is
+ * owed: a snapshot with owed data restores. */
+BS_TEST(snapshot_refuse, owed_data_restores)
+{
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    list_gate g, g2;
+    lg_events ev = {""}, ev2 = {""};
+    lg_load(&g, "0:d 0:d 0:d 0:b1 1:d 1:b1 2:d");
+    bs_handler *h = lg_open("unaligned", 3, &g, true, false, &io, &ev);
+    cr_assert_eq(bs_handler_poll_priority(h), 0);
+    cr_assert_str_eq(ev.text, "t1");
+    bs_buf snap = {0}, again = {0};
+    cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
+    lg_load(&g2, "");
+    bs_handler *h2 = lg_open("unaligned", 3, &g2, true, false, &io, &ev2);
+    cr_assert_eq(restore_exact(h2, snap.p, snap.len, 0), 0, "4 data items owed");
+    cr_assert_eq(bs_handler_snapshot(h2, 0, &again), 0);
+    cr_assert(again.len == snap.len && memcmp(again.p, snap.p, snap.len) == 0);
+    bs_buf_free(&snap);
+    bs_buf_free(&again);
+    bs_handler_close(h, NULL, 0);
+    bs_handler_close(h2, NULL, 0);
+    bs_io_mem_close(&mem);
+}
+
+/* Two spill states alike but for the channel of the spilled record (the first byte of the
+ * file being written) behave differently on replay: their canonical snapshots differ. */
+BS_TEST(snapshot_refuse, canonical_spill_snapshots_tell_the_whole_file_apart)
+{
+    static const char *const inputs[] = {"0:b1 1:b1 0:d", "0:b1 1:b1 1:d"};
+    bs_buf snap[2] = {{0}, {0}};
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    for (int i = 0; i < 2; i++) {
+        list_gate g;
+        lg_events ev = {""};
+        lg_load(&g, inputs[i]);
+        g.more = true;
+        bs_handler *h = lg_open("spill", 3, &g, false, false, &io, &ev);
+        bs_item it;
+        cr_assert_eq(bs_handler_next(h, &it), BS_EAGAIN);
+        cr_assert(!bs_handler_is_empty(h), "the data item is spilled");
+        cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap[i]), 0);
+        bs_handler_close(h, NULL, 0);
+    }
+    cr_assert_eq(snap[0].len, snap[1].len);
+    cr_assert_neq(memcmp(snap[0].p, snap[1].p, snap[0].len), 0, "0:d and 1:d spilled, snapshots alike");
+    bs_buf_free(&snap[0]);
+    bs_buf_free(&snap[1]);
+    bs_io_mem_close(&mem);
+}
+
+/* Memory files whose opens are logged. */
+typedef struct open_log {
+    bs_io inner;
+    uint64_t last_no;
+} open_log;
+static int ol_open(void *c, uint64_t no, bs_file *f)
+{
+    open_log *o = c;
+    o->last_no = no;
+    return o->inner.open(o->inner.ctx, no, f);
+}
+static long ol_write(void *c, bs_file *f, const void *b, size_t n)
+{
+    open_log *o = c;
+    return o->inner.write(o->inner.ctx, f, b, n);
+}
+static long ol_read(void *c, bs_file *f, uint64_t off, void *b, size_t n)
+{
+    open_log *o = c;
+    return o->inner.read(o->inner.ctx, f, off, b, n);
+}
+static int ol_close(void *c, bs_file *f) { open_log *o = c; return o->inner.close(o->inner.ctx, f); }
+static int ol_unlink(void *c, bs_file *f) { open_log *o = c; return o->inner.unlink(o->inner.ctx, f); }
+
+/* Spill file numbers only grow within a handler: a refused restore does not lower the
+ * next number to the snapshot's, nor does a later one that succeeds. */
+BS_TEST(snapshot_refuse, a_refused_spill_restore_does_not_lower_the_next_file_number)
+{
+    bs_io mem_io;
+    bs_io_mem mem;
+    bs_io_mem_init(&mem_io, &mem);
+    open_log ol = {mem_io, 0};
+    bs_io io = {&ol, ol_open, ol_write, ol_read, ol_close, ol_unlink};
+    list_gate g, g0;
+    lg_events ev = {""}, ev0 = {""};
+    lg_load(&g0, "");
+    bs_handler *fresh = lg_open("spill", 2, &g0, false, false, &io, &ev0);
+    bs_buf snap = {0};
+    cr_assert_eq(bs_handler_snapshot(fresh, 0, &snap), 0); /* next file number 1 */
+    bs_handler_close(fresh, NULL, 0);
+
+    lg_load(&g, "0:b1 0:d 1:b1 0:b2 0:d 1:b2");
+    g.more = true;
+    bs_handler *h = lg_open("spill", 2, &g, false, false, &io, &ev);
+    bs_item it;
+    while (bs_handler_next(h, &it) == 1)
+        ;
+    cr_assert_str_eq(ev.text, "t1 t2");
+    cr_assert_eq(ol.last_no, 2);
+    cr_assert_eq(restore_exact(h, snap.p, snap.len, 8), BS_ESTATE);
+    cr_assert_eq(restore_exact(h, snap.p, snap.len, 0), 0);
+    lg_load(&g, "0:b3 0:d 1:b3");
+    g.more = true;
+    while (bs_handler_next(h, &it) == 1)
+        ;
+    cr_assert_str_eq(ev.text, "t1 t2 t3");
+    cr_assert_eq(ol.last_no, 3, "file %llu reused", (unsigned long long)ol.last_no);
+    bs_buf_free(&snap);
+    bs_handler_close(h, NULL, 0);
+    cr_assert_eq(bs_io_mem_live(&mem), 0);
+    bs_io_mem_close(&mem);
+}
+
+/*
+ * Three channels; file 1 is replayed after t1; during it b2 spills to file 2, and 1:b3
+ * subsumes 2 so that file 2 is replayed first with file 1 interrupted (a nested replay:
+ * test_spill_file.c's fault workload).
+ */
+static const char nested[] = "0:d 1:d 2:d 0:b1 0:d 0:b2 0:d 0:d 1:b1 1:d 1:b3 1:d 2:b1 2:d 0:b3 0:d 2:b3 0:eop 1:eop 2:eop";
+
+/* Each allocation failing in turn while a spill state is restored, at every step of a
+ * run with nested replays: the restore fails cleanly, leaving no file and no leak. */
+BS_TEST(snapshot_refuse, every_allocation_failing_in_a_spill_restore_leaves_no_file)
+{
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    list_gate g;
+    lg_events ev = {""};
+    lg_load(&g, nested);
+    bs_handler *h = lg_open("spill", 3, &g, false, false, &io, &ev);
+    int rc;
+    size_t steps = 0, failures = 0;
+    do {
+        bs_buf snap = {0};
+        cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
+        for (unsigned long n = 1;; n++) {
+            bs_io io2;
+            bs_io_mem mem2;
+            bs_io_mem_init(&io2, &mem2);
+            list_gate g2;
+            lg_events ev2 = {""};
+            lg_load(&g2, "");
+            bs_handler *h2 = lg_open("spill", 3, &g2, false, false, &io2, &ev2);
+            alloc_fail_arm(n);
+            int r = bs_handler_restore(h2, snap.p, snap.len);
+            alloc_fail_arm(0);
+            bool fired = alloc_fail_fired();
+            bs_handler_close(h2, NULL, 0);
+            cr_assert_eq(bs_io_mem_live(&mem2), 0, "step %zu, allocation %lu failing: files left", steps, n);
+            bs_io_mem_close(&mem2);
+            if (!fired) {
+                cr_assert_eq(r, 0, "step %zu: %d", steps, r);
+                break;
+            }
+            cr_assert_neq(r, 0, "step %zu: allocation %lu failed unnoticed", steps, n);
+            failures++;
+        }
+        bs_buf_free(&snap);
+        bs_item it;
+        rc = bs_handler_next(h, &it);
+        steps++;
+    } while (rc == 1);
+    cr_assert_eq(rc, 0);
+    cr_assert_str_eq(ev.text, "t1 a2:other t3");
+    cr_assert_gt(failures, steps);
+    bs_handler_close(h, NULL, 0);
+    bs_io_mem_close(&mem);
+}
