@@ -384,7 +384,7 @@ static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
     }
     fputs("], \"link\": [", f);
     for (uint32_t st = 0; st < cfg->stages && st < SIM_STAGES_MAX; st++)
-        fprintf(f, "%s\"%s\"", st ? ", " : "", cfg->link[st] == SIM_LINK_FORWARD ? "forward" : "all-to-all");
+        fprintf(f, "%s\"%s\"", st ? ", " : "", sim_link_name(cfg->link[st]));
     fprintf(f, "], \"scripted_faults\": %u, \"scripted_steps\": %u, \"scenario_yaml\": ", cfg->n_faults,
             cfg->n_steps);
     char *buf = NULL;

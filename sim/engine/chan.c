@@ -66,12 +66,17 @@ static bool has_credit(const sim_world *w, const topo_chan *c, uint8_t kind)
 
 static topo_out *ob_at(topo_node *n, uint32_t i) { return &n->outbox[(n->ob_head + i) % n->ob_cap]; }
 
-/* Where an unaligned barrier goes: just after the outbox's last barrier, cancel or eop. */
+/* Where an unaligned barrier goes: just after the outbox's last barrier, cancel or eop. A
+ * source's broadcast record (its copies in port order, sent oldest first) is overtaken
+ * whole or not at all: the copies of one partly sent stay ahead of the barrier, so that
+ * the records it overtakes are whole records, which the source's offset gives back. */
 static uint32_t ahead_slot(topo_node *n)
 {
     uint32_t at = n->ob_len;
     while (at > 0 && ob_at(n, at - 1)->it.kind == BS_DATA)
         at--;
+    while (n->is_source && n->out_link == SIM_LINK_BROADCAST && at < n->ob_len && ob_at(n, at)->port != 0)
+        at++;
     return at;
 }
 

@@ -105,6 +105,10 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
         if (moved < 0)
             return BS_ENOMEM;
+        if (n->out_link == SIM_LINK_BROADCAST) { /* whole records, n_out copies each (chan.c) */
+            BS_ASSERT(moved % n->n_out == 0);
+            moved /= n->n_out;
+        }
         BS_ASSERT((uint64_t)moved <= n->snap_offset);
         n->snap_offset -= (uint64_t)moved;
         sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);

@@ -190,6 +190,8 @@ typedef struct topo_node {
     bool done;                 /* source: emitted its eop; task: its handler ended */
     bool emit_blocked;         /* source: its timer fired while the outbox was full */
     uint32_t *outs, n_out;     /* output channel ids, by output index */
+    uint8_t out_link;          /* sim_link of its outputs' boundary (partition.c) */
+    uint32_t rr_next;          /* rebalance: the output the last record took */
     uint32_t in_first, n_in;   /* input channels in_first .. in_first + n_in - 1 */
     topo_out *outbox;
     uint32_t ob_cap, ob_head, ob_len;
@@ -279,6 +281,12 @@ typedef struct sim_world {
     struct sim_mx *mx;
     /* checkpoint costs (ckpt_cost.c): NULL when cfg->costs are all 0 */
     struct ck_costs *ck;
+    /* partitioners (partition.c) */
+    rng r_part;                 /* rebalance: each sender's first channel */
+    uint64_t key_salt;          /* hash: records' keys are drawn from it and their label */
+    double *key_cdf;            /* hash with skew: cumulative share of keys 0 .. k; NULL: uniform */
+    uint32_t max_parallelism;   /* hash: Flink's default max parallelism (key groups) */
+    uint32_t copies;            /* copies of one record the sinks get (broadcast links) */
     /* run */
     bool stop;
     bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
@@ -311,6 +319,22 @@ void topo_consumed(sim_world *w, topo_chan *c);
 /* Consumes the item `at` places behind the head (arrived), closing the gap. */
 void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at);
 uint32_t topo_route(const topo_node *n, uint64_t label);
+/* partition.c: the link kinds' partitioners (sim_link) */
+int part_open(sim_world *w);          /* at the run's start, after topo_build; BS_ENOMEM */
+void part_free(sim_world *w);
+void part_restart(sim_world *w);      /* rebalance senders draw their first channel again */
+/* Puts data record `label` into n's outbox for the channel(s) its link kind picks; 0 or
+ * BS_ENOMEM (the run has failed). */
+int part_send(sim_world *w, topo_node *n, uint64_t label);
+/* The record's key, 0 .. key_count-1 (hash links). */
+uint32_t part_key(const sim_world *w, uint64_t label);
+/* Flink's MathUtils.murmurHash(int), KeyGroupRangeAssignment.computeDefaultMaxParallelism
+ * and assignKeyToParallelOperator for an Integer key. */
+int32_t part_murmur_hash(int32_t code);
+uint32_t part_default_max_parallelism(uint32_t parallelism);
+uint32_t part_key_to_operator(int32_t key, uint32_t max_parallelism, uint32_t parallelism);
+/* Zipf weight of key rank `rank` (1: the hottest) under exponent skew_milli / 1000. */
+double part_zipf_weight(uint32_t rank, uint32_t skew_milli);
 void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns);
 /* Resumes a sender waiting for credit (or, in the byte network, for output buffers): it
  * flushes and, once it can go on, runs again (chan.c). */
@@ -560,10 +584,20 @@ const char *sim_item_str(const sim_item *it, char *buf, size_t len);
 uint64_t sim_memory_held(const sim_world *w);
 void sim_memory_check(sim_world *w);
 /* The label of record `seq` of source `src` (printed "d<src>:<seq>"): the source in the low
- * byte, so that labels differ in their low bits (hash tables keyed by label stay spread). */
+ * byte, so that labels differ in their low bits (hash tables keyed by label stay spread).
+ * A copy a broadcast link made carries its copy number (1 .. SIM_COPIES_MAX-1; printed
+ * "d<src>:<seq>/<copy>") in the top byte: every copy of a record is its own item, so no
+ * channel carries one label twice (the checkers find channel state by label). */
+#define SIM_LABEL_COPY_SHIFT 56
+#define SIM_LABEL_BASE_MASK ((1ULL << SIM_LABEL_COPY_SHIFT) - 1)
 static inline uint64_t sim_label(uint32_t src, uint64_t seq) { return (seq << 8) | src; }
 static inline uint32_t sim_label_src(uint64_t l) { return (uint32_t)(l & 0xff); }
-static inline uint64_t sim_label_seq(uint64_t l) { return l >> 8; }
+static inline uint64_t sim_label_seq(uint64_t l) { return (l & SIM_LABEL_BASE_MASK) >> 8; }
+static inline uint32_t sim_label_copy(uint64_t l) { return (uint32_t)(l >> SIM_LABEL_COPY_SHIFT); }
+static inline uint64_t sim_label_copy_of(uint64_t l, uint32_t copy)
+{
+    return (l & SIM_LABEL_BASE_MASK) | (uint64_t)copy << SIM_LABEL_COPY_SHIFT;
+}
 /* Is the sinks' final state held to exactly-once (sim_config.end_to_end)? */
 static inline bool sim_end_to_end_exact(const sim_world *w)
 {

@@ -36,9 +36,13 @@ uint64_t sim_memory_estimate(const sim_config *cfg)
 {
     BS_ASSERT(cfg && cfg->stages >= 1);
     uint64_t records = mul_sat(cfg->sources, cfg->records_per_source);
-    /* a record passes one task of every stage (forward and all-to-all links both route
-     * each record to one downstream task); a link kind that copies records multiplies it */
-    return mul_sat(mul_sat(records, cfg->stages), VERIFY_ITEM_BYTES);
+    /* a record passes one task of every stage (forward, all-to-all, rebalance and hash
+     * links route each record to one downstream task); a broadcast link copies it to every
+     * task of the next stage: stage s holds sim_link_copies(cfg, s + 1) copies */
+    uint64_t passes = 0;
+    for (uint32_t s = 0; s < cfg->stages && s < SIM_STAGES_MAX; s++)
+        passes += sim_link_copies(cfg, s + 1);
+    return mul_sat(mul_sat(records, passes), VERIFY_ITEM_BYTES);
 }
 
 uint64_t sim_memory_held(const sim_world *w)

@@ -16,7 +16,8 @@
  * exactly-once after a restore" when a restore replayed a record). A sink's state is its fold and,
  * when the run is small enough (SINK_COUNTS_MAX), a count per record, snapshotted and
  * restored with it: exactly-once needs every record counted once in the sinks' states,
- * at-least-once at least once; a task's live spill bytes and files within their bounds; progress (stall bound).
+ * at-least-once at least once (broadcast links: `copies` times, and at least that often); a
+ * task's live spill bytes and files within their bounds; progress (stall bound).
  */
 #include "engine_int.h"
 
@@ -164,6 +165,7 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
     if (w->net_bytes)
         net_reset(w);
     SIM_MX(w, mx_restart(w));
+    part_restart(w); /* redeployed: rebalance starts from a new channel (partition.c) */
     restore_channel_state(w);
     rewind_sources(w);
     w->last_progress_ns = w->q.now_ns;
@@ -217,7 +219,7 @@ void sim_sink_got(sim_world *w, sim_task *t, uint64_t label)
     uint64_t i = index_of(w, label);
     if (t->cnt && i < w->labels && t->cnt[i] < UINT8_MAX)
         t->cnt[i]++;
-    SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > 1));
+    SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > w->copies));
 }
 
 void sim_check_bounds(sim_world *w, topo_node *n)
@@ -250,7 +252,7 @@ static bool first_miscounted(const sim_world *w, bool exact, uint64_t *label, un
             for (uint32_t k = w->n_sources; k < w->n_nodes; k++)
                 if (w->nodes[k].is_sink)
                     n += w->nodes[k].task->cnt[i];
-            if (exact ? n != 1 : n == 0) {
+            if (exact ? n != w->copies : n < w->copies) {
                 *label = sim_label(s, q);
                 *times = n;
                 return true;
@@ -274,29 +276,37 @@ void sim_check_final(sim_world *w)
     /* every source emitted its whole partition: folding it costs no more than the run did */
     for (uint32_t s = 0; s < w->n_sources; s++)
         for (uint64_t q = 0; q < w->nodes[s].limit; q++)
-            r->reference_fold += rng_mix64(sim_label(s, q));
+            for (uint32_t c = 0; c < w->copies; c++) /* broadcast links: every copy */
+                r->reference_fold += rng_mix64(sim_label_copy_of(sim_label(s, q), c));
     bool exact = sim_end_to_end_exact(w);
     uint64_t label;
     unsigned times;
     if (first_miscounted(w, exact, &label, &times)) {
-        if (exact && times > 1 && r->restarts > 0)
+        if (exact && times > w->copies && r->restarts > 0)
             sim_fail(w, SIM_VIOLATION, "sinks",
                      "final state: not exactly-once after a restore: the sinks' states hold record d%u:%llu %u "
                      "times (exactly-once: once; the job restarted %llu times)",
                      sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
                      (unsigned long long)r->restarts);
-        else
+        else if (w->copies == 1)
             sim_fail(w, SIM_VIOLATION, "sinks", "final state: the sinks' states hold record d%u:%llu %u times (%s)",
                      sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
                      exact ? "exactly-once: once" : "at-least-once: at least once");
+        else
+            sim_fail(w, SIM_VIOLATION, "sinks",
+                     "final state: the sinks' states hold record d%u:%llu %u times (%s %u: the broadcast links' "
+                     "copies)", sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
+                     exact ? "exactly-once:" : "at-least-once: at least", w->copies);
         return;
     }
-    if (exact ? (r->sink_records != r->reference_records || r->sink_fold != r->reference_fold)
-              : r->sink_records < r->reference_records)
+    /* broadcast links: every record reaches the sinks `copies` times, each copy its own label
+     * (the reference fold above holds them all) */
+    uint64_t want_records = r->reference_records * w->copies, want_fold = r->reference_fold;
+    if (exact ? (r->sink_records != want_records || r->sink_fold != want_fold) : r->sink_records < want_records)
         sim_fail(w, SIM_VIOLATION, "sinks",
                  "final state: the sinks folded %llu records (state %016llx), the failure-free result is %llu "
                  "records (state %016llx)%s",
                  (unsigned long long)r->sink_records, (unsigned long long)r->sink_fold,
-                 (unsigned long long)r->reference_records, (unsigned long long)r->reference_fold,
+                 (unsigned long long)want_records, (unsigned long long)want_fold,
                  exact ? "" : ": at-least-once must contain it");
 }

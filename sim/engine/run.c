@@ -42,6 +42,7 @@ void sim_config_default(sim_config *c)
                        .debloat = {.enabled = false, .target_ns = 1000000000, .period_ns = 200000000,
                                    .samples = 20, .threshold_pct = 25, .min_segment_bytes = 256},
                        .announce = 1};
+    c->key_count = SIM_KEYS_DEFAULT;
 }
 
 const char *sim_plant_name(sim_plant p)
@@ -211,6 +212,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     if (!rc)
         rc = sim_faults_build(&w, res->message, sizeof res->message);
     if (!rc)
+        rc = part_open(&w);
+    if (!rc)
         rc = sim_global_open(&w);
     if (!rc)
         rc = ck_cost_open(&w);
@@ -236,6 +239,7 @@ out_free:
     mx_close(&w);
     ck_cost_free(&w);
     topo_free(&w); /* closes every handler: cleanup is checked too */
+    part_free(&w);
     sim_faults_free(&w);
     sim_global_free(&w);
     ev_queue_free(&w.q);

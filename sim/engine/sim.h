@@ -2,7 +2,8 @@
  * sim.h: the deterministic discrete-event simulator, as a library.
  *
  * A run builds a topology (sources, then `stages` stages of `parallelism` tasks each, joined
- * by forward or all-to-all channels with per-item latency and bounded credits), runs a real
+ * by channels with per-item latency and bounded credits, records routed by each boundary's
+ * link kind: sim_link, partition.c), runs a real
  * core handler in every task over an input gate fed by its channels, and lets a
  * coordinator start, complete, decline and time out checkpoints. Every task's handler is
  * checked by its own verify/ checker after every step (DESIGN.md section 5); when a
@@ -37,11 +38,47 @@
 #define SIM_SOURCES_MAX 256
 #define SIM_CREDITS_MAX 4096
 
-/* How a stage boundary connects its senders to its receivers. */
+/*
+ * How a stage boundary connects its senders to its receivers, and which channel a record
+ * takes (partition.c; docs/simulation-network.md, "Link kinds"). Every kind but forward
+ * joins every sender to every receiver. As Flink's StreamPartitioners: forward
+ * (ForwardPartitioner), rebalance (RebalancePartitioner: round-robin per sender from a
+ * random first channel), hash (KeyGroupStreamPartitioner: the record's key -> key group ->
+ * operator index) and broadcast (BroadcastPartitioner: every record on every channel).
+ * all-to-all is the simulator's original kind, kept so that existing scenarios and traces
+ * stay as they were: a record goes to the receiver a 64-bit mix of its label picks (every
+ * record its own key, not Flink's key-group mapping).
+ */
 typedef enum sim_link {
     SIM_LINK_ALL_TO_ALL = 0, /* every sender to every receiver; records are routed by label */
     SIM_LINK_FORWARD = 1,    /* sender i to receiver i (both sides need the same count) */
+    SIM_LINK_REBALANCE = 2,  /* round-robin per sender, from a first channel drawn per run */
+    SIM_LINK_HASH = 3,       /* by the record's key (sim_config.key_count, key_skew_milli) */
+    SIM_LINK_BROADCAST = 4,  /* every record to every receiver */
+    SIM_LINK_KINDS
 } sim_link;
+
+/* "all-to-all", "forward", "rebalance", "hash", "broadcast"; NULL for an unknown kind. */
+const char *sim_link_name(sim_link l);
+/* The kind named by the len bytes at name, or -1. */
+int sim_link_find(const char *name, size_t len);
+
+/* Keys of hash links (partition.c): a record's key is drawn once, from the seed and the
+ * record's label, among key_count integer keys 0 .. key_count-1 (Java Integers: hashCode is
+ * the value), key k with probability proportional to (k+1)^-s (Zipf, s = key_skew_milli /
+ * 1000; 0: uniform); every hash link of the job routes it by that key. */
+#define SIM_KEYS_MAX (1u << 20)
+#define SIM_KEYS_DEFAULT 1024u
+#define SIM_KEY_SKEW_MAX 5000u     /* s <= 5 */
+/* Broadcast links copy records: the copies of one record reaching the sinks (the product of
+ * the broadcast links' fan-outs) are bounded so that the sinks' per-record counts hold them. */
+#define SIM_COPIES_MAX 64u
+/* The copies of one record that pass the first `stages` boundaries (broadcast links
+ * multiply by the parallelism); SIM_COPIES_MAX + 1 when more. */
+struct sim_config;
+uint32_t sim_link_copies(const struct sim_config *c, uint32_t stages);
+/* True when one of c's stage boundaries has link kind l. */
+bool sim_link_used(const struct sim_config *c, sim_link l);
 
 /* A bounded duration distribution, nanoseconds: min + exponential(mean - min), clamped to
  * max (rng_bounded). mean <= min gives the constant min. */
@@ -352,6 +389,8 @@ typedef struct sim_config {
     sim_hetero hetero[SIM_HETERO_MAX]; /* per-node and per-channel overrides (topo.c) */
     uint32_t n_hetero;                /* <= SIM_HETERO_MAX */
     sim_costs costs;                  /* checkpoint costs; all 0: none (ckpt_cost.c) */
+    uint32_t key_count;               /* hash links: keys, 1 .. SIM_KEYS_MAX (SIM_KEYS_DEFAULT) */
+    uint32_t key_skew_milli;          /* hash links: Zipf exponent x 1000; 0: uniform keys */
 } sim_config;
 
 /* A run's memory is bounded by its configuration (sim/engine/memory.c). */

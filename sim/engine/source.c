@@ -2,8 +2,8 @@
  * source.c: the sources, on the random schedule or on a scripted one (sim.h, sim_step).
  *
  * Random: a source emits `records_per_source` data records, one per timer event, with
- * exponential gaps drawn from the workload stream, each routed to one output by its label;
- * then eop on every output. Barriers are injected by the coordinator (coord.c) into the
+ * exponential gaps drawn from the workload stream, each routed by its link kind
+ * (partition.c); then eop on every output. Barriers are injected by the coordinator (coord.c) into the
  * outbox, so they follow every record emitted before them.
  *
  * Scripted: a source takes its steps in order, one action per timer event (a record, a
@@ -28,7 +28,7 @@ static void emit_record(sim_world *w, topo_node *n)
     sim_note(w, n->id, OP_EMIT, label, 0);
     w->res->records_emitted++;
     w->last_progress_ns = w->q.now_ns;
-    topo_send(w, n, BS_DATA, label, topo_route(n, label));
+    part_send(w, n, label);
 }
 
 /* The partition ends: eop on every output; a skipped b<K> is acknowledged now. */

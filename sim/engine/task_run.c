@@ -33,7 +33,7 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
         sim_sink_got(w, t, label);
         return;
     }
-    topo_send(w, n, BS_DATA, label, topo_route(n, label));
+    part_send(w, n, label);
 }
 
 static void ended(sim_world *w, topo_node *n)

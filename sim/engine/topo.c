@@ -31,8 +31,14 @@ static int check_config(const sim_config *c, char *why, size_t why_len)
     else if (!c->strategy)
         bad = "no strategy";
     for (uint32_t s = 0; !bad && s < c->stages; s++)
-        if (c->link[s] != SIM_LINK_FORWARD && c->link[s] != SIM_LINK_ALL_TO_ALL)
+        if ((unsigned)c->link[s] >= SIM_LINK_KINDS)
             bad = "unknown link kind";
+    if (!bad && sim_link_copies(c, c->stages) > SIM_COPIES_MAX)
+        bad = "broadcast links make more than 64 copies of a record (the product of their fan-outs)";
+    else if (!bad && (c->key_count < 1 || c->key_count > SIM_KEYS_MAX))
+        bad = "key-count must be 1 .. 1048576";
+    else if (!bad && c->key_skew_milli > SIM_KEY_SKEW_MAX)
+        bad = "key-skew must be 0 .. 5000 (thousandths of the Zipf exponent)";
     if (!bad && c->n_hetero > SIM_HETERO_MAX)
         bad = "more than 64 per-node and per-channel overrides";
     for (uint32_t i = 0; !bad && i < c->n_hetero; i++) {
@@ -177,6 +183,7 @@ static void wire(sim_world *w, const sim_config *c)
             topo_node *snd = &w->nodes[node_of(w, s, i, true)];
             snd->outs = &w->out_ids[out_next];
             snd->n_out = fwd ? 1 : c->parallelism;
+            snd->out_link = (uint8_t)c->link[s];
             out_next += snd->n_out;
         }
         for (uint32_t r = 0; r < c->parallelism; r++) {

@@ -203,8 +203,6 @@ void sim_trace(sim_world *w, const char *who, const char *fmt, ...)
                 who, what);
 }
 
-static const char *link_name(sim_link l) { return l == SIM_LINK_FORWARD ? "forward" : "all-to-all"; }
-
 void sim_trace_header(sim_world *w)
 {
     const sim_config *c = w->cfg;
@@ -213,7 +211,7 @@ void sim_trace_header(sim_world *w)
     for (uint32_t k = 0; k < sim_fault_kinds(); k++)
         pn += (size_t)snprintf(ppm + pn, sizeof ppm - pn, "%s%u", k ? "," : "", c->fault_ppm[k]);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++) {
-        ln += (size_t)snprintf(links + ln, sizeof links - ln, "%s%s", s ? "," : "", link_name(c->link[s]));
+        ln += (size_t)snprintf(links + ln, sizeof links - ln, "%s%s", s ? "," : "", sim_link_name(c->link[s]));
         sn += (size_t)snprintf(service + sn, sizeof service - sn, "%s%llu/%llu/%llu", s ? "," : "",
                                (unsigned long long)c->service[s].min_ns, (unsigned long long)c->service[s].mean_ns,
                                (unsigned long long)c->service[s].max_ns);
@@ -302,6 +300,12 @@ void sim_trace_header(sim_world *w)
         if (m > 0)
             len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
     }
+    if (sim_link_used(c, SIM_LINK_HASH) && len > 0) { /* a job without hash links keeps its header */
+        int m = snprintf(line + len - 1, sizeof line - (len - 1), " key-count=%u key-skew=%u\n", c->key_count,
+                         c->key_skew_milli);
+        if (m > 0)
+            len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+    }
     w->res->trace_hash = 0;
     fold_bytes(w, line, len);
     w->res->trace_lines++;
@@ -313,7 +317,11 @@ const char *sim_item_str(const sim_item *it, char *buf, size_t len)
 {
     switch (it->kind) {
     case BS_DATA:
-        snprintf(buf, len, "d%u:%llu", sim_label_src(it->val), (unsigned long long)sim_label_seq(it->val));
+        if (sim_label_copy(it->val))
+            snprintf(buf, len, "d%u:%llu/%u", sim_label_src(it->val), (unsigned long long)sim_label_seq(it->val),
+                     sim_label_copy(it->val));
+        else
+            snprintf(buf, len, "d%u:%llu", sim_label_src(it->val), (unsigned long long)sim_label_seq(it->val));
         break;
     case BS_BARRIER:
         snprintf(buf, len, "b%llu", (unsigned long long)it->val);

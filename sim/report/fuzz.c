@@ -107,6 +107,7 @@ void fuzz_draw(const fuzz_opts *o, uint64_t seed, sim_config *cfg)
     swarm_draw_network(seed, o->network, cfg);
     swarm_draw_hetero(seed, cfg);
     swarm_draw_costs(seed, o->costs, cfg);
+    swarm_draw_links(seed, cfg);
     if (o->max_events)
         cfg->max_events = o->max_events;
     cfg->plant = o->plant;

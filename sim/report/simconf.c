@@ -17,8 +17,6 @@
 #define SIMCONF_MAX_BYTES 65536
 #define SIMCONF_LINE_MAX 1024
 
-static const char *link_name(sim_link l) { return l == SIM_LINK_FORWARD ? "forward" : "all-to-all"; }
-
 void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expect, const char *comment)
 {
     if (comment)
@@ -26,7 +24,7 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
     fprintf(f, "seed: %llu\nstrategy: %s\nsources: %u\nstages: %u\nparallelism: %u\nlinks: ",
             (unsigned long long)seed, c->strategy, c->sources, c->stages, c->parallelism);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
-        fprintf(f, "%s%s", s ? ", " : "", link_name(c->link[s]));
+        fprintf(f, "%s%s", s ? ", " : "", sim_link_name(c->link[s]));
     fprintf(f, "\ncredits: %u\nlatency: %llu/%llu/%llu\nservice: ", c->credits, (unsigned long long)c->latency.min_ns,
             (unsigned long long)c->latency.mean_ns, (unsigned long long)c->latency.max_ns);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
@@ -56,6 +54,11 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
         if (n->announce != 1)
             fprintf(f, "announce-barriers: %u\n", n->announce);
     }
+    bool hash = sim_link_used(c, SIM_LINK_HASH); /* keys mean nothing without a hash link */
+    if (hash && c->key_count != SIM_KEYS_DEFAULT)
+        fprintf(f, "key-count: %u\n", c->key_count);
+    if (hash && c->key_skew_milli)
+        fprintf(f, "key-skew: %u\n", c->key_skew_milli);
     static const char *const hkeys[] = {"per-task-service", "per-source-interval", "per-channel-latency"};
     for (int kind = 0; kind < 3; kind++) {
         bool first = true;
@@ -194,12 +197,10 @@ static int list(pstate *p, const char *key, const char *v, uint32_t *count, int 
 static int one_link(pstate *p, const char *key, const char *s, uint32_t i, const char **end)
 {
     size_t len = strcspn(s, ",");
-    if (len == 7 && strncmp(s, "forward", 7) == 0)
-        p->out->cfg.link[i] = SIM_LINK_FORWARD;
-    else if (len == 10 && strncmp(s, "all-to-all", 10) == 0)
-        p->out->cfg.link[i] = SIM_LINK_ALL_TO_ALL;
-    else
-        return perr(p, "%s: '%.*s' is not all-to-all or forward", key, (int)len, s);
+    int l = sim_link_find(s, len);
+    if (l < 0)
+        return perr(p, "%s: '%.*s' is not all-to-all, forward, rebalance, hash or broadcast", key, (int)len, s);
+    p->out->cfg.link[i] = (sim_link)l;
     *end = s + len;
     return 0;
 }
@@ -294,6 +295,8 @@ static int set_key(pstate *p, const char *k, const char *v)
         p->stages_line = p->line;
     } else if (strcmp(k, "parallelism") == 0) { rc = num(p, k, v, 1, SIM_PARALLELISM_MAX, &x); c->parallelism = (uint32_t)x; }
     else if (strcmp(k, "links") == 0) { rc = list(p, k, v, &p->links_n, one_link); p->links_line = p->line; }
+    else if (strcmp(k, "key-count") == 0) { rc = num(p, k, v, 1, SIM_KEYS_MAX, &x); c->key_count = (uint32_t)x; }
+    else if (strcmp(k, "key-skew") == 0) { rc = num(p, k, v, 0, SIM_KEY_SKEW_MAX, &x); c->key_skew_milli = (uint32_t)x; }
     else if (strcmp(k, "credits") == 0) { rc = num(p, k, v, 1, SIM_CREDITS_MAX, &x); c->credits = (uint32_t)x; }
     else if (strcmp(k, "latency") == 0) {
         rc = dist(p, k, v, &c->latency, &e);
@@ -382,7 +385,7 @@ static int set_key(pstate *p, const char *k, const char *v)
 }
 
 static const char *const simconf_keys[] = {
-    "seed", "strategy", "sources", "stages", "parallelism", "links", "credits", "latency", "service",
+    "seed", "strategy", "sources", "stages", "parallelism", "links", "key-count", "key-skew", "credits", "latency", "service",
     "source-interval", "records", "payload", "checkpoint-interval", "checkpoint-timeout",
     "max-buffered-bytes", "max-events", "alignment-timeout", "faults", "fault-draws", "plant", "expect",
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",

@@ -239,6 +239,38 @@ void swarm_draw_hetero(uint64_t seed, sim_config *c)
     c->checkpoint_bound_ns *= worst;
 }
 
+/* The link kinds of the partitioners (sim_link, partition.c), for half of the seeds: each
+ * boundary that joins every sender to every receiver takes all-to-all, rebalance, hash or
+ * (at one boundary at most) broadcast; forward links stay, so the channels, and the
+ * overrides drawn on them, are the same. Hash links get 1 key (every record on one task),
+ * a few keys (some tasks idle) or many, uniform or Zipf-skewed. Liveness: a broadcast link loads every downstream
+ * task with all the records (parallelism times its share), a hot key up to all of them on
+ * one task; the checkpoint bound grows by the parallelism for either. */
+void swarm_draw_links(uint64_t seed, sim_config *c)
+{
+    rng r;
+    rng_stream_named(&r, seed, "swarm-links");
+    if (!rng_below(&r, 2))
+        return;
+    bool broadcast = false, hash = false;
+    for (uint32_t s = 0; s < c->stages; s++) {
+        if (c->link[s] == SIM_LINK_FORWARD)
+            continue;
+        uint64_t k = rng_below(&r, broadcast ? 3 : 4);
+        c->link[s] = k == 0 ? SIM_LINK_ALL_TO_ALL : k == 1 ? SIM_LINK_REBALANCE : k == 2 ? SIM_LINK_HASH
+                                                                                     : SIM_LINK_BROADCAST;
+        broadcast |= c->link[s] == SIM_LINK_BROADCAST;
+        hash |= c->link[s] == SIM_LINK_HASH;
+    }
+    uint64_t keys = rng_below(&r, 4);
+    c->key_count = keys == 0 ? 1 : keys == 1 ? (uint32_t)rng_range(&r, 2, 16) : (uint32_t)rng_range(&r, 17, 5000);
+    /* key skew for half of these seeds: Zipf exponents from 0.001 to 2 (at 2 the hot key
+     * holds over 60 % of the records whatever the key count) */
+    c->key_skew_milli = rng_below(&r, 2) ? (uint32_t)rng_range(&r, 1, 2000) : 0;
+    if (broadcast || hash)
+        c->checkpoint_bound_ns *= c->parallelism;
+}
+
 bool swarm_costs_known(const char *costs)
 {
     return !costs || !strcmp(costs, "off") || !strcmp(costs, "on") || !strcmp(costs, SWARM_ANY);

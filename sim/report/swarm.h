@@ -64,6 +64,11 @@ void swarm_draw_network(uint64_t seed, const char *network, sim_config *cfg);
  * largest factor. From its own stream ("swarm-hetero"): the other draws stay put. fuzz_draw
  * calls it after swarm_draw_network. */
 void swarm_draw_hetero(uint64_t seed, sim_config *cfg);
+/* Link kinds (sim_link) for half of the seeds: the boundaries that are not forward take
+ * all-to-all, rebalance, hash or broadcast (one at most), hash links a key count; the
+ * liveness bound grows by the parallelism when a link copies or keys records. From its own
+ * stream ("swarm-links"); fuzz_draw calls it after swarm_draw_costs. */
+void swarm_draw_links(uint64_t seed, sim_config *cfg);
 /* With the byte network, half of the seeds switch buffer debloating (FLIP-183) on, its
  * knobs drawn from their own stream ("swarm-debloat"); swarm_draw_network calls it. */
 void swarm_draw_debloat(uint64_t seed, sim_config *cfg);

@@ -53,6 +53,11 @@ static const simscen_key key_table[] = {
     {"parallelism", "", "tasks per stage", SIMSCEN_KEY_NUMBER, 1, SIM_PARALLELISM_MAX, FIELD(parallelism, 4), NULL,
      NULL, 0},
     {"link", "", "link kind per stage boundary", SIMSCEN_KEY_LINK, 0, 0, 0, 0, NULL, NULL, 0},
+    /* keys of hash links (sim/engine/partition.c) */
+    {"key-count", "keys", "distinct keys of hash links", SIMSCEN_KEY_NUMBER, 1, SIM_KEYS_MAX, FIELD(key_count, 4),
+     NULL, NULL, 0},
+    {"key-skew", "1/1000", "Zipf exponent of hash links' keys, thousandths (0: uniform)", SIMSCEN_KEY_NUMBER, 0,
+     SIM_KEY_SKEW_MAX, FIELD(key_skew_milli, 4), NULL, NULL, 0},
     {"credits", "", "credits per channel (items in flight or unconsumed)", SIMSCEN_KEY_NUMBER, 1, SIM_CREDITS_MAX,
      FIELD(credits, 4), NULL, NULL, 0},
     {"latency-ns", "ns", "channel latency per item, mean", SIMSCEN_KEY_DIST, 0, U64_BIG, FIELD(latency, 0), NULL,

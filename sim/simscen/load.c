@@ -149,20 +149,22 @@ static int ss_dist(const sc_ctx *cx, uint32_t node, const char *key, sim_dist *d
 
 static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
 {
-    static const char *const names[] = {"all-to-all", "forward"};
+    const char *names[SIM_LINK_KINDS];
+    for (int k = 0; k < SIM_LINK_KINDS; k++)
+        names[k] = sim_link_name((sim_link)k);
     int l = 0;
     if (node == SC_NONE)
         return 0;
     const sc_node *n = sc_node_at(cx, node);
     if (n->kind == SC_NODE_SCALAR) {
-        if (ss_name(cx, node, "link", "link", names, 2, &l) != 0)
+        if (ss_name(cx, node, "link", "link", names, SIM_LINK_KINDS, &l) != 0)
             return -1;
         for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
             c->link[s] = (sim_link)l;
         return 0;
     }
     if (n->kind != SC_NODE_SEQ)
-        return sc_type_error(cx, node, "link", "all-to-all, forward or a sequence of them");
+        return sc_type_error(cx, node, "link", "all-to-all, forward, rebalance, hash, broadcast or a sequence of them");
     if (n->count != c->stages) {
         sc_err_at(cx->err, cx->text, n->at, "link: %u links for %u stages (give one per stage)", n->count,
                   c->stages);
@@ -170,7 +172,7 @@ static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
     }
     uint32_t e = n->first;
     for (uint32_t s = 0; s < n->count && e != SC_NONE; s++, e = sc_node_at(cx, e)->next) {
-        if (ss_name(cx, e, "link", "link", names, 2, &l) != 0)
+        if (ss_name(cx, e, "link", "link", names, SIM_LINK_KINDS, &l) != 0)
             return -1;
         c->link[s] = (sim_link)l;
     }
@@ -387,6 +389,28 @@ static int ss_memory_rule(const sc_ctx *cx, uint32_t node, const simscen_key *co
     return -1;
 }
 
+/* Link kinds (sim/engine/partition.c): broadcast links copy records at most
+ * SIM_COPIES_MAX times in all; key-count and key-skew only mean something to hash links. */
+static int ss_partition_rules(const sc_ctx *cx, uint32_t node, const simscen_key *const *rows, const uint32_t *v,
+                              uint32_t n, uint32_t link_at, const sim_config *c)
+{
+    if (sim_link_copies(c, c->stages) > SIM_COPIES_MAX) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, link_at != SC_NONE ? link_at : node)->at,
+                  "link: the broadcast links copy each record more than %u times (parallelism %u per broadcast "
+                  "link, multiplied)", SIM_COPIES_MAX, c->parallelism);
+        return -1;
+    }
+    bool hash = sim_link_used(c, SIM_LINK_HASH);
+    for (uint32_t i = 0; i < n && !hash; i++) {
+        if (v[i] == SC_NONE || (strcmp(rows[i]->name, "key-count") && strcmp(rows[i]->name, "key-skew")))
+            continue;
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, v[i])->at,
+                  "%s: only hash links have keys, and no stage boundary has a hash link (link: hash)", rows[i]->name);
+        return -1;
+    }
+    return 0;
+}
+
 static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
 {
     sc_keyspec keys[SIMSCEN_KEYS_MAX];
@@ -417,7 +441,7 @@ static int ss_simulation(const sc_ctx *cx, uint32_t node, simscen *sc)
                   c->sources, c->parallelism);
         return -1;
     }
-    return 0;
+    return ss_partition_rules(cx, node, rows, v, n, link_at, c);
 }
 
 static int ss_bounds(const sc_ctx *cx, uint32_t node, sim_config *c)

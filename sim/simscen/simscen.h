@@ -17,7 +17,8 @@
  *   plant: none | early-complete | wrong-offsets | drop-replayed   (test only)
  *   simulation:
  *     sources, records-per-source, stages, parallelism, credits, payload-bytes,
- *     link: all-to-all | forward, or a sequence of them (one per stage),
+ *     link: all-to-all | forward | rebalance | hash | broadcast, or a sequence of them (one
+ *       per stage); key-count, key-skew (Zipf exponent x 1000) with a hash link,
  *     latency-ns: {min, mean, max}, service-ns: {min, mean, max} (every stage),
  *     source-interval-ns, checkpoint-interval-ns, checkpoint-timeout-ns,
  *     max-buffered-bytes, max-events, max-restarts, alignment-timeout-ns (aligned-timeout)

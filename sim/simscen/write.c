@@ -64,7 +64,7 @@ static void sw_simulation(FILE *f, const sim_config *c)
         fprintf(f, "  records-per-source: %llu\n", (unsigned long long)c->records_per_source);
     fprintf(f, "  stages: %u\n  parallelism: %u\n  link: [", c->stages, c->parallelism);
     for (uint32_t s = 0; s < c->stages; s++)
-        fprintf(f, "%s%s", s ? ", " : "", c->link[s] == SIM_LINK_FORWARD ? "forward" : "all-to-all");
+        fprintf(f, "%s%s", s ? ", " : "", sim_link_name(c->link[s]));
     if (c->net.model == SIM_NET_BYTES)
         fputs("]\n  latency-ns: ", f);
     else
@@ -109,6 +109,11 @@ static void sw_simulation(FILE *f, const sim_config *c)
                     (unsigned long long)d->target_ns, (unsigned long long)d->period_ns, d->samples, d->threshold_pct,
                     d->min_segment_bytes);
     }
+    bool hash = sim_link_used(c, SIM_LINK_HASH); /* keys are an error without a hash link */
+    if (hash && c->key_count != SIM_KEYS_DEFAULT)
+        fprintf(f, "  key-count: %u\n", c->key_count);
+    if (hash && c->key_skew_milli)
+        fprintf(f, "  key-skew: %u\n", c->key_skew_milli);
     /* checkpoint costs: the key table's rows inside sim_config.costs that are not 0 */
     for (size_t i = 0; simscen_key_at(i); i++) {
         const simscen_key *k = simscen_key_at(i);
