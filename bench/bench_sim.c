@@ -113,14 +113,16 @@ static int model_reference(sim_bench *b, sim_model *m)
     return 0;
 }
 
+/* The target is judged on the best round (bench.h, target_items_per_s_min). */
 static void print_model(const sim_bench *b, const sim_model *m, const bench_stats *s, bool clock_wall)
 {
     double ev_per_s = (double)m->events_round * 1e9 / s->ns_median;
-    printf("%-21s %llu events in %u run(s) per round: %.2f M events/s (%s median; best %.2f), %.0f ns/event; "
-           "target %.0f M events/s: %s\n",
-           m->name, (unsigned long long)m->events_round, b->seeds, ev_per_s / 1e6, clock_wall ? "wall" : "CPU",
-           (double)m->events_round * 1e3 / s->ns_min, s->ns_median / (double)m->events_round,
-           SIM_TARGET_EVENTS_PER_S / 1e6, ev_per_s >= SIM_TARGET_EVENTS_PER_S ? "MET" : "MISSED");
+    double best = (double)m->events_round * 1e9 / s->ns_min;
+    printf("%-21s %llu events in %u run(s) per round: %.2f M events/s best round, %.2f median (%s time), "
+           "%.0f ns/event median; target %.0f M events/s: %s\n",
+           m->name, (unsigned long long)m->events_round, b->seeds, best / 1e6, ev_per_s / 1e6,
+           clock_wall ? "wall" : "CPU", s->ns_median / (double)m->events_round, SIM_TARGET_EVENTS_PER_S / 1e6,
+           best >= SIM_TARGET_EVENTS_PER_S ? "MET" : "MISSED");
 }
 
 static void sim_report(const bench_opts *o, const sim_bench *b, const char *const labels[3],
