@@ -1,7 +1,7 @@
 /*
  * events.h: the simulator's event queue and clock.
  *
- * A binary min-heap of events ordered by (time_ns, seq): seq is a number the queue gives
+ * A min-heap (4-ary) of events ordered by (time_ns, seq): seq is a number the queue gives
  * each event as it is pushed, so events due at the same simulated time come out in the
  * order they were scheduled, deterministically. The clock (now_ns) is simulated
  * nanoseconds: it advances only when an event is popped, never backwards, and never reads

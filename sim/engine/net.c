@@ -120,7 +120,9 @@ int net_build(sim_world *w, char *why, size_t why_len)
         return BS_EINVAL;
     }
     uint32_t cap = bufs_cap(w);
-    sim_nbuf *all = calloc((size_t)w->n_chans * cap, sizeof *all);
+    /* Not zeroed: buf_push writes a buffer before it counts in blen, and only the blen
+     * buffers from bhead on are read. */
+    sim_nbuf *all = malloc((size_t)w->n_chans * cap * sizeof *all);
     if (!all) {
         snprintf(why, why_len, "out of memory (the byte network's buffer rings)");
         return BS_ENOMEM;

@@ -121,8 +121,10 @@ double rng_log(double x)
      * z^23 (Horner form, coefficients 1/k) is exact to well below one ulp. */
     static const double inv_odd[12] = {1.0,        1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11,
                                        1.0 / 13,   1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 1.0 / 23};
-    double z = (m - 1.0) / (m + 1.0), z2 = z * z, poly = 0.0;
-    for (int i = 11; i >= 0; i--)
+    /* Horner starts at the top coefficient: the step 0.0 * z2 + 1/23 it saves gives
+     * exactly 1/23, so the result is bit for bit the one of a loop starting from 0. */
+    double z = (m - 1.0) / (m + 1.0), z2 = z * z, poly = inv_odd[11];
+    for (int i = 10; i >= 0; i--)
         poly = poly * z2 + inv_odd[i];
     return 2.0 * z * poly + (double)e * 0.6931471805599453;
 }

@@ -255,7 +255,8 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->node = n;
     n->task = t;
     t->arr_cap = n->n_in * (n->n_in ? w->chans[n->in_first].cap : 1);
-    t->arrivals = calloc(t->arr_cap, sizeof *t->arrivals);
+    /* Not zeroed: only the arr_len entries from arr_head on are read, each written first. */
+    t->arrivals = malloc((size_t)t->arr_cap * sizeof *t->arrivals);
     t->payload = calloc(1, w->cfg->payload_len);
     t->peek_payload = calloc(1, w->cfg->payload_len);
     if (!t->arrivals || !t->payload || !t->peek_payload || sim_cs_open(t, n->n_in) || sim_at_open(t, n->n_in))

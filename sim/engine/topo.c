@@ -213,7 +213,10 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
     w->nodes = calloc(w->n_nodes, sizeof *w->nodes);
     w->chans = calloc(w->n_chans, sizeof *w->chans);
     w->out_ids = calloc(outs + 1, sizeof *w->out_ids);
-    w->rings = calloc((size_t)w->n_chans * ring_cap(w, c), sizeof *w->rings);
+    /* Not zeroed: a ring slot is read only between head and head + len, after it was
+     * written (chan.c), and the byte network's rings are large (zeroing them cost more
+     * than a short run's events). */
+    w->rings = malloc((size_t)w->n_chans * ring_cap(w, c) * sizeof *w->rings);
     size_t ob = 0;
     for (uint32_t s = 0; s < c->stages; s++)
         ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS);

@@ -19,11 +19,13 @@
 #include <string.h>
 
 /* One multiply per word; the rotation carries high bits down into the next product. */
-static void fold(sim_world *w, uint64_t x)
+static inline uint64_t fold_word(uint64_t h, uint64_t x)
 {
-    uint64_t h = w->res->trace_hash ^ x;
-    w->res->trace_hash = ((h << 29) | (h >> 35)) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+    h ^= x;
+    return ((h << 29) | (h >> 35)) * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
 }
+
+static void fold(sim_world *w, uint64_t x) { w->res->trace_hash = fold_word(w->res->trace_hash, x); }
 
 static void fold_bytes(sim_world *w, const char *s, size_t len)
 {
@@ -151,12 +153,15 @@ static void note_text(const sim_world *w, sim_op op, uint64_t a, uint64_t b, cha
 
 void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b)
 {
-    fold(w, w->q.now_ns);
-    fold(w, w->q.popped);
-    fold(w, ((uint64_t)who << 8) | (uint64_t)op);
-    fold(w, a);
-    fold(w, b);
-    w->res->trace_lines++;
+    /* The same words as five fold() calls, with the hash kept in a register: a store to
+     * the result's hash could alias the queue's counters, so fold() reloads them each time. */
+    sim_result *res = w->res;
+    uint64_t h = fold_word(res->trace_hash, w->q.now_ns);
+    h = fold_word(h, w->q.popped);
+    h = fold_word(h, ((uint64_t)who << 8) | (uint64_t)op);
+    h = fold_word(h, a);
+    res->trace_hash = fold_word(h, b);
+    res->trace_lines++;
     if (!w->trace)
         return;
     char what[256];
