@@ -6,71 +6,22 @@
  * acknowledge at once (their snapshot is their offset), tasks when their handler
  * triggers. K completes when every node acknowledged it, is declined when any handler
  * aborts it, and times out after checkpoint_timeout_ns. At completion, K must be a
- * consistent cut: on every channel the data records the sender emitted before b<K> equal
- * (exactly-once) or are at most (at-least-once) those the receiver had been returned when
- * it snapshotted K plus, for an unaligned K, the channel state it reported for K (a
- * channel whose eop the receiver took before that snapshot, or for an unaligned K before
- * d<K>, without b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
+ * consistent cut (checks/consistent_cut.c). A completed checkpoint is committed (restart.c): a restart
  * goes back to it. Faults (fault.c) make a source skip its barrier (it then acknowledges K
  * only if its eop comes first, with all its records before K), start K+1 while K is
  * pending (K is abandoned), time K out, or cancel it, or hold a source's b<K> back until
  * b<K+1> has gone (reorder). With a scripted schedule (sim_step) there is no interval:
  * a source's scripted barrier of a new id starts it (sim_coord_source_barrier). With
- * faults quiet (see quiet()), K must end within checkpoint_bound_ns: the liveness
- * invariant.
+ * faults quiet (w->ck_quiet: K started once the run had settled, and saw no fault since),
+ * K must end within checkpoint_bound_ns (checks/liveness.c).
  */
 #include "engine_int.h"
 #include "metrics.h"
-
-static void check_cut(sim_world *w, uint64_t k)
-{
-    bool exact = w->guarantee != VERIFY_AT_LEAST_ONCE;
-    for (uint32_t i = 0; i < w->n_chans; i++) {
-        const topo_chan *c = &w->chans[i];
-        /* A channel whose eop the receiver took before its snapshot, without b<K>: all of
-         * its data (DESIGN.md section 5; the tracker counts a finished channel). */
-        bool ended = c->bar_k != k && c->snap_ended;
-        /* Records an unaligned b<K> overtook in the sender's outbox follow b<K> on the
-         * wire and are the sender's output state, not the receiver's: the cut on the
-         * wire is where b<K> is (chanstate.c). */
-        uint64_t before = ended ? c->data_sent : c->bar_before;
-        uint64_t counted = c->snap_count + c->snap_state; /* channel state: unaligned K */
-        bool ok = (c->bar_k == k || ended) && c->snap_k == k &&
-                  (exact ? counted == before : counted >= before);
-        if (!ok) {
-            sim_fail(w, SIM_VIOLATION, "coord",
-                     "consistent cut: checkpoint %llu completed, but on channel %s -> %s in%u the sender "
-                     "emitted %llu records before b%llu (last barrier sent b%llu) and the receiver's snapshot "
-                     "(of checkpoint %llu) counted %llu (%llu of them channel state)",
-                     (unsigned long long)k, w->nodes[c->from].name, w->nodes[c->to].name, c->port,
-                     (unsigned long long)before, (unsigned long long)k, (unsigned long long)c->bar_k,
-                     (unsigned long long)c->snap_k, (unsigned long long)counted, (unsigned long long)c->snap_state);
-            return;
-        }
-    }
-}
-
-/* Faults are quiet for a checkpoint that started once the run had settled (a checkpoint
- * begun after the last fault completed: what a fault left behind has drained) and saw no
- * fault since. */
-static bool quiet(const sim_world *w) { return w->ck_quiet; }
 
 void sim_coord_fault_seen(sim_world *w)
 {
     w->last_fault_ns = w->q.now_ns;
     w->settled = w->ck_quiet = false;
-}
-
-/* Liveness: with faults quiet, the pending checkpoint may not have lasted past the bound. */
-static bool overdue(sim_world *w)
-{
-    uint64_t bound = w->cfg->checkpoint_bound_ns, took = w->q.now_ns - w->ck_start_ns;
-    if (!bound || !w->ck_pending || !quiet(w) || took <= bound)
-        return false;
-    sim_fail(w, SIM_VIOLATION, "coord",
-             "liveness: checkpoint %llu has been pending for %llu ns with faults quiet (bound %llu ns)",
-             (unsigned long long)w->ck_pending, (unsigned long long)took, (unsigned long long)bound);
-    return true;
 }
 
 /* K becomes the pending checkpoint. */
@@ -243,7 +194,7 @@ void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
 void sim_coord_tick(sim_world *w)
 {
     w->tick_queued = false;
-    if (overdue(w))
+    if (sim_checks_coord(w))
         return;
     if (w->sources_done > 0) {
         sim_note(w, SIM_NONE, OP_TICK, 0, 0);
@@ -278,7 +229,7 @@ void sim_coord_timeout(sim_world *w)
         return;
     }
     uint64_t due = w->ck_start_ns + w->cfg->checkpoint_timeout_ns;
-    if (overdue(w))
+    if (sim_checks_coord(w))
         return;
     if (w->q.now_ns >= due) {
         sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
@@ -312,8 +263,8 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
 void sim_coord_complete(sim_world *w, uint64_t id)
 {
     BS_ASSERT(id == w->ck_pending);
-    check_cut(w, id);
-    if (w->stop || overdue(w))
+    sim_checks_complete(w, id); /* the consistent cut (checks/consistent_cut.c) */
+    if (w->stop || sim_checks_coord(w))
         return;
     sim_commit(w, id);
     if (w->last_fault_ns == UINT64_MAX || w->last_fault_ns < w->ck_start_ns)

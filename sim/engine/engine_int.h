@@ -449,8 +449,11 @@ void sim_sink_got(sim_world *w, sim_task *t, uint64_t label);
 void sim_sink_snapshot(sim_task *t);
 int sim_global_open(sim_world *w);
 void sim_global_free(sim_world *w);
-void sim_check_final(sim_world *w);
-void sim_check_bounds(sim_world *w, topo_node *n);
+/* The result's reference (records and fold of the failure-free result, once the input
+ * ended) and sink record count, at the end of a run (before sim_checks_end). */
+void sim_global_result(sim_world *w);
+/* Records task n's live spill bytes and files in the result's peaks (after every step). */
+void sim_global_peaks(sim_world *w, const topo_node *n);
 /* task.c: a task's handler and checker, (re)opened at the start and at every restart */
 int sim_task_handler_open(sim_world *w, topo_node *n);
 void sim_task_handler_close(sim_world *w, topo_node *n);
@@ -615,5 +618,27 @@ static inline bool sim_task_may_poll(const sim_world *w, const topo_node *n)
     return (w->priority_barriers || w->announce) && n->task && (n->task->markers || n->task->wake_due) &&
            n->waiting_credit && !n->done && topo_outbox_room(n, 3);
 }
+
+/* checks.c: the engine-wide checks, one file each under sim/engine/checks/, registered
+ * in the table sim_checks. Every hook may be NULL; a hook reports a violation with
+ * sim_fail and changes nothing else. Each sim_checks_* dispatcher runs the hooks of its
+ * kind in table order until the run stops, and returns whether it has stopped. */
+typedef struct sim_check {
+    const char *name;
+    void (*on_event)(sim_world *w);                  /* after every event (run.c): keep cheap */
+    void (*on_queue_empty)(sim_world *w);            /* no event left, a sink not ended */
+    void (*on_step)(sim_world *w, const topo_node *n); /* after a task's step (task_run.c) */
+    void (*on_complete)(sim_world *w, uint64_t k);   /* every ack of pending K is in */
+    void (*on_coord)(sim_world *w);                  /* coordinator: tick, timeout, completion */
+    void (*on_end)(sim_world *w);                    /* the run ended (after sim_global_result) */
+} sim_check;
+
+extern const sim_check *const sim_checks[];
+bool sim_checks_event(sim_world *w);
+bool sim_checks_queue_empty(sim_world *w);
+bool sim_checks_step(sim_world *w, const topo_node *n);
+bool sim_checks_complete(sim_world *w, uint64_t k);
+bool sim_checks_coord(sim_world *w);
+bool sim_checks_end(sim_world *w);
 
 #endif

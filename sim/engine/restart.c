@@ -9,15 +9,11 @@
  * the committed ones, channels and outboxes are emptied, sources rewind to the committed
  * offsets, and the run goes on. Restarts are bounded by max_restarts.
  *
- * Global invariants: the sinks' final state against the failure-free result, computed by
- * folding what the sources emit (every record of every source's partition, once): equal
- * for exactly-once strategies, contained for the tracker (sim_config.end_to_end can hold
- * any strategy to either: a tracker held to exactly-once fails with "final state: not
- * exactly-once after a restore" when a restore replayed a record). A sink's state is its fold and,
- * when the run is small enough (SINK_COUNTS_MAX), a count per record, snapshotted and
- * restored with it: exactly-once needs every record counted once in the sinks' states,
- * at-least-once at least once (broadcast links: `copies` times, and at least that often); a
- * task's live spill bytes and files within their bounds; progress (stall bound).
+ * The whole run's bookkeeping: the sinks' per-record counts (when the run is small enough,
+ * SINK_COUNTS_MAX), snapshotted and restored with their states; the failure-free result,
+ * computed by folding what the sources emit (every record of every source's partition,
+ * once per copy), and the peaks of a task's spill bytes and files. The checks that read
+ * them (final state, bounds) live in sim/engine/checks/.
  */
 #include "engine_int.h"
 
@@ -222,7 +218,7 @@ void sim_sink_got(sim_world *w, sim_task *t, uint64_t label)
     SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > w->copies));
 }
 
-void sim_check_bounds(sim_world *w, topo_node *n)
+void sim_global_peaks(sim_world *w, const topo_node *n)
 {
     const sim_disk *d = &n->task->disk;
     uint64_t files = n->task->faults.live_files;
@@ -230,38 +226,9 @@ void sim_check_bounds(sim_world *w, topo_node *n)
         w->res->spill_bytes_live_max = d->live_bytes;
     if (files > w->res->open_files_max)
         w->res->open_files_max = files;
-    const sim_config *c = w->cfg;
-    if (c->spill_bytes_max && d->live_bytes > c->spill_bytes_max)
-        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill bytes, more than %llu",
-                 (unsigned long long)d->live_bytes, (unsigned long long)c->spill_bytes_max);
-    else if (c->open_files_max && (files > c->open_files_max || d->overflow))
-        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill files, more than %u",
-                 (unsigned long long)files, c->open_files_max);
 }
 
-/* The first record of the failure-free result that the sinks' states hold a wrong number
- * of times (exactly-once: other than once; at-least-once: never); false if none. */
-static bool first_miscounted(const sim_world *w, bool exact, uint64_t *label, unsigned *times)
-{
-    if (!w->counts)
-        return false;
-    for (uint32_t s = 0; s < w->n_sources; s++)
-        for (uint64_t q = 0; q < w->nodes[s].limit; q++) {
-            uint64_t i = (uint64_t)s * w->cfg->records_per_source + q;
-            unsigned n = 0;
-            for (uint32_t k = w->n_sources; k < w->n_nodes; k++)
-                if (w->nodes[k].is_sink)
-                    n += w->nodes[k].task->cnt[i];
-            if (exact ? n != w->copies : n < w->copies) {
-                *label = sim_label(s, q);
-                *times = n;
-                return true;
-            }
-        }
-    return false;
-}
-
-void sim_check_final(sim_world *w)
+void sim_global_result(sim_world *w)
 {
     sim_result *r = w->res;
     r->reference_records = r->reference_fold = r->sink_records = 0;
@@ -278,35 +245,4 @@ void sim_check_final(sim_world *w)
         for (uint64_t q = 0; q < w->nodes[s].limit; q++)
             for (uint32_t c = 0; c < w->copies; c++) /* broadcast links: every copy */
                 r->reference_fold += rng_mix64(sim_label_copy_of(sim_label(s, q), c));
-    bool exact = sim_end_to_end_exact(w);
-    uint64_t label;
-    unsigned times;
-    if (first_miscounted(w, exact, &label, &times)) {
-        if (exact && times > w->copies && r->restarts > 0)
-            sim_fail(w, SIM_VIOLATION, "sinks",
-                     "final state: not exactly-once after a restore: the sinks' states hold record d%u:%llu %u "
-                     "times (exactly-once: once; the job restarted %llu times)",
-                     sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     (unsigned long long)r->restarts);
-        else if (w->copies == 1)
-            sim_fail(w, SIM_VIOLATION, "sinks", "final state: the sinks' states hold record d%u:%llu %u times (%s)",
-                     sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     exact ? "exactly-once: once" : "at-least-once: at least once");
-        else
-            sim_fail(w, SIM_VIOLATION, "sinks",
-                     "final state: the sinks' states hold record d%u:%llu %u times (%s %u: the broadcast links' "
-                     "copies)", sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     exact ? "exactly-once:" : "at-least-once: at least", w->copies);
-        return;
-    }
-    /* broadcast links: every record reaches the sinks `copies` times, each copy its own label
-     * (the reference fold above holds them all) */
-    uint64_t want_records = r->reference_records * w->copies, want_fold = r->reference_fold;
-    if (exact ? (r->sink_records != want_records || r->sink_fold != want_fold) : r->sink_records < want_records)
-        sim_fail(w, SIM_VIOLATION, "sinks",
-                 "final state: the sinks folded %llu records (state %016llx), the failure-free result is %llu "
-                 "records (state %016llx)%s",
-                 (unsigned long long)r->sink_records, (unsigned long long)r->sink_fold,
-                 (unsigned long long)want_records, (unsigned long long)want_fold,
-                 exact ? "" : ": at-least-once must contain it");
 }

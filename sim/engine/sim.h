@@ -330,7 +330,7 @@ static inline bool sim_costs_on(const sim_costs *c)
            c->metadata_bytes;
 }
 
-/* The guarantee the sinks' final state is held to (sim_check_final). */
+/* The guarantee the sinks' final state is held to (sim/engine/checks/final_state.c). */
 typedef enum sim_end_to_end {
     SIM_E2E_STRATEGY = 0,  /* the strategy's own: exactly-once, or at-least-once (tracker) */
     SIM_E2E_EXACTLY_ONCE,  /* every record counted exactly once, whatever the strategy */

@@ -179,7 +179,7 @@ static void on_channel_state(void *ctx, uint64_t id, const bs_item *data)
 }
 
 /* d<id>: the channel state of an unaligned checkpoint is complete and persisted; a
- * channel whose eop came meanwhile counts all its data (coord.c, check_cut). */
+ * channel whose eop came meanwhile counts all its data (checks/consistent_cut.c). */
 static void on_done(void *ctx, uint64_t id)
 {
     sim_task *t = ctx;

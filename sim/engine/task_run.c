@@ -81,8 +81,8 @@ static void poll_priority(sim_world *w, topo_node *n)
     }
     if (w->stop || handler_failed(w, n, rc))
         return;
-    sim_check_bounds(w, n);
-    if (w->stop)
+    sim_global_peaks(w, n);
+    if (sim_checks_step(w, n))
         return;
     topo_flush(w, n);
     /* The byte network: the barrier flushed the open buffer, which may have freed the
@@ -124,8 +124,8 @@ void sim_task_run(sim_world *w, topo_node *n)
         return;
     if (handler_failed(w, n, rc))
         return;
-    sim_check_bounds(w, n);
-    if (w->stop)
+    sim_global_peaks(w, n);
+    if (sim_checks_step(w, n))
         return;
     topo_flush(w, n); /* what a trigger, an abort or the item put in the outbox */
     if (rc == BS_EAGAIN) {
