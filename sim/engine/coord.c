@@ -53,7 +53,7 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         if (sim_cs_source_overtake(w, n, k))
             return BS_ENOMEM;
     } else if (ahead) {
-        long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
+        long moved = chan_broadcast_ahead(w, n, k, NULL, NULL);
         if (moved < 0)
             return BS_ENOMEM;
         if (n->out_link == SIM_LINK_BROADCAST) { /* whole records, n_out copies each (chan.c) */
@@ -63,16 +63,16 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         BS_ASSERT((uint64_t)moved <= n->snap_offset);
         n->snap_offset -= (uint64_t)moved;
         sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
-    } else if (topo_broadcast(w, n, BS_BARRIER, k)) {
+    } else if (chan_broadcast(w, n, BS_BARRIER, k)) {
         return BS_ENOMEM;
     }
     if (n->held_k && n->held_k < k) {
         sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, k);
-        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
+        if (chan_broadcast(w, n, BS_BARRIER, n->held_k))
             return BS_ENOMEM;
         n->held_k = 0;
     }
-    topo_flush(w, n);
+    chan_flush(w, n);
     return 0;
 }
 
@@ -84,13 +84,13 @@ static void start(sim_world *w)
         topo_node *n = &w->nodes[i];
         n->snap_offset = n->emitted;
         n->owes_ack = 0;
-        if (sim_faults_skip(w, n, k)) {
+        if (sim_fault_kinds_skip(w, n, k)) {
             /* No b<K> from this source: its snapshot of K is where its stream turns out
              * to place K: after all of it when its eop comes first (source.c). */
             n->owes_ack = k;
             continue;
         }
-        if (sim_faults_hold(w, n, k))
+        if (sim_fault_kinds_hold(w, n, k))
             continue; /* b<K> goes out after b<K+1>: K cannot complete */
         if (send_barrier(w, n, k, w->priority_barriers))
             return;
@@ -121,7 +121,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
     }
     if (w->stop)
         return;
-    if (k == w->ck_pending && n->owes_ack == k && sim_faults_skip(w, n, k))
+    if (k == w->ck_pending && n->owes_ack == k && sim_fault_kinds_skip(w, n, k))
         return; /* a skip fault: it keeps owing K */
     if (send_barrier(w, n, k, false))
         return;
@@ -139,7 +139,7 @@ void sim_coord_start(sim_world *w)
         return;
     for (uint32_t i = 0; i < w->n_sources; i++) {
         const topo_node *n = &w->nodes[i];
-        if (!topo_outbox_room(n, 3)) {
+        if (!chan_outbox_room(n, 3)) {
             sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, i);
             return;
         }
@@ -182,13 +182,13 @@ void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
         sim_coord_decline(w, n, k, BS_ABORT_CANCELLED);
         return;
     }
-    if (!topo_outbox_room(n, 3)) {
+    if (!chan_outbox_room(n, 3)) {
         sim_note(w, n->id, OP_NO_CANCEL, k, 0);
         return;
     }
-    if (topo_broadcast(w, n, BS_CANCEL, k))
+    if (chan_broadcast(w, n, BS_CANCEL, k))
         return;
-    topo_flush(w, n);
+    chan_flush(w, n);
 }
 
 void sim_coord_tick(sim_world *w)
@@ -266,7 +266,7 @@ void sim_coord_complete(sim_world *w, uint64_t id)
     sim_checks_complete(w, id); /* the consistent cut (checks/consistent_cut.c) */
     if (w->stop || sim_checks_coord(w))
         return;
-    sim_commit(w, id);
+    sim_restart_commit(w, id);
     if (w->last_fault_ns == UINT64_MAX || w->last_fault_ns < w->ck_start_ns)
         w->settled = true;
     uint64_t took = w->q.now_ns - w->ck_start_ns;

@@ -83,7 +83,7 @@ static void dispatch(sim_world *w, const ev_event *e)
         break;
     }
     case EV_ARRIVE:
-        topo_arrive(w, &w->chans[e->obj]);
+        chan_arrive(w, &w->chans[e->obj]);
         break;
     case EV_TICK:
         sim_coord_tick(w);
@@ -95,7 +95,7 @@ static void dispatch(sim_world *w, const ev_event *e)
         sim_fault_fire(w, e->obj, e->arg);
         break;
     case EV_WAKE:
-        sim_task_wake_event(w, &w->nodes[e->obj], e->arg);
+        sim_gate_wake_event(w, &w->nodes[e->obj], e->arg);
         break;
     case EV_CREDIT:
         net_credit(w, &w->chans[e->obj], e->arg);

@@ -147,7 +147,7 @@ typedef enum sim_fault_target {
 /* What a kind needs (sim_fault_desc.needs). */
 #define SIM_FAULT_NEEDS_WHEN 1u /* a scripted one needs a checkpoint or a time (not both 0) */
 #define SIM_FAULT_AT_START 2u   /* a checkpoint-keyed one applies as its checkpoint starts (the
-                                   coordinator asks, sim_faults_skip), not at_ns after */
+                                   coordinator asks, sim_fault_kinds_skip), not at_ns after */
 #define SIM_FAULT_NEEDS_IO 4u   /* takes effect at a later I/O call of the task's handler: a
                                    strategy that writes no spill file or channel state never
                                    meets it */
