@@ -27,6 +27,8 @@ void sim_coord_fault_seen(sim_world *w)
 /* K becomes the pending checkpoint. */
 static void begin(sim_world *w, uint64_t k)
 {
+    /* ids only grow, and one checkpoint at a time: the previous one ended or was abandoned */
+    BS_ASSERT(k > w->ck_last && w->ck_pending == 0);
     w->ck_last = k;
     w->ck_pending = k;
     w->ck_start_ns = w->q.now_ns;
@@ -267,6 +269,7 @@ void sim_coord_complete(sim_world *w, uint64_t id)
     if (w->stop || sim_checks_coord(w))
         return;
     sim_restart_commit(w, id);
+    BS_ASSERT(w->ck_committed == id && w->q.now_ns >= w->ck_start_ns);
     if (w->last_fault_ns == UINT64_MAX || w->last_fault_ns < w->ck_start_ns)
         w->settled = true;
     uint64_t took = w->q.now_ns - w->ck_start_ns;

@@ -49,6 +49,12 @@ enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_
        EV_CK_ACK = 24,     /* node obj's acknowledgement reaches the coordinator */
 };
 
+_Static_assert(EV_CK_ACK <= UINT16_MAX, "event types fit ev_event.type");
+_Static_assert(BS_EOP <= UINT8_MAX, "a bs_kind fits sim_item.kind");
+_Static_assert(BS_ABORT_TIMEOUT <= 0xff, "a decline's note packs its reason in 8 bits (trace.c)");
+_Static_assert(SIM_SOURCES_MAX + SIM_STAGES_MAX * SIM_PARALLELISM_MAX < UINT32_MAX,
+               "SIM_NONE is never a node id");
+
 #define SIM_NONE UINT32_MAX
 /* Ring slots a channel has beyond its credits: with unaligned checkpoints, barriers and
  * cancel markers need no credit (as Flink's priority events), up to this many at once. */
@@ -603,7 +609,12 @@ void sim_memory_check(sim_world *w);
  * channel carries one label twice (the checkers find channel state by label). */
 #define SIM_LABEL_COPY_SHIFT 56
 #define SIM_LABEL_BASE_MASK ((1ULL << SIM_LABEL_COPY_SHIFT) - 1)
-static inline uint64_t sim_label(uint32_t src, uint64_t seq) { return (seq << 8) | src; }
+static inline uint64_t sim_label(uint32_t src, uint64_t seq)
+{
+    BS_ASSERT(src <= 0xff && seq <= SIM_LABEL_BASE_MASK >> 8); /* fits below the copy bits */
+    return (seq << 8) | src;
+}
+_Static_assert(SIM_SOURCES_MAX <= 0x100, "a label keeps its source in its low 8 bits");
 static inline uint32_t sim_label_src(uint64_t l) { return (uint32_t)(l & 0xff); }
 static inline uint64_t sim_label_seq(uint64_t l) { return (l & SIM_LABEL_BASE_MASK) >> 8; }
 static inline uint32_t sim_label_copy(uint64_t l) { return (uint32_t)(l >> SIM_LABEL_COPY_SHIFT); }

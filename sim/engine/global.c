@@ -42,6 +42,7 @@ int sim_global_open(sim_world *w)
         t->cnt_ck = p + 2 * labels;
         p += 3 * labels;
     }
+    BS_ASSERT(p == w->counts + labels * 3 * w->n_sinks); /* every sink got its three copies */
     return 0;
 }
 
@@ -77,6 +78,7 @@ void sim_global_peaks(sim_world *w, const topo_node *n)
 void sim_global_result(sim_world *w)
 {
     sim_result *r = w->res;
+    BS_ASSERT(w->copies >= 1 && w->sinks_done <= w->n_sinks);
     r->reference_records = r->reference_fold = r->sink_records = 0;
     for (uint32_t s = 0; s < w->n_sources; s++)
         r->reference_records += w->nodes[s].limit;

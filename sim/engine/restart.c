@@ -17,6 +17,7 @@
 #define MAX_RESTARTS_DEFAULT 64
 void sim_restart_commit(sim_world *w, uint64_t k)
 {
+    BS_ASSERT(k > w->ck_committed && k == w->ck_pending); /* a newer checkpoint, completing */
     for (uint32_t i = 0; i < w->n_sources; i++) {
         w->nodes[i].ck_offset = w->nodes[i].snap_offset;
         sim_cs_source_commit(&w->nodes[i], k);

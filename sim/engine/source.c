@@ -23,6 +23,7 @@
 
 static void emit_record(sim_world *w, topo_node *n)
 {
+    BS_ASSERT(n->is_source && !n->done && n->emitted < n->limit);
     SIM_MX(w, mx_emit(w, n, n->emitted));
     uint64_t label = sim_label(n->index, n->emitted++);
     sim_note(w, n->id, OP_EMIT, label, 0);

@@ -20,6 +20,7 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
         sim_note(w, n->id, OP_RET, BS_EOP | (uint64_t)it->channel << 8, 0);
         return;
     }
+    BS_ASSERT(it->kind == BS_DATA && it->channel < n->n_in); /* the gate returns its own channels */
     topo_chan *c = &w->chans[n->in_first + it->channel];
     c->data_returned++;
     SIM_MX(w, mx_returned(w, n));
@@ -42,6 +43,7 @@ static void ended(sim_world *w, topo_node *n)
         return;
     sim_note(w, n->id, OP_END, n->task->fold, n->task->folded);
     w->last_progress_ns = w->q.now_ns;
+    BS_ASSERT(!n->done); /* a handler ends once */
     n->done = true;
     if (n->is_sink)
         w->sinks_done++;
