@@ -5,9 +5,11 @@
  * sim/engine/checks/ plus one line here (and the hook it needs, if it is new).
  *
  * Contract: a hook reports a violation with sim_fail (the run stops; the first failure
- * wins) and changes nothing else in the world. The dispatchers below run the hooks of one
- * kind in table order and stop at the first failure, so the order here is the order in
- * which violations that hold at once are reported.
+ * wins) and changes nothing else in the world. The dispatchers run the hooks of one kind
+ * in table order and stop at the first failure, so the order here is the order in which
+ * violations that hold at once are reported. The hot kinds (on_event, on_step) are
+ * gathered into the world when a run starts (sim_checks_open) and dispatched inline
+ * (engine_int.h); the others walk the table.
  */
 #include "engine_int.h"
 
@@ -26,12 +28,16 @@ const sim_check *const sim_checks[] = {
     NULL,
 };
 
-bool sim_checks_event(sim_world *w)
+void sim_checks_open(sim_world *w)
 {
-    for (const sim_check *const *c = sim_checks; *c && !w->stop; c++)
+    w->chk_event_n = w->chk_step_n = 0;
+    for (const sim_check *const *c = sim_checks; *c; c++) {
+        BS_ASSERT(c - sim_checks < (long)SIM_CHECKS_MAX); /* the world's hook arrays hold them all */
         if ((*c)->on_event)
-            (*c)->on_event(w);
-    return w->stop;
+            w->chk_event[w->chk_event_n++] = (*c)->on_event;
+        if ((*c)->on_step)
+            w->chk_step[w->chk_step_n++] = (*c)->on_step;
+    }
 }
 
 bool sim_checks_queue_empty(sim_world *w)
@@ -40,15 +46,6 @@ bool sim_checks_queue_empty(sim_world *w)
     for (const sim_check *const *c = sim_checks; *c && !w->stop; c++)
         if ((*c)->on_queue_empty)
             (*c)->on_queue_empty(w);
-    return w->stop;
-}
-
-bool sim_checks_step(sim_world *w, const topo_node *n)
-{
-    BS_ASSERT(!n->is_source && n->task);
-    for (const sim_check *const *c = sim_checks; *c && !w->stop; c++)
-        if ((*c)->on_step)
-            (*c)->on_step(w, n);
     return w->stop;
 }
 

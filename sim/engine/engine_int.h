@@ -56,6 +56,8 @@ _Static_assert(SIM_SOURCES_MAX + SIM_STAGES_MAX * SIM_PARALLELISM_MAX < UINT32_M
                "SIM_NONE is never a node id");
 
 #define SIM_NONE UINT32_MAX
+/* Engine-wide checks the table (checks.c) may hold. */
+#define SIM_CHECKS_MAX 16u
 /* Ring slots a channel has beyond its credits: with unaligned checkpoints, barriers and
  * cancel markers need no credit (as Flink's priority events), up to this many at once. */
 #define SIM_MARKER_SLOTS 8u
@@ -306,6 +308,11 @@ typedef struct sim_world {
     bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
     sim_result *res;
     FILE *trace;
+    /* The engine-wide checks' hot hooks, gathered from the table by sim_checks_open so
+     * that the event loop makes one call per hook, not a walk of the table (checks.c). */
+    void (*chk_event[SIM_CHECKS_MAX])(struct sim_world *w);
+    void (*chk_step[SIM_CHECKS_MAX])(struct sim_world *w, const struct topo_node *n);
+    uint8_t chk_event_n, chk_step_n;
 } sim_world;
 
 /* chan.c: true when n's outbox has room for `broadcasts` broadcasts (one item per output each)
@@ -468,8 +475,6 @@ void sim_global_free(sim_world *w);
 /* The result's reference (records and fold of the failure-free result, once the input
  * ended) and sink record count, at the end of a run (before sim_checks_end). */
 void sim_global_result(sim_world *w);
-/* Records task n's live spill bytes and files in the result's peaks (after every step). */
-void sim_global_peaks(sim_world *w, const topo_node *n);
 /* task.c: a task's handler and checker, (re)opened at the start and at every restart */
 int sim_task_handler_open(sim_world *w, topo_node *n);
 void sim_task_handler_close(sim_world *w, topo_node *n);
@@ -655,9 +660,37 @@ typedef struct sim_check {
 } sim_check;
 
 extern const sim_check *const sim_checks[];
-bool sim_checks_event(sim_world *w);
+/* global.c: records task n's live spill bytes and files in the result's peaks (after
+ * every step; inline, as it runs as often as the checks below). */
+static inline void sim_global_peaks(sim_world *w, const topo_node *n)
+{
+    const sim_disk *d = &n->task->disk;
+    uint64_t files = n->task->faults.live_files;
+    if (d->live_bytes > w->res->spill_bytes_live_max)
+        w->res->spill_bytes_live_max = d->live_bytes;
+    if (files > w->res->open_files_max)
+        w->res->open_files_max = files;
+}
+
+/* Gathers the hot hooks (on_event, on_step) into w, in table order; at a run's start. */
+void sim_checks_open(sim_world *w);
 bool sim_checks_queue_empty(sim_world *w);
-bool sim_checks_step(sim_world *w, const topo_node *n);
+
+/* After every event (run.c) and after every task step (task_run.c): the hooks gathered by
+ * sim_checks_open, inline, as these run millions of times a second. */
+static inline bool sim_checks_event(sim_world *w)
+{
+    for (uint32_t i = 0; i < w->chk_event_n && !w->stop; i++)
+        w->chk_event[i](w);
+    return w->stop;
+}
+
+static inline bool sim_checks_step(sim_world *w, const topo_node *n)
+{
+    for (uint32_t i = 0; i < w->chk_step_n && !w->stop; i++)
+        w->chk_step[i](w, n);
+    return w->stop;
+}
 bool sim_checks_complete(sim_world *w, uint64_t k);
 bool sim_checks_coord(sim_world *w);
 bool sim_checks_end(sim_world *w);

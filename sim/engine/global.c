@@ -4,7 +4,8 @@
  * live copy, one snapshot and one committed copy per sink, snapshotted with the sink's
  * state and swapped at a commit (restart.c); the failure-free result, computed at the end
  * by folding what the sources emit (every record of every source's partition, once per
- * copy); the peaks of a task's live spill bytes and files.
+ * copy); the peaks of a task's live spill bytes and files (sim_global_peaks, inline in
+ * engine_int.h: it runs after every step).
  */
 #include "engine_int.h"
 
@@ -63,16 +64,6 @@ void sim_global_sink_got(sim_world *w, sim_task *t, uint64_t label)
     if (t->cnt && i < w->labels && t->cnt[i] < UINT8_MAX)
         t->cnt[i]++;
     SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > w->copies));
-}
-
-void sim_global_peaks(sim_world *w, const topo_node *n)
-{
-    const sim_disk *d = &n->task->disk;
-    uint64_t files = n->task->faults.live_files;
-    if (d->live_bytes > w->res->spill_bytes_live_max)
-        w->res->spill_bytes_live_max = d->live_bytes;
-    if (files > w->res->open_files_max)
-        w->res->open_files_max = files;
 }
 
 void sim_global_result(sim_world *w)

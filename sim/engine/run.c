@@ -156,6 +156,7 @@ static int start(sim_world *w)
     cap += ck_cost_events_max(w);
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
+    sim_checks_open(w);
     sim_trace_header(w);
     if (sim_faults_schedule(w))
         return BS_ENOMEM;
