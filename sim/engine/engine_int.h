@@ -289,7 +289,7 @@ typedef struct sim_world {
     uint32_t *script;
     uint8_t *step_fired;        /* per step: a fault step fired (once a run) */
     uint8_t *fault_in_script;   /* per scripted fault: a fault step fires it */
-    /* global invariants (restart.c) */
+    /* whole-run bookkeeping the engine-wide checks read (global.c, checks/) */
     uint64_t last_progress_ns;
     uint8_t *counts;            /* sinks' per-record counts: 3 arrays of `labels` per sink */
     uint64_t labels;            /* sources * records_per_source, or 0: not tracked */

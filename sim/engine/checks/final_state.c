@@ -1,11 +1,11 @@
 /*
  * final_state.c: at the end of the input, the sinks' states against the failure-free
  * result, the fold of every record of every source's partition (every copy, on broadcast
- * links), computed by sim_global_result (restart.c). Exactly-once strategies must equal
+ * links), computed by sim_global_result (global.c). Exactly-once strategies must equal
  * it, at-least-once ones contain it (sim_config.end_to_end can hold any strategy to
  * either: a tracker held to exactly-once fails with "final state: not exactly-once after a
  * restore" when a restore replayed a record). When the run is small enough that the sinks
- * count every record (restart.c, SINK_COUNTS_MAX), the first miscounted record is named:
+ * count every record (global.c, SINK_COUNTS_MAX), the first miscounted record is named:
  * exactly-once needs every record `copies` times, at-least-once at least that often.
  * A run that stopped early (a failure, max_events) has no final state to compare.
  */
