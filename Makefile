@@ -36,7 +36,7 @@ BASE_CFLAGS := $(CSTD) $(WARN) $(OPT) $(FYAML_CFLAGS) -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
-APP_SRC := $(sort $(wildcard sim/*.c sim/*/*.c verify/*.c verify/*/*.c))
+APP_SRC := $(sort $(wildcard sim/*.c sim/*/*.c sim/engine/checks/*.c verify/*.c verify/*/*.c))
 MAIN_SRC := sim/main.c
 LIB_APP_SRC := $(filter-out $(MAIN_SRC),$(APP_SRC))
 DUMMY_SRC := $(sort $(wildcard tests/dummy/*.c))

@@ -61,6 +61,14 @@ const char *sim_strategy_name(size_t i)
     return s ? s->name : NULL;
 }
 
+const char *sim_strategy_static(const char *name)
+{
+    for (size_t i = 0; name && sim_strategy_name(i); i++)
+        if (strcmp(sim_strategy_name(i), name) == 0)
+            return sim_strategy_name(i);
+    return NULL;
+}
+
 const char *sim_strategy_list(char *buf, size_t len)
 {
     size_t o = 0;

@@ -33,6 +33,9 @@ typedef struct sim_strategy {
 bool sim_strategy_find(const char *name, sim_strategy *out);
 /* The i-th known name (NULL past the last), for suggestions and usage. */
 const char *sim_strategy_name(size_t i);
+/* The registry's own (static) copy of strategy `name`, or NULL when none is registered by
+ * that name: a configuration may keep the pointer for as long as the process lives. */
+const char *sim_strategy_static(const char *name);
 /* Writes "spill, tracker, ..." (every known name) into buf; returns buf. */
 const char *sim_strategy_list(char *buf, size_t len);
 

@@ -52,7 +52,7 @@ static void arrive(gate_world *g, uint32_t port, bs_kind kind, uint64_t val)
     cr_assert(c->len < c->cap);
     c->ring[(c->head + c->len++) % c->cap] = (sim_item){val, (uint8_t)kind, 0};
     c->markers_on += kind == BS_BARRIER || kind == BS_CANCEL;
-    topo_arrive(&g->w, c);
+    chan_arrive(&g->w, c);
 }
 
 static bs_item take(gate_world *g, bool priority, const uint64_t *blocked, int expect_rc)
@@ -142,9 +142,9 @@ BS_TEST(engine_gate, the_clock_is_simulated_time_and_wake_ups_keep_one_event)
     cr_assert_eq(t->gate.now_ns(t->gate.ctx), 3000);
     topo_node *n = &g.w.nodes[2];
     n->idle = true;
-    sim_task_wake_event(&g.w, n, got.arg - 1); /* stale: nothing */
+    sim_gate_wake_event(&g.w, n, got.arg - 1); /* stale: nothing */
     cr_assert(n->idle && !n->run_pending);
-    sim_task_wake_event(&g.w, n, got.arg);
+    sim_gate_wake_event(&g.w, n, got.arg);
     cr_assert(!n->idle && n->run_pending);
     destroy(&g);
 }
@@ -197,13 +197,13 @@ BS_TEST(engine_gate, an_unaligned_barrier_overtakes_the_outbox_records_after_its
     gate_world g;
     build(&g);
     topo_node *src = &g.w.nodes[0]; /* one output: port 0 */
-    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 0), 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_BARRIER, 3, 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_CANCEL, 3, 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 1), 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, 2), 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_DATA, sim_label(0, 0), 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_BARRIER, 3, 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_CANCEL, 3, 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_DATA, sim_label(0, 1), 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_DATA, sim_label(0, 2), 0), 0);
     uint64_t seen[8] = {0};
-    cr_assert_eq(topo_broadcast_ahead(&g.w, src, 4, overtaken_cb, seen), 2);
+    cr_assert_eq(chan_broadcast_ahead(&g.w, src, 4, overtaken_cb, seen), 2);
     /* b3, older and not sent yet, is dropped; b4 goes after the last marker, x3 */
     cr_assert_eq(src->ob_len, 5);
     cr_assert_eq(src->ob_barriers, 1);
@@ -228,10 +228,10 @@ static uint32_t barrier_after_full_channel(bool priority)
     topo_node *src = &g.w.nodes[0];
     topo_chan *c = chan(&g, 0);
     for (uint32_t i = 0; i < c->credits; i++)
-        cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, i), 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_BARRIER, 1, 0), 0);
-    cr_assert_eq(topo_send(&g.w, src, BS_DATA, sim_label(0, c->credits), 0), 0);
-    topo_flush(&g.w, src);
+        cr_assert_eq(chan_send(&g.w, src, BS_DATA, sim_label(0, i), 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_BARRIER, 1, 0), 0);
+    cr_assert_eq(chan_send(&g.w, src, BS_DATA, sim_label(0, c->credits), 0), 0);
+    chan_flush(&g.w, src);
     uint32_t len = c->len;
     cr_assert(src->waiting_credit, "the record after the barrier has no credit either way");
     destroy(&g);

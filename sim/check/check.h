@@ -18,6 +18,12 @@
 #include "../../verify/verify.h"
 #include "../scenario/scenario.h"
 
+/* The checker's limits: the command line refuses more (exit 2), and the model's state
+ * layout relies on them (model.h ties each to its field with a _Static_assert). */
+#define CHECK_CHANNELS_MAX 16u       /* channels: transitions and masks are 64-bit */
+#define CHECK_SCRIPT_MAX 65535u      /* items of one channel's script: a 16-bit position */
+#define CHECK_FAULT_NTH_MAX 65535u   /* a scenario fault's nth: 16-bit call counts */
+
 typedef struct check_config {
     const char *strategy;            /* name, for messages and the counterexample */
     const bs_strategy *ops;          /* the strategy (table or test-only) */
@@ -74,6 +80,10 @@ typedef struct check_result {
 
 /* Runs the search. 0 with *res filled (free with check_result_free), or a BS_E* code. */
 int check_run(const check_config *cfg, check_result *res);
+/* The longest channel script cfg makes (flags: K checkpoints of D data items each, then D;
+ * or a scenario's items of one channel, `wait` excepted), for the command line to bound by
+ * CHECK_SCRIPT_MAX before check_run. */
+uint64_t check_script_len_max(const check_config *cfg);
 void check_result_free(check_result *res);
 
 #endif

@@ -82,6 +82,19 @@ static uint64_t mc_gate_now(void *ctx)
 }
 
 /* ---- scripts ------------------------------------------------------------------------ */
+uint64_t check_script_len_max(const check_config *cfg)
+{
+    if (!cfg->from)
+        return (uint64_t)cfg->checkpoints * (cfg->data + 1u) + cfg->data;
+    uint64_t len[CHECK_CHANNELS_MAX] = {0}, max = 0;
+    for (size_t i = 0; i < cfg->from->items_len; i++) {
+        const sc_item *it = &cfg->from->items[i];
+        if (it->channel < CHECK_CHANNELS_MAX && !it->wait && ++len[it->channel] > max)
+            max = len[it->channel];
+    }
+    return max;
+}
+
 static int script_from_flags(mc_model *m)
 {
     size_t len = (size_t)m->cfg.checkpoints * (m->cfg.data + 1) + m->cfg.data;
@@ -97,6 +110,7 @@ static int script_from_flags(mc_model *m)
                 m->script[c][p++] = (mc_script_item){BS_BARRIER, e, 0};
         }
         m->script_len[c] = p;
+        BS_ASSERT(p == len && p <= CHECK_SCRIPT_MAX); /* the command line bounds K and D */
     }
     return 0;
 }
@@ -112,6 +126,7 @@ static int script_from_scenario(mc_model *m, const scenario *sc)
             if (it->channel == c && !it->wait) /* a `wait`: the checker chooses timeouts itself */
                 m->script[c][m->script_len[c]++] = (mc_script_item){it->kind, it->id, it->len};
         }
+        BS_ASSERT(m->script_len[c] <= CHECK_SCRIPT_MAX); /* the command line bounds it */
     }
     return 0;
 }
@@ -136,6 +151,8 @@ static int mc_gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     if (m->exhaust)
         return 0;
     m->vars.waiting_at_gate = 1;
+    /* the core blocks only channels of the gate: the mask fits the 16-bit field whole */
+    BS_ASSERT(!blocked || (blocked[0] >> m->cfg.channels) == 0);
     m->vars.blocked = blocked ? (uint16_t)blocked[0] : 0;
     return BS_EAGAIN;
 }
@@ -294,6 +311,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, co
     nv.blocked = 0;
     for (uint32_t c = 0; c < m->cfg.channels; c++) {
         perm[c] = perm8[c];
+        BS_ASSERT(perm[c] < m->cfg.channels && m->cls[perm[c]] == m->cls[c]); /* within its class */
         nv.ch[perm[c]] = m->vars.ch[c];
         nv.blocked |= (uint16_t)(((m->vars.blocked >> c) & 1u) << perm[c]);
     }
@@ -355,7 +373,7 @@ static uint64_t sym_sort(const mc_model *m, const sym_key *key, uint8_t *arr, ui
         }
     }
     grp[*ngrp] = (uint8_t)k;
-    MC_ASSERT(k == n);
+    BS_ASSERT(k == n);
     return cands;
 }
 
@@ -425,6 +443,7 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     rc = rc ? rc : mc_handler_open(m);
     if (!rc)
         sym_setup(m);
+    BS_ASSERT(rc || (m->sym ? !*m->sym_off : *m->sym_off)); /* on, or off with a reason */
     if (rc) {
         mc_model_close(m);
         return rc;
@@ -496,6 +515,7 @@ static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
     rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
     rc = rc ? rc : bs_buf_put_u64(full, vs->len);
     rc = rc ? rc : bs_buf_put(full, vs->p, vs->len);
+    BS_ASSERT(rc || full->len == sizeof m->vars + 16 + hf->len + vs->len); /* blob_restore's layout */
     if (m->sym)
         return rc ? rc : sym_canon(m, hc, vs, canon, m->perm);
     if (m->orbits) {
@@ -562,6 +582,7 @@ size_t mc_enabled(mc_model *m, const mc_vars *vars, uint32_t *t, size_t t_cap)
         t[n++] = mc_exhaust_transition(m);
     if (m->cfg.alignment_timeout_ns && vars->clock_read && n < t_cap)
         t[n++] = mc_timeout_transition(m);
+    BS_ASSERT(n <= t_cap && (n == 0 || t[n - 1] <= mc_timeout_transition(m)));
     return n;
 }
 
@@ -594,6 +615,7 @@ bool mc_transition_item(const mc_model *m, const mc_vars *vars, uint32_t t, bs_i
         it->kind = BS_EOP;
         return true;
     }
+    BS_ASSERT(c < m->cfg.channels && !vars->ch[c].done && vars->ch[c].pos < m->script_len[c]);
     const mc_script_item *s = &m->script[c][vars->ch[c].pos];
     it->kind = alt == MC_ALT_CANCEL ? BS_CANCEL : s->kind;
     it->id = s->id;
@@ -619,6 +641,8 @@ static bool mc_arm(mc_model *m, uint32_t t)
         return true;
     }
     uint32_t c = base / MC_ALTS, alt = base % MC_ALTS;
+    BS_ASSERT(c < m->cfg.channels && !m->vars.ch[c].done); /* an enabled transition (mc_enabled) */
+    BS_ASSERT(alt == MC_ALT_EOP || m->vars.ch[c].pos < m->script_len[c]);
     if (alt == MC_ALT_SKIP) {
         m->vars.ch[c].pos++;
         return false;
@@ -693,6 +717,7 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
             bs_buf *next_full, bs_buf *next_canon)
 {
     memset(info, 0, sizeof *info);
+    BS_ASSERT(!m->straight); /* a model replaying a path (mc_replay) explores nothing */
     int rc = blob_restore(m, full, full_len);
     if (rc)
         return rc;

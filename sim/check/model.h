@@ -8,21 +8,11 @@
 
 #include "check.h"
 
+#include "../../core/bs_assert.h"
 #include "../fault/io_fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* The checker's own assertion: a broken relationship inside sim/check is a programmer
- * error; it names the place and aborts (assertions stay on in every build). */
-#define MC_ASSERT(cond)                                                                   \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "barriersim: BUG: %s:%d: check: assertion failed: %s\n",      \
-                    __FILE__, __LINE__, #cond);                                           \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 #define MC_ALTS 4u                   /* per channel: as scripted, cancel, skip, eop */
 #define MC_ALT_SCRIPT 0u
@@ -30,7 +20,7 @@
 #define MC_ALT_SKIP 2u
 #define MC_ALT_EOP 3u
 #define MC_FAULT_SHIFT 16u           /* transition | (j << 16): the j-th I/O call fails */
-#define MC_CHANNELS_MAX 16u          /* transitions and sleep sets fit a 64-bit mask */
+#define MC_CHANNELS_MAX CHECK_CHANNELS_MAX /* transitions and sleep sets fit a 64-bit mask */
 
 typedef struct mc_chan {             /* explorer-side state of one channel */
     uint16_t pos;                    /* next script position */
@@ -55,6 +45,10 @@ _Static_assert(sizeof(mc_vars) == MC_CHANNELS_MAX * sizeof(mc_chan) + 8 + 2 * IO
                "mc_vars is hashed as bytes: it must have no padding");
 _Static_assert(MC_CHANNELS_MAX <= 8 * sizeof(((mc_vars *)0)->blocked),
                "mc_vars.blocked is a bit mask of channels");
+_Static_assert(CHECK_SCRIPT_MAX <= UINT16_MAX, "mc_chan.pos is a 16-bit script position");
+_Static_assert(CHECK_FAULT_NTH_MAX <= UINT16_MAX, "mc_vars.calls saturate at a 16-bit nth");
+_Static_assert(MC_CHANNELS_MAX * MC_ALTS + 2 <= (1u << MC_FAULT_SHIFT),
+               "a transition (with exhaust and timeout) fits below the fault bits");
 
 typedef struct mc_script_item {
     bs_kind kind;

@@ -234,8 +234,8 @@ static int table_grow(worker *w)
 static long table_find(const worker *w, uint64_t h1, uint64_t h2, const uint8_t *canon, size_t canon_len,
                        size_t *slot)
 {
-    MC_ASSERT(w->table_cap && (w->table_cap & (w->table_cap - 1)) == 0);
-    MC_ASSERT(w->nodes_len < w->table_cap);
+    BS_ASSERT(w->table_cap && (w->table_cap & (w->table_cap - 1)) == 0);
+    BS_ASSERT(w->nodes_len < w->table_cap);
     size_t j = h1 & (w->table_cap - 1);
     while (w->table[j]) {
         uint32_t k = w->table[j] - 1;
@@ -306,7 +306,7 @@ static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
     }
     a->cur = next;
     a->used = 0;
-    MC_ASSERT(len <= a->size[next]);
+    BS_ASSERT(len <= a->size[next]);
     return arena_put(a, p, len);
 }
 
@@ -369,8 +369,8 @@ static long add_node(worker *w, const uint8_t *blob, size_t len, const uint8_t *
                      uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep,
                      const uint8_t **copy)
 {
-    MC_ASSERT(len >= sizeof(mc_vars));
-    MC_ASSERT(parent == REF_NONE ? depth == 0 && via == VIA_NONE : depth > 0);
+    BS_ASSERT(len >= sizeof(mc_vars));
+    BS_ASSERT(parent == REF_NONE ? depth == 0 && via == VIA_NONE : depth > 0);
     if (w->nodes_len == w->nodes_cap && nodes_grow(w))
         return -1;
     if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX || canon_len > UINT32_MAX)
@@ -403,7 +403,7 @@ static int push_new(worker *w, long k, const uint8_t *copy, const uint8_t *perm)
 {
     if (k < 0)
         return BS_ENOMEM;
-    MC_ASSERT(copy);
+    BS_ASSERT(copy);
     return push_work(&w->next, (uint32_t)k, copy, w->nodes[k].blob_len, 0, perm);
 }
 
@@ -432,7 +432,7 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         uint64_t woke = n->sleep & ~sleep_next;
         n->sleep &= sleep_next;
         /* only a node whose sleep set was not empty can wake: its blob was kept */
-        MC_ASSERT(!woke || !n->explored || n->blob);
+        BS_ASSERT(!woke || !n->explored || n->blob);
         /* the kept copy holds the blob's permutation after its bytes (after_expansion) */
         return woke && n->explored ? push_work(&w->next, (uint32_t)k, n->blob, n->blob_len, woke,
                                                n->blob + n->blob_len)
@@ -456,7 +456,7 @@ _Static_assert(sizeof(msg_head) == 4 * 8 + 4 * 4 + MC_CHANNELS_MAX, "msg_head is
 static int send_state(worker *w, uint32_t to, uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via,
                       uint32_t depth, uint64_t sleep_next)
 {
-    MC_ASSERT(to != w->id && to < w->s->jobs);
+    BS_ASSERT(to != w->id && to < w->s->jobs);
     uint32_t canon_len = w->canon ? (uint32_t)w->canon_buf.len : 0;
     msg_head m = {h1, h2, parent, sleep_next, via, depth, (uint32_t)w->full.len, canon_len, {0}};
     memcpy(m.perm, mc_perm(w->m), MC_CHANNELS_MAX);
@@ -473,11 +473,11 @@ static int receive_states(worker *w)
         size_t pos = 0;
         while (pos < in->len && !w->rc) {
             msg_head m;
-            MC_ASSERT(in->len - pos >= sizeof m);
+            BS_ASSERT(in->len - pos >= sizeof m);
             memcpy(&m, in->p + pos, sizeof m);
             pos += sizeof m;
-            MC_ASSERT(in->len - pos >= (size_t)m.len + m.canon_len);
-            MC_ASSERT(owner_of(w->s, m.h2) == w->id);
+            BS_ASSERT(in->len - pos >= (size_t)m.len + m.canon_len);
+            BS_ASSERT(owner_of(w->s, m.h2) == w->id);
             w->rc = own_state(w, in->p + pos, m.len, in->p + pos + m.len, m.canon_len, m.h1, m.h2, m.parent,
                               m.via, m.depth, m.sleep, m.perm);
             pos += (size_t)m.len + m.canon_len;
@@ -500,8 +500,10 @@ static uint64_t sleep_rename(const worker *w, uint64_t set, const uint8_t *perm,
     uint32_t n = mc_channels(w->m);
     for (uint32_t c = 0; c < n; c++) {
         uint32_t from = back ? perm[c] : c, to = back ? c : perm[c];
+        BS_ASSERT(from < n && to < n);
         out |= ((set >> (from * MC_ALTS)) & alts) << (to * MC_ALTS);
     }
+    BS_ASSERT(__builtin_popcountll(out) == __builtin_popcountll(set)); /* a renaming loses nothing */
     return out;
 }
 
@@ -532,6 +534,7 @@ static int orbit_note(worker *w)
         w->orbit_cap = cap;
     }
     h1 |= 1; /* never the empty slot */
+    BS_ASSERT((w->orbit_cap & (w->orbit_cap - 1)) == 0 && w->orbits < w->orbit_cap); /* a free slot ends the probe */
     size_t j = h1 & (w->orbit_cap - 1);
     for (; w->orbit[2 * j] || w->orbit[2 * j + 1]; j = (j + 1) & (w->orbit_cap - 1))
         if (w->orbit[2 * j] == h1 && w->orbit[2 * j + 1] == h2)
@@ -541,9 +544,11 @@ static int orbit_note(worker *w)
     w->orbits++;
     return 0;
 }
+
 static uint64_t without_channel(uint64_t set, uint32_t t)
 {
     uint32_t c = t / MC_ALTS;
+    BS_ASSERT(c < MC_CHANNELS_MAX); /* a channel's transition, not exhaust or timeout */
     return set & ~((((uint64_t)1 << MC_ALTS) - 1) << (c * MC_ALTS));
 }
 
@@ -566,6 +571,7 @@ static void record_violation(worker *w, uint64_t from, uint32_t via, const char 
 static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info, uint64_t sleep_next)
 {
     uint64_t ref = (uint64_t)w->id << 32 | from;
+    BS_ASSERT(from < w->nodes_len && !(info->noop && info->violation));
     if (info->noop)
         return 0;
     if (info->violation) {
@@ -665,8 +671,8 @@ static int expand(worker *w, work job)
 {
     const node *n = &w->nodes[job.node];
     const uint8_t *blob = job.blob;
-    MC_ASSERT(blob && job.len == n->blob_len);
-    MC_ASSERT(job.only ? n->explored && blob == n->blob : !n->explored);
+    BS_ASSERT(blob && job.len == n->blob_len);
+    BS_ASSERT(job.only ? n->explored && blob == n->blob : !n->explored);
     mc_vars vars;
     mc_vars_of(blob, &vars);
     uint32_t t[ENABLED_MAX];
@@ -899,7 +905,7 @@ static uint32_t *violation_path(const search *s, const worker *v, size_t *len)
         path[--k] = v->v_via;
     for (uint64_t r = v->v_parent; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
         path[--k] = node_at(s, r)->via;
-    MC_ASSERT(k == 0);
+    BS_ASSERT(k == 0);
     *len = n;
     return path;
 }

@@ -126,7 +126,7 @@ static void parse_valued(check_opts *o, const char *a, const char *v)
         if (strcmp(a, decided_by_file[i]) == 0)
             note_given(o, decided_by_file[i]);
     if (strcmp(a, "--strategy") == 0) c->strategy = v;
-    else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, 16);
+    else if (strcmp(a, "--channels") == 0) c->channels = (uint32_t)cli_flag_u64("check", a, v, 1, CHECK_CHANNELS_MAX);
     else if (strcmp(a, "--checkpoints") == 0) c->checkpoints = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (strcmp(a, "--data") == 0) c->data = (uint32_t)cli_flag_u64("check", a, v, 0, 1000);
     else if (opt) c->options[opt->slot] = cli_flag_u64("check", a, v, opt->min, opt->max);
@@ -217,12 +217,13 @@ static void resolve_scenario(check_opts *o)
         snprintf(what, sizeof what, "the file's %s is %llu", opt->name, (unsigned long long)sc->options[k]);
         refuse_contradiction(o, flag, o->cfg.options[k] != sc->options[k], what);
     }
-    if (sc->channels > 16)
-        die("check: %s has %u channels; the checker handles at most 16", o->scenario_path, sc->channels);
+    if (sc->channels > CHECK_CHANNELS_MAX)
+        die("check: %s has %u channels; the checker handles at most %u", o->scenario_path, sc->channels,
+            CHECK_CHANNELS_MAX);
     for (size_t i = 0; i < sc->faults_len; i++)
-        if (sc->faults[i].nth > 65535)
-            die("%s:%u:%u: check: a fault's nth is at most 65535 here", o->scenario_path, sc->faults[i].pos.line,
-                sc->faults[i].pos.col);
+        if (sc->faults[i].nth > CHECK_FAULT_NTH_MAX)
+            die("%s:%u:%u: check: a fault's nth is at most %u here", o->scenario_path, sc->faults[i].pos.line,
+                sc->faults[i].pos.col, CHECK_FAULT_NTH_MAX);
     o->cfg.from = sc;
     o->cfg.strategy = sc->strategy;
     o->cfg.channels = sc->channels;
@@ -266,6 +267,11 @@ static void resolve(check_opts *o)
     o->cfg.check_progress = st.check_progress;
     if (o->cfg.bitstate_log2)
         o->cfg.sleep_sets = false;
+    uint64_t script = check_script_len_max(&o->cfg); /* a channel's position is 16 bits (model.h) */
+    if (script > CHECK_SCRIPT_MAX)
+        die("check: %s makes %llu items on one channel; the checker handles at most %u",
+            o->scenario_path ? o->scenario_path : "--checkpoints K --data D", (unsigned long long)script,
+            CHECK_SCRIPT_MAX);
 }
 
 /* ---- output --------------------------------------------------------------------------- */

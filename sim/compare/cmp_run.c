@@ -12,6 +12,7 @@
 #include "compare.h"
 
 #include "../../core/barriersim.h"
+#include "../../core/bs_assert.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -238,7 +239,7 @@ void cmp_config(const cmp_study *s, uint32_t scen, uint32_t point, uint32_t stra
     for (uint32_t i = 0; i < s->n_sweeps; i++) {
         char err[256];
         if (simscen_key_set(s->sweep[i].key, cfg, cmp_point_value(s, point, i), err, sizeof err) != 0)
-            abort(); /* cmp_sweep_parse checked every value against the same range */
+            BS_BUG("sweep value rejected: %s", err); /* cmp_sweep_parse checked every value against the same range */
     }
     if (strat != CMP_BASELINE) {
         cfg->strategy = s->strategies[strat];

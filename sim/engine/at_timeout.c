@@ -97,7 +97,7 @@ void sim_at_timer(sim_world *w, uint64_t k)
             continue;
         if (sim_cs_convert(w, n, p))
             return;
-        topo_flush(w, n);
+        chan_flush(w, n);
     }
 }
 
@@ -106,7 +106,7 @@ void sim_at_sent(sim_world *w, topo_node *n, uint64_t k)
     if (!w->announce || w->at_timed_out != k || k != w->ck_pending || w->stop)
         return;
     if (!sim_cs_convert(w, n, k))
-        topo_flush(w, n);
+        chan_flush(w, n);
 }
 
 /* ---- announcements at the receiver ---------------------------------------------------------- */
@@ -170,7 +170,7 @@ static bool nth_marker(const sim_task *t, uint32_t port, uint32_t skip, uint32_t
     return false;
 }
 
-int sim_gate_next_announcement(void *ctx, bs_item *out)
+int sim_at_next_announcement(void *ctx, bs_item *out)
 {
     sim_task *t = ctx;
     sim_world *w = t->w;

@@ -1,20 +1,20 @@
 /*
  * chan.c: channels with credits, and the outboxes in front of them.
  *
- * A sender puts what it produces into its outbox (topo_send, topo_broadcast), then
- * topo_flush moves items, oldest first, onto their channels while credit lasts: a channel
+ * A sender puts what it produces into its outbox (chan_send, chan_broadcast), then
+ * chan_flush moves items, oldest first, onto their channels while credit lasts: a channel
  * holds at most `credits` items, counting those still in flight and those arrived but not
  * yet consumed. With unaligned checkpoints (priority_barriers) only data items need
  * credit: a barrier or cancel marker goes whenever the ring has room (SIM_MARKER_SLOTS
  * beyond the credits), as Flink sends events without credit. An item is due at the receiver after a latency drawn from the latency
  * stream, never before the item sent ahead of it (FIFO). When the receiver's gate takes an
- * item (the head, or an arrived marker overtaking data: topo_consumed_at), its credit goes
+ * item (the head, or an arrived marker overtaking data: chan_consumed_at), its credit goes
  * back at once, exactly once and a sender that was waiting for it
  * flushes again and, once its outbox is empty, is woken. Time spent waiting is measured.
  */
 #include "engine_int.h"
 
-void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns)
+void chan_schedule(sim_world *w, topo_node *n, uint64_t at_ns)
 {
     BS_ASSERT(!n->run_pending);
     n->run_pending = true;
@@ -22,14 +22,14 @@ void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns)
         sim_fail(w, SIM_ERROR, n->name, "event queue full (%zu events)", w->q.cap);
 }
 
-uint32_t topo_route(const topo_node *n, uint64_t label)
+uint32_t chan_route(const topo_node *n, uint64_t label)
 {
     /* Salted by stage, so that each stage partitions the records afresh. */
     uint64_t salt = n->is_source ? 0 : (uint64_t)n->stage + 1;
     return n->n_out <= 1 ? 0 : (uint32_t)(rng_mix64(label ^ rng_mix64(salt)) % n->n_out);
 }
 
-int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port)
+int chan_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port)
 {
     BS_ASSERT(port < n->n_out);
     if (n->ob_len == n->ob_cap) {
@@ -44,10 +44,10 @@ int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t p
     return 0;
 }
 
-int topo_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val)
+int chan_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val)
 {
     for (uint32_t p = 0; p < n->n_out; p++)
-        if (topo_send(w, n, kind, val, p))
+        if (chan_send(w, n, kind, val, p))
             return BS_ENOMEM;
     return 0;
 }
@@ -96,7 +96,7 @@ static void drop_older_barriers(topo_node *n, uint64_t id)
     n->ob_len = kept;
 }
 
-long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
+long chan_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
                           void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx)
 {
     /* Barriers of older checkpoints not sent yet are dropped: the coordinator started
@@ -123,7 +123,7 @@ long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
     return (long)moved;
 }
 
-void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it)
+void chan_put_item(sim_world *w, topo_chan *c, const sim_item *it)
 {
     BS_ASSERT(c->len < c->cap);
     c->ring[(c->head + c->len++) % c->cap] = *it;
@@ -141,7 +141,7 @@ void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it)
 static void put(sim_world *w, topo_chan *c, const sim_item *it)
 {
     BS_ASSERT(has_credit(w, c, it->kind));
-    topo_put_item(w, c, it);
+    chan_put_item(w, c, it);
     const sim_dist *d = c->latency;
     uint64_t at = w->q.now_ns + rng_bounded(&w->r_latency, d->min_ns, d->mean_ns, d->max_ns);
     if (at < c->last_arrive_ns)
@@ -151,7 +151,7 @@ static void put(sim_world *w, topo_chan *c, const sim_item *it)
         sim_fail(w, SIM_ERROR, "engine", "event queue full (%zu events)", w->q.cap);
 }
 
-void topo_flush(sim_world *w, topo_node *n)
+void chan_flush(sim_world *w, topo_node *n)
 {
     if (w->net_bytes) {
         net_flush(w, n);
@@ -180,7 +180,7 @@ void topo_flush(sim_world *w, topo_node *n)
     }
 }
 
-void topo_arrive(sim_world *w, topo_chan *c)
+void chan_arrive(sim_world *w, topo_chan *c)
 {
     if (w->net_bytes) {
         net_arrive(w, c);
@@ -196,12 +196,12 @@ void topo_arrive(sim_world *w, topo_chan *c)
     sim_task_wake(w, to, c->port);
     /* A back-pressured task takes an arrived marker at once (task_run.c, poll_priority). */
     if (is_marker(it->kind) && !to->run_pending && sim_task_may_poll(w, to))
-        topo_schedule(w, to, w->q.now_ns);
+        chan_schedule(w, to, w->q.now_ns);
 }
 
-void topo_consumed(sim_world *w, topo_chan *c) { topo_consumed_at(w, c, 0); }
+void chan_consumed(sim_world *w, topo_chan *c) { chan_consumed_at(w, c, 0); }
 
-void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
+void chan_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
 {
     BS_ASSERT(c->arrived > at && c->len > at);
     uint8_t kind = c->ring[(c->head + at) % c->cap].kind;
@@ -226,14 +226,14 @@ void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at)
         net_consumed(w, c, kind);
         return;
     }
-    topo_resume(w, &w->nodes[c->from]);
+    chan_resume(w, &w->nodes[c->from]);
 }
 
-void topo_resume(sim_world *w, topo_node *snd)
+void chan_resume(sim_world *w, topo_node *snd)
 {
     if (!snd->waiting_credit)
         return;
-    topo_flush(w, snd);
+    chan_flush(w, snd);
     if (snd->waiting_credit || snd->run_pending)
         return;
     /* The outbox is empty again: a task goes on with its handler; a source emits the
@@ -242,6 +242,6 @@ void topo_resume(sim_world *w, topo_node *snd)
         snd->emit_blocked = false;
         if (!snd->is_source && snd->done)
             return;
-        topo_schedule(w, snd, w->q.now_ns);
+        chan_schedule(w, snd, w->q.now_ns);
     }
 }

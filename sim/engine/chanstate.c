@@ -15,7 +15,7 @@
  *
  * Output state: an unaligned b<K> also overtakes the records queued in the task's outbox
  * after its last marker (as Flink's priority barriers overtake output buffers; see
- * topo_broadcast_ahead). Those records precede b<K> in the task's snapshot but follow it
+ * chan_broadcast_ahead). Those records precede b<K> in the task's snapshot but follow it
  * on the wire, so they are K's output state, kept here as (output port, label) pairs; the
  * receiver counts them after b<K>, so the cut on the wire is unchanged. It commits with K,
  * and a restart from K puts it back into the outbox before anything else (without it, the
@@ -107,7 +107,7 @@ int sim_cs_overtake(sim_task *t, uint64_t k)
     sim_world *w = t->w;
     topo_node *n = t->node;
     BS_ASSERT(t->out_pend.k == k && t->out_pend.len == 0);
-    long moved = topo_broadcast_ahead(w, n, k, overtaken, t);
+    long moved = chan_broadcast_ahead(w, n, k, overtaken, t);
     if (moved < 0)
         return BS_ENOMEM;
     sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
@@ -147,7 +147,7 @@ int sim_cs_source_overtake(sim_world *w, topo_node *n, uint64_t k)
 {
     n->src_out_pend.k = k;
     n->src_out_pend.len = 0;
-    long moved = topo_broadcast_ahead(w, n, k, src_overtaken, n);
+    long moved = chan_broadcast_ahead(w, n, k, src_overtaken, n);
     if (moved >= 0 && n->src_out_pend.len == SIZE_MAX) {
         sim_fail(w, SIM_ERROR, n->name, "output state: out of memory");
         return BS_ENOMEM;
@@ -199,7 +199,7 @@ void sim_cs_source_restore(sim_world *w, topo_node *n)
     for (size_t i = 0; i < n->src_out_ck.len && !w->stop; i++)
         net_restore_record(w, n, n->src_out_ck.ports[i], n->src_out_ck.labels[i]);
     if (!w->stop)
-        topo_flush(w, n);
+        chan_flush(w, n);
 }
 
 void sim_cs_source_free(topo_node *n)
@@ -226,12 +226,12 @@ static int restore_output(sim_world *w, topo_node *n)
             net_restore_record(w, n, t->out_ck.ports[i], t->out_ck.labels[i]);
             if (w->stop)
                 return BS_ENOMEM;
-        } else if (topo_send(w, n, BS_DATA, t->out_ck.labels[i], t->out_ck.ports[i])) {
+        } else if (chan_send(w, n, BS_DATA, t->out_ck.labels[i], t->out_ck.ports[i])) {
             return BS_ENOMEM;
         }
     }
     if (w->net_bytes)
-        topo_flush(w, n);
+        chan_flush(w, n);
     SIM_MX(w, mx_recovered(w, t->out_ck.len));
     return 0;
 }

@@ -361,7 +361,7 @@ bool ck_cost_busy(sim_world *w, topo_node *n)
     if (!w->ck || w->ck->nodes[n->id].busy_until_ns <= w->q.now_ns)
         return false;
     if (!n->run_pending)
-        topo_schedule(w, n, w->ck->nodes[n->id].busy_until_ns);
+        chan_schedule(w, n, w->ck->nodes[n->id].busy_until_ns);
     return true;
 }
 

@@ -6,54 +6,17 @@
  * acknowledge at once (their snapshot is their offset), tasks when their handler
  * triggers. K completes when every node acknowledged it, is declined when any handler
  * aborts it, and times out after checkpoint_timeout_ns. At completion, K must be a
- * consistent cut: on every channel the data records the sender emitted before b<K> equal
- * (exactly-once) or are at most (at-least-once) those the receiver had been returned when
- * it snapshotted K plus, for an unaligned K, the channel state it reported for K (a
- * channel whose eop the receiver took before that snapshot, or for an unaligned K before
- * d<K>, without b<K>, counts all its data). A completed checkpoint is committed (restart.c): a restart
+ * consistent cut (checks/consistent_cut.c). A completed checkpoint is committed (restart.c): a restart
  * goes back to it. Faults (fault.c) make a source skip its barrier (it then acknowledges K
  * only if its eop comes first, with all its records before K), start K+1 while K is
  * pending (K is abandoned), time K out, or cancel it, or hold a source's b<K> back until
  * b<K+1> has gone (reorder). With a scripted schedule (sim_step) there is no interval:
  * a source's scripted barrier of a new id starts it (sim_coord_source_barrier). With
- * faults quiet (see quiet()), K must end within checkpoint_bound_ns: the liveness
- * invariant.
+ * faults quiet (w->ck_quiet: K started once the run had settled, and saw no fault since),
+ * K must end within checkpoint_bound_ns (checks/liveness.c).
  */
 #include "engine_int.h"
 #include "metrics.h"
-
-static void check_cut(sim_world *w, uint64_t k)
-{
-    bool exact = w->guarantee != VERIFY_AT_LEAST_ONCE;
-    for (uint32_t i = 0; i < w->n_chans; i++) {
-        const topo_chan *c = &w->chans[i];
-        /* A channel whose eop the receiver took before its snapshot, without b<K>: all of
-         * its data (DESIGN.md section 5; the tracker counts a finished channel). */
-        bool ended = c->bar_k != k && c->snap_ended;
-        /* Records an unaligned b<K> overtook in the sender's outbox follow b<K> on the
-         * wire and are the sender's output state, not the receiver's: the cut on the
-         * wire is where b<K> is (chanstate.c). */
-        uint64_t before = ended ? c->data_sent : c->bar_before;
-        uint64_t counted = c->snap_count + c->snap_state; /* channel state: unaligned K */
-        bool ok = (c->bar_k == k || ended) && c->snap_k == k &&
-                  (exact ? counted == before : counted >= before);
-        if (!ok) {
-            sim_fail(w, SIM_VIOLATION, "coord",
-                     "consistent cut: checkpoint %llu completed, but on channel %s -> %s in%u the sender "
-                     "emitted %llu records before b%llu (last barrier sent b%llu) and the receiver's snapshot "
-                     "(of checkpoint %llu) counted %llu (%llu of them channel state)",
-                     (unsigned long long)k, w->nodes[c->from].name, w->nodes[c->to].name, c->port,
-                     (unsigned long long)before, (unsigned long long)k, (unsigned long long)c->bar_k,
-                     (unsigned long long)c->snap_k, (unsigned long long)counted, (unsigned long long)c->snap_state);
-            return;
-        }
-    }
-}
-
-/* Faults are quiet for a checkpoint that started once the run had settled (a checkpoint
- * begun after the last fault completed: what a fault left behind has drained) and saw no
- * fault since. */
-static bool quiet(const sim_world *w) { return w->ck_quiet; }
 
 void sim_coord_fault_seen(sim_world *w)
 {
@@ -61,21 +24,11 @@ void sim_coord_fault_seen(sim_world *w)
     w->settled = w->ck_quiet = false;
 }
 
-/* Liveness: with faults quiet, the pending checkpoint may not have lasted past the bound. */
-static bool overdue(sim_world *w)
-{
-    uint64_t bound = w->cfg->checkpoint_bound_ns, took = w->q.now_ns - w->ck_start_ns;
-    if (!bound || !w->ck_pending || !quiet(w) || took <= bound)
-        return false;
-    sim_fail(w, SIM_VIOLATION, "coord",
-             "liveness: checkpoint %llu has been pending for %llu ns with faults quiet (bound %llu ns)",
-             (unsigned long long)w->ck_pending, (unsigned long long)took, (unsigned long long)bound);
-    return true;
-}
-
 /* K becomes the pending checkpoint. */
 static void begin(sim_world *w, uint64_t k)
 {
+    /* ids only grow, and one checkpoint at a time: the previous one ended or was abandoned */
+    BS_ASSERT(k > w->ck_last && w->ck_pending == 0);
     w->ck_last = k;
     w->ck_pending = k;
     w->ck_start_ns = w->q.now_ns;
@@ -102,7 +55,7 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         if (sim_cs_source_overtake(w, n, k))
             return BS_ENOMEM;
     } else if (ahead) {
-        long moved = topo_broadcast_ahead(w, n, k, NULL, NULL);
+        long moved = chan_broadcast_ahead(w, n, k, NULL, NULL);
         if (moved < 0)
             return BS_ENOMEM;
         if (n->out_link == SIM_LINK_BROADCAST) { /* whole records, n_out copies each (chan.c) */
@@ -112,16 +65,16 @@ static int send_barrier(sim_world *w, topo_node *n, uint64_t k, bool ahead)
         BS_ASSERT((uint64_t)moved <= n->snap_offset);
         n->snap_offset -= (uint64_t)moved;
         sim_note(w, n->id, OP_OVERTAKE_OUT, k, (uint64_t)moved);
-    } else if (topo_broadcast(w, n, BS_BARRIER, k)) {
+    } else if (chan_broadcast(w, n, BS_BARRIER, k)) {
         return BS_ENOMEM;
     }
     if (n->held_k && n->held_k < k) {
         sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, k);
-        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
+        if (chan_broadcast(w, n, BS_BARRIER, n->held_k))
             return BS_ENOMEM;
         n->held_k = 0;
     }
-    topo_flush(w, n);
+    chan_flush(w, n);
     return 0;
 }
 
@@ -133,13 +86,13 @@ static void start(sim_world *w)
         topo_node *n = &w->nodes[i];
         n->snap_offset = n->emitted;
         n->owes_ack = 0;
-        if (sim_faults_skip(w, n, k)) {
+        if (sim_fault_kinds_skip(w, n, k)) {
             /* No b<K> from this source: its snapshot of K is where its stream turns out
              * to place K: after all of it when its eop comes first (source.c). */
             n->owes_ack = k;
             continue;
         }
-        if (sim_faults_hold(w, n, k))
+        if (sim_fault_kinds_hold(w, n, k))
             continue; /* b<K> goes out after b<K+1>: K cannot complete */
         if (send_barrier(w, n, k, w->priority_barriers))
             return;
@@ -170,7 +123,7 @@ void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k)
     }
     if (w->stop)
         return;
-    if (k == w->ck_pending && n->owes_ack == k && sim_faults_skip(w, n, k))
+    if (k == w->ck_pending && n->owes_ack == k && sim_fault_kinds_skip(w, n, k))
         return; /* a skip fault: it keeps owing K */
     if (send_barrier(w, n, k, false))
         return;
@@ -188,7 +141,7 @@ void sim_coord_start(sim_world *w)
         return;
     for (uint32_t i = 0; i < w->n_sources; i++) {
         const topo_node *n = &w->nodes[i];
-        if (!topo_outbox_room(n, 3)) {
+        if (!chan_outbox_room(n, 3)) {
             sim_note(w, SIM_NONE, OP_SKIP, w->ck_last + 1, i);
             return;
         }
@@ -231,19 +184,19 @@ void sim_coord_cancel(sim_world *w, topo_node *n, uint64_t k)
         sim_coord_decline(w, n, k, BS_ABORT_CANCELLED);
         return;
     }
-    if (!topo_outbox_room(n, 3)) {
+    if (!chan_outbox_room(n, 3)) {
         sim_note(w, n->id, OP_NO_CANCEL, k, 0);
         return;
     }
-    if (topo_broadcast(w, n, BS_CANCEL, k))
+    if (chan_broadcast(w, n, BS_CANCEL, k))
         return;
-    topo_flush(w, n);
+    chan_flush(w, n);
 }
 
 void sim_coord_tick(sim_world *w)
 {
     w->tick_queued = false;
-    if (overdue(w))
+    if (sim_checks_coord(w))
         return;
     if (w->sources_done > 0) {
         sim_note(w, SIM_NONE, OP_TICK, 0, 0);
@@ -278,7 +231,7 @@ void sim_coord_timeout(sim_world *w)
         return;
     }
     uint64_t due = w->ck_start_ns + w->cfg->checkpoint_timeout_ns;
-    if (overdue(w))
+    if (sim_checks_coord(w))
         return;
     if (w->q.now_ns >= due) {
         sim_note(w, SIM_NONE, OP_TIMEOUT, w->ck_pending, w->ck_acks);
@@ -312,10 +265,11 @@ void sim_coord_ack(sim_world *w, const topo_node *n, uint64_t id)
 void sim_coord_complete(sim_world *w, uint64_t id)
 {
     BS_ASSERT(id == w->ck_pending);
-    check_cut(w, id);
-    if (w->stop || overdue(w))
+    sim_checks_complete(w, id); /* the consistent cut (checks/consistent_cut.c) */
+    if (w->stop || sim_checks_coord(w))
         return;
-    sim_commit(w, id);
+    sim_restart_commit(w, id);
+    BS_ASSERT(w->ck_committed == id && w->q.now_ns >= w->ck_start_ns);
     if (w->last_fault_ns == UINT64_MAX || w->last_fault_ns < w->ck_start_ns)
         w->settled = true;
     uint64_t took = w->q.now_ns - w->ck_start_ns;

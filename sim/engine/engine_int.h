@@ -8,6 +8,14 @@
  * topo_build when the run starts and freed by topo_free; nothing on the event path
  * allocates. Invariants kept by chan.c: a channel never holds more than its credits; its
  * items arrive in the order they were sent; a node has at most one RUN event pending.
+ *
+ * Names: a function carries its file's prefix. The engine's public names (sim.h,
+ * metrics.h) are sim_<concept>; internal ones are <file>_ or sim_<file>_, with these
+ * abbreviations: events.c ev_, chanstate.c sim_cs_, at_timeout.c sim_at_, ckpt_cost.c
+ * ck_cost_, partition.c part_, metrics.c mx_, gate_prio.c sim_gate_, checks.c sim_checks_
+ * (a check in checks/<name>.c is the const sim_check sim_check_<name>). trace.c keeps
+ * sim_note, sim_trace and sim_fail, which every file calls. The structs topo_node,
+ * topo_chan and topo_out are built by topo.c and shared by all.
  */
 #ifndef SIM_ENGINE_INT_H
 #define SIM_ENGINE_INT_H
@@ -41,7 +49,15 @@ enum { EV_RUN = 1, EV_ARRIVE = 2, EV_TICK = 3, EV_TIMEOUT = 4, EV_FAULT = 5, EV_
        EV_CK_ACK = 24,     /* node obj's acknowledgement reaches the coordinator */
 };
 
+_Static_assert(EV_CK_ACK <= UINT16_MAX, "event types fit ev_event.type");
+_Static_assert(BS_EOP <= UINT8_MAX, "a bs_kind fits sim_item.kind");
+_Static_assert(BS_ABORT_TIMEOUT <= 0xff, "a decline's note packs its reason in 8 bits (trace.c)");
+_Static_assert(SIM_SOURCES_MAX + SIM_STAGES_MAX * SIM_PARALLELISM_MAX < UINT32_MAX,
+               "SIM_NONE is never a node id");
+
 #define SIM_NONE UINT32_MAX
+/* Engine-wide checks the table (checks.c) may hold. */
+#define SIM_CHECKS_MAX 16u
 /* Ring slots a channel has beyond its credits: with unaligned checkpoints, barriers and
  * cancel markers need no credit (as Flink's priority events), up to this many at once. */
 #define SIM_MARKER_SLOTS 8u
@@ -273,7 +289,7 @@ typedef struct sim_world {
     uint32_t *script;
     uint8_t *step_fired;        /* per step: a fault step fired (once a run) */
     uint8_t *fault_in_script;   /* per scripted fault: a fault step fires it */
-    /* global invariants (restart.c) */
+    /* whole-run bookkeeping the engine-wide checks read (global.c, checks/) */
     uint64_t last_progress_ns;
     uint8_t *counts;            /* sinks' per-record counts: 3 arrays of `labels` per sink */
     uint64_t labels;            /* sources * records_per_source, or 0: not tracked */
@@ -292,11 +308,16 @@ typedef struct sim_world {
     bool memory_exceeded;       /* stopped by sim_memory_check (memory.c) */
     sim_result *res;
     FILE *trace;
+    /* The engine-wide checks' hot hooks, gathered from the table by sim_checks_open so
+     * that the event loop makes one call per hook, not a walk of the table (checks.c). */
+    void (*chk_event[SIM_CHECKS_MAX])(struct sim_world *w);
+    void (*chk_step[SIM_CHECKS_MAX])(struct sim_world *w, const struct topo_node *n);
+    uint8_t chk_event_n, chk_step_n;
 } sim_world;
 
-/* True when n's outbox has room for `broadcasts` broadcasts (one item per output each)
+/* chan.c: true when n's outbox has room for `broadcasts` broadcasts (one item per output each)
  * and one record more: what sending a barrier or cancel must leave. */
-static inline bool topo_outbox_room(const topo_node *n, uint32_t broadcasts)
+static inline bool chan_outbox_room(const topo_node *n, uint32_t broadcasts)
 {
     return n->ob_len + broadcasts * n->n_out + 1 <= n->ob_cap;
 }
@@ -305,20 +326,20 @@ static inline bool topo_outbox_room(const topo_node *n, uint32_t broadcasts)
 int topo_build(sim_world *w, const sim_config *cfg, char *why, size_t why_len);
 void topo_free(sim_world *w);
 /* chan.c: outboxes, channels and credits. */
-int topo_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port);
-int topo_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val);
+int chan_send(sim_world *w, topo_node *n, bs_kind kind, uint64_t val, uint32_t port);
+int chan_broadcast(sim_world *w, topo_node *n, bs_kind kind, uint64_t val);
 /* An unaligned barrier: b<id> on every output, ahead of the data records queued after the
  * outbox's last marker (it never overtakes a marker). Each record it overtakes is passed
  * to over(ctx, port, label) when over is not NULL. Returns the records overtaken, or -1
  * when the outbox is full (the run has failed). */
-long topo_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
+long chan_broadcast_ahead(sim_world *w, topo_node *n, uint64_t id,
                           void (*over)(void *ctx, uint32_t port, uint64_t label), void *ctx);
-void topo_flush(sim_world *w, topo_node *n);
-void topo_arrive(sim_world *w, topo_chan *c);
-void topo_consumed(sim_world *w, topo_chan *c);
+void chan_flush(sim_world *w, topo_node *n);
+void chan_arrive(sim_world *w, topo_chan *c);
+void chan_consumed(sim_world *w, topo_chan *c);
 /* Consumes the item `at` places behind the head (arrived), closing the gap. */
-void topo_consumed_at(sim_world *w, topo_chan *c, uint32_t at);
-uint32_t topo_route(const topo_node *n, uint64_t label);
+void chan_consumed_at(sim_world *w, topo_chan *c, uint32_t at);
+uint32_t chan_route(const topo_node *n, uint64_t label);
 /* partition.c: the link kinds' partitioners (sim_link) */
 int part_open(sim_world *w);          /* at the run's start, after topo_build; BS_ENOMEM */
 void part_free(sim_world *w);
@@ -335,12 +356,13 @@ uint32_t part_default_max_parallelism(uint32_t parallelism);
 uint32_t part_key_to_operator(int32_t key, uint32_t max_parallelism, uint32_t parallelism);
 /* Zipf weight of key rank `rank` (1: the hottest) under exponent skew_milli / 1000. */
 double part_zipf_weight(uint32_t rank, uint32_t skew_milli);
-void topo_schedule(sim_world *w, topo_node *n, uint64_t at_ns);
+/* chan.c: a RUN event for n at at_ns (at most one pending per node). */
+void chan_schedule(sim_world *w, topo_node *n, uint64_t at_ns);
 /* Resumes a sender waiting for credit (or, in the byte network, for output buffers): it
  * flushes and, once it can go on, runs again (chan.c). */
-void topo_resume(sim_world *w, topo_node *snd);
+void chan_resume(sim_world *w, topo_node *snd);
 /* chan.c: appends an item to channel c's ring and counts it (data sent, barrier cut). */
-void topo_put_item(sim_world *w, topo_chan *c, const sim_item *it);
+void chan_put_item(sim_world *w, topo_chan *c, const sim_item *it);
 /* net.c: the byte network (see net.c's header) */
 int net_build(sim_world *w, char *why, size_t why_len);
 void net_free(sim_world *w);
@@ -380,7 +402,7 @@ void sim_at_consumed(sim_world *w, topo_chan *c, uint8_t kind);
 int sim_at_open(sim_task *t, uint32_t n_in);
 void sim_at_reset(sim_task *t);
 void sim_at_free(sim_task *t);
-int sim_gate_next_announcement(void *ctx, bs_item *out);
+int sim_at_next_announcement(void *ctx, bs_item *out);
 int sim_gate_convert(void *ctx, uint32_t channel, uint64_t id, bs_item *out);
 /* net.c: Flink's PipelinedSubpartition.alignedBarrierTimeout on n's outputs: b<k>, still in
  * the outbox or queued at the sender, becomes a priority event ahead of the data queued
@@ -400,7 +422,7 @@ int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out);
 int sim_gate_peek(void *ctx, uint32_t channel, uint32_t i, bs_item *out);
 uint64_t sim_gate_now_ns(void *ctx);
 void sim_gate_wake_at(void *ctx, uint64_t at_ns);
-void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen);
+void sim_gate_wake_event(sim_world *w, topo_node *n, uint64_t gen);
 /* 1 with *out filled when a port not blocked has restored channel state left, else 0 */
 int sim_gate_replay(sim_task *t, const uint64_t *blocked, bs_item *out);
 /* chanstate.c */
@@ -441,16 +463,18 @@ void sim_fault_noted(sim_world *w, uint32_t who, uint32_t idx, uint64_t k);
 /* Does a fault step of the schedule fire fault i (rather than its time or checkpoint)? */
 bool sim_fault_by_step(const sim_world *w, uint32_t i);
 /* fault_kinds.c: the skip and reorder kinds' hooks in the coordinator */
-bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k);
+bool sim_fault_kinds_skip(sim_world *w, topo_node *src, uint64_t k);
 /* restart.c */
 void sim_restart(sim_world *w, const topo_node *who, const char *why);
-void sim_commit(sim_world *w, uint64_t k);
-void sim_sink_got(sim_world *w, sim_task *t, uint64_t label);
-void sim_sink_snapshot(sim_task *t);
+void sim_restart_commit(sim_world *w, uint64_t k);
+/* global.c: the whole run's bookkeeping (sink counts, reference result, peaks) */
+void sim_global_sink_got(sim_world *w, sim_task *t, uint64_t label);
+void sim_global_sink_snapshot(sim_task *t);
 int sim_global_open(sim_world *w);
 void sim_global_free(sim_world *w);
-void sim_check_final(sim_world *w);
-void sim_check_bounds(sim_world *w, topo_node *n);
+/* The result's reference (records and fold of the failure-free result, once the input
+ * ended) and sink record count, at the end of a run (before sim_checks_end). */
+void sim_global_result(sim_world *w);
 /* task.c: a task's handler and checker, (re)opened at the start and at every restart */
 int sim_task_handler_open(sim_world *w, topo_node *n);
 void sim_task_handler_close(sim_world *w, topo_node *n);
@@ -516,7 +540,7 @@ void mx_snapshot(sim_world *w, const topo_node *n, uint64_t id, uint64_t sync_ns
 void mx_acks_in(sim_world *w, uint64_t id);
 void sim_coord_source_barrier(sim_world *w, topo_node *n, uint64_t k); /* a scripted b<K> */
 /* fault_kinds.c: the reorder fault */
-bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k);
+bool sim_fault_kinds_hold(sim_world *w, topo_node *src, uint64_t k);
 /* trace.c: structured lines (sim_note; who is a node id, or SIM_NONE for the coordinator)
  * and free-text lines (sim_trace). */
 typedef enum sim_op {
@@ -590,7 +614,12 @@ void sim_memory_check(sim_world *w);
  * channel carries one label twice (the checkers find channel state by label). */
 #define SIM_LABEL_COPY_SHIFT 56
 #define SIM_LABEL_BASE_MASK ((1ULL << SIM_LABEL_COPY_SHIFT) - 1)
-static inline uint64_t sim_label(uint32_t src, uint64_t seq) { return (seq << 8) | src; }
+static inline uint64_t sim_label(uint32_t src, uint64_t seq)
+{
+    BS_ASSERT(src <= 0xff && seq <= SIM_LABEL_BASE_MASK >> 8); /* fits below the copy bits */
+    return (seq << 8) | src;
+}
+_Static_assert(SIM_SOURCES_MAX <= 0x100, "a label keeps its source in its low 8 bits");
 static inline uint32_t sim_label_src(uint64_t l) { return (uint32_t)(l & 0xff); }
 static inline uint64_t sim_label_seq(uint64_t l) { return (l & SIM_LABEL_BASE_MASK) >> 8; }
 static inline uint32_t sim_label_copy(uint64_t l) { return (uint32_t)(l >> SIM_LABEL_COPY_SHIFT); }
@@ -613,7 +642,57 @@ static inline bool sim_end_to_end_exact(const sim_world *w)
 static inline bool sim_task_may_poll(const sim_world *w, const topo_node *n)
 {
     return (w->priority_barriers || w->announce) && n->task && (n->task->markers || n->task->wake_due) &&
-           n->waiting_credit && !n->done && topo_outbox_room(n, 3);
+           n->waiting_credit && !n->done && chan_outbox_room(n, 3);
 }
+
+/* checks.c: the engine-wide checks, one file each under sim/engine/checks/, registered
+ * in the table sim_checks. Every hook may be NULL; a hook reports a violation with
+ * sim_fail and changes nothing else. Each sim_checks_* dispatcher runs the hooks of its
+ * kind in table order until the run stops, and returns whether it has stopped. */
+typedef struct sim_check {
+    const char *name;
+    void (*on_event)(sim_world *w);                  /* after every event (run.c): keep cheap */
+    void (*on_queue_empty)(sim_world *w);            /* no event left, a sink not ended */
+    void (*on_step)(sim_world *w, const topo_node *n); /* after a task's step (task_run.c) */
+    void (*on_complete)(sim_world *w, uint64_t k);   /* every ack of pending K is in */
+    void (*on_coord)(sim_world *w);                  /* coordinator: tick, timeout, completion */
+    void (*on_end)(sim_world *w);                    /* the run ended (after sim_global_result) */
+} sim_check;
+
+extern const sim_check *const sim_checks[];
+/* global.c: records task n's live spill bytes and files in the result's peaks (after
+ * every step; inline, as it runs as often as the checks below). */
+static inline void sim_global_peaks(sim_world *w, const topo_node *n)
+{
+    const sim_disk *d = &n->task->disk;
+    uint64_t files = n->task->faults.live_files;
+    if (d->live_bytes > w->res->spill_bytes_live_max)
+        w->res->spill_bytes_live_max = d->live_bytes;
+    if (files > w->res->open_files_max)
+        w->res->open_files_max = files;
+}
+
+/* Gathers the hot hooks (on_event, on_step) into w, in table order; at a run's start. */
+void sim_checks_open(sim_world *w);
+bool sim_checks_queue_empty(sim_world *w);
+
+/* After every event (run.c) and after every task step (task_run.c): the hooks gathered by
+ * sim_checks_open, inline, as these run millions of times a second. */
+static inline bool sim_checks_event(sim_world *w)
+{
+    for (uint32_t i = 0; i < w->chk_event_n && !w->stop; i++)
+        w->chk_event[i](w);
+    return w->stop;
+}
+
+static inline bool sim_checks_step(sim_world *w, const topo_node *n)
+{
+    for (uint32_t i = 0; i < w->chk_step_n && !w->stop; i++)
+        w->chk_step[i](w, n);
+    return w->stop;
+}
+bool sim_checks_complete(sim_world *w, uint64_t k);
+bool sim_checks_coord(sim_world *w);
+bool sim_checks_end(sim_world *w);
 
 #endif

@@ -247,7 +247,7 @@ void sim_fault_noted(sim_world *w, uint32_t who, uint32_t idx, uint64_t k)
 }
 
 /* The dispatch: notes the firing, then the kind's row applies it. A time-keyed fault fired
- * again for a checkpoint k (a reorder's second half, which sim_faults_hold asks for) was
+ * again for a checkpoint k (a reorder's second half, which sim_fault_kinds_hold asks for) was
  * noted the first time. */
 void sim_fault_fire(sim_world *w, uint32_t idx, uint64_t k)
 {

@@ -32,18 +32,18 @@ static void fire_eop(sim_world *w, uint32_t idx, const sim_fault *f, uint64_t k)
         return;
     n->limit = n->emitted;
     if (!n->run_pending && !n->waiting_credit)
-        topo_schedule(w, n, w->q.now_ns);
+        chan_schedule(w, n, w->q.now_ns);
 }
 
-/* A time-keyed skip keeps the source's next barrier back (sim_faults_skip); a checkpoint-keyed
- * one is applied by sim_faults_skip itself as its checkpoint starts (SIM_FAULT_AT_START). */
+/* A time-keyed skip keeps the source's next barrier back (sim_fault_kinds_skip); a checkpoint-keyed
+ * one is applied by sim_fault_kinds_skip itself as its checkpoint starts (SIM_FAULT_AT_START). */
 static void fire_skip(sim_world *w, uint32_t idx, const sim_fault *f, uint64_t k)
 {
     (void)idx, (void)k;
     sim_fault_node(w, f)->skip_next = true;
 }
 
-bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k)
+bool sim_fault_kinds_skip(sim_world *w, topo_node *src, uint64_t k)
 {
     bool skip = src->skip_next;
     src->skip_next = false;
@@ -62,7 +62,7 @@ bool sim_faults_skip(sim_world *w, topo_node *src, uint64_t k)
 /* Reorder, first half: does source src hold b<K> back? (A checkpoint-keyed fault fires
  * when K starts and overtakes at_ns later, sim_faults_on_start; a time-keyed one armed the
  * source and overtakes at once, after this event.) */
-bool sim_faults_hold(sim_world *w, topo_node *src, uint64_t k)
+bool sim_fault_kinds_hold(sim_world *w, topo_node *src, uint64_t k)
 {
     bool hold = src->hold_next;
     src->hold_next = false;
@@ -92,13 +92,13 @@ static void overtake(sim_world *w)
         topo_node *n = &w->nodes[i];
         if (!n->held_k || n->done)
             continue;
-        if (!topo_outbox_room(n, 2))
+        if (!chan_outbox_room(n, 2))
             continue; /* no room now: it goes out after the next barrier */
         sim_note(w, n->id, OP_LATE_BARRIER, n->held_k, 0);
-        if (topo_broadcast(w, n, BS_BARRIER, n->held_k))
+        if (chan_broadcast(w, n, BS_BARRIER, n->held_k))
             return;
         n->held_k = 0;
-        topo_flush(w, n);
+        chan_flush(w, n);
     }
 }
 

@@ -10,7 +10,7 @@
  * last item of its channel, so no marker is behind one. The channel ring and the task's
  * arrival ring both lose exactly the item's entry (the k-th arrival of a port is the k-th
  * arrived item of its channel, before and after), and the credit goes back once
- * (topo_consumed_at). now_ns is simulated time. wake_at keeps one EV_WAKE per task (a new
+ * (chan_consumed_at). now_ns is simulated time. wake_at keeps one EV_WAKE per task (a new
  * time replaces the old event); a wake-up runs an idle task, a stale one does nothing.
  *
  * peek shows the i-th data item next() would yield from a port without consuming it:
@@ -86,7 +86,7 @@ int sim_gate_next_priority(void *ctx, const uint64_t *blocked, bs_item *out)
     drop_arrival(t, arr_at);
     sim_note(w, t->node->id, out->overtaken ? OP_OVERTAKE : OP_TAKE,
              it.kind | (uint64_t)port << 8 | (uint64_t)out->overtaken << 32, it.val);
-    topo_consumed_at(w, c, chan_at);
+    chan_consumed_at(w, c, chan_at);
     verify_item vi = {.kind = out->kind, .channel = port, .id = it.val, .label = NON_DATA_LABEL | t->folded,
                       .overtaken = out->overtaken};
     return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
@@ -145,7 +145,7 @@ int sim_gate_convert(void *ctx, uint32_t channel, uint64_t id, bs_item *out)
     drop_arrival(t, arr_at);
     sim_note(w, t->node->id, out->overtaken ? OP_OVERTAKE : OP_TAKE,
              it.kind | (uint64_t)channel << 8 | (uint64_t)out->overtaken << 32, it.val);
-    topo_consumed_at(w, c, chan_at);
+    chan_consumed_at(w, c, chan_at);
     verify_item vi = {.kind = BS_BARRIER, .channel = channel, .id = id, .label = NON_DATA_LABEL | t->folded,
                       .overtaken = out->overtaken};
     return verify_yield(t->checker, &vi) ? BS_ESTOPPED : 1;
@@ -206,7 +206,7 @@ void sim_gate_wake_at(void *ctx, uint64_t at_ns)
         sim_fail(w, SIM_ERROR, t->node->name, "event queue full (%zu events)", w->q.cap);
 }
 
-void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen)
+void sim_gate_wake_event(sim_world *w, topo_node *n, uint64_t gen)
 {
     sim_task *t = n->task;
     if (gen != t->wake_gen || t->wake_ns == UINT64_MAX)
@@ -214,12 +214,12 @@ void sim_task_wake_event(sim_world *w, topo_node *n, uint64_t gen)
     t->wake_ns = UINT64_MAX;
     if (n->idle && !n->run_pending && !n->done) {
         n->idle = false;
-        topo_schedule(w, n, w->q.now_ns);
+        chan_schedule(w, n, w->q.now_ns);
     } else if (w->announce && n->waiting_credit && !n->done) {
         /* back-pressured: the timer runs as a priority action (at_timeout.c) */
         t->wake_due = true;
         if (!n->run_pending && sim_task_may_poll(w, n))
-            topo_schedule(w, n, w->q.now_ns);
+            chan_schedule(w, n, w->q.now_ns);
     }
 }
 

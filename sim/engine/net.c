@@ -365,7 +365,7 @@ static void ser_data(sim_world *w, topo_node *n, topo_chan *c, const sim_item *i
     }
     if (w->stop)
         return;
-    topo_put_item(w, c, it);
+    chan_put_item(w, c, it);
     if (w->cfg->net.buffer_timeout_ns == 0)
         finish_open(c);
     else if (c->b_open)
@@ -396,7 +396,7 @@ static void ser_event(sim_world *w, topo_chan *c, const sim_item *it)
     b->kind = it->kind;
     b->items = 1;
     c->b_q++;
-    topo_put_item(w, c, it);
+    chan_put_item(w, c, it);
     try_send(w, c);
 }
 
@@ -430,7 +430,7 @@ void net_flush(sim_world *w, topo_node *n)
     if (was && !wait && w->running != n->id && !n->run_pending) {
         if (n->is_source ? n->emit_blocked : !n->done) {
             n->emit_blocked = false;
-            topo_schedule(w, n, w->q.now_ns);
+            chan_schedule(w, n, w->q.now_ns);
         }
     }
 }
@@ -631,7 +631,7 @@ void net_arrive(sim_world *w, topo_chan *c)
             to->task->markers++;
         sim_task_wake(w, to, c->port);
         if (marker && !to->run_pending && sim_task_may_poll(w, to))
-            topo_schedule(w, to, w->q.now_ns);
+            chan_schedule(w, to, w->q.now_ns);
     }
     if (b->kind == BS_DATA) {
         BS_ASSERT(c->fly_data > 0);
@@ -664,7 +664,7 @@ void net_credit(sim_world *w, topo_chan *c, uint64_t k)
     c->cr_sender += (uint32_t)k;
     check_credits(w, c);
     if (try_send(w, c))
-        topo_resume(w, &w->nodes[c->from]);
+        chan_resume(w, &w->nodes[c->from]);
 }
 
 void net_timer(sim_world *w, topo_node *n)
@@ -677,5 +677,5 @@ void net_timer(sim_world *w, topo_node *n)
         freed |= try_send(w, c);
     }
     if (freed)
-        topo_resume(w, n);
+        chan_resume(w, n);
 }

@@ -210,20 +210,20 @@ int part_send(sim_world *w, topo_node *n, uint64_t label)
         for (uint32_t p = 0; p < n->n_out; p++) {
             uint32_t copy = sim_label_copy(label) * n->n_out + p;
             BS_ASSERT(copy < SIM_COPIES_MAX); /* topo.c refused more copies */
-            if (topo_send(w, n, BS_DATA, sim_label_copy_of(label, copy), p))
+            if (chan_send(w, n, BS_DATA, sim_label_copy_of(label, copy), p))
                 return BS_ENOMEM;
         }
         return 0;
     case SIM_LINK_REBALANCE:
         n->rr_next = (n->rr_next + 1) % n->n_out;
-        return topo_send(w, n, BS_DATA, label, n->rr_next);
+        return chan_send(w, n, BS_DATA, label, n->rr_next);
     case SIM_LINK_HASH:
-        return topo_send(w, n, BS_DATA, label,
+        return chan_send(w, n, BS_DATA, label,
                          part_key_to_operator((int32_t)part_key(w, label), w->max_parallelism, n->n_out));
     case SIM_LINK_FORWARD:
     case SIM_LINK_ALL_TO_ALL:
     case SIM_LINK_KINDS:
         break;
     }
-    return topo_send(w, n, BS_DATA, label, topo_route(n, label));
+    return chan_send(w, n, BS_DATA, label, chan_route(n, label));
 }

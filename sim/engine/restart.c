@@ -1,5 +1,5 @@
 /*
- * restart.c: task failure and restart, and the global invariants that look at a whole run.
+ * restart.c: task failure and restart, and the commit a restart goes back to.
  *
  * Commit: when checkpoint K completes, every source's offset at b<K> and every task's
  * operator state at t<K> become the committed state. Restart (a task failed: a fault, or
@@ -8,28 +8,16 @@
  * removed, which is checked) and reopened with a fresh checker, operator states go back to
  * the committed ones, channels and outboxes are emptied, sources rewind to the committed
  * offsets, and the run goes on. Restarts are bounded by max_restarts.
- *
- * Global invariants: the sinks' final state against the failure-free result, computed by
- * folding what the sources emit (every record of every source's partition, once): equal
- * for exactly-once strategies, contained for the tracker (sim_config.end_to_end can hold
- * any strategy to either: a tracker held to exactly-once fails with "final state: not
- * exactly-once after a restore" when a restore replayed a record). A sink's state is its fold and,
- * when the run is small enough (SINK_COUNTS_MAX), a count per record, snapshotted and
- * restored with it: exactly-once needs every record counted once in the sinks' states,
- * at-least-once at least once (broadcast links: `copies` times, and at least that often); a
- * task's live spill bytes and files within their bounds; progress (stall bound).
+ * The sinks' per-record counts follow the commit (global.c).
  */
 #include "engine_int.h"
 
 #include <string.h>
 
 #define MAX_RESTARTS_DEFAULT 64
-/* Per-record counts are copied at every sink snapshot: kept for runs of up to this many
- * records times sinks, so the copies stay a small share of a run's work. */
-#define SINK_COUNTS_MAX (1u << 20)
-
-void sim_commit(sim_world *w, uint64_t k)
+void sim_restart_commit(sim_world *w, uint64_t k)
 {
+    BS_ASSERT(k > w->ck_committed && k == w->ck_pending); /* a newer checkpoint, completing */
     for (uint32_t i = 0; i < w->n_sources; i++) {
         w->nodes[i].ck_offset = w->nodes[i].snap_offset;
         sim_cs_source_commit(&w->nodes[i], k);
@@ -47,12 +35,6 @@ void sim_commit(sim_world *w, uint64_t k)
         t->cnt_snap = c;
     }
     w->ck_committed = k;
-}
-
-void sim_sink_snapshot(sim_task *t)
-{
-    if (t->cnt)
-        memcpy(t->cnt_snap, t->cnt, t->w->labels);
 }
 
 static bool in_flight(const ev_event *e, void *ctx)
@@ -119,7 +101,7 @@ static void restore_channel_state(sim_world *w)
         SIM_MX(w, mx_recovered(w, n->task->rp_left));
         if ((n->task->rp_left || n->ob_len) && !n->run_pending) {
             n->idle = false;
-            topo_schedule(w, n, w->q.now_ns);
+            chan_schedule(w, n, w->q.now_ns);
         }
     }
 }
@@ -177,136 +159,3 @@ void sim_restart(sim_world *w, const topo_node *who, const char *why)
 }
 
 /* ---- global invariants ---------------------------------------------------------------- */
-
-int sim_global_open(sim_world *w)
-{
-    const sim_config *c = w->cfg;
-    for (uint32_t i = 0; i < w->n_sources; i++)
-        w->nodes[i].limit = c->records_per_source;
-    uint64_t labels = (uint64_t)c->sources * c->records_per_source;
-    if (labels == 0 || labels > SINK_COUNTS_MAX / w->n_sinks)
-        return 0; /* too many records to count one by one: the folds remain */
-    w->counts = calloc((size_t)(labels * 3 * w->n_sinks), 1);
-    if (!w->counts)
-        return BS_ENOMEM;
-    w->labels = labels;
-    uint8_t *p = w->counts;
-    for (uint32_t i = w->n_sources; i < w->n_nodes; i++) {
-        sim_task *t = w->nodes[i].task;
-        if (!w->nodes[i].is_sink)
-            continue;
-        t->cnt = p;
-        t->cnt_snap = p + labels;
-        t->cnt_ck = p + 2 * labels;
-        p += 3 * labels;
-    }
-    return 0;
-}
-
-void sim_global_free(sim_world *w)
-{
-    free(w->counts);
-    w->counts = NULL;
-}
-
-static uint64_t index_of(const sim_world *w, uint64_t label)
-{
-    return (uint64_t)sim_label_src(label) * w->cfg->records_per_source + sim_label_seq(label);
-}
-
-void sim_sink_got(sim_world *w, sim_task *t, uint64_t label)
-{
-    uint64_t i = index_of(w, label);
-    if (t->cnt && i < w->labels && t->cnt[i] < UINT8_MAX)
-        t->cnt[i]++;
-    SIM_MX(w, mx_sink(w, label, t->cnt && i < w->labels && t->cnt[i] > w->copies));
-}
-
-void sim_check_bounds(sim_world *w, topo_node *n)
-{
-    const sim_disk *d = &n->task->disk;
-    uint64_t files = n->task->faults.live_files;
-    if (d->live_bytes > w->res->spill_bytes_live_max)
-        w->res->spill_bytes_live_max = d->live_bytes;
-    if (files > w->res->open_files_max)
-        w->res->open_files_max = files;
-    const sim_config *c = w->cfg;
-    if (c->spill_bytes_max && d->live_bytes > c->spill_bytes_max)
-        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill bytes, more than %llu",
-                 (unsigned long long)d->live_bytes, (unsigned long long)c->spill_bytes_max);
-    else if (c->open_files_max && (files > c->open_files_max || d->overflow))
-        sim_fail(w, SIM_VIOLATION, n->name, "bounds: %llu live spill files, more than %u",
-                 (unsigned long long)files, c->open_files_max);
-}
-
-/* The first record of the failure-free result that the sinks' states hold a wrong number
- * of times (exactly-once: other than once; at-least-once: never); false if none. */
-static bool first_miscounted(const sim_world *w, bool exact, uint64_t *label, unsigned *times)
-{
-    if (!w->counts)
-        return false;
-    for (uint32_t s = 0; s < w->n_sources; s++)
-        for (uint64_t q = 0; q < w->nodes[s].limit; q++) {
-            uint64_t i = (uint64_t)s * w->cfg->records_per_source + q;
-            unsigned n = 0;
-            for (uint32_t k = w->n_sources; k < w->n_nodes; k++)
-                if (w->nodes[k].is_sink)
-                    n += w->nodes[k].task->cnt[i];
-            if (exact ? n != w->copies : n < w->copies) {
-                *label = sim_label(s, q);
-                *times = n;
-                return true;
-            }
-        }
-    return false;
-}
-
-void sim_check_final(sim_world *w)
-{
-    sim_result *r = w->res;
-    r->reference_records = r->reference_fold = r->sink_records = 0;
-    for (uint32_t s = 0; s < w->n_sources; s++)
-        r->reference_records += w->nodes[s].limit;
-    for (uint32_t i = w->n_sources; i < w->n_nodes; i++)
-        if (w->nodes[i].is_sink)
-            r->sink_records += w->nodes[i].task->folded;
-    if (w->stop || w->sinks_done < w->n_sinks)
-        return; /* not the end of the input: no fold to compare (and a stopped run of 10^12
-                   records must not spend hours folding labels it never emitted) */
-    /* every source emitted its whole partition: folding it costs no more than the run did */
-    for (uint32_t s = 0; s < w->n_sources; s++)
-        for (uint64_t q = 0; q < w->nodes[s].limit; q++)
-            for (uint32_t c = 0; c < w->copies; c++) /* broadcast links: every copy */
-                r->reference_fold += rng_mix64(sim_label_copy_of(sim_label(s, q), c));
-    bool exact = sim_end_to_end_exact(w);
-    uint64_t label;
-    unsigned times;
-    if (first_miscounted(w, exact, &label, &times)) {
-        if (exact && times > w->copies && r->restarts > 0)
-            sim_fail(w, SIM_VIOLATION, "sinks",
-                     "final state: not exactly-once after a restore: the sinks' states hold record d%u:%llu %u "
-                     "times (exactly-once: once; the job restarted %llu times)",
-                     sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     (unsigned long long)r->restarts);
-        else if (w->copies == 1)
-            sim_fail(w, SIM_VIOLATION, "sinks", "final state: the sinks' states hold record d%u:%llu %u times (%s)",
-                     sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     exact ? "exactly-once: once" : "at-least-once: at least once");
-        else
-            sim_fail(w, SIM_VIOLATION, "sinks",
-                     "final state: the sinks' states hold record d%u:%llu %u times (%s %u: the broadcast links' "
-                     "copies)", sim_label_src(label), (unsigned long long)sim_label_seq(label), times,
-                     exact ? "exactly-once:" : "at-least-once: at least", w->copies);
-        return;
-    }
-    /* broadcast links: every record reaches the sinks `copies` times, each copy its own label
-     * (the reference fold above holds them all) */
-    uint64_t want_records = r->reference_records * w->copies, want_fold = r->reference_fold;
-    if (exact ? (r->sink_records != want_records || r->sink_fold != want_fold) : r->sink_records < want_records)
-        sim_fail(w, SIM_VIOLATION, "sinks",
-                 "final state: the sinks folded %llu records (state %016llx), the failure-free result is %llu "
-                 "records (state %016llx)%s",
-                 (unsigned long long)r->sink_records, (unsigned long long)r->sink_fold,
-                 (unsigned long long)want_records, (unsigned long long)want_fold,
-                 exact ? "" : ": at-least-once must contain it");
-}

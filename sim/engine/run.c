@@ -6,7 +6,9 @@
  * fault (EV_FAULT). It stops when every sink has ended (then the sinks' final state is
  * checked against the failure-free result), at the first violation or error (sim_fail), at
  * max_events, or at a deadlock: no event is left although a sink has not ended, or events
- * remain but nothing was emitted or returned for stall_bound_ns.
+ * remain but nothing was emitted or returned for stall_bound_ns. The engine-wide checks
+ * (sim/engine/checks/, registered in checks.c) run at the hooks the loop and the
+ * coordinator call: sim_checks_event, _queue_empty, _step, _complete, _coord, _end.
  */
 #include "engine_int.h"
 #include "metrics.h"
@@ -81,7 +83,7 @@ static void dispatch(sim_world *w, const ev_event *e)
         break;
     }
     case EV_ARRIVE:
-        topo_arrive(w, &w->chans[e->obj]);
+        chan_arrive(w, &w->chans[e->obj]);
         break;
     case EV_TICK:
         sim_coord_tick(w);
@@ -93,7 +95,7 @@ static void dispatch(sim_world *w, const ev_event *e)
         sim_fault_fire(w, e->obj, e->arg);
         break;
     case EV_WAKE:
-        sim_task_wake_event(w, &w->nodes[e->obj], e->arg);
+        sim_gate_wake_event(w, &w->nodes[e->obj], e->arg);
         break;
     case EV_CREDIT:
         net_credit(w, &w->chans[e->obj], e->arg);
@@ -133,19 +135,14 @@ static void loop(sim_world *w)
         }
         ev_event e;
         if (ev_pop(&w->q, &e)) {
-            sim_fail(w, SIM_VIOLATION, "engine", "deadlock: no event is left, but %u of %u sinks have not ended",
-                     w->n_sinks - w->sinks_done, w->n_sinks);
+            sim_checks_queue_empty(w); /* a deadlock (checks/deadlock.c) */
             return;
         }
         SIM_MX(w, mx_sample(w, e.time_ns));
         dispatch(w, &e);
         if (w->q.popped % SIM_MEMORY_CHECK_EVENTS == 0)
             sim_memory_check(w);
-        uint64_t stall = w->cfg->stall_bound_ns;
-        if (stall && w->q.now_ns - w->last_progress_ns > stall && !w->stop)
-            sim_fail(w, SIM_VIOLATION, "engine",
-                     "deadlock: events remain, but no record was emitted or returned for %llu ns (bound %llu ns)",
-                     (unsigned long long)(w->q.now_ns - w->last_progress_ns), (unsigned long long)stall);
+        sim_checks_event(w);
     }
 }
 
@@ -159,6 +156,7 @@ static int start(sim_world *w)
     cap += ck_cost_events_max(w);
     if (ev_queue_init(&w->q, cap))
         return BS_ENOMEM;
+    sim_checks_open(w);
     sim_trace_header(w);
     if (sim_faults_schedule(w))
         return BS_ENOMEM;
@@ -231,7 +229,8 @@ int sim_run_ex(const sim_config *cfg, uint64_t seed, sim_result *res, FILE *trac
     res->events = w.q.popped;
     res->time_ns = w.q.now_ns;
     res->queue_len_max = w.q.len_max;
-    sim_check_final(&w);
+    sim_global_result(&w);
+    sim_checks_end(&w); /* the final state (checks/final_state.c) */
     SIM_MX(&w, mx_finish(&w));
     if (w.memory_exceeded)
         rc = BS_ENOMEM; /* a run past its memory bound did not run as configured */

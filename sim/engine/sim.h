@@ -147,7 +147,7 @@ typedef enum sim_fault_target {
 /* What a kind needs (sim_fault_desc.needs). */
 #define SIM_FAULT_NEEDS_WHEN 1u /* a scripted one needs a checkpoint or a time (not both 0) */
 #define SIM_FAULT_AT_START 2u   /* a checkpoint-keyed one applies as its checkpoint starts (the
-                                   coordinator asks, sim_faults_skip), not at_ns after */
+                                   coordinator asks, sim_fault_kinds_skip), not at_ns after */
 #define SIM_FAULT_NEEDS_IO 4u   /* takes effect at a later I/O call of the task's handler: a
                                    strategy that writes no spill file or channel state never
                                    meets it */
@@ -330,7 +330,7 @@ static inline bool sim_costs_on(const sim_costs *c)
            c->metadata_bytes;
 }
 
-/* The guarantee the sinks' final state is held to (sim_check_final). */
+/* The guarantee the sinks' final state is held to (sim/engine/checks/final_state.c). */
 typedef enum sim_end_to_end {
     SIM_E2E_STRATEGY = 0,  /* the strategy's own: exactly-once, or at-least-once (tracker) */
     SIM_E2E_EXACTLY_ONCE,  /* every record counted exactly once, whatever the strategy */

@@ -23,6 +23,7 @@
 
 static void emit_record(sim_world *w, topo_node *n)
 {
+    BS_ASSERT(n->is_source && !n->done && n->emitted < n->limit);
     SIM_MX(w, mx_emit(w, n, n->emitted));
     uint64_t label = sim_label(n->index, n->emitted++);
     sim_note(w, n->id, OP_EMIT, label, 0);
@@ -37,7 +38,7 @@ static void end_partition(sim_world *w, topo_node *n)
     sim_note(w, n->id, OP_SOURCE_EOP, 0, 0);
     n->done = true;
     w->sources_done++;
-    if (topo_broadcast(w, n, BS_EOP, 0))
+    if (chan_broadcast(w, n, BS_EOP, 0))
         return;
     if (n->owes_ack) { /* it skipped b<K>: every record of it precedes K */
         n->snap_offset = n->emitted;
@@ -111,15 +112,15 @@ static void script_run(sim_world *w, topo_node *n)
     }
     if (w->stop || n->run_pending)
         return; /* a fault step may have restarted the job (every source rescheduled) */
-    topo_flush(w, n);
+    chan_flush(w, n);
     if (!n->done)
-        topo_schedule(w, n, script_due(w, n, false));
+        chan_schedule(w, n, script_due(w, n, false));
 }
 
 void sim_source_rewind(sim_world *w, topo_node *n)
 {
     if (!w->cfg->n_steps) {
-        topo_schedule(w, n, w->q.now_ns + (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
+        chan_schedule(w, n, w->q.now_ns + (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
         return;
     }
     /* Resume at the step holding record `emitted`; barrier and cancel steps of committed
@@ -138,7 +139,7 @@ void sim_source_rewind(sim_world *w, topo_node *n)
     }
     n->step_at = j;
     n->step_done = n->emitted - cum;
-    topo_schedule(w, n, script_due(w, n, true));
+    chan_schedule(w, n, script_due(w, n, true));
 }
 
 void sim_source_start(sim_world *w, topo_node *n)
@@ -147,9 +148,9 @@ void sim_source_start(sim_world *w, topo_node *n)
     n->step_done = 0;
     if (w->cfg->n_steps) {
         n->limit = n->script_records;
-        topo_schedule(w, n, script_due(w, n, true));
+        chan_schedule(w, n, script_due(w, n, true));
     } else {
-        topo_schedule(w, n, (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
+        chan_schedule(w, n, (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns));
     }
 }
 
@@ -177,9 +178,9 @@ void sim_source_run(sim_world *w, topo_node *n)
         end_partition(w, n);
     if (w->stop)
         return;
-    topo_flush(w, n);
+    chan_flush(w, n);
     if (n->done)
         return;
     uint64_t gap = (uint64_t)rng_exp(&w->r_workload, (double)n->interval_ns);
-    topo_schedule(w, n, w->q.now_ns + gap);
+    chan_schedule(w, n, w->q.now_ns + gap);
 }

@@ -91,7 +91,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
         c->eop_taken = true;
     }
     sim_note(w, t->node->id, OP_TAKE, it.kind | (uint64_t)port << 8, it.val);
-    topo_consumed(w, c);
+    chan_consumed(w, c);
     if (verify_yield(t->checker, &vi))
         return BS_ESTOPPED;
     return 1;
@@ -118,7 +118,7 @@ static void on_trigger(void *ctx, uint64_t id)
     t->snap_k = id;
     sim_cs_trigger(t, id);
     if (n->is_sink)
-        sim_sink_snapshot(t);
+        sim_global_sink_snapshot(t);
     for (uint32_t p = 0; p < n->n_in; p++) {
         topo_chan *c = &w->chans[n->in_first + p];
         c->snap_k = id;
@@ -130,7 +130,7 @@ static void on_trigger(void *ctx, uint64_t id)
             ck_cost_trigger(w, n, id);
         return;
     }
-    if (topo_broadcast(w, n, BS_BARRIER, id))
+    if (chan_broadcast(w, n, BS_BARRIER, id))
         return;
     sim_at_sent(w, n, id); /* after K's alignment timer: converted at once */
     ck_cost_trigger(w, n, id); /* b<id> went first: the synchronous phase follows */
@@ -150,8 +150,8 @@ static void on_abort(void *ctx, uint64_t id, bs_abort_reason why)
      * broadcast plus a record after it: a cancel marker only hastens an abort. */
     topo_node *n = t->node;
     if (why != BS_ABORT_SUBSUMED && !n->is_sink) {
-        if (topo_outbox_room(n, 3)) {
-            if (topo_broadcast(w, n, BS_CANCEL, id))
+        if (chan_outbox_room(n, 3)) {
+            if (chan_broadcast(w, n, BS_CANCEL, id))
                 return;
         } else {
             sim_note(w, n->id, OP_NO_CANCEL, id, 0);
@@ -179,7 +179,7 @@ static void on_channel_state(void *ctx, uint64_t id, const bs_item *data)
 }
 
 /* d<id>: the channel state of an unaligned checkpoint is complete and persisted; a
- * channel whose eop came meanwhile counts all its data (coord.c, check_cut). */
+ * channel whose eop came meanwhile counts all its data (checks/consistent_cut.c). */
 static void on_done(void *ctx, uint64_t id)
 {
     sim_task *t = ctx;
@@ -264,7 +264,7 @@ int sim_task_open(sim_world *w, topo_node *n, sim_task *t, const char *strategy)
     t->gate = (bs_gate){.ctx = t, .channels = n->n_in, .next = gate_next, .next_priority = sim_gate_next_priority,
                         .now_ns = sim_gate_now_ns, .wake_at = sim_gate_wake_at, .peek = sim_gate_peek};
     if (w->announce) { /* Flink 1.14+ aligned checkpoint timeout (at_timeout.c) */
-        t->gate.next_announcement = sim_gate_next_announcement;
+        t->gate.next_announcement = sim_at_next_announcement;
         t->gate.convert = sim_gate_convert;
     }
     return sim_task_handler_open(w, n);

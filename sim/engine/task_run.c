@@ -20,6 +20,7 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
         sim_note(w, n->id, OP_RET, BS_EOP | (uint64_t)it->channel << 8, 0);
         return;
     }
+    BS_ASSERT(it->kind == BS_DATA && it->channel < n->n_in); /* the gate returns its own channels */
     topo_chan *c = &w->chans[n->in_first + it->channel];
     c->data_returned++;
     SIM_MX(w, mx_returned(w, n));
@@ -30,7 +31,7 @@ static void returned(sim_world *w, topo_node *n, const bs_item *it)
     if (n->is_sink) {
         w->res->records_delivered++;
         w->res->sink_fold += rng_mix64(label);
-        sim_sink_got(w, t, label);
+        sim_global_sink_got(w, t, label);
         return;
     }
     part_send(w, n, label);
@@ -42,10 +43,11 @@ static void ended(sim_world *w, topo_node *n)
         return;
     sim_note(w, n->id, OP_END, n->task->fold, n->task->folded);
     w->last_progress_ns = w->q.now_ns;
+    BS_ASSERT(!n->done); /* a handler ends once */
     n->done = true;
     if (n->is_sink)
         w->sinks_done++;
-    topo_broadcast(w, n, BS_EOP, 0);
+    chan_broadcast(w, n, BS_EOP, 0);
 }
 
 /* What a handler call's error means for the run: a disk error fails the task (the job
@@ -81,14 +83,14 @@ static void poll_priority(sim_world *w, topo_node *n)
     }
     if (w->stop || handler_failed(w, n, rc))
         return;
-    sim_check_bounds(w, n);
-    if (w->stop)
+    sim_global_peaks(w, n);
+    if (sim_checks_step(w, n))
         return;
-    topo_flush(w, n);
+    chan_flush(w, n);
     /* The byte network: the barrier flushed the open buffer, which may have freed the
      * output; the task goes on (no credit event may come to resume it). */
     if (w->net_bytes && !n->waiting_credit && !n->run_pending && !n->done)
-        topo_schedule(w, n, w->q.now_ns);
+        chan_schedule(w, n, w->q.now_ns);
 }
 
 void sim_task_run(sim_world *w, topo_node *n)
@@ -96,11 +98,11 @@ void sim_task_run(sim_world *w, topo_node *n)
     sim_task *t = n->task;
     n->idle = false;
     if (w->ck && ck_cost_busy(w, n)) { /* a synchronous snapshot phase: no input, no markers */
-        topo_flush(w, n);
+        chan_flush(w, n);
         return;
     }
     if (n->ob_len || n->waiting_credit) {
-        topo_flush(w, n);
+        chan_flush(w, n);
         if (n->waiting_credit) {
             sim_note(w, n->id, OP_WAIT_CREDIT, n->ob_len, 0);
             if (sim_task_may_poll(w, n))
@@ -124,10 +126,10 @@ void sim_task_run(sim_world *w, topo_node *n)
         return;
     if (handler_failed(w, n, rc))
         return;
-    sim_check_bounds(w, n);
-    if (w->stop)
+    sim_global_peaks(w, n);
+    if (sim_checks_step(w, n))
         return;
-    topo_flush(w, n); /* what a trigger, an abort or the item put in the outbox */
+    chan_flush(w, n); /* what a trigger, an abort or the item put in the outbox */
     if (rc == BS_EAGAIN) {
         n->idle = true; /* an arrival wakes it (or a credit, when the outbox is stuck) */
         sim_note(w, n->id, OP_WAIT_INPUT, 0, 0);
@@ -135,7 +137,7 @@ void sim_task_run(sim_world *w, topo_node *n)
     if (rc == BS_EAGAIN || n->waiting_credit || n->done)
         return;
     const sim_dist *d = n->service;
-    topo_schedule(w, n, w->q.now_ns + rng_bounded(&w->r_schedule, d->min_ns, d->mean_ns, d->max_ns));
+    chan_schedule(w, n, w->q.now_ns + rng_bounded(&w->r_schedule, d->min_ns, d->mean_ns, d->max_ns));
 }
 
 void sim_task_wake(sim_world *w, topo_node *n, uint32_t port)
@@ -145,6 +147,6 @@ void sim_task_wake(sim_world *w, topo_node *n, uint32_t port)
     t->arrivals[(t->arr_head + t->arr_len++) % t->arr_cap] = port;
     if (n->idle && !n->run_pending) {
         n->idle = false;
-        topo_schedule(w, n, w->q.now_ns);
+        chan_schedule(w, n, w->q.now_ns);
     }
 }

@@ -175,6 +175,7 @@ void sim_note(sim_world *w, uint32_t who, sim_op op, uint64_t a, uint64_t b)
  * goes into the result, and "<outcome>: <what>" into the trace. */
 void sim_fail(sim_world *w, sim_outcome o, const char *who, const char *fmt, ...)
 {
+    BS_ASSERT((o == SIM_VIOLATION || o == SIM_ERROR) && who);
     if (w->stop)
         return;
     w->stop = true;

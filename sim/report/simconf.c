@@ -100,14 +100,6 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
         fprintf(f, "expect: %s\n", expect);
 }
 
-const char *simconf_strategy_static(const char *name)
-{
-    for (size_t i = 0; name && sim_strategy_name(i); i++)
-        if (strcmp(sim_strategy_name(i), name) == 0)
-            return sim_strategy_name(i);
-    return NULL;
-}
-
 /* ---- parsing ---------------------------------------------------------------------------- */
 typedef struct pstate {
     const char *name;
@@ -285,7 +277,7 @@ static int set_key(pstate *p, const char *k, const char *v)
     const simscen_key *ck;
     if (strcmp(k, "seed") == 0) rc = num(p, k, v, 0, UINT64_MAX, &p->out->seed);
     else if (strcmp(k, "strategy") == 0) {
-        c->strategy = simconf_strategy_static(v);
+        c->strategy = sim_strategy_static(v);
         if (!c->strategy)
             return perr(p, "strategy: unknown strategy '%s'", v);
     } else if (strcmp(k, "sources") == 0) { rc = num(p, k, v, 1, SIM_SOURCES_MAX, &x); c->sources = (uint32_t)x; }
@@ -457,7 +449,7 @@ int simconf_parse(const char *text, size_t len, const char *name, simconf *out, 
 {
     memset(out, 0, sizeof *out);
     sim_config_default(&out->cfg);
-    out->cfg.strategy = simconf_strategy_static("spill");
+    out->cfg.strategy = sim_strategy_static("spill");
     pstate p = {.name = name, .err = err, .err_len = err_len, .out = out};
     bool seen[sizeof simconf_keys / sizeof simconf_keys[0]] = {0};
     if (len > SIMCONF_MAX_BYTES) {

@@ -43,7 +43,4 @@ int simconf_parse(const char *text, size_t len, const char *name, simconf *out, 
  * "path:line: ...") in err. */
 int simconf_load(const char *path, simconf *out, char *err, size_t err_len);
 
-/* The static name of strategy `name` from the command line's table, or NULL. */
-const char *simconf_strategy_static(const char *name);
-
 #endif

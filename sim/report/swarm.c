@@ -10,17 +10,17 @@
 
 #include <string.h>
 
-static const char *const plant_names[] = {"none", "early-complete", "wrong-offsets", "drop-replayed"};
-
+/* The names are the engine's (sim_plant_name, sim/engine/run.c): one table. */
 const char *swarm_plant_name(sim_plant p)
 {
-    return (unsigned)p < sizeof plant_names / sizeof plant_names[0] ? plant_names[p] : "unknown";
+    const char *name = sim_plant_name(p);
+    return name ? name : "unknown";
 }
 
 bool swarm_plant_parse(const char *name, sim_plant *out)
 {
-    for (size_t i = 0; name && i < sizeof plant_names / sizeof plant_names[0]; i++) {
-        if (strcmp(name, plant_names[i]) == 0) {
+    for (unsigned i = 0; name && sim_plant_name((sim_plant)i); i++) {
+        if (strcmp(name, sim_plant_name((sim_plant)i)) == 0) {
             *out = (sim_plant)i;
             return true;
         }

@@ -7,7 +7,6 @@
 #include "simscen.h"
 #include "ss_int.h"
 
-#include "../report/simconf.h"
 #include "../strategies.h"
 #include "../../core/bs_assert.h"
 
@@ -787,7 +786,7 @@ int simscen_load_bytes(const char *path, const uint8_t *bytes, size_t len, simsc
     } else if (reply_len == sizeof *r && r->tag == 'S') {
         *out = r->sc;
         out->strategy[sizeof out->strategy - 1] = '\0';
-        out->cfg.strategy = simconf_strategy_static(out->strategy);
+        out->cfg.strategy = sim_strategy_static(out->strategy);
         out->cfg.faults = out->faults;
         out->cfg.steps = out->cfg.n_steps ? out->steps : NULL;
         snprintf(out->path, sizeof out->path, "%s", path);

@@ -7,7 +7,6 @@
  */
 #include "simscen.h"
 
-#include "../report/swarm.h"
 
 #include <string.h>
 
@@ -208,7 +207,7 @@ void simscen_write(FILE *f, const sim_config *c, uint64_t seed, const char *name
     }
     fprintf(f, "\nstrategy: %s\nseed: %llu\n", c->strategy, (unsigned long long)seed);
     if (c->plant != SIM_PLANT_NONE)
-        fprintf(f, "plant: %s\n", swarm_plant_name(c->plant));
+        fprintf(f, "plant: %s\n", sim_plant_name(c->plant));
     if (c->end_to_end != SIM_E2E_STRATEGY)
         fprintf(f, "guarantee: %s\n", c->end_to_end == SIM_E2E_EXACTLY_ONCE ? "exactly-once" : "at-least-once");
     sw_simulation(f, c);

@@ -54,6 +54,9 @@ simf=$(ls "$here"/../../scenarios/sim/*.yaml | head -n 1)
 expect_exit "check --scenario of a simulation scenario exits 2" 2 "$bin" check --scenario "$simf"
 grep -q "is a simulation scenario" "$tmp/err" && ! grep -q "unknown key" "$tmp/err"
 check "check says a simulation scenario is one" $?
+expect_exit "check with a channel script past 65535 items exits 2" 2 "$bin" check --checkpoints 1000 --data 1000
+grep -q "makes 1002000 items on one channel; the checker handles at most 65535" "$tmp/err"
+check "check names the script length it refuses" $?
 
 if [ -n "$planted" ]; then
     expect_exit "a too small bitstate misses the replay-order bug and says incomplete" 3 \
