@@ -108,6 +108,7 @@ void fuzz_draw(const fuzz_opts *o, uint64_t seed, sim_config *cfg)
     swarm_draw_hetero(seed, cfg);
     swarm_draw_costs(seed, o->costs, cfg);
     swarm_draw_links(seed, cfg);
+    swarm_draw_topology(seed, o->topology, cfg);
     if (o->max_events)
         cfg->max_events = o->max_events;
     cfg->plant = o->plant;
@@ -138,6 +139,7 @@ void fuzz_report_init(fuzz_report *r, const fuzz_opts *o)
     snprintf(r->plant, sizeof r->plant, "%s", swarm_plant_name(o->plant));
     snprintf(r->network, sizeof r->network, "%s", o->network ? o->network : "records");
     snprintf(r->costs, sizeof r->costs, "%s", o->costs ? o->costs : "off");
+    snprintf(r->topology, sizeof r->topology, "%s", o->topology ? o->topology : "chain");
 }
 
 void fuzz_report_free(fuzz_report *r)
