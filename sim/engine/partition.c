@@ -22,6 +22,11 @@
  *    copy of it keep it), uniformly or Zipf-distributed (sim.h, key_skew_milli).
  *  - broadcast (BroadcastPartitioner; RecordWriter.broadcastEmit): every channel.
  *
+ * A stage that also feeds a two-input stage has two output partitions (topo_node.out_split):
+ * each record is routed on both, by each one's link kind (Flink: one RecordWriter per
+ * consumer, every record emitted to each), its copies on the second numbered after those
+ * the chain brings to the two-input stage, so no channel carries one label twice.
+ *
  * Contract: part_open allocates what the run needs (the Zipf table) when it starts; the
  * event path never allocates; routing draws nothing from the other streams, so a run
  * without rebalance or hash links draws exactly what it drew before they existed.

@@ -1,7 +1,10 @@
 /*
  * topo.c: checks a configuration and lays the topology out (engine_int.h): nodes,
  * channels, rings, outboxes and tasks, every array allocated here, once, when the run
- * starts. topo_free releases all of it, after a partial build too.
+ * starts. topo_free releases all of it, after a partial build too. A two-input stage (sim.h,
+ * SIM_IN2_NONE) gets its second input's channels after its first input's, behind the same
+ * gate (so one handler aligns over both); the stage feeding it gets a second output
+ * partition after its first. Without two-input stages the layout is the chain's, unchanged.
  */
 #include "engine_int.h"
 

@@ -291,6 +291,11 @@ static bool shrink_candidate(const sim_config *c, int i, sim_config *v)
     case 7: v->parallelism = 1; break;
     case 8: v->stages = 1; break;
     default:
+        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+            if (v->in2_from[s] != SIM_IN2_NONE) { /* a two-input stage back to one input */
+                v->in2_from[s] = SIM_IN2_NONE;
+                return true;
+            }
         for (uint32_t s = 1; s < c->stages; s++)
             if (v->link[s] != SIM_LINK_FORWARD) {
                 v->link[s] = SIM_LINK_FORWARD;
@@ -304,6 +309,8 @@ static bool shrink_candidate(const sim_config *c, int i, sim_config *v)
         return false;
     if (v->link[0] == SIM_LINK_FORWARD && v->sources != v->parallelism)
         v->link[0] = SIM_LINK_ALL_TO_ALL;
+    for (uint32_t s = v->stages; s < SIM_STAGES_MAX; s++) /* fewer stages: their second inputs go */
+        v->in2_from[s] = SIM_IN2_NONE;
     return true;
 }
 
