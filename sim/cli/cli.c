@@ -337,6 +337,12 @@ void cli_check_swarm_choice(const char *verb, const char *strategy, const char *
         die("%s: --network: '%s' is not %s", verb, network, SWARM_NETWORKS);
 }
 
+void cli_check_topology(const char *verb, const char *topology)
+{
+    if (!swarm_topology_known(topology))
+        die("%s: --topology: '%s' is not %s", verb, topology, SWARM_TOPOLOGIES);
+}
+
 void cli_check_costs(const char *verb, const char *costs)
 {
     if (!swarm_costs_known(costs))

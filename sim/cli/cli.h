@@ -113,6 +113,8 @@ void cli_strategy_names(char *out, size_t out_len, bool model_checkable);
 void cli_check_swarm_choice(const char *verb, const char *strategy, const char *network);
 /* ... and when --costs is not off, on or any. */
 void cli_check_costs(const char *verb, const char *costs);
+/* Dies (exit 2) unless topology is NULL or one of SWARM_TOPOLOGIES. */
+void cli_check_topology(const char *verb, const char *topology);
 
 
 #endif

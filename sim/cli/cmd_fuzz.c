@@ -51,6 +51,10 @@ static const char fuzz_usage[] =
     "                       storage bandwidth and latency, acknowledgement latency and metadata\n"
     "                       drawn per seed) or any (each seed draws off or on); see\n"
     "                       docs/sim-scenarios.md, Checkpoint costs\n"
+    "  --topology T         chain (default: sources, then 1-3 stages, each reading the one\n"
+    "                       before), two-input (every seed a diamond: one stage also reads an\n"
+    "                       earlier stage, a two-input stage) or any (half of the seeds); see\n"
+    "                       docs/sim-scenarios.md, Two-input stages\n"
     "  --check-determinism  run every seed twice and compare the trace hashes\n"
     "  --plant BUG          test only: a bug planted in the simulation (early-complete,\n"
     "                       wrong-offsets, drop-replayed), to show the invariants catch it\n"
@@ -107,7 +111,7 @@ static void fshard(const char *v, fuzz_opts *o)
 enum {
     FO_SEEDS, FO_SECONDS, FO_SEED_BASE, FO_SHARD, FO_STRATEGY, FO_FAULTS, FO_DETERMINISM, FO_PLANT,
     FO_MAX_EVENTS, FO_JSON, FO_JUNIT, FO_TAP, FO_SHRINK_OUT, FO_SHRINK_RUNS, FO_NO_SHRINK, FO_NETWORK,
-    FO_COSTS
+    FO_COSTS, FO_TOPOLOGY
 };
 static const cli_option fuzz_options[] = {
     [FO_SEEDS] = {"--seeds", "N"}, [FO_SECONDS] = {"--seconds", "S"}, [FO_SEED_BASE] = {"--seed-base", "B"},
@@ -116,7 +120,8 @@ static const cli_option fuzz_options[] = {
     [FO_MAX_EVENTS] = {"--max-events", "N"}, [FO_JSON] = {"--json", "FILE"}, [FO_JUNIT] = {"--junit", "FILE"},
     [FO_TAP] = {"--tap", "FILE"}, [FO_SHRINK_OUT] = {"--shrink-out", "FILE"},
     [FO_SHRINK_RUNS] = {"--shrink-runs", "N"}, [FO_NO_SHRINK] = {"--no-shrink", NULL},
-    [FO_NETWORK] = {"--network", "M"}, [FO_COSTS] = {"--costs", "C"}, {NULL, NULL},
+    [FO_NETWORK] = {"--network", "M"}, [FO_COSTS] = {"--costs", "C"},
+    [FO_TOPOLOGY] = {"--topology", "T"}, {NULL, NULL},
 };
 
 static void fuzz_option(fuzz_cli *c, int k, const char *a, const char *v)
@@ -130,6 +135,7 @@ static void fuzz_option(fuzz_cli *c, int k, const char *a, const char *v)
     case FO_FAULTS: c->o.faults = v; break;
     case FO_NETWORK: c->o.network = v; break;
     case FO_COSTS: c->o.costs = v; break;
+    case FO_TOPOLOGY: c->o.topology = v; break;
     case FO_DETERMINISM: c->o.check_determinism = true; break;
     case FO_PLANT:
         if (!swarm_plant_parse(v, &c->o.plant))
@@ -162,6 +168,7 @@ static void fuzz_parse(int argc, char **argv, fuzz_cli *c)
         c->o.seeds = 1000;
     cli_check_swarm_choice("fuzz", c->o.strategy, c->o.network);
     cli_check_costs("fuzz", c->o.costs);
+    cli_check_topology("fuzz", c->o.topology);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("fuzz: --faults: '%s' is not all, none or a list of fault kinds (see --help)", c->o.faults);

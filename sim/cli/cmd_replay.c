@@ -39,6 +39,7 @@ static const char replay_usage[] =
     "  --faults LIST        as for fuzz: the fault kinds the seed may switch on (default all)\n"
     "  --network M          as for fuzz: records (default), bytes or any\n"
     "  --costs C            as for fuzz: checkpoint costs off (default), on or any\n"
+    "  --topology T         as for fuzz: chain (default), two-input or any\n"
     "  --config FILE        the configuration to run instead of a drawn one\n"
     "  --scenario FILE      a simulation scenario file (scenarios/sim/): its full event trace\n"
     "  --max-events N       stop after N events\n"
@@ -53,14 +54,14 @@ static const char replay_usage[] =
 typedef struct replay_opts {
     bool have_seed, no_trace, check_determinism;
     uint64_t seed, max_events;
-    const char *strategy, *config, *trace_out, *faults, *scenario, *network, *costs;
+    const char *strategy, *config, *trace_out, *faults, *scenario, *network, *costs, *topology;
     sim_plant plant;
     bool have_plant;
 } replay_opts;
 
 enum {
     RO_SEED, RO_STRATEGY, RO_FAULTS, RO_CONFIG, RO_SCENARIO, RO_MAX_EVENTS, RO_TRACE_OUT, RO_NO_TRACE,
-    RO_DETERMINISM, RO_PLANT, RO_NETWORK, RO_COSTS
+    RO_DETERMINISM, RO_PLANT, RO_NETWORK, RO_COSTS, RO_TOPOLOGY
 };
 static const cli_option replay_options[] = {
     [RO_SEED] = {"--seed", "X"}, [RO_STRATEGY] = {"--strategy", "S"}, [RO_FAULTS] = {"--faults", "LIST"},
@@ -68,7 +69,7 @@ static const cli_option replay_options[] = {
     [RO_MAX_EVENTS] = {"--max-events", "N"}, [RO_TRACE_OUT] = {"--trace-out", "FILE"},
     [RO_NO_TRACE] = {"--no-trace", NULL}, [RO_DETERMINISM] = {"--check-determinism", NULL},
     [RO_PLANT] = {"--plant", "BUG"}, [RO_NETWORK] = {"--network", "M"}, [RO_COSTS] = {"--costs", "C"},
-    {NULL, NULL},
+    [RO_TOPOLOGY] = {"--topology", "T"}, {NULL, NULL},
 };
 
 static void replay_option(replay_opts *o, int k, const char *a, const char *v)
@@ -79,6 +80,7 @@ static void replay_option(replay_opts *o, int k, const char *a, const char *v)
     case RO_FAULTS: o->faults = v; break;
     case RO_NETWORK: o->network = v; break;
     case RO_COSTS: o->costs = v; break;
+    case RO_TOPOLOGY: o->topology = v; break;
     case RO_CONFIG: o->config = v; break;
     case RO_SCENARIO: o->scenario = v; break;
     case RO_MAX_EVENTS: o->max_events = cli_flag_u64("replay", a, v, 1, 1ULL << 40); break;
@@ -113,6 +115,7 @@ static void replay_parse(int argc, char **argv, replay_opts *o)
         die("replay: --scenario takes its seed and configuration from the file");
     cli_check_swarm_choice("replay", o->strategy, o->network);
     cli_check_costs("replay", o->costs);
+    cli_check_topology("replay", o->topology);
     bool ok = true;
     if (o->faults && (swarm_faults_parse(o->faults, &ok), !ok))
         die("replay: --faults: '%s' is not all, none or a list of fault kinds", o->faults);
@@ -135,6 +138,8 @@ static void replay_command(const replay_opts *o, uint64_t seed, char *out, size_
         n += snprintf(out + n, len - (size_t)n, " --network %s", o->network);
     if (n > 0 && (size_t)n < len && o->costs && strcmp(o->costs, "off") != 0 && !o->config)
         n += snprintf(out + n, len - (size_t)n, " --costs %s", o->costs);
+    if (n > 0 && (size_t)n < len && o->topology && strcmp(o->topology, "chain") != 0 && !o->config)
+        n += snprintf(out + n, len - (size_t)n, " --topology %s", o->topology);
     if (n > 0 && (size_t)n < len && o->have_plant)
         n += snprintf(out + n, len - (size_t)n, " --plant %s", swarm_plant_name(o->plant));
     if (n > 0 && (size_t)n < len && o->max_events)
@@ -187,7 +192,8 @@ int cmd_replay(int argc, char **argv)
         if (!o.have_seed)
             seed = sc.seed;
     } else {
-        fuzz_opts fo = {.strategy = o.strategy, .faults = o.faults, .network = o.network, .costs = o.costs};
+        fuzz_opts fo = {.strategy = o.strategy, .faults = o.faults, .network = o.network, .costs = o.costs,
+                        .topology = o.topology};
         fuzz_draw(&fo, seed, &sc.cfg);
         sc.expect[0] = '\0';
     }

@@ -52,6 +52,7 @@ static const char soak_usage[] =
     "  --faults LIST          fault kinds seeds may switch on: all (default), none or a list\n"
     "  --network M            records (default), bytes or any, as for fuzz\n"
     "  --costs C              checkpoint costs: off (default), on or any, as for fuzz\n"
+    "  --topology T           chain (default), two-input or any, as for fuzz\n"
     "  --seed-base B          the first seed (default 0)\n"
     "  --warmup S             seconds before the memory baseline, shorter than --seconds\n"
     "                         (default: a fifth of --seconds, at most 10)\n"
@@ -166,14 +167,15 @@ static double ssecs(const char *flag, const char *v, double min)
 
 enum {
     SO_SECONDS, SO_WARMUP, SO_STRATEGY, SO_FAULTS, SO_SEED_BASE, SO_MAX_RSS, SO_MAX_EVENTS, SO_JSON, SO_JUNIT,
-    SO_TAP, SO_NETWORK, SO_COSTS
+    SO_TAP, SO_NETWORK, SO_COSTS, SO_TOPOLOGY
 };
 static const cli_option soak_options[] = {
     [SO_SECONDS] = {"--seconds", "S"}, [SO_WARMUP] = {"--warmup", "S"}, [SO_STRATEGY] = {"--strategy", "S"},
     [SO_FAULTS] = {"--faults", "LIST"}, [SO_SEED_BASE] = {"--seed-base", "B"},
     [SO_MAX_RSS] = {"--max-rss-growth", "BYTES"}, [SO_MAX_EVENTS] = {"--max-events", "N"},
     [SO_JSON] = {"--json", "FILE"}, [SO_JUNIT] = {"--junit", "FILE"}, [SO_TAP] = {"--tap", "FILE"},
-    [SO_NETWORK] = {"--network", "M"}, [SO_COSTS] = {"--costs", "C"}, {NULL, NULL},
+    [SO_NETWORK] = {"--network", "M"}, [SO_COSTS] = {"--costs", "C"},
+    [SO_TOPOLOGY] = {"--topology", "T"}, {NULL, NULL},
 };
 
 static void soak_option(soak_cli *c, int k, const char *a, const char *v)
@@ -185,6 +187,7 @@ static void soak_option(soak_cli *c, int k, const char *a, const char *v)
     case SO_FAULTS: c->o.faults = v; break;
     case SO_NETWORK: c->o.network = v; break;
     case SO_COSTS: c->o.costs = v; break;
+    case SO_TOPOLOGY: c->o.topology = v; break;
     case SO_SEED_BASE: c->o.seed_base = cli_flag_u64("soak", a, v, 0, UINT64_MAX - (1ULL << 48)); break;
     case SO_MAX_RSS: c->max_rss_growth = cli_flag_u64("soak", a, v, 0, 1ULL << 40); break;
     case SO_MAX_EVENTS: c->o.max_events = cli_flag_u64("soak", a, v, 1, 1ULL << 40); break;
@@ -212,6 +215,7 @@ static void soak_parse(int argc, char **argv, soak_cli *c)
         die("soak: --seconds S is required (see 'barriersim soak --help')");
     cli_check_swarm_choice("soak", c->o.strategy, c->o.network);
     cli_check_costs("soak", c->o.costs);
+    cli_check_topology("soak", c->o.topology);
     bool ok = true;
     if (c->o.faults && (swarm_faults_parse(c->o.faults, &ok), !ok || strlen(c->o.faults) >= 160))
         die("soak: --faults: '%s' is not all, none or a list of fault kinds", c->o.faults);

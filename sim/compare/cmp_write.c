@@ -385,8 +385,17 @@ static void json_config(FILE *f, const sim_config *cfg, uint64_t seed)
     fputs("], \"link\": [", f);
     for (uint32_t st = 0; st < cfg->stages && st < SIM_STAGES_MAX; st++)
         fprintf(f, "%s\"%s\"", st ? ", " : "", sim_link_name(cfg->link[st]));
-    fprintf(f, "], \"scripted_faults\": %u, \"scripted_steps\": %u, \"scenario_yaml\": ", cfg->n_faults,
-            cfg->n_steps);
+    fputs("]", f);
+    bool two = false; /* a chain keeps its keys */
+    for (uint32_t st = 0; st < cfg->stages && st < SIM_STAGES_MAX; st++) {
+        if (sim_in2_stage(cfg, st) == SIM_NONE_STAGE)
+            continue;
+        fprintf(f, "%s\"s%u\": {\"inputs\": [\"s%u\", \"s%u\"], \"link\": \"%s\"}", two ? ", " : ", \"two-input\": {",
+                st, st - 1, sim_in2_stage(cfg, st), sim_link_name(cfg->in2_link[st]));
+        two = true;
+    }
+    fprintf(f, "%s, \"scripted_faults\": %u, \"scripted_steps\": %u, \"scenario_yaml\": ", two ? "}" : "",
+            cfg->n_faults, cfg->n_steps);
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);

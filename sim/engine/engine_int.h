@@ -208,7 +208,16 @@ typedef struct topo_node {
     uint32_t *outs, n_out;     /* output channel ids, by output index */
     uint8_t out_link;          /* sim_link of its outputs' boundary (partition.c) */
     uint32_t rr_next;          /* rebalance: the output the last record took */
+    /* A stage feeding a second input (sim_in2_stage) has two output partitions: outputs
+     * 0 .. out_split-1 down the chain (out_link), out_split .. n_out-1 to the two-input
+     * stage (out_link2; a record's copies there are numbered from copy_base2, after those
+     * the chain brings). Otherwise out_split == n_out. */
+    uint32_t out_split, copy_base2, rr_next2;
+    uint8_t out_link2;
     uint32_t in_first, n_in;   /* input channels in_first .. in_first + n_in - 1 */
+    uint32_t in_split;         /* a two-input task: its second input's first gate channel
+                                  (the first input's are 0 .. in_split-1); else n_in */
+    uint8_t last_input;        /* a two-input task: the input of the last record read (0, 1) */
     topo_out *outbox;
     uint32_t ob_cap, ob_head, ob_len;
     uint32_t ob_barriers;      /* barriers in the outbox */

@@ -158,6 +158,9 @@ void net_reset(sim_world *w)
         /* Flink's target size, and at least one buffer more than channels (the minimum a
          * ResultPartition's pool gets, so that an open buffer never blocks a task alone) */
         n->pool_size = n->n_out * nc->buffers_per_channel + nc->floating_per_gate;
+        if (n->out_split < n->n_out) /* two output partitions (two-input stages): one pool's
+                                        floating share each, the pools pooled */
+            n->pool_size += nc->floating_per_gate;
         if (n->pool_size < n->n_out + 1)
             n->pool_size = n->n_out + 1;
         n->float_free = n->is_source ? 0 : nc->floating_per_gate;

@@ -22,6 +22,11 @@
  *    copy of it keep it), uniformly or Zipf-distributed (sim.h, key_skew_milli).
  *  - broadcast (BroadcastPartitioner; RecordWriter.broadcastEmit): every channel.
  *
+ * A stage that also feeds a two-input stage has two output partitions (topo_node.out_split):
+ * each record is routed on both, by each one's link kind (Flink: one RecordWriter per
+ * consumer, every record emitted to each), its copies on the second numbered after those
+ * the chain brings to the two-input stage, so no channel carries one label twice.
+ *
  * Contract: part_open allocates what the run needs (the Zipf table) when it starts; the
  * event path never allocates; routing draws nothing from the other streams, so a run
  * without rebalance or hash links draws exactly what it drew before they existed.
@@ -146,18 +151,68 @@ uint32_t part_key(const sim_world *w, uint64_t label)
 bool sim_link_used(const sim_config *c, sim_link l)
 {
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
-        if (c->link[s] == l)
+        if (c->link[s] == l || (c->in2_from[s] != SIM_IN2_NONE && c->in2_link[s] == l))
             return true;
     return false;
 }
 
+uint32_t sim_in2_stage(const sim_config *c, uint32_t s)
+{
+    return s < SIM_STAGES_MAX && s < c->stages && c->in2_from[s] != SIM_IN2_NONE ? c->in2_from[s] - 1u
+                                                                                  : SIM_NONE_STAGE;
+}
+
+uint32_t sim_in2_consumer(const sim_config *c, uint32_t u)
+{
+    for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
+        if (sim_in2_stage(c, s) == u)
+            return s;
+    return SIM_NONE_STAGE;
+}
+
+bool sim_two_input(const sim_config *c)
+{
+    for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+        if (c->in2_from[s] != SIM_IN2_NONE)
+            return true;
+    return false;
+}
+
+const char *sim_in2_problem(const sim_config *c)
+{
+    uint32_t feeds[SIM_STAGES_MAX] = {0};
+    for (uint32_t s = 0; s < SIM_STAGES_MAX; s++) {
+        if (c->in2_from[s] == SIM_IN2_NONE)
+            continue;
+        uint32_t u = c->in2_from[s] - 1u;
+        if (s >= c->stages)
+            return "a second input names a stage past the last";
+        if (u + 2 > s) /* u < s - 1: an earlier stage than the first input's, so no cycle */
+            return "a stage's second input must come from a stage before its first input's";
+        if ((unsigned)c->in2_link[s] >= SIM_LINK_KINDS)
+            return "unknown link kind of a second input";
+        if (++feeds[u] > 1)
+            return "a stage feeds at most one second input";
+    }
+    return NULL;
+}
+
+/* Flink's fan-out of a link kind: copies each record becomes on it. */
+static uint64_t fan_out(const sim_config *c, sim_link l) { return l == SIM_LINK_BROADCAST ? c->parallelism : 1; }
+
 uint32_t sim_link_copies(const sim_config *c, uint32_t stages)
 {
-    uint64_t copies = 1;
-    for (uint32_t s = 0; s < stages && s < c->stages; s++)
-        if (c->link[s] == SIM_LINK_BROADCAST && copies <= SIM_COPIES_MAX)
-            copies *= c->parallelism;
-    return copies > SIM_COPIES_MAX ? SIM_COPIES_MAX + 1 : (uint32_t)copies;
+    /* into[s]: the copies reaching stage s (a stage passes on what it gets); capped */
+    uint64_t into[SIM_STAGES_MAX] = {0}, cap = SIM_COPIES_MAX + 1;
+    uint32_t n = stages < c->stages ? stages : c->stages;
+    for (uint32_t s = 0; s < n && s < SIM_STAGES_MAX; s++) {
+        uint64_t first = s == 0 ? 1 : into[s - 1], v = first * fan_out(c, c->link[s]);
+        uint32_t u = sim_in2_stage(c, s);
+        if (u != SIM_NONE_STAGE && u < s)
+            v += into[u] * fan_out(c, c->in2_link[s]);
+        into[s] = v > cap ? cap : v;
+    }
+    return n == 0 ? 1 : (uint32_t)into[n - 1];
 }
 
 void part_restart(sim_world *w)
@@ -165,7 +220,9 @@ void part_restart(sim_world *w)
     for (uint32_t i = 0; i < w->n_nodes; i++) {
         topo_node *n = &w->nodes[i];
         if (n->n_out > 0 && n->out_link == SIM_LINK_REBALANCE)
-            n->rr_next = (uint32_t)rng_below(&w->r_part, n->n_out);
+            n->rr_next = (uint32_t)rng_below(&w->r_part, n->out_split);
+        if (n->out_split < n->n_out && n->out_link2 == SIM_LINK_REBALANCE) /* a second partition */
+            n->rr_next2 = (uint32_t)rng_below(&w->r_part, n->n_out - n->out_split);
     }
 }
 
@@ -202,28 +259,53 @@ void part_free(sim_world *w)
     w->key_cdf = NULL;
 }
 
-int part_send(sim_world *w, topo_node *n, uint64_t label)
+/* Sends a record (a copy: label) on one output partition, ports first .. first+count-1,
+ * with link kind `link`; a broadcast copy c becomes copies base + c * count + port. */
+static int send_partition(sim_world *w, topo_node *n, uint64_t label, sim_link link, uint32_t first,
+                          uint32_t count, uint32_t base, uint32_t *rr, uint64_t salt)
 {
-    BS_ASSERT(n->n_out > 0);
-    switch ((sim_link)n->out_link) {
-    case SIM_LINK_BROADCAST: /* copy c of the record makes copies c * n_out + port */
-        for (uint32_t p = 0; p < n->n_out; p++) {
-            uint32_t copy = sim_label_copy(label) * n->n_out + p;
+    BS_ASSERT(count > 0 && first + count <= n->n_out);
+    switch (link) {
+    case SIM_LINK_BROADCAST:
+        for (uint32_t p = 0; p < count; p++) {
+            uint32_t copy = base + sim_label_copy(label) * count + p;
             BS_ASSERT(copy < SIM_COPIES_MAX); /* topo.c refused more copies */
-            if (chan_send(w, n, BS_DATA, sim_label_copy_of(label, copy), p))
+            if (chan_send(w, n, BS_DATA, sim_label_copy_of(label, copy), first + p))
                 return BS_ENOMEM;
         }
         return 0;
     case SIM_LINK_REBALANCE:
-        n->rr_next = (n->rr_next + 1) % n->n_out;
-        return chan_send(w, n, BS_DATA, label, n->rr_next);
+        *rr = (*rr + 1) % count;
+        return chan_send(w, n, BS_DATA, sim_label_copy_of(label, base + sim_label_copy(label)), first + *rr);
     case SIM_LINK_HASH:
-        return chan_send(w, n, BS_DATA, label,
-                         part_key_to_operator((int32_t)part_key(w, label), w->max_parallelism, n->n_out));
+        return chan_send(w, n, BS_DATA, sim_label_copy_of(label, base + sim_label_copy(label)),
+                         first + part_key_to_operator((int32_t)part_key(w, label), w->max_parallelism, count));
     case SIM_LINK_FORWARD:
     case SIM_LINK_ALL_TO_ALL:
     case SIM_LINK_KINDS:
         break;
     }
-    return chan_send(w, n, BS_DATA, label, chan_route(n, label));
+    uint32_t port = count <= 1 ? 0 : (uint32_t)(rng_mix64(label ^ rng_mix64(salt)) % count);
+    return chan_send(w, n, BS_DATA, sim_label_copy_of(label, base + sim_label_copy(label)), first + port);
+}
+
+int part_send(sim_world *w, topo_node *n, uint64_t label)
+{
+    BS_ASSERT(n->n_out > 0 && n->out_split >= 1 && n->out_split <= n->n_out);
+    if (n->out_split == n->n_out) /* one partition: as before two-input stages existed */
+        switch ((sim_link)n->out_link) {
+        case SIM_LINK_FORWARD:
+        case SIM_LINK_ALL_TO_ALL:
+        case SIM_LINK_KINDS:
+            return chan_send(w, n, BS_DATA, label, chan_route(n, label));
+        default:
+            return send_partition(w, n, label, (sim_link)n->out_link, 0, n->n_out, 0, &n->rr_next, 0);
+        }
+    /* Two partitions (Flink: one RecordWriter per consumer, each record emitted to both):
+     * the chain's first, then the second input's, its copies numbered after the chain's. */
+    uint64_t salt = (uint64_t)n->stage + 1;
+    if (send_partition(w, n, label, (sim_link)n->out_link, 0, n->out_split, 0, &n->rr_next, salt))
+        return BS_ENOMEM;
+    return send_partition(w, n, label, (sim_link)n->out_link2, n->out_split, n->n_out - n->out_split,
+                          n->copy_base2, &n->rr_next2, salt + SIM_STAGES_MAX);
 }

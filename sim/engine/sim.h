@@ -73,12 +73,39 @@ int sim_link_find(const char *name, size_t len);
 /* Broadcast links copy records: the copies of one record reaching the sinks (the product of
  * the broadcast links' fan-outs) are bounded so that the sinks' per-record counts hold them. */
 #define SIM_COPIES_MAX 64u
-/* The copies of one record that pass the first `stages` boundaries (broadcast links
- * multiply by the parallelism); SIM_COPIES_MAX + 1 when more. */
+/* The copies of one record that reach stage `stages` - 1 (1 for 0; broadcast links
+ * multiply by the parallelism; a two-input stage gets the copies of both its inputs);
+ * SIM_COPIES_MAX + 1 when more. */
 struct sim_config;
 uint32_t sim_link_copies(const struct sim_config *c, uint32_t stages);
-/* True when one of c's stage boundaries has link kind l. */
+/* True when one of c's stage boundaries (second inputs included) has link kind l. */
 bool sim_link_used(const struct sim_config *c, sim_link l);
+
+/*
+ * Two-input stages (topo.c, partition.c; docs/sim-scenarios.md, "Two-input stages"): stage s
+ * reads its first input from stage s-1 (or the sources) through link[s], as every stage
+ * does, and, when in2_from[s] != SIM_IN2_NONE, a second input from the earlier stage
+ * in2_from[s] - 1 (at most s-2) through in2_link[s]: the job is a diamond, stage u's records
+ * going both down the chain and straight to s (Flink: a DataStream consumed twice, one
+ * ResultPartition per consumer, RecordWriter per partition). The task's gate spans the
+ * channels of both inputs, in first-input-then-second-input order, and ONE barrier handler
+ * aligns over all of them, as Flink's InputProcessorUtil.createCheckpointBarrierHandler
+ * builds one SingleCheckpointBarrierHandler (or CheckpointBarrierTracker) over the channels
+ * of every input gate of a TwoInputStreamTask / MultipleInputStreamTask. The operator is a
+ * union (a co-process function that forwards every record of either input): a join's
+ * selectivity is not modelled. A stage feeds at most one second input; the sources feed
+ * none. All SIM_IN2_NONE (the default): the chain, with its traces unchanged.
+ */
+#define SIM_IN2_NONE 0u
+/* The stage that feeds stage s's second input, or SIM_NONE_STAGE. */
+#define SIM_NONE_STAGE UINT32_MAX
+uint32_t sim_in2_stage(const struct sim_config *c, uint32_t s);
+/* The stage whose second input stage u feeds, or SIM_NONE_STAGE. */
+uint32_t sim_in2_consumer(const struct sim_config *c, uint32_t u);
+/* True when some stage of c has a second input. */
+bool sim_two_input(const struct sim_config *c);
+/* Why c's second inputs are not a diamond the engine can run (NULL: they are). */
+const char *sim_in2_problem(const struct sim_config *c);
 
 /* A bounded duration distribution, nanoseconds: min + exponential(mean - min), clamped to
  * max (rng_bounded). mean <= min gives the constant min. */
@@ -391,6 +418,9 @@ typedef struct sim_config {
     sim_costs costs;                  /* checkpoint costs; all 0: none (ckpt_cost.c) */
     uint32_t key_count;               /* hash links: keys, 1 .. SIM_KEYS_MAX (SIM_KEYS_DEFAULT) */
     uint32_t key_skew_milli;          /* hash links: Zipf exponent x 1000; 0: uniform keys */
+    uint8_t in2_from[SIM_STAGES_MAX]; /* two-input stages: 0 none, else 1 + the stage feeding
+                                         stage s's second input (see SIM_IN2_NONE) */
+    sim_link in2_link[SIM_STAGES_MAX]; /* ... and the link kind of that input */
 } sim_config;
 
 /* A run's memory is bounded by its configuration (sim/engine/memory.c). */

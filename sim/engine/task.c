@@ -24,17 +24,32 @@
 
 #define NON_DATA_LABEL (1ULL << 63) /* labels of yielded barriers, cancels and eops */
 
-/* Index in the arrival ring of the first arrived item on a channel that is not blocked. */
+/* Index in the arrival ring of the first arrived item on a channel that is not blocked.
+ * A two-input task reads its inputs as Flink's StreamMultipleInputProcessor does with the
+ * default InputSelection.ALL: selectNextReadingInputIndex asks MultipleInputSelectionHandler.
+ * selectNextInputIndex(lastReadInputIndex), i.e. InputSelection.fairSelectNextIndex: the
+ * next available input after the one read last, wrapping, so that two available inputs
+ * alternate. An input is available when one of its channels not blocked has an item; the
+ * last read input changes with each record (StreamTaskNetworkInput.emitNext keeps reading
+ * the selected input through barriers and events until it emits a record). One input's
+ * items keep their arrival order. */
 static bool first_unblocked(const sim_task *t, const uint64_t *blocked, uint32_t *at)
 {
+    const topo_node *n = t->node;
+    bool two = n->in_split < n->n_in, found = false;
     for (uint32_t i = 0; i < t->arr_len; i++) {
         uint32_t port = t->arrivals[(t->arr_head + i) % t->arr_cap];
-        if (!blocked || !bs_chanset_has(blocked, port)) {
+        if (blocked && bs_chanset_has(blocked, port))
+            continue;
+        if (!two || (uint8_t)(port >= n->in_split) != n->last_input) {
             *at = i;
             return true;
         }
+        if (!found) /* the input read last: only if the other has nothing */
+            *at = i;
+        found = true;
     }
-    return false;
+    return found;
 }
 
 static uint32_t take_arrival(sim_task *t, uint32_t at)
@@ -57,7 +72,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     int rp = sim_gate_replay(t, blocked, out); /* restored channel state comes first */
     if (rp)
         return rp;
-    uint32_t at;
+    uint32_t at = 0;
     bool debloat = w->net_bytes && w->cfg->net.debloat.enabled;
     if (!first_unblocked(t, blocked, &at)) {
         if (debloat) /* ThroughputCalculator.pauseMeasurement: the gate had nothing */
@@ -74,6 +89,7 @@ static int gate_next(void *ctx, const uint64_t *blocked, bs_item *out)
     out->channel = port;
     verify_item vi = {out->kind, port, 0, 0, NON_DATA_LABEL | t->folded, 0};
     if (it.kind == BS_DATA) {
+        t->node->last_input = port >= t->node->in_split; /* a record: the input read last */
         out->len = vi.len = w->cfg->payload_len;
         verify_payload_fill(t->payload, out->len, it.val);
         out->data = t->payload;
@@ -212,6 +228,7 @@ int sim_task_handler_open(sim_world *w, topo_node *n)
     t->disk.drop_armed = w->cfg->plant == SIM_PLANT_DROP_REPLAYED && !w->plant_dropped;
     t->inputs_ended = 0;
     t->arr_head = t->arr_len = 0;
+    n->last_input = 1; /* StreamMultipleInputProcessor: input 0 is selected first */
     t->markers = 0;
     t->wake_ns = UINT64_MAX;
     sim_at_reset(t);

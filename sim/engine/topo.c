@@ -1,7 +1,10 @@
 /*
  * topo.c: checks a configuration and lays the topology out (engine_int.h): nodes,
  * channels, rings, outboxes and tasks, every array allocated here, once, when the run
- * starts. topo_free releases all of it, after a partial build too.
+ * starts. topo_free releases all of it, after a partial build too. A two-input stage (sim.h,
+ * SIM_IN2_NONE) gets its second input's channels after its first input's, behind the same
+ * gate (so one handler aligns over both); the stage feeding it gets a second output
+ * partition after its first. Without two-input stages the layout is the chain's, unchanged.
  */
 #include "engine_int.h"
 
@@ -33,6 +36,8 @@ static int check_config(const sim_config *c, char *why, size_t why_len)
     for (uint32_t s = 0; !bad && s < c->stages; s++)
         if ((unsigned)c->link[s] >= SIM_LINK_KINDS)
             bad = "unknown link kind";
+    if (!bad)
+        bad = sim_in2_problem(c);
     if (!bad && sim_link_copies(c, c->stages) > SIM_COPIES_MAX)
         bad = "broadcast links make more than 64 copies of a record (the product of their fan-outs)";
     else if (!bad && (c->key_count < 1 || c->key_count > SIM_KEYS_MAX))
@@ -101,18 +106,26 @@ int sim_node_find(const sim_config *c, const char *name, size_t len, uint32_t *n
     return 0;
 }
 
+/* Does boundary `link` from sender index `from_index` reach receiver `index`? */
+static bool link_joins(sim_link link, uint32_t from_index, uint32_t index)
+{
+    return link != SIM_LINK_FORWARD || from_index == index;
+}
+
 bool sim_channel_exists(const sim_config *c, uint32_t from, uint32_t to)
 {
     uint32_t n_nodes = c->sources + c->stages * c->parallelism;
     if (to < c->sources || to >= n_nodes || from >= n_nodes || !c->parallelism)
         return false;
     uint32_t stage = (to - c->sources) / c->parallelism, index = (to - c->sources) % c->parallelism;
-    bool from_ok = stage == 0 ? from < c->sources
-                              : from >= c->sources && (from - c->sources) / c->parallelism == stage - 1;
-    if (!from_ok)
+    if (stage == 0)
+        return from < c->sources && link_joins(c->link[0], from, index);
+    if (from < c->sources)
         return false;
-    uint32_t from_index = stage == 0 ? from : (from - c->sources) % c->parallelism;
-    return c->link[stage] != SIM_LINK_FORWARD || from_index == index;
+    uint32_t from_stage = (from - c->sources) / c->parallelism, from_index = (from - c->sources) % c->parallelism;
+    if (from_stage == stage - 1)
+        return link_joins(c->link[stage], from_index, index);
+    return from_stage == sim_in2_stage(c, stage) && link_joins(c->in2_link[stage], from_index, index);
 }
 
 /* An override's target: a source (INTERVAL), a task (SERVICE), a channel (LATENCY). */
@@ -141,6 +154,8 @@ static void count(sim_world *w, const sim_config *c, size_t *outs)
     *outs = 0;
     for (uint32_t s = 0; s < c->stages; s++) {
         uint32_t per = c->link[s] == SIM_LINK_FORWARD ? 1 : senders_of(c, s);
+        if (sim_in2_stage(c, s) != SIM_NONE_STAGE) /* the second input: stage u's tasks */
+            per += c->in2_link[s] == SIM_LINK_FORWARD ? 1 : c->parallelism;
         w->n_chans += per * c->parallelism;
         *outs += (size_t)per * c->parallelism;
     }
@@ -170,35 +185,75 @@ static uint32_t node_of(const sim_world *w, uint32_t stage, uint32_t index, bool
     return w->n_sources + st * w->cfg->parallelism + index;
 }
 
+/* Stage u's senders, when stage u feeds a second input: their second partition's size. */
+static uint32_t second_outs(const sim_config *c, uint32_t u)
+{
+    uint32_t s = sim_in2_consumer(c, u);
+    return s == SIM_NONE_STAGE ? 0 : c->in2_link[s] == SIM_LINK_FORWARD ? 1 : c->parallelism;
+}
+
+/* Gives boundary s's senders their output slots: the chain's first, then (stage u feeding
+ * a second input) the second partition's, filled when that stage is wired. */
+static void wire_senders(sim_world *w, const sim_config *c, uint32_t s, size_t *out_next)
+{
+    bool fwd = c->link[s] == SIM_LINK_FORWARD;
+    uint32_t second = s == 0 ? 0 : second_outs(c, s - 1), to2 = s == 0 ? SIM_NONE_STAGE : sim_in2_consumer(c, s - 1);
+    for (uint32_t i = 0; i < senders_of(c, s); i++) {
+        topo_node *snd = &w->nodes[node_of(w, s, i, true)];
+        snd->outs = &w->out_ids[*out_next];
+        snd->out_split = fwd ? 1 : c->parallelism;
+        snd->n_out = snd->out_split + second;
+        snd->out_link = (uint8_t)c->link[s];
+        if (second) {
+            snd->out_link2 = (uint8_t)c->in2_link[to2];
+            /* copies the chain brings to the two-input stage come first (sim_link_copies) */
+            snd->copy_base2 = sim_link_copies(c, to2) * (c->link[to2] == SIM_LINK_BROADCAST ? c->parallelism : 1);
+        }
+        *out_next += snd->n_out;
+    }
+}
+
+/* Joins receiver r of stage s to its senders on one input: `from` is the sending stage
+ * (SIM_NONE_STAGE: the sources), ports from the gate's `port` on, outputs from `out0`. */
+static void wire_input(sim_world *w, uint32_t s, uint32_t r, uint32_t from, sim_link link, uint32_t out0, uint32_t *ch)
+{
+    const sim_config *c = w->cfg;
+    bool fwd = link == SIM_LINK_FORWARD;
+    topo_node *rcv = &w->nodes[node_of(w, s, r, false)];
+    uint32_t senders = from == SIM_NONE_STAGE ? c->sources : c->parallelism, port = *ch - rcv->in_first;
+    for (uint32_t p = 0; p < (fwd ? 1 : senders); p++, (*ch)++) {
+        uint32_t idx = fwd ? r : p;
+        uint32_t snd = from == SIM_NONE_STAGE ? idx : w->n_sources + from * c->parallelism + idx;
+        w->chans[*ch] = (topo_chan){.from = snd, .to = rcv->id, .port = port + p};
+        w->nodes[snd].outs[out0 + (fwd ? 0 : r)] = *ch;
+    }
+    rcv->n_in += fwd ? 1 : senders;
+}
+
 /* Joins every boundary's senders to its receivers; each sender's outputs are its
- * receivers in order of receiver index. */
+ * receivers in order of receiver index (a second partition's after the chain's); each
+ * receiver's gate channels are its first input's, then its second input's. */
 static void wire(sim_world *w, const sim_config *c)
 {
     uint32_t ch = 0;
     size_t out_next = 0;
     for (uint32_t s = 0; s < c->stages; s++) {
-        bool fwd = c->link[s] == SIM_LINK_FORWARD;
-        uint32_t senders = senders_of(c, s), base = ch;
-        for (uint32_t i = 0; i < senders; i++) {
-            topo_node *snd = &w->nodes[node_of(w, s, i, true)];
-            snd->outs = &w->out_ids[out_next];
-            snd->n_out = fwd ? 1 : c->parallelism;
-            snd->out_link = (uint8_t)c->link[s];
-            out_next += snd->n_out;
-        }
+        uint32_t base = ch, u = sim_in2_stage(c, s);
+        wire_senders(w, c, s, &out_next);
         for (uint32_t r = 0; r < c->parallelism; r++) {
             topo_node *rcv = &w->nodes[node_of(w, s, r, false)];
             rcv->in_first = ch;
-            rcv->n_in = fwd ? 1 : senders;
-            for (uint32_t p = 0; p < rcv->n_in; p++, ch++) {
-                uint32_t from = node_of(w, s, fwd ? r : p, true);
-                w->chans[ch] = (topo_chan){.from = from, .to = rcv->id, .port = p};
-                w->nodes[from].outs[fwd ? 0 : r] = ch;
-            }
+            rcv->n_in = 0;
+            wire_input(w, s, r, s == 0 ? SIM_NONE_STAGE : s - 1, c->link[s], 0, &ch);
+            rcv->in_split = rcv->n_in;
+            if (u != SIM_NONE_STAGE)
+                wire_input(w, s, r, u, c->in2_link[s], w->nodes[w->n_sources + u * c->parallelism].out_split, &ch);
         }
-        BS_ASSERT(ch - base == (fwd ? 1 : senders) * c->parallelism);
+        BS_ASSERT(ch - base <= (senders_of(c, s) + c->parallelism) * c->parallelism);
     }
-    BS_ASSERT(ch == w->n_chans);
+    BS_ASSERT(ch == w->n_chans && out_next <= w->n_chans);
+    for (uint32_t i = 0; i < w->n_nodes; i++) /* sinks: no output; sources and tasks: set above */
+        BS_ASSERT(w->nodes[i].n_out == 0 || (w->nodes[i].out_split >= 1 && w->nodes[i].out_split <= w->nodes[i].n_out));
 }
 
 /* Items a channel's ring holds: credits plus marker slots (records), or what the byte
@@ -219,7 +274,8 @@ static int alloc_arrays(sim_world *w, const sim_config *c, size_t outs)
     w->rings = malloc((size_t)w->n_chans * ring_cap(w, c) * sizeof *w->rings);
     size_t ob = 0;
     for (uint32_t s = 0; s < c->stages; s++)
-        ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS);
+        ob += (size_t)senders_of(c, s) * (c->parallelism * OUTBOX_BROADCASTS + OUTBOX_BROADCASTS) +
+              (s ? (size_t)senders_of(c, s) * second_outs(c, s - 1) * OUTBOX_BROADCASTS : 0);
     w->outboxes = calloc(ob + 1, sizeof *w->outboxes);
     w->tasks = calloc(w->n_tasks, sizeof *w->tasks);
     if (!w->nodes || !w->chans || !w->out_ids || !w->rings || !w->outboxes || !w->tasks)

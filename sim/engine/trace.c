@@ -312,6 +312,14 @@ void sim_trace_header(sim_world *w)
         if (m > 0)
             len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
     }
+    for (uint32_t st = 0; st < c->stages && st < SIM_STAGES_MAX && len > 0; st++) { /* the chain keeps its header */
+        if (sim_in2_stage(c, st) == SIM_NONE_STAGE)
+            continue;
+        int m = snprintf(line + len - 1, sizeof line - (len - 1), " two-input=s%u<-s%u:%s\n", st, sim_in2_stage(c, st),
+                         sim_link_name(c->in2_link[st]));
+        if (m > 0)
+            len = len - 1 + (size_t)m < sizeof line ? len - 1 + (size_t)m : sizeof line - 1;
+    }
     w->res->trace_hash = 0;
     fold_bytes(w, line, len);
     w->res->trace_lines++;

@@ -108,6 +108,7 @@ void fuzz_draw(const fuzz_opts *o, uint64_t seed, sim_config *cfg)
     swarm_draw_hetero(seed, cfg);
     swarm_draw_costs(seed, o->costs, cfg);
     swarm_draw_links(seed, cfg);
+    swarm_draw_topology(seed, o->topology, cfg);
     if (o->max_events)
         cfg->max_events = o->max_events;
     cfg->plant = o->plant;
@@ -138,6 +139,7 @@ void fuzz_report_init(fuzz_report *r, const fuzz_opts *o)
     snprintf(r->plant, sizeof r->plant, "%s", swarm_plant_name(o->plant));
     snprintf(r->network, sizeof r->network, "%s", o->network ? o->network : "records");
     snprintf(r->costs, sizeof r->costs, "%s", o->costs ? o->costs : "off");
+    snprintf(r->topology, sizeof r->topology, "%s", o->topology ? o->topology : "chain");
 }
 
 void fuzz_report_free(fuzz_report *r)
@@ -289,6 +291,11 @@ static bool shrink_candidate(const sim_config *c, int i, sim_config *v)
     case 7: v->parallelism = 1; break;
     case 8: v->stages = 1; break;
     default:
+        for (uint32_t s = 0; s < SIM_STAGES_MAX; s++)
+            if (v->in2_from[s] != SIM_IN2_NONE) { /* a two-input stage back to one input */
+                v->in2_from[s] = SIM_IN2_NONE;
+                return true;
+            }
         for (uint32_t s = 1; s < c->stages; s++)
             if (v->link[s] != SIM_LINK_FORWARD) {
                 v->link[s] = SIM_LINK_FORWARD;
@@ -302,6 +309,8 @@ static bool shrink_candidate(const sim_config *c, int i, sim_config *v)
         return false;
     if (v->link[0] == SIM_LINK_FORWARD && v->sources != v->parallelism)
         v->link[0] = SIM_LINK_ALL_TO_ALL;
+    for (uint32_t s = v->stages; s < SIM_STAGES_MAX; s++) /* fewer stages: their second inputs go */
+        v->in2_from[s] = SIM_IN2_NONE;
     return true;
 }
 

@@ -35,6 +35,7 @@ typedef struct fuzz_opts {
     sim_plant plant;           /* test-only: a planted simulation bug (SIM_PLANT_NONE) */
     const char *network;       /* records (NULL), bytes or any (swarm_draw_network) */
     const char *costs;         /* off (NULL), on or any (swarm_draw_costs) */
+    const char *topology;      /* chain (NULL), two-input or any (swarm_draw_topology) */
     const char *prog;          /* the program name for reproduce commands (NULL: barriersim) */
 } fuzz_opts;
 
@@ -70,6 +71,7 @@ typedef struct fuzz_report {
     char plant[32];            /* the planted simulation bug, "none" normally */
     char network[16];          /* the network model: "records", "bytes" or "any" */
     char costs[8];             /* checkpoint costs: "off", "on" or "any" */
+    char topology[12];         /* "chain", "two-input" or "any" */
     fuzz_totals totals;
     fuzz_failure *failures;    /* sorted by seed; owned */
     size_t n_failures, cap_failures;

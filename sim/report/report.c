@@ -29,7 +29,9 @@ void report_reproduce(const fuzz_report *r, const fuzz_failure *f, const char *p
     if (r->network[0] && strcmp(r->network, "records") != 0 && n >= 0 && (size_t)n < sizeof max)
         n += snprintf(max + n, sizeof max - (size_t)n, " --network %s", r->network);
     if (r->costs[0] && strcmp(r->costs, "off") != 0 && n >= 0 && (size_t)n < sizeof max)
-        snprintf(max + n, sizeof max - (size_t)n, " --costs %s", r->costs);
+        n += snprintf(max + n, sizeof max - (size_t)n, " --costs %s", r->costs);
+    if (r->topology[0] && strcmp(r->topology, "chain") != 0 && n >= 0 && (size_t)n < sizeof max)
+        snprintf(max + n, sizeof max - (size_t)n, " --topology %s", r->topology);
     if (strcmp(f->kind, "leak") == 0)
         snprintf(out, out_len, "%s soak --seconds %g --seed-base %llu --strategy %s%s", prog, r->seconds_requested,
                  (unsigned long long)r->seed_base, r->strategy, max);
@@ -109,6 +111,10 @@ void report_write_json_extra(FILE *f, const fuzz_report *r, const char *prog, co
     sim_json_string(f, r->network[0] ? r->network : "records");
         fputs(",\n  \"costs\": ", f);
     sim_json_string(f, r->costs[0] ? r->costs : "off");
+    if (r->topology[0] && strcmp(r->topology, "chain") != 0) { /* a chain report keeps its keys */
+        fputs(",\n  \"topology\": ", f);
+        sim_json_string(f, r->topology);
+    }
     fputs(",\n  \"totals\": ", f);
     write_totals(f, t);
     fprintf(f, ",\n  \"seconds\": %.6f,\n  \"seeds_per_second\": %.1f,\n  \"events_per_second\": %.0f,\n", t->seconds,

@@ -333,6 +333,7 @@ static bool read_member(jcur *c, fuzz_report *r, const char *key, bool *saw_form
     else if (strcmp(key, "plant") == 0) jstring(c, r->plant, sizeof r->plant);
     else if (strcmp(key, "network") == 0) jstring(c, r->network, sizeof r->network);
     else if (strcmp(key, "costs") == 0) jstring(c, r->costs, sizeof r->costs);
+    else if (strcmp(key, "topology") == 0) jstring(c, r->topology, sizeof r->topology);
     else if (strcmp(key, "totals") == 0) read_totals(c, &r->totals);
     else if (strcmp(key, "seconds") == 0) jdouble(c, &r->totals.seconds);
     else if (strcmp(key, "failures_unlisted") == 0) ju64(c, &r->failures_unlisted);
@@ -480,7 +481,8 @@ int report_merge(fuzz_report *dst, const fuzz_report *src, char *err, size_t err
                dst->check_determinism != src->check_determinism || dst->max_events != src->max_events ||
                strcmp(dst->faults, src->faults) || strcmp(dst->plant, src->plant) ||
                strcmp(dst->network[0] ? dst->network : "records", src->network[0] ? src->network : "records") ||
-               strcmp(dst->costs[0] ? dst->costs : "off", src->costs[0] ? src->costs : "off")) {
+               strcmp(dst->costs[0] ? dst->costs : "off", src->costs[0] ? src->costs : "off") ||
+               strcmp(dst->topology[0] ? dst->topology : "chain", src->topology[0] ? src->topology : "chain")) {
         return merge_err(err, err_len,
                          "not shards of one run: strategy %s/%s, seed base %llu/%llu, seeds %llu/%llu, "
                          "shards %u/%u, determinism check %d/%d",

@@ -25,6 +25,12 @@ void simconf_write(FILE *f, const sim_config *c, uint64_t seed, const char *expe
             (unsigned long long)seed, c->strategy, c->sources, c->stages, c->parallelism);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
         fprintf(f, "%s%s", s ? ", " : "", sim_link_name(c->link[s]));
+    for (uint32_t s = 0, first = 1; s < c->stages && s < SIM_STAGES_MAX; s++) /* only a diamond has the key */
+        if (sim_in2_stage(c, s) != SIM_NONE_STAGE) {
+            fprintf(f, "%ss%u<-s%u:%s", first ? "\ntwo-input: " : ", ", s, sim_in2_stage(c, s),
+                    sim_link_name(c->in2_link[s]));
+            first = 0;
+        }
     fprintf(f, "\ncredits: %u\nlatency: %llu/%llu/%llu\nservice: ", c->credits, (unsigned long long)c->latency.min_ns,
             (unsigned long long)c->latency.mean_ns, (unsigned long long)c->latency.max_ns);
     for (uint32_t s = 0; s < c->stages && s < SIM_STAGES_MAX; s++)
@@ -202,6 +208,33 @@ static int one_service(pstate *p, const char *key, const char *s, uint32_t i, co
     return dist(p, key, s, &p->out->cfg.service[i], end);
 }
 
+/* "sS<-sU:KIND, ...": two-input stages (sim.h, SIM_IN2_NONE); check_whole checks the shape. */
+static int two_input_list(pstate *p, const char *key, const char *v)
+{
+    sim_config *c = &p->out->cfg;
+    for (const char *s = v; *s;) {
+        unsigned st, u;
+        int used = 0;
+        if (sscanf(s, "s%u<-s%u:%n", &st, &u, &used) != 2 || used == 0 || st >= SIM_STAGES_MAX || u + 1 >= st)
+            return perr(p, "%s: '%.*s' is not sS<-sU:KIND with U < S-1 < %d", key, (int)strcspn(s, ","), s,
+                        SIM_STAGES_MAX);
+        size_t len = strcspn(s + used, ",");
+        int l = sim_link_find(s + used, len);
+        if (l < 0)
+            return perr(p, "%s: '%.*s' is not all-to-all, forward, rebalance, hash or broadcast", key, (int)len,
+                        s + used);
+        if (c->in2_from[st] != SIM_IN2_NONE)
+            return perr(p, "%s: s%u is given twice", key, st);
+        c->in2_from[st] = (uint8_t)(u + 1);
+        c->in2_link[st] = (sim_link)l;
+        s += used + len;
+        s += *s == ',';
+        while (*s == ' ')
+            s++;
+    }
+    return 0;
+}
+
 /* "NAME=VALUE, NAME=VALUE": overrides of one kind; names under the topology given so far. */
 static int hetero_list(pstate *p, const char *key, sim_hetero_kind kind, const char *v)
 {
@@ -358,6 +391,7 @@ static int set_key(pstate *p, const char *k, const char *v)
             return perr(p, "%s: %s is out of range (0 or %llu..%llu %s)", k, v, (unsigned long long)o->min,
                         (unsigned long long)o->max, o->unit);
     }
+    else if (strcmp(k, "two-input") == 0) rc = two_input_list(p, k, v);
     else if (strcmp(k, "per-task-service") == 0) rc = hetero_list(p, k, SIM_HETERO_SERVICE, v);
     else if (strcmp(k, "per-source-interval") == 0) rc = hetero_list(p, k, SIM_HETERO_INTERVAL, v);
     else if (strcmp(k, "per-channel-latency") == 0) rc = hetero_list(p, k, SIM_HETERO_LATENCY, v);
@@ -383,7 +417,7 @@ static const char *const simconf_keys[] = {
     "network", "segment-size", "buffers-per-channel", "floating-buffers-per-gate", "max-buffers-per-channel",
     "buffer-timeout", "credit-latency", "buffer-debloat", "buffer-debloat-target", "buffer-debloat-period",
     "buffer-debloat-samples", "buffer-debloat-threshold-percentages", "min-segment-size", "announce-barriers",
-    "per-task-service", "per-source-interval", "per-channel-latency",
+    "per-task-service", "per-source-interval", "per-channel-latency", "two-input",
     "state-bytes", "state-bytes-per-record", "sync-ns", "sync-ps-per-byte", "storage-bytes-per-s",
     "storage-latency-ns", "channel-state-bytes-per-s", "ack-latency-ns", "metadata-bytes", NULL,
 };
@@ -437,6 +471,9 @@ static int check_whole(pstate *p, const bool *seen)
         p->line = p->service_line;
         return perr(p, "service: %u given for %u stages", p->service_n, c->stages);
     }
+    const char *in2 = sim_in2_problem(c);
+    if (in2)
+        return perr(p, "two-input: %s (stages %u)", in2, c->stages);
     if (c->link[0] == SIM_LINK_FORWARD && c->sources != c->parallelism) {
         p->line = p->links_line;
         return perr(p, "links: a forward link from the sources needs sources == parallelism (%u != %u)",

@@ -280,6 +280,49 @@ void swarm_draw_links(uint64_t seed, sim_config *c)
         c->checkpoint_bound_ns *= c->parallelism;
 }
 
+bool swarm_topology_known(const char *topology)
+{
+    return !topology || !strcmp(topology, "chain") || !strcmp(topology, "two-input") || !strcmp(topology, SWARM_ANY);
+}
+
+/* A two-input stage (sim.h, SIM_IN2_NONE): at least 3 stages (the new ones take the last
+ * stage's service time), a stage s >= 2 reading a second input from a stage u <= s-2 with
+ * any link kind (forward only when the stages' sizes allow, as they always do here;
+ * broadcast only while the copies stay within SIM_COPIES_MAX, else all-to-all). Liveness:
+ * the two-input stage and everything after it get every record twice or more, and hash or
+ * broadcast loads one task with more: the checkpoint bound grows by the copies. */
+void swarm_draw_topology(uint64_t seed, const char *topology, sim_config *c)
+{
+    if (!topology || !strcmp(topology, "chain"))
+        return;
+    rng r;
+    rng_stream_named(&r, seed, "swarm-topology");
+    bool on = rng_below(&r, 2) || strcmp(topology, SWARM_ANY) != 0; /* any: half of the seeds */
+    if (!on)
+        return;
+    uint32_t stages = (uint32_t)rng_range(&r, 3, 4), last = c->stages - 1;
+    for (uint32_t st = c->stages; st < stages; st++) {
+        c->service[st] = c->service[last];
+        c->link[st] = rng_below(&r, 2) ? SIM_LINK_FORWARD : SIM_LINK_ALL_TO_ALL;
+    }
+    c->stages = stages > c->stages ? stages : c->stages;
+    uint32_t s = (uint32_t)rng_range(&r, 2, c->stages - 1), u = (uint32_t)rng_below(&r, s - 1);
+    static const sim_link kinds[] = {SIM_LINK_ALL_TO_ALL, SIM_LINK_FORWARD, SIM_LINK_REBALANCE, SIM_LINK_HASH,
+                                     SIM_LINK_BROADCAST};
+    c->in2_from[s] = (uint8_t)(u + 1);
+    c->in2_link[s] = kinds[rng_below(&r, sizeof kinds / sizeof *kinds)];
+    if (sim_link_copies(c, c->stages) > SIM_COPIES_MAX)
+        c->in2_link[s] = SIM_LINK_ALL_TO_ALL;
+    c->checkpoint_bound_ns *= sim_link_copies(c, c->stages) * (c->in2_link[s] == SIM_LINK_HASH ? c->parallelism : 1);
+    /* A skipped barrier (the skip fault; Flink's sources never skip one) stalls a diamond
+     * under `block` for good: the two-input task keeps the second input's channel blocked
+     * for the lost K, the shared stage u, back-pressured by it (its outputs drain in order),
+     * stops reading, and no newer barrier reaches the first input to subsume K. In a chain
+     * the newer barrier comes through the channels not blocked. So block seeds go without. */
+    if (!strcmp(c->strategy, "block"))
+        c->fault_ppm[SIM_FAULT_SKIP] = 0;
+}
+
 bool swarm_costs_known(const char *costs)
 {
     return !costs || !strcmp(costs, "off") || !strcmp(costs, "on") || !strcmp(costs, SWARM_ANY);

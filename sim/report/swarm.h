@@ -84,6 +84,16 @@ void swarm_draw_debloat(uint64_t seed, sim_config *cfg);
 bool swarm_costs_known(const char *costs);
 void swarm_draw_costs(uint64_t seed, const char *costs, sim_config *cfg);
 
+/*
+ * The topology a seed runs: "chain" (the default, as before: sources, then 1-3 stages each
+ * reading the one before), "two-input" (every seed: a diamond, sim.h SIM_IN2_NONE, on 3-4
+ * stages: one stage s >= 2 also reads an earlier stage, with a drawn link kind) or "any"
+ * (half of the seeds). From its own stream ("swarm-topology"), drawn last (fuzz_draw), so a
+ * chain seed draws exactly what it drew before. NULL means "chain".
+ */
+#define SWARM_TOPOLOGIES "chain, two-input or any"
+bool swarm_topology_known(const char *topology);
+void swarm_draw_topology(uint64_t seed, const char *topology, sim_config *cfg);
 /* True when `name` is SWARM_ANY or a strategy the command line knows. */
 bool swarm_strategy_known(const char *name);
 

@@ -53,6 +53,8 @@ static const simscen_key key_table[] = {
     {"parallelism", "", "tasks per stage", SIMSCEN_KEY_NUMBER, 1, SIM_PARALLELISM_MAX, FIELD(parallelism, 4), NULL,
      NULL, 0},
     {"link", "", "link kind per stage boundary", SIMSCEN_KEY_LINK, 0, 0, 0, 0, NULL, NULL, 0},
+    {"two-input", "", "two-input stages: {s2: {inputs: [s1, s0], link: hash}}", SIMSCEN_KEY_TWO_INPUT, 0, 0, 0, 0,
+     NULL, NULL, 0},
     /* keys of hash links (sim/engine/partition.c) */
     {"key-count", "keys", "distinct keys of hash links", SIMSCEN_KEY_NUMBER, 1, SIM_KEYS_MAX, FIELD(key_count, 4),
      NULL, NULL, 0},

@@ -178,6 +178,109 @@ static int ss_links(const sc_ctx *cx, uint32_t node, sim_config *c)
     return 0;
 }
 
+/* A stage named at key (s0, s1, ...), among the c->stages stages: 0 with *stage, or -1 with
+ * the error at the node ("the sources" are named too, to say they cannot be used). */
+static int ss_stage_name(const sc_ctx *cx, uint32_t node, const char *what, const sim_config *c, uint32_t *stage)
+{
+    const sc_node *k = sc_node_at(cx, node);
+    if (k->kind != SC_NODE_SCALAR)
+        return sc_type_error(cx, node, what, "a stage name (s0, s1, ...)");
+    char shown[SC_SHOW_MAX * 4 + 8];
+    sc_show(shown, sizeof shown, k->str, k->len);
+    uint32_t v = 0, i = 1;
+    bool ok = k->len >= 2 && k->len <= 3 && k->str[0] == 's';
+    for (; ok && i < k->len; i++)
+        ok = k->str[i] >= '0' && k->str[i] <= '9';
+    if (ok && (v = (uint32_t)strtoul(k->str + 1, NULL, 10)) < c->stages) {
+        *stage = v;
+        return 0;
+    }
+    if (k->len == 7 && !memcmp(k->str, "sources", 7))
+        sc_err_at(cx->err, cx->text, k->at, "%s: the sources feed stage s0 only; a second input comes from a stage",
+                  what);
+    else
+        sc_err_at(cx->err, cx->text, k->at, "%s: unknown stage '%s' (the stages are s0 .. s%u)", what, shown,
+                  c->stages - 1);
+    return -1;
+}
+
+/* One two-input stage: `sS: {inputs: [sS-1, sU], link: KIND}` (sim.h, SIM_IN2_NONE). */
+static int ss_two_input_stage(const sc_ctx *cx, uint32_t key, uint32_t val, sim_config *c)
+{
+    static const sc_keyspec keys[] = {{"inputs", true}, {"link", false}};
+    uint32_t v[2], s, in[2];
+    if (ss_stage_name(cx, key, "two-input", c, &s) != 0 || ss_map(cx, val, "two-input", keys, 2, v) != 0)
+        return -1;
+    const sc_node *seq = sc_node_at(cx, v[0]);
+    if (seq->kind != SC_NODE_SEQ)
+        return sc_type_error(cx, v[0], "inputs", "a sequence of two stages [FIRST, SECOND]");
+    if (seq->count != 2) {
+        sc_err_at(cx->err, cx->text, seq->at, "inputs: a two-input stage needs two inputs, s%u has %u", s, seq->count);
+        return -1;
+    }
+    uint32_t e = seq->first;
+    for (int i = 0; i < 2; i++, e = sc_node_at(cx, e)->next)
+        if (ss_stage_name(cx, e, "inputs", c, &in[i]) != 0)
+            return -1;
+    uint32_t second_at = sc_node_at(cx, seq->first)->next;
+    if (s < 2) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, key)->at,
+                  "two-input: s%u cannot have a second input: it needs a stage before its first input s%d "
+                  "(a two-input stage is s2 or later)", s, (int)s - 1);
+        return -1;
+    }
+    if (in[0] != s - 1) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, seq->first)->at,
+                  "inputs: the first input of s%u is s%u, the stage before it (the chain)", s, s - 1);
+        return -1;
+    }
+    if (in[1] + 1 >= s) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, second_at)->at,
+                  in[1] >= s ? "inputs: s%u reading s%u would make a cycle: a second input comes from a stage "
+                               "before the first input (s0 .. s%u)"
+                             : "inputs: s%u reads s%u twice: a second input comes from a stage before the first "
+                               "input (s0 .. s%u)",
+                  s, in[1], s - 2);
+        return -1;
+    }
+    uint32_t other = sim_in2_consumer(c, in[1]);
+    if (other != SIM_NONE_STAGE) {
+        sc_err_at(cx->err, cx->text, sc_node_at(cx, second_at)->at,
+                  "inputs: s%u already feeds the second input of s%u (a stage feeds at most one)", in[1], other);
+        return -1;
+    }
+    int l = SIM_LINK_ALL_TO_ALL;
+    const char *names[SIM_LINK_KINDS];
+    for (int k = 0; k < SIM_LINK_KINDS; k++)
+        names[k] = sim_link_name((sim_link)k);
+    if (v[1] != SC_NONE && ss_name(cx, v[1], "link", "link", names, SIM_LINK_KINDS, &l) != 0)
+        return -1;
+    c->in2_from[s] = (uint8_t)(in[1] + 1);
+    c->in2_link[s] = (sim_link)l;
+    return 0;
+}
+
+/* two-input: a mapping from a stage to its two inputs and its second input's link kind. */
+static int ss_two_input(const sc_ctx *cx, uint32_t node, sim_config *c)
+{
+    const sc_node *m = sc_node_at(cx, node);
+    if (m->kind != SC_NODE_MAP)
+        return sc_type_error(cx, node, "two-input", "a mapping from stages to {inputs: [FIRST, SECOND], link: KIND}");
+    for (uint32_t key = m->first; key != SC_NONE; key = sc_node_at(cx, sc_node_at(cx, key)->next)->next) {
+        uint32_t s;
+        if (ss_stage_name(cx, key, "two-input", c, &s) != 0)
+            return -1;
+        if (c->in2_from[s] != SIM_IN2_NONE) {
+            sc_err_at(cx->err, cx->text, sc_node_at(cx, key)->at, "two-input: s%u is given twice", s);
+            return -1;
+        }
+        if (ss_two_input_stage(cx, key, sc_node_at(cx, key)->next, c) != 0)
+            return -1;
+    }
+    BS_ASSERT(sim_in2_problem(c) == NULL);
+    return 0;
+}
+
 /* service-ns: one {min, mean, max} for every stage, or a sequence of them, one per stage. */
 static int ss_services(const sc_ctx *cx, uint32_t node, sim_config *c)
 {
@@ -313,6 +416,8 @@ static int ss_sim_key(const sc_ctx *cx, const simscen_key *k, uint32_t node, sim
     }
     case SIMSCEN_KEY_HETERO:
         return ss_hetero(cx, node, k, c);
+    case SIMSCEN_KEY_TWO_INPUT:
+        return ss_two_input(cx, node, c);
     case SIMSCEN_KEY_SWEEP_ONLY:
         break;
     }

@@ -170,6 +170,7 @@ typedef enum simscen_key_kind {
     SIMSCEN_KEY_NETWORK,    /* the network model's name: records | bytes */
     SIMSCEN_KEY_BOOL,       /* true | false in a file, 1 | 0 swept; a bool at `offset` */
     SIMSCEN_KEY_HETERO,     /* per-node or per-channel overrides (`slot`: sim_hetero_kind) */
+    SIMSCEN_KEY_TWO_INPUT,  /* two-input stages: {s2: {inputs: [s1, s0], link: hash}} */
 } simscen_key_kind;
 
 #define SIMSCEN_KEYS_MAX 64u

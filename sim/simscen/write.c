@@ -64,10 +64,17 @@ static void sw_simulation(FILE *f, const sim_config *c)
     fprintf(f, "  stages: %u\n  parallelism: %u\n  link: [", c->stages, c->parallelism);
     for (uint32_t s = 0; s < c->stages; s++)
         fprintf(f, "%s%s", s ? ", " : "", sim_link_name(c->link[s]));
+    fputs("]\n", f);
+    for (uint32_t s = 0, first = 1; s < c->stages; s++) /* only a diamond has the key */
+        if (sim_in2_stage(c, s) != SIM_NONE_STAGE) {
+            fprintf(f, "%s    s%u: {inputs: [s%u, s%u], link: %s}\n", first ? "  two-input:\n" : "", s, s - 1,
+                    sim_in2_stage(c, s), sim_link_name(c->in2_link[s]));
+            first = 0;
+        }
     if (c->net.model == SIM_NET_BYTES)
-        fputs("]\n  latency-ns: ", f);
+        fputs("  latency-ns: ", f);
     else
-        fprintf(f, "]\n  credits: %u\n  latency-ns: ", c->credits);
+        fprintf(f, "  credits: %u\n  latency-ns: ", c->credits);
     sw_dist(f, &c->latency);
     fputs("\n  service-ns:\n", f);
     for (uint32_t s = 0; s < c->stages; s++) {

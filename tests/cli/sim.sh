@@ -228,6 +228,29 @@ if [ -n "$simfile" ]; then
 fi
 expect_exit "replay --scenario of a handler-level file exits 2" 2 "$bin" replay --scenario "$(dirname "$0")/good/passes.yaml"
 
+# two-input stages: the opt-in topology, and a malformed two-input key refused at FILE:LINE:COL
+expect_exit "fuzz --topology two-input exits 0" 0 "$bin" fuzz --seeds 30 --topology two-input --json "$tmp/ti.json"
+grep -q '"topology": "two-input"' "$tmp/ti.json"; check "fuzz --json names the two-input topology" $?
+expect_exit "fuzz --topology bogus exits 2" 2 "$bin" fuzz --seeds 1 --topology bogus
+grep -q "fuzz: --topology: 'bogus' is not chain, two-input or any" "$tmp/err"; check "fuzz --topology names its choices" $?
+expect_exit "replay --topology two-input exits 0" 0 "$bin" replay --seed 3 --strategy block --topology two-input --no-trace
+grep -q '^two-input: s[0-9]<-s[0-9]:' "$tmp/out"; check "replay --topology two-input prints the second input" $?
+printf 'name: j\nstrategy: block\nsimulation:\n  stages: 3\n  two-input:\n    s2: {inputs: [s1]}\n' >"$tmp/one.yaml"
+expect_exit "run of a two-input stage with one input exits 2" 2 "$bin" run "$tmp/one.yaml"
+grep -q "one.yaml:6:18: inputs: a two-input stage needs two inputs, s2 has 1" "$tmp/err" "$tmp/out"
+check "a two-input stage with one input is refused at its line and column" $?
+printf 'name: j\nstrategy: block\nsimulation:\n  stages: 3\n  two-input:\n    s2: {inputs: [s1, s4]}\n' >"$tmp/unk.yaml"
+expect_exit "run of a two-input stage reading an unknown stage exits 2" 2 "$bin" run "$tmp/unk.yaml"
+grep -q "unk.yaml:6:23: inputs: unknown stage 's4' (the stages are s0 .. s2)" "$tmp/err" "$tmp/out"
+check "an unknown input stage is refused at its line and column" $?
+printf 'name: j\nstrategy: block\nsimulation:\n  stages: 3\n  two-input:\n    s2: {inputs: [s1, s2]}\n' >"$tmp/cyc.yaml"
+expect_exit "run of a two-input stage reading itself exits 2" 2 "$bin" run "$tmp/cyc.yaml"
+grep -q "cyc.yaml:6:23: inputs: s2 reading s2 would make a cycle" "$tmp/err" "$tmp/out"
+check "a cycle is refused at its line and column" $?
+printf 'seed: 1\nstrategy: block\nsources: 2\nstages: 3\nparallelism: 2\nlinks: all-to-all, all-to-all, all-to-all\ntwo-input: s2<-s2:hash\n' >"$tmp/bad.conf"
+expect_exit "replay --config with a bad two-input line exits 2" 2 "$bin" replay --config "$tmp/bad.conf"
+grep -q "bad.conf:7: two-input: 's2<-s2:hash' is not sS<-sU:KIND" "$tmp/err"; check "replay --config names the bad two-input line" $?
+
 # deploy/README.md names the shrink file the tool writes (the default in fuzz --help)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$bin" fuzz --help | grep -q 'default fuzz-failure-<seed>.yaml' && grep -q 'fuzz-failure-<seed>.yaml' "$root/deploy/README.md" &&
