@@ -254,6 +254,88 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len)
     return 0;
 }
 
+/* ---- copying (the model checker's cheap restore) ------------------------------------- */
+/* n elements of `size` bytes from src into *p, grown (never shrunk) to hold them. */
+static bool copy_array(void **p, size_t *cap, const void *src, size_t n, size_t size)
+{
+    if (n > *cap) {
+        void *q = realloc(*p, n * size);
+        if (!q)
+            return false;
+        *p = q;
+        *cap = n;
+    }
+    if (n)
+        memcpy(*p, src, n * size);
+    return true;
+}
+
+/* Channel k of src into dst: every field by value, then the arrays into dst's memory. */
+static bool copy_channel(verify_channel *dst, const verify_channel *src)
+{
+    verify_channel mine = *dst;
+    *dst = *src;
+    dst->items = mine.items;
+    dst->cap = mine.cap;
+    dst->data_pos = mine.data_pos;
+    dst->data_cap = mine.data_cap;
+    dst->markers = mine.markers;
+    dst->markers_cap = mine.markers_cap;
+    return copy_array((void **)&dst->items, &dst->cap, src->items, src->len, sizeof *src->items) &&
+           copy_array((void **)&dst->data_pos, &dst->data_cap, src->data_pos, src->data_len, sizeof *src->data_pos) &&
+           copy_array((void **)&dst->markers, &dst->markers_cap, src->markers, src->markers_len,
+                      sizeof *src->markers);
+}
+
+/* The struct is copied by value first, so a field added to it later is copied too; only
+ * the fields that own memory are put back and deep-copied. */
+int verify_copy(verify *dst, const verify *src)
+{
+    BS_ASSERT(dst != src && dst->cfg.channels == src->cfg.channels);
+    while (dst->unal_len)
+        verify_unal_remove(dst, dst->unal[0].id);
+    verify mine = *dst;
+    *dst = *src;
+    dst->ch = mine.ch;
+    dst->ckpts = mine.ckpts;
+    dst->ckpts_cap = mine.ckpts_cap;
+    dst->open_ids = mine.open_ids;
+    dst->open_cap = mine.open_cap;
+    dst->unal = mine.unal;
+    dst->unal_cap = mine.unal_cap;
+    dst->unal_len = 0;
+    bool ok = true;
+    for (uint32_t k = 0; k < src->cfg.channels && ok; k++)
+        ok = copy_channel(&dst->ch[k], &src->ch[k]);
+    if (ok && dst->ckpts_cap != src->ckpts_cap) { /* open addressing: the same table size */
+        verify_ckpt *t = calloc(src->ckpts_cap, sizeof *t);
+        ok = t != NULL;
+        if (ok) {
+            free(dst->ckpts);
+            dst->ckpts = t;
+            dst->ckpts_cap = src->ckpts_cap;
+        }
+    }
+    if (ok)
+        memcpy(dst->ckpts, src->ckpts, src->ckpts_cap * sizeof *src->ckpts);
+    ok = ok && copy_array((void **)&dst->open_ids, &dst->open_cap, src->open_ids, src->open_len, sizeof *src->open_ids);
+    ok = ok && copy_array((void **)&dst->unal, &dst->unal_cap, src->unal, src->unal_len, sizeof *src->unal);
+    for (size_t i = 0; ok && i < src->unal_len; i++) {
+        verify_unal_channel *ch = malloc((src->cfg.channels ? src->cfg.channels : 1) * sizeof *ch);
+        ok = ch != NULL;
+        if (ok) {
+            memcpy(ch, src->unal[i].ch, src->cfg.channels * sizeof *ch);
+            dst->unal[i].ch = ch;
+            dst->unal_len = i + 1;
+        }
+    }
+    if (!ok) {
+        reset(dst);
+        return BS_ENOMEM;
+    }
+    return 0;
+}
+
 /* ---- channel renaming (the model checker's symmetry reduction) ------------------------ */
 /* A label names its channel in its high half (the model checker's labels are
  * channel << 32 | position): renamed; other labels are left as they are. */

@@ -27,6 +27,8 @@ struct mc_model {
     bs_listener listener;
     bs_handler *h;
     verify *v;
+    verify *v_base;                  /* the checker as the last full restore left it */
+    bool v_base_ok;
     uint8_t *payload;
     mc_vars vars;                    /* of the state being stepped */
     bool pending, exhaust;
@@ -446,6 +448,7 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     rc = rc ? rc : cfg->from ? script_from_scenario(m, cfg->from) : script_from_flags(m);
     rc = rc || !cfg->from ? rc : add_scenario_faults(m, cfg->from);
     rc = rc ? rc : verify_open(&m->v, &vc);
+    rc = rc ? rc : verify_open(&m->v_base, &vc);
     rc = rc ? rc : mc_handler_open(m);
     if (!rc)
         sym_setup(m);
@@ -464,6 +467,7 @@ void mc_model_close(mc_model *m)
     if (m->h)
         bs_handler_close(m->h, NULL, 0);
     verify_close(m->v);
+    verify_close(m->v_base);
     for (uint32_t c = 0; c < MC_CHANNELS_MAX; c++)
         free(m->script[c]);
     bs_io_mem_close(&m->mem_ctx);
@@ -551,7 +555,13 @@ int mc_full(mc_model *m, bs_buf *full)
 
 void mc_vars_of(const uint8_t *full, mc_vars *vars) { memcpy(vars, full, sizeof *vars); }
 
-static int blob_restore(mc_model *m, const uint8_t *full, size_t len)
+/* RESTORING THE CHECKER ONCE PER STATE. The transitions of one state are stepped one after
+ * another from the same blob (search.c passes `again` for the second and later ones). The
+ * first restore replays the checker's snapshot through its bookkeeping (verify_restore)
+ * and keeps a copy (v_base); the later ones copy that back (verify_copy), which gives the
+ * same checker field for field without replaying (it was a fifth of a spill search). The
+ * handler is restored from the blob every time: strategies offer no copy. */
+static int blob_restore(mc_model *m, const uint8_t *full, size_t len, bool again)
 {
     bs_cursor c = {full, len, 0};
     uint64_t hlen, vlen;
@@ -566,7 +576,13 @@ static int blob_restore(mc_model *m, const uint8_t *full, size_t len)
         return rc;
     if (!bs_cursor_get_u64(&c, &vlen) || vlen != len - c.pos)
         return BS_ESTATE;
-    return verify_restore(m->v, full + c.pos, (size_t)vlen);
+    if (again && m->v_base_ok)
+        return verify_copy(m->v, m->v_base);
+    m->v_base_ok = false;
+    rc = verify_restore(m->v, full + c.pos, (size_t)vlen);
+    rc = rc ? rc : verify_copy(m->v_base, m->v);
+    m->v_base_ok = rc == 0;
+    return rc;
 }
 
 int mc_initial(mc_model *m, bs_buf *full, bs_buf *canon)
@@ -732,11 +748,11 @@ static void mc_judge(mc_model *m, int hrc, bool fault_fired, mc_step_info *info)
     }
 }
 
-int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_step_info *info,
+int mc_step(mc_model *m, const uint8_t *full, size_t full_len, bool again, uint32_t t, mc_step_info *info,
             bs_buf *next_canon)
 {
     memset(info, 0, sizeof *info);
-    int rc = blob_restore(m, full, full_len);
+    int rc = blob_restore(m, full, full_len, again);
     if (rc)
         return rc;
     m->notifications = m->returns = 0;

@@ -156,6 +156,7 @@ typedef struct worker {
     size_t orbit_cap;
     uint64_t orbits;
     uint32_t depth;
+    bool same_source;             /* the model's last step was from the blob being expanded */
     bool violation;
     bool cut_depth;               /* a node at max-depth had transitions left unexplored */
     bool cut_states;              /* nodes were left unexpanded at the max-states share */
@@ -628,9 +629,10 @@ static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info,
 static int run_one(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uint64_t sleep_next_if_pure,
                    mc_step_info *info)
 {
-    int rc = mc_step(w->m, blob, w->nodes[idx].blob_len, t, info, &w->canon_buf);
+    int rc = mc_step(w->m, blob, w->nodes[idx].blob_len, w->same_source, t, info, &w->canon_buf);
     if (rc)
         return rc;
+    w->same_source = true;
     w->transitions++;
     uint64_t z = independent_kind(w, t, info) ? without_channel(sleep_next_if_pure, t) : 0;
     return visit(w, idx, t, info, z);
@@ -717,6 +719,7 @@ static int expand(worker *w, work job)
     uint64_t sleep = sleep_rename(w, w->nodes[job.node].sleep, job.perm, true), done_pure = 0;
     job.only = sleep_rename(w, job.only, job.perm, true);
     bool por = w->s->cfg->sleep_sets && !w->bits, progressed = false;
+    w->same_source = false; /* the first step from this blob restores it fully */
     for (size_t i = 0; i < nt; i++) {
         bool sleepable = t[i] < mc_exhaust_transition(w->m);
         if (sleepable && ((sleep >> t[i]) & 1)) {
