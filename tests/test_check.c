@@ -155,11 +155,13 @@ BS_TEST(check, sleep_sets_visit_every_state_of_the_unreduced_search)
  * unreduced search stored), with and without sleep sets and with two jobs. */
 BS_TEST(check, symmetry_visits_one_state_per_orbit_of_the_unreduced_search)
 {
-    static const char *const strategies[] = {"spill", "tracker", "planted-replay-order", "planted-lose-on-rollover"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const strategies[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout",
+                                             "planted-replay-order", "planted-lose-on-rollover"};
+    for (size_t i = 0; i < 7; i++) {
         for (uint32_t n = 2; n <= 3; n++) {
             check_config reduced = config(strategies[i], n, n == 2 ? 2 : 1), full = reduced;
-            reduced.skip = full.skip = true;
+            /* block may deadlock when a barrier goes missing: without skip it exhausts */
+            reduced.skip = full.skip = strcmp(strategies[i], "block") != 0;
             full.symmetry = false;
             full.count_orbits = true;
             check_config no_por = reduced, two = reduced;
@@ -188,9 +190,10 @@ BS_TEST(check, symmetry_visits_one_state_per_orbit_of_the_unreduced_search)
             check_result_free(&d);
         }
     }
-    check_config block = config("block", 3, 1); /* no relabel hook: explored without symmetry */
+    /* a shim whose bug singles out channel 0 has no relabel hook: explored without symmetry */
+    check_config shim = config("planted-unaligned-lose-state", 3, 1);
     check_result r;
-    run_check(&block, &r);
+    run_check(&shim, &r);
     cr_assert(!r.symmetry);
     cr_assert(strstr(r.symmetry_off, "relabel"), "%s", r.symmetry_off);
     check_result_free(&r);

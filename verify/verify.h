@@ -83,6 +83,11 @@ int verify_cleanup(verify *v, uint64_t live_files);
 int verify_snapshot(const verify *v, bs_buf *out);
 /* Replaces the state of v (same configuration) with a snapshot; 0, BS_ESTATE or BS_ENOMEM. */
 int verify_restore(verify *v, const uint8_t *snap, size_t len);
+/* Makes dst, opened with src's configuration, an exact copy of src (every field, the
+ * arrays deep-copied into dst's own memory): the model checker steps several transitions
+ * from one restored state and copies it back instead of restoring it again. 0, or
+ * BS_ENOMEM with dst reset to an empty checker. */
+int verify_copy(verify *dst, const verify *src);
 /* Appends to out the snapshot `snap` (verify_snapshot's, `channels` channels) with every
  * channel c renamed perm[c]: the checker's state had every item of channel c been yielded
  * on channel perm[c] (labels naming channel c in their high half name perm[c]). The

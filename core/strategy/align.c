@@ -190,3 +190,20 @@ int align_restore_from(align_state *a, bs_cursor *c)
     a->end_of_input = v[4];
     return 0;
 }
+
+/* The table's state names channels only in the blocked set: cur, the barrier and closed
+ * counts and end of input are counts, and align.c uses a channel's number only to add it
+ * to, or test it in, the blocked set. */
+int align_relabel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out)
+{
+    uint64_t v[5];
+    for (size_t i = 0; i < 5; i++)
+        if (!bs_cursor_get_u64(c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != channels)
+        return BS_ESTATE;
+    int rc = 0;
+    for (size_t i = 0; i < 5 && !rc; i++)
+        rc = bs_buf_put_u64(out, v[i]);
+    return rc ? rc : bs_chanset_relabel(c, channels, perm, out);
+}

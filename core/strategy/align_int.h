@@ -50,5 +50,9 @@ int align_exhausted(bs_handler *h, align_state *a);
  * closed <= channels); BS_ESTATE otherwise, with a left unchanged. */
 int align_snapshot_to(const align_state *a, bs_buf *out);
 int align_restore_from(align_state *a, bs_cursor *c);
+/* Channel renaming (bs_strategy.relabel) of the bytes align_snapshot_to wrote for
+ * `channels` channels, read from c: appended to out with the blocked set renamed by perm.
+ * 0, BS_ENOMEM, or BS_ESTATE when they are not such bytes. */
+int align_relabel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out);
 
 #endif

@@ -46,6 +46,8 @@
 #include "block_int.h"
 #include "unaligned_int.h"
 
+#include <string.h>
+
 typedef struct at_state {
     align_state a;              /* the block table; cur is also the unaligned checkpoint's */
     unal_state u;               /* the checkpoint switched to unaligned, when u.active */
@@ -384,6 +386,43 @@ static int at_restore(bs_handler *h, const uint8_t *snap, size_t len)
     return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
 }
 
+/* Channel renaming (bs_strategy.relabel). The state names channels in the announced id
+ * per channel (moved to the new channel), the block table's blocked set (align_relabel)
+ * and the unaligned checkpoint's sets and counts (unal_relabel); the clock starts, the
+ * forced flags and the announced checkpoint are not per channel. This file uses a
+ * channel's number to index ann_id, pass items on, and ask the gate to convert a queued
+ * barrier; the one place where channel order shows is at_convert_all, which converts
+ * announced barriers in ascending channel order: the renamed handler converts the same
+ * barriers in another order, which reorders the channel-state reports of one call and the
+ * records of its channel-state file, and neither is part of the state (the checker keeps
+ * reports per channel, and a canonical snapshot holds the file's size, not its records).
+ * An I/O error in the middle of those conversions stops the handler, which ends the run.
+ * (The model checker's gate offers no announcements: there ann_id stays 0.) */
+static int at_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                      bs_payload_relabel payload, void *ctx, bs_buf *out)
+{
+    (void)payload; /* no data payloads in a canonical snapshot */
+    (void)ctx;
+    bs_cursor c = {snap, len, 0};
+    uint64_t v[6];
+    for (size_t i = 0; i < 6; i++)
+        if (!bs_cursor_get_u64(&c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != AT_SNAP_MAGIC || c.len - c.pos < (size_t)channels * 8)
+        return BS_ESTATE;
+    int rc = bs_buf_put(out, snap, sizeof v);
+    size_t at = out->len;
+    rc = rc ? rc : bs_buf_put(out, c.p + c.pos, (size_t)channels * 8); /* sized, then moved */
+    for (uint32_t ch = 0; ch < channels && !rc; ch++) {
+        BS_ASSERT(perm[ch] < channels);
+        memcpy(out->p + at + (size_t)perm[ch] * 8, c.p + c.pos + (size_t)ch * 8, 8);
+    }
+    c.pos += (size_t)channels * 8;
+    rc = rc ? rc : align_relabel(&c, channels, perm, out);
+    rc = rc ? rc : unal_relabel(&c, channels, perm, out);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 /* Flink 1.14+: execution.checkpointing.aligned-checkpoint-timeout (CheckpointingOptions),
  * default 0: never. */
 static const bs_option at_options[] = {
@@ -403,4 +442,5 @@ const bs_strategy bs_strategy_aligned_timeout = {
     .snapshot = at_snapshot,
     .restore = at_restore,
     .poll = at_poll,
+    .relabel = at_relabel,
 };

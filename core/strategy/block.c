@@ -93,6 +93,24 @@ static int block_restore(bs_handler *h, const uint8_t *snap, size_t len)
     return align_restore_from(a, &c); /* leaves a unchanged when it refuses */
 }
 
+/* Channel renaming (bs_strategy.relabel): block's whole state is the decision table's, whose
+ * only channel names are the blocked set (align_relabel). block.c itself uses a channel's
+ * number only to pass the blocked set to the gate and to check an item against it, so a
+ * handler fed every item of channel c on perm[c] instead is in the renamed state. */
+static int block_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                         bs_payload_relabel payload, void *ctx, bs_buf *out)
+{
+    (void)payload; /* block holds no data */
+    (void)ctx;
+    bs_cursor c = {snap, len, 0};
+    uint64_t magic;
+    if (!bs_cursor_get_u64(&c, &magic) || magic != BLOCK_SNAP_MAGIC)
+        return BS_ESTATE;
+    int rc = bs_buf_put_u64(out, magic);
+    rc = rc ? rc : align_relabel(&c, channels, perm, out);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 const bs_strategy bs_strategy_block = {
     .name = "block",
     .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
@@ -102,4 +120,5 @@ const bs_strategy bs_strategy_block = {
     .is_empty = block_is_empty,
     .snapshot = block_snapshot,
     .restore = block_restore,
+    .relabel = block_relabel,
 };

@@ -177,6 +177,23 @@ int unaligned_restore(bs_handler *h, const uint8_t *snap, size_t len)
     return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
 }
 
+/* Channel renaming (bs_strategy.relabel): the checkpoint in progress (unal_relabel) is the
+ * whole state; unaligned.c uses a channel's number only to pass items and their channel on
+ * to unaligned_state.c. Data it holds is left out of canonical snapshots: no payloads. */
+static int unaligned_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint32_t *perm,
+                             bs_payload_relabel payload, void *ctx, bs_buf *out)
+{
+    (void)payload;
+    (void)ctx;
+    bs_cursor c = {snap, len, 0};
+    uint64_t magic;
+    if (!bs_cursor_get_u64(&c, &magic) || magic != UNALIGNED_SNAP_MAGIC)
+        return BS_ESTATE;
+    int rc = bs_buf_put_u64(out, magic);
+    rc = rc ? rc : unal_relabel(&c, channels, perm, out);
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
 const bs_strategy bs_strategy_unaligned = {
     .name = "unaligned",
     .guarantee = BS_GUARANTEE_EXACTLY_ONCE,
@@ -188,4 +205,5 @@ const bs_strategy bs_strategy_unaligned = {
     .poll = unaligned_poll,
     .snapshot = unaligned_snapshot,
     .restore = unaligned_restore,
+    .relabel = unaligned_relabel,
 };

@@ -68,6 +68,11 @@ int unal_close_files(bs_handler *h, unal_state *u);
  * for bytes that do not fit u's channels, an I/O error, or 0. */
 int unal_snapshot_to(const bs_handler *h, const unal_state *u, unsigned flags, bs_buf *out);
 int unal_restore_from(bs_handler *h, unal_state *u, bs_cursor *c);
+/* Channel renaming (bs_strategy.relabel) of a canonical unal_snapshot_to for `channels`
+ * channels, read from c: appended to out with the marked and closed sets renamed and the
+ * per-channel counts moved to their new channels. 0, BS_ENOMEM, or BS_ESTATE when they
+ * are not such bytes (a full snapshot included: its file numbers and bytes are not). */
+int unal_relabel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out);
 
 /* The `unaligned` strategy's snapshot and restore (bs_strategy), also used by tests. */
 int unaligned_snapshot(const bs_handler *h, unsigned flags, bs_buf *out);

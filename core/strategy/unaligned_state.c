@@ -266,3 +266,43 @@ int unal_restore_from(bs_handler *h, unal_state *u, bs_cursor *c)
         u->cs.next_file_no = next_file_no;
     return 0;
 }
+
+/* An unaligned checkpoint's canonical state names channels in the marked and closed sets
+ * and by the index of its per-channel counts (owed, ahead); the rest are counts, ids and
+ * the file's size (its records are left out: the strategy never reads them back). This
+ * file uses a channel's number only to index those, to ask the gate's peek for items of
+ * that channel and to write the items it is given: renaming commutes with every step. */
+int unal_relabel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out)
+{
+    uint64_t v[7];
+    for (size_t i = 0; i < 7; i++)
+        if (!bs_cursor_get_u64(c, &v[i]))
+            return BS_ESTATE;
+    if (v[0] != channels || v[5] != 0 || v[6] > 1)
+        return BS_ESTATE;
+    int rc = 0;
+    for (size_t i = 0; i < 7 && !rc; i++)
+        rc = bs_buf_put_u64(out, v[i]);
+    rc = rc ? rc : bs_chanset_relabel(c, channels, perm, out); /* marked */
+    rc = rc ? rc : bs_chanset_relabel(c, channels, perm, out); /* closed */
+    if (rc)
+        return rc;
+    if (c->len - c->pos < (size_t)channels * 8)
+        return BS_ESTATE;
+    size_t at = out->len;
+    rc = bs_buf_put(out, c->p + c->pos, (size_t)channels * 8); /* sized, then rearranged */
+    if (rc)
+        return rc;
+    for (uint32_t ch = 0; ch < channels; ch++) {
+        BS_ASSERT(perm[ch] < channels);
+        memcpy(out->p + at + (size_t)perm[ch] * 8, c->p + c->pos + (size_t)ch * 8, 8);
+    }
+    c->pos += (size_t)channels * 8;
+    if (!v[6])
+        return 0;
+    uint64_t no, size;
+    if (!bs_cursor_get_u64(c, &no) || !bs_cursor_get_u64(c, &size) || no != 0)
+        return BS_ESTATE;
+    rc = bs_buf_put_u64(out, no);
+    return rc ? rc : bs_buf_put_u64(out, size);
+}

@@ -27,6 +27,8 @@ struct mc_model {
     bs_listener listener;
     bs_handler *h;
     verify *v;
+    verify *v_base;                  /* the checker as the last full restore left it */
+    bool v_base_ok;
     uint8_t *payload;
     mc_vars vars;                    /* of the state being stepped */
     bool pending, exhaust;
@@ -303,6 +305,14 @@ static int sym_key_cmp(const sym_key *a, const sym_key *b)
     return a->hist < b->hist ? -1 : a->hist > b->hist;
 }
 
+static bool sym_identity(const uint8_t *perm8, uint32_t n)
+{
+    for (uint32_t c = 0; c < n; c++)
+        if (perm8[c] != c)
+            return false;
+    return true;
+}
+
 /* One candidate: vars, handler and checker renamed by perm, into m->sym_cand. */
 static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, const bs_buf *vs)
 {
@@ -317,6 +327,22 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, co
     }
     m->sym_cand.len = 0;
     int rc = bs_buf_put(&m->sym_cand, &nv, sizeof nv);
+    if (sym_identity(perm8, m->cfg.channels)) {
+        /* The identity renaming: by the relabel contracts (core/bs_strategy.h, verify.h) the
+         * renamed canonical snapshots are the snapshots themselves, so they are copied, not
+         * rewritten (about half the candidates of the bench's searches are the identity). */
+        rc = rc ? rc : bs_buf_put(&m->sym_cand, hc->p, hc->len);
+        rc = rc ? rc : bs_buf_put(&m->sym_cand, vs->p, vs->len);
+#ifdef MC_SYM_CHECK_IDENTITY
+        size_t at = m->sym_cand.len - hc->len - vs->len;
+        bs_buf t = {0};
+        rc = rc ? rc : m->cfg.ops->relabel(hc->p, hc->len, m->cfg.channels, perm, sym_payload, m, &t);
+        rc = rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &t);
+        MC_ASSERT(rc || (t.len == hc->len + vs->len && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
+        bs_buf_free(&t);
+#endif
+        return rc;
+    }
     rc = rc ? rc : m->cfg.ops->relabel(hc->p, hc->len, m->cfg.channels, perm, sym_payload, m, &m->sym_cand);
     return rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &m->sym_cand);
 }
@@ -440,6 +466,7 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     rc = rc ? rc : cfg->from ? script_from_scenario(m, cfg->from) : script_from_flags(m);
     rc = rc || !cfg->from ? rc : add_scenario_faults(m, cfg->from);
     rc = rc ? rc : verify_open(&m->v, &vc);
+    rc = rc ? rc : verify_open(&m->v_base, &vc);
     rc = rc ? rc : mc_handler_open(m);
     if (!rc)
         sym_setup(m);
@@ -459,6 +486,7 @@ void mc_model_close(mc_model *m)
     if (m->h)
         bs_handler_close(m->h, NULL, 0);
     verify_close(m->v);
+    verify_close(m->v_base);
     for (uint32_t c = 0; c < MC_CHANNELS_MAX; c++)
         free(m->script[c]);
     bs_io_mem_close(&m->mem_ctx);
@@ -500,22 +528,17 @@ static void io_resume(mc_model *m, const mc_io_pause *p)
     m->faults.rules_len = p->rules_len;
 }
 
-static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
+/* The canonical form of the live state (handler, checker, explorer variables), renamed
+ * when symmetry is on. Leaves the checker's snapshot in m->snap_verify for mc_full. */
+static int blob_write_canon(mc_model *m, bs_buf *canon)
 {
-    bs_buf *hf = &m->snap_full, *hc = &m->snap_canon, *vs = &m->snap_verify;
-    full->len = canon->len = hf->len = hc->len = vs->len = 0;
+    bs_buf *hc = &m->snap_canon, *vs = &m->snap_verify;
+    canon->len = hc->len = vs->len = 0;
     mc_io_pause p;
     io_pause(m, &p);
-    int rc = bs_handler_snapshot(m->h, 0, hf);
-    rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
+    int rc = bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
     io_resume(m, &p);
     rc = rc ? rc : verify_snapshot(m->v, vs);
-    rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
-    rc = rc ? rc : bs_buf_put_u64(full, hf->len);
-    rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
-    rc = rc ? rc : bs_buf_put_u64(full, vs->len);
-    rc = rc ? rc : bs_buf_put(full, vs->p, vs->len);
-    BS_ASSERT(rc || full->len == sizeof m->vars + 16 + hf->len + vs->len); /* blob_restore's layout */
     if (m->sym)
         return rc ? rc : sym_canon(m, hc, vs, canon, m->perm);
     if (m->orbits) {
@@ -527,9 +550,39 @@ static int blob_write(mc_model *m, bs_buf *full, bs_buf *canon)
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);
 }
 
+/* LAZY FULL BLOBS. A transition first writes only the canonical form (what the visited
+ * set needs); the full blob (what restoring needs) is written by mc_full only for a state
+ * that is stored or sent to its owner. Most successors are revisits (55-60% of the
+ * transitions of the bench's configurations), whose full blob was never used. The live
+ * handler, checker and variables stay as the step left them until the next mc_step, so
+ * the full blob written later is the one writing it at once would have given: the
+ * states stored and the order of exploration do not change. */
+int mc_full(mc_model *m, bs_buf *full)
+{
+    bs_buf *hf = &m->snap_full, *vs = &m->snap_verify;
+    full->len = hf->len = 0;
+    mc_io_pause p;
+    io_pause(m, &p);
+    int rc = bs_handler_snapshot(m->h, 0, hf);
+    io_resume(m, &p);
+    rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
+    rc = rc ? rc : bs_buf_put_u64(full, hf->len);
+    rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
+    rc = rc ? rc : bs_buf_put_u64(full, vs->len);
+    rc = rc ? rc : bs_buf_put(full, vs->p, vs->len);
+    BS_ASSERT(rc || full->len == sizeof m->vars + 16 + hf->len + vs->len); /* blob_restore's layout */
+    return rc;
+}
+
 void mc_vars_of(const uint8_t *full, mc_vars *vars) { memcpy(vars, full, sizeof *vars); }
 
-static int blob_restore(mc_model *m, const uint8_t *full, size_t len)
+/* RESTORING THE CHECKER ONCE PER STATE. The transitions of one state are stepped one after
+ * another from the same blob (search.c passes `again` for the second and later ones). The
+ * first restore replays the checker's snapshot through its bookkeeping (verify_restore)
+ * and keeps a copy (v_base); the later ones copy that back (verify_copy), which gives the
+ * same checker field for field without replaying (it was a fifth of a spill search). The
+ * handler is restored from the blob every time: strategies offer no copy. */
+static int blob_restore(mc_model *m, const uint8_t *full, size_t len, bool again)
 {
     bs_cursor c = {full, len, 0};
     uint64_t hlen, vlen;
@@ -544,13 +597,20 @@ static int blob_restore(mc_model *m, const uint8_t *full, size_t len)
         return rc;
     if (!bs_cursor_get_u64(&c, &vlen) || vlen != len - c.pos)
         return BS_ESTATE;
-    return verify_restore(m->v, full + c.pos, (size_t)vlen);
+    if (again && m->v_base_ok)
+        return verify_copy(m->v, m->v_base);
+    m->v_base_ok = false;
+    rc = verify_restore(m->v, full + c.pos, (size_t)vlen);
+    rc = rc ? rc : verify_copy(m->v_base, m->v);
+    m->v_base_ok = rc == 0;
+    return rc;
 }
 
 int mc_initial(mc_model *m, bs_buf *full, bs_buf *canon)
 {
     memset(&m->vars, 0, sizeof m->vars);
-    return blob_write(m, full, canon);
+    int rc = blob_write_canon(m, canon);
+    return rc ? rc : mc_full(m, full);
 }
 
 /* ---- transitions -------------------------------------------------------------------- */
@@ -713,12 +773,12 @@ static void mc_judge(mc_model *m, int hrc, bool fault_fired, mc_step_info *info)
     }
 }
 
-int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_step_info *info,
-            bs_buf *next_full, bs_buf *next_canon)
+int mc_step(mc_model *m, const uint8_t *full, size_t full_len, bool again, uint32_t t, mc_step_info *info,
+            bs_buf *next_canon)
 {
     memset(info, 0, sizeof *info);
     BS_ASSERT(!m->straight); /* a model replaying a path (mc_replay) explores nothing */
-    int rc = blob_restore(m, full, full_len);
+    int rc = blob_restore(m, full, full_len, again);
     if (rc)
         return rc;
     m->notifications = m->returns = 0;
@@ -748,7 +808,7 @@ int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_st
                                    info->io_calls == 0 && m->returns == 1 && !m->returned_other);
     info->noop = fired && !info->violation && hrc == BS_EAGAIN && m->notifications == 0 && info->io_calls == 0 &&
                  m->returns == 0;
-    return rc ? rc : blob_write(m, next_full, next_canon);
+    return rc ? rc : blob_write_canon(m, next_canon);
 }
 
 int mc_replay(mc_model *m, const uint32_t *path, size_t len, mc_replay_step *steps, char *msg,

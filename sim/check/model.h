@@ -76,9 +76,14 @@ int mc_initial(mc_model *m, bs_buf *full, bs_buf *canon);
 /* Fills `t` with the transitions enabled in state `full` (restored first); returns count. */
 size_t mc_enabled(mc_model *m, const mc_vars *vars, uint32_t *t, size_t t_cap);
 
-/* Restores state `full`, executes transition t, and writes the successor (full, canonical). */
-int mc_step(mc_model *m, const uint8_t *full, size_t full_len, uint32_t t, mc_step_info *info,
-            bs_buf *next_full, bs_buf *next_canon);
+/* Restores state `full`, executes transition t, and writes the successor's canonical form
+ * (its full blob: mc_full, before the next mc_step). `again`: the previous mc_step of this
+ * model restored the same blob (a cheaper restore, see model.c). */
+int mc_step(mc_model *m, const uint8_t *full, size_t full_len, bool again, uint32_t t, mc_step_info *info,
+            bs_buf *next_canon);
+
+/* The full blob (restorable) of the state the last mc_step (or mc_initial) reached. */
+int mc_full(mc_model *m, bs_buf *full);
 
 /* Reads the explorer variables of a full blob. */
 void mc_vars_of(const uint8_t *full, mc_vars *vars);

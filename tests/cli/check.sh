@@ -38,8 +38,10 @@ check "check --json says which reductions were on" $?
 grep -q '"symmetry": false, "symmetry_off": "--no-symmetry"' "$tmp/nosym"; check "check --no-symmetry turns it off and says so" $?
 s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/sym"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/nosym")
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "symmetry stores fewer states ($s1 vs $s2)" $?
-expect_exit "check of block (no relabel hook) exits 0" 0 "$bin" check --strategy block --channels 2
-grep -q "symmetry off (the strategy cannot rename channels" "$tmp/out"; check "a strategy without relabel is explored without symmetry, said" $?
+for s in block unaligned aligned-timeout; do
+    expect_exit "check of $s exits 0" 0 "$bin" check --strategy $s --channels 3 --checkpoints 1 --eop --cancel
+    grep -q "symmetry on" "$tmp/out"; check "$s is explored with symmetry (its relabel hook)" $?
+done
 
 # --scenario: the file decides strategy, channels, options, faults and scripts
 sc="$here/../../scenarios/handler/spill-fault-eio-read.yaml"
@@ -66,6 +68,9 @@ if [ -n "$planted" ]; then
         "$planted" check --strategy planted-replay-order --channels 3 --checkpoints 2 --eop --cancel --jobs 2 --out "$tmp/j.yaml"
     grep -q "shortest counterexample (10 steps)" "$tmp/out"; check "check --jobs 2 gives the shortest counterexample" $?
     expect_exit "its counterexample replays to a violation" 1 "$planted" run "$tmp/j.yaml"
+    expect_exit "check of a shim without relabel hook exits 1 (its bug)" 1 \
+        "$planted" check --strategy planted-unaligned-lose-state --channels 2 --out "$tmp/s.yaml"
+    grep -q "symmetry off (the strategy cannot rename channels" "$tmp/out"; check "a strategy without relabel is explored without symmetry, said" $?
     # a counterexample that cannot be written is not lost: it is printed instead, exit still 1
     if [ -w /dev/full ]; then
         expect_exit "check whose counterexample cannot be written still exits 1" 1 \
