@@ -28,7 +28,8 @@
 #   MUTATE_UNIT_FILTER=G Criterion --filter for the unit suite (default: the suites of
 #                        MUTATE_UNIT_FILES, the test files that drive core/; see below)
 #   MUTATE_TIMEOUT_FACTOR=F, MUTATE_TIMEOUT_MIN=S  per-suite time limit: F times the suite's
-#                        time on the unmutated build, at least S seconds (defaults 5 and 20)
+#                        time on the unmutated build, at least S seconds (defaults 5 and 60:
+#                        on a shared machine a 4 s suite can take 20 s, and a timeout kills)
 #   MUTATE_RUN_EQUIVALENTS=1  also run the mutants listed as equivalent (to re-judge them)
 #   MUTATE_OUT=DIR       where results go (default build/mutate)
 # Exit: 0 when the run completed (whatever the kill rate), 2 on a usage or setup error (the
@@ -57,7 +58,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 : "${MUTATE_JOBS:=2}"
 : "${MUTATE_FUZZ_SEEDS:=20000}"
 : "${MUTATE_TIMEOUT_FACTOR:=5}"
-: "${MUTATE_TIMEOUT_MIN:=20}"
+: "${MUTATE_TIMEOUT_MIN:=60}"
 : "${MUTATE_RUN_EQUIVALENTS:=0}"
 : "${MUTATE_OUT:=build/mutate}"
 : "${MUTATE_EQUIVALENTS:=$HERE/equivalent.txt}"
@@ -144,8 +145,9 @@ if [ -n "$MUTATE_SAMPLE" ]; then
 else
     cp "$OUT/scored.tsv" "$OUT/picked.tsv"
 fi
-# run order: by file and line (the same object stays hot in the cache)
-cut -f2- "$OUT/picked.tsv" | sort -t"$(printf '\t')" -k3,3 -k4,4n -k2,2 > "$OUT/selected.tsv"
+# run order: the sample's order (by the hash of seed and id), so that the mutants a run
+# interrupted part-way has finished are themselves a seeded sample, not the first files
+cut -f2- "$OUT/picked.tsv" > "$OUT/selected.tsv"
 n_sel=$(wc -l < "$OUT/selected.tsv")
 n_eq_all=$(awk -F'\t' '$1 == "eq"' "$OUT/tagged.tsv" | wc -l)
 echo "mutate: $n_all mutants of $(echo $MUTATE_FILES | wc -w) files ($n_eq_all listed equivalent); running $n_sel${MUTATE_SAMPLE:+ (sample of $MUTATE_SAMPLE, seed $MUTATE_SEED)}, mode $MUTATE_MODE, $MUTATE_JOBS jobs"
@@ -183,7 +185,8 @@ run_suite() {
                 "$bin" check --strategy "$s" $cfg --out "$out" || { echo "check --strategy $s $cfg: failed"; exit 1; }
             done < "$pairs"' check "$dir/barriersim" "$dir/check-cx.yaml" "$OUT/check-pairs" ;;
     unit)
-        run_timed "$lim" "$log" env $SAN_ENV "$dir/unit-tests" --jobs 1 --filter "$MUTATE_UNIT_FILTER" || return $?
+        # --fail-fast: the first failing test kills the mutant; the rest need not run
+        run_timed "$lim" "$log" env $SAN_ENV "$dir/unit-tests" --jobs 1 --fail-fast --filter "$MUTATE_UNIT_FILTER" || return $?
         # a leak at a worker's exit shows only as this line (see the Makefile's test-asan)
         if grep -q "crashed during its setup or teardown" "$log"; then return 1; fi ;;
     esac
@@ -298,43 +301,8 @@ worker() { # K: runs mutants K, K+J, K+2J, ... of the selection
     done < "$dir/list.tsv"
 }
 
-# timeout(1) puts each suite in a process group of its own: an interrupted run stops the
-# workers, then the suites they were running (timeout passes the signal to its group).
-pids=
-cleanup() {
-    for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 1
-    for f in "$OUT"/job*/child.pid; do
-        [ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    echo "mutate: interrupted" >&2
-    exit 130
-}
-trap cleanup INT TERM HUP
-k=0
-while [ "$k" -lt "$MUTATE_JOBS" ]; do
-    : > "$OUT/job$k.started"
-    worker "$k" &
-    pids="$pids $!"
-    k=$((k + 1))
-done
-if [ -t 1 ]; then
-    while :; do
-        alive=0
-        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
-        done_n=$(cat "$OUT"/job*/results.tsv 2>/dev/null | wc -l)
-        killed_n=$(cat "$OUT"/job*/results.tsv 2>/dev/null | awk -F'\t' '$3 == "killed" || $3 == "timeout"' | wc -l)
-        printf '\rmutate: %d/%d mutants run, %d killed ' "$done_n" "$n_sel" "$killed_n"
-        [ "$alive" = 1 ] || break
-        sleep 2
-    done
-    printf '\n'
-fi
-for p in $pids; do wait "$p" || die "a worker failed"; done
-trap - INT TERM HUP
-
 # ---- report ------------------------------------------------------------------------------
+report() {
 cat "$OUT"/job*/results.tsv 2>/dev/null | sort -t"$(printf '\t')" -k7,7 -k8,8n -k1,1 > "$OUT/results.tsv" || true
 # results.tsv: id tag status killed-by ran seconds file line function description
 awk -F'\t' -v all="$OUT/all.tsv" -v suites="$MUTATE_SUITES" -v mode="$MUTATE_MODE" \
@@ -389,5 +357,46 @@ if [ -s "$OUT/equivalent.stale" ]; then
     sed 's/^/  /' "$OUT/equivalent.stale"
 fi
 echo "mutate: details in $OUT/results.tsv, survivors in $OUT/survivors.txt"
+}
+
+# timeout(1) puts each suite in a process group of its own: an interrupted run stops the
+# workers, then the suites they were running (timeout passes the signal to its group).
+pids=
+cleanup() {
+    for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 1
+    for f in "$OUT"/job*/child.pid; do
+        [ -s "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    # the mutants finished so far (a seeded sample of the sample: see the run order)
+    echo "mutate: interrupted after $(cat "$OUT"/job*/results.tsv 2>/dev/null | wc -l) of $n_sel mutants; their results:" >&2
+    report || true
+    exit 130
+}
+trap cleanup INT TERM HUP
+k=0
+while [ "$k" -lt "$MUTATE_JOBS" ]; do
+    : > "$OUT/job$k.started"
+    worker "$k" &
+    pids="$pids $!"
+    k=$((k + 1))
+done
+if [ -t 1 ]; then
+    while :; do
+        alive=0
+        for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+        done_n=$(cat "$OUT"/job*/results.tsv 2>/dev/null | wc -l)
+        killed_n=$(cat "$OUT"/job*/results.tsv 2>/dev/null | awk -F'\t' '$3 == "killed" || $3 == "timeout"' | wc -l)
+        printf '\rmutate: %d/%d mutants run, %d killed ' "$done_n" "$n_sel" "$killed_n"
+        [ "$alive" = 1 ] || break
+        sleep 2
+    done
+    printf '\n'
+fi
+for p in $pids; do wait "$p" || die "a worker failed"; done
+trap - INT TERM HUP
+
+report
 [ -z "${below:-}" ] || { echo "mutate: kill rate below MUTATE_MIN_RATE=$MUTATE_MIN_RATE%"; exit 1; }
 exit 0
