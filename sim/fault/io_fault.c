@@ -5,10 +5,15 @@
 
 #include <errno.h>
 
+/* The one table of I/O call names: scenario files (sim/scenario/faults.c), traces and
+ * counterexamples all spell calls with it. */
+const char *const io_call_names[IO_CALLS] = {
+    [IO_OPEN] = "open", [IO_WRITE] = "write", [IO_READ] = "read", [IO_CLOSE] = "close", [IO_UNLINK] = "unlink",
+};
+
 const char *io_call_name(io_call c)
 {
-    static const char *const names[IO_CALLS] = {"open", "write", "read", "close", "unlink"};
-    return c < IO_CALLS ? names[c] : "?";
+    return c < IO_CALLS ? io_call_names[c] : "?";
 }
 
 int io_fault_add(io_fault *f, io_call call, uint64_t nth, int err, uint32_t short_bytes)

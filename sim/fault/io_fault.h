@@ -45,7 +45,10 @@ void io_fault_init(bs_io *io, io_fault *f, const bs_io *inner);
 /* Adds a rule; 0, or BS_EINVAL when the table is full or the rule is malformed. */
 int io_fault_add(io_fault *f, io_call call, uint64_t nth, int err, uint32_t short_bytes);
 
-/* Returns "open", "write", "read", "close" or "unlink". */
+/* The names of the calls, indexed by io_call: "open", "write", "read", "close", "unlink". */
+extern const char *const io_call_names[IO_CALLS];
+
+/* Returns io_call_names[c], or "?" for a value outside the enum. */
 const char *io_call_name(io_call c);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * faults.c: the `faults` key of a scenario file, and the names of I/O calls and errnos.
+ * faults.c: the `faults` key of a scenario file, and the names of errnos (the names of I/O
+ * calls are the fault seam's, sim/fault/io_fault.c).
  *
  * Contract: `faults` is a sequence of at most SC_FAULTS_MAX mappings, each
  * {call: open|write|read|close|unlink, nth: >= 1, and exactly one of error: <errno name>
@@ -7,25 +8,29 @@
  * of its mapping. Errors point at the offending key or value.
  */
 #include "sc_int.h"
+#include "../fault/io_fault.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const sc_call_names[SC_CALL_COUNT] = {
-    [SC_CALL_OPEN] = "open", [SC_CALL_WRITE] = "write", [SC_CALL_READ] = "read",
-    [SC_CALL_CLOSE] = "close", [SC_CALL_UNLINK] = "unlink",
-};
+/* A scenario's calls are the fault seam's (sim/fault/io_fault.c): one names table, and
+ * the enums agree value for value, so that a call is never spelt in two places. */
+_Static_assert((int)SC_CALL_COUNT == (int)IO_CALLS, "scenario calls are the I/O seam's calls");
+_Static_assert((int)SC_CALL_OPEN == (int)IO_OPEN && (int)SC_CALL_WRITE == (int)IO_WRITE &&
+                   (int)SC_CALL_READ == (int)IO_READ && (int)SC_CALL_CLOSE == (int)IO_CLOSE &&
+                   (int)SC_CALL_UNLINK == (int)IO_UNLINK,
+               "sc_call and io_call number the calls alike");
 
 const char *sc_call_name(sc_call c)
 {
-    return (unsigned)c < SC_CALL_COUNT ? sc_call_names[c] : "?";
+    return (unsigned)c < SC_CALL_COUNT ? io_call_names[c] : "?";
 }
 
 int sc_call_find(const char *name)
 {
     for (int i = 0; name && i < SC_CALL_COUNT; i++)
-        if (strcmp(sc_call_names[i], name) == 0)
+        if (strcmp(io_call_names[i], name) == 0)
             return i;
     return -1;
 }
@@ -84,7 +89,7 @@ static int sc_fault_call(const sc_ctx *cx, uint32_t node, sc_fault *f)
         return -1;
     int c = sc_call_find(s);
     if (c < 0)
-        return sc_unknown_name(cx, node, "call", "call", sc_call_names, SC_CALL_COUNT);
+        return sc_unknown_name(cx, node, "call", "call", io_call_names, SC_CALL_COUNT);
     f->call = (sc_call)c;
     return 0;
 }
