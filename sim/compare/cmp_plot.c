@@ -105,12 +105,15 @@ static void key_axis(const simscen_key *k, double max, unit *u, char *label, siz
         snprintf(label, len, "%s: %s", k->name, k->what);
 }
 
-/* Labelled tics at 1, 2 and 5 of every decade in [lo, hi] (lo > 0): gnuplot's default
- * labels only powers of ten, which leaves a range inside one decade with one number. */
+/* Tics at 1, 2 and 5 of every decade in [lo, hi] (lo > 0): gnuplot's default labels only
+ * powers of ten, which leaves a range inside one decade with one number. Over more than
+ * three decades 2 and 5 stay as unlabelled minor tics: labelled, they ran into each other
+ * on a narrow panel (the timeout grid's 5 us .. 5 ms axis printed "0.0050.010.02"). */
 static void gp_log_tics(FILE *f, const char *axis, double lo, double hi)
 {
     assert(lo > 0 && hi > lo);
     static const double steps[] = {1, 2, 5};
+    bool wide = hi / lo > 1000;
     fprintf(f, "set %stics (", axis);
     int n = 0;
     double decade = 1; /* the power of ten at or below lo, in bounded steps (no libm) */
@@ -121,7 +124,11 @@ static void gp_log_tics(FILE *f, const char *axis, double lo, double hi)
     for (int d = 0; d < 40 && decade <= hi; d++, decade *= 10)
         for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
             double v = steps[i] * decade;
-            if (v >= lo && v <= hi)
+            if (v < lo || v > hi)
+                continue;
+            if (wide && i > 0) /* level 1: a minor tic, no label */
+                fprintf(f, "%s\"\" %g 1", n++ ? ", " : "", v);
+            else
                 fprintf(f, "%s%g", n++ ? ", " : "", v);
         }
     fprintf(f, "%s)\n", n ? "" : "1");

@@ -191,9 +191,13 @@ at0=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" && $8 == "completed" { print $7
 
 if command -v gnuplot >/dev/null 2>&1; then
     expect_exit "a sweep of a key with a unit exits 0" 0 "$bin" compare "$scen" --strategies spill --seeds 1 \
-        --sweep alignment-timeout-ns=5000,20000 --bootstrap 10 --out "$tmp/units"
+        --sweep alignment-timeout-ns=5000,20000,5000000 --bootstrap 10 --out "$tmp/units"
     grep -q 'set title "alignment-timeout 5 µs"' "$tmp/units/plots.gp" && ! grep -q 'alignment-timeout-ns=5000' "$tmp/units/plots.gp"
     check "plot panels name swept values in human units, not raw ns" $?
+    # 5 us .. 5 ms: over three decades only powers of ten are labelled, 2 and 5 are minor
+    # tics (labelled, they overlapped on a narrow panel)
+    grep -q '^set xtics (.*"" [0-9.e+-]* 1' "$tmp/units/plots.gp" && ! grep -q '^set xtics (.*, 0.02,' "$tmp/units/plots.gp"
+    check "a log axis over more than three decades labels only powers of ten" $?
 fi
 
 expect_exit "compare --json exits 0" 0 "$bin" compare "$scen" --strategies tracker --seeds 1 --bootstrap 10 --out "$tmp/j" --json
