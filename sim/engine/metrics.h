@@ -125,6 +125,8 @@ typedef struct sim_al_metrics {
     uint64_t channel_state_ns;       /* unaligned: d<K> - t<K> */
     uint64_t spilled_bytes, blocked_bytes_peak, buffered_bytes;
     uint64_t channel_state_bytes, channel_state_items;
+    uint64_t cs_pending_bytes;       /* of channel_state_bytes, those d<K> or a<K> will persist
+                                        or give up (the buffered series' channel state) */
     /* Flink's per-subtask checkpoint statistics (see "Checkpoint statistics" above) */
     uint64_t start_delay_ns;         /* begin_ns - the checkpoint's start */
     uint64_t processed_bytes;        /* data returned to the operator from begin to t<K>

@@ -189,6 +189,16 @@ at0=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" && $8 == "completed" { print $7
       sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 [ "$at0" -gt $((10 * at)) ]; check "timed per task (announce-barriers: 0) it pays off far less: $at0 ns" $?
 
+# Output state of a barrier converted in an outbox after its task triggered aligned (the
+# validation job, 16 KiB segments) counts in the checkpoint's statistics but leaves the
+# buffered series once the checkpoint is over: the series' last sample holds no channel
+# state (it kept 503808 bytes to the end of the run before).
+expect_exit "the validation job's aligned-timeout at 16 KiB exits 0" 0 "$bin" compare reports/validation/checkpointing-time.yaml \
+    --strategies aligned-timeout --seeds 1 --sweep segment-size=16384 --bootstrap 10 --out "$tmp/conv"
+last=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" { v = $8 } END { print v }' "$tmp/conv/buffered.csv")
+cs=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" && $16 > 0 { n++ } END { print n + 0 }' "$tmp/conv/checkpoints.csv")
+[ "$last" = 0 ] && [ "$cs" -gt 0 ]; check "converted output state leaves the buffered series (last sample $last B; $cs checkpoints with channel state)" $?
+
 if command -v gnuplot >/dev/null 2>&1; then
     expect_exit "a sweep of a key with a unit exits 0" 0 "$bin" compare "$scen" --strategies spill --seeds 1 \
         --sweep alignment-timeout-ns=5000,20000,5000000 --bootstrap 10 --out "$tmp/units"
