@@ -523,6 +523,10 @@ static int plot_cdf(plot_ctx *pc, cmp_metric m, const char *kind, const char *wh
     fprintf(f, "set xlabel '%s (%s, simulated)'\nset ylabel 'share of samples at or below'\nset yrange [0:1.02]\n",
             what, u.name);
     gp_yrange(f, lo / u.div, hi / u.div, "x");
+    if (!(lo > 0) && hi > 0) /* a linear axis from 0: a strategy whose samples are all 0 (no
+                               * alignment) is a step at 0, drawn on the border unless the
+                               * axis starts a little below it */
+        fprintf(f, "set xrange [%g:]\n", -0.02 * hi / u.div);
     fprintf(f, "set multiplot layout 1,%u title \"%s (simulated), %s: CDF pooled over seeds\" font ',13'\n", np, what,
             s->scen[pc->sc].name);
     for (uint32_t i = 0; i < np; i++) {

@@ -198,6 +198,9 @@ expect_exit "the validation job's aligned-timeout at 16 KiB exits 0" 0 "$bin" co
 last=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" { v = $8 } END { print v }' "$tmp/conv/buffered.csv")
 cs=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" && $16 > 0 { n++ } END { print n + 0 }' "$tmp/conv/checkpoints.csv")
 [ "$last" = 0 ] && [ "$cs" -gt 0 ]; check "converted output state leaves the buffered series (last sample $last B; $cs checkpoints with channel state)" $?
+# its alignment CDF starts at 0: the axis starts a little below, so a step at 0 is not
+# drawn on the border (unaligned's alignment is all 0)
+grep -q '^set xrange \[-[0-9.e+-]*:\]$' "$tmp/conv/plots.gp"; check "a CDF axis from 0 starts below 0, so a step at 0 shows" $?
 
 if command -v gnuplot >/dev/null 2>&1; then
     expect_exit "a sweep of a key with a unit exits 0" 0 "$bin" compare "$scen" --strategies spill --seeds 1 \
