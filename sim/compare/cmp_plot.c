@@ -152,6 +152,15 @@ static void gp_yrange(FILE *f, double lo, double hi, const char *axis)
     }
 }
 
+/* A swept on/off key (SIMSCEN_KEY_BOOL) is two categories, not a continuum: its axis shows
+ * "off" and "on" only (it showed 0, 0.2, ... 1). */
+static void gp_bool_axis(FILE *f, const simscen_key *k, const char *axis)
+{
+    if (k->kind == SIMSCEN_KEY_BOOL)
+        fprintf(f, "unset logscale %s\nset %srange [-0.25:1.25]\nset %stics (\"off\" 0, \"on\" 1)\n", axis, axis,
+                axis);
+}
+
 static void gp_term(FILE *f, int w, int h)
 {
     fprintf(f, "eval termcmd(%d,%d)\n", w, h);
@@ -278,6 +287,7 @@ static int plot_vs_key(plot_ctx *pc, uint32_t d)
     for (uint32_t i = 0; i < s->sweep[d].n; i++)
         x0 = dmin(x0, (double)s->sweep[d].vals[i]), x1 = dmax(x1, (double)s->sweep[d].vals[i]);
     gp_yrange(f, x0 / xu.div, x1 / xu.div, "x");
+    gp_bool_axis(f, k, "x");
     fprintf(f, "set multiplot layout %d,%d title \"%s: checkpoint duration (simulated) vs %s\\nmedian, band: "
                "95%% bootstrap CI\" font ',12'\n", rows, cols, s->scen[pc->sc].name, k->name);
     for (uint32_t j = 0; j < panels; j++) {
@@ -434,6 +444,7 @@ static int plot_io_vs_key(plot_ctx *pc, uint32_t d)
     fprintf(f, "set output '%s.'.fmt\nset xlabel \"%s%s%s%s\"\n", pc->names[pc->n - 1], k->name,
             xu.name[0] ? " (" : "", xu.name, xu.name[0] ? (strcmp(k->unit, "ns") == 0 ? ", simulated)" : ")") : "");
     gp_yrange(f, x0 / xu.div, x1 / xu.div, "x");
+    gp_bool_axis(f, k, "x");
     fprintf(f, "set multiplot layout %u,3 title \"%s: checkpoint I/O vs %s (%s)\\nmedian, band: 95%% bootstrap CI\" "
                "font ',12'\n", rows, s->scen[pc->sc].name, k->name, k->what);
     for (uint32_t r = 0; r < rows; r++)
@@ -626,7 +637,7 @@ static int plot_over_time(plot_ctx *pc)
     fprintf(f, "set output '%s.'.fmt\nset ylabel '%s'\nset yrange [0:%g]\nset xrange [0:%g]\nset ytics font ',9'\n"
                "set key inside right top opaque font ',9'\n",
             pc->names[pc->n - 1], yu.name, peak / yu.div * 1.08, tmax / tu.div);
-    fprintf(f, "set multiplot layout %u,1 title \"%s, %s: held for alignment and channel state (median over %llu "
+    fprintf(f, "set multiplot layout %u,1 title \"%s, %s:\\nheld for alignment and channel state (median over %llu "
                "seeds, band min-max)%s%s\" font ',12'\n",
             panels, s->scen[pc->sc].name, pl, (unsigned long long)s->seeds, skipped[0] ? "\\nheld nothing: " : "",
             skipped);

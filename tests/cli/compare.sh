@@ -201,6 +201,13 @@ cs=$(awk -F, 'NR > 1 && $2 == "aligned-timeout" && $16 > 0 { n++ } END { print n
 # its alignment CDF starts at 0: the axis starts a little below, so a step at 0 is not
 # drawn on the border (unaligned's alignment is all 0)
 grep -q '^set xrange \[-[0-9.e+-]*:\]$' "$tmp/conv/plots.gp"; check "a CDF axis from 0 starts below 0, so a step at 0 shows" $?
+# a swept on/off key is an axis of two categories, and the held-over-time title wraps
+# after its point label (one line ran off both sides of a 1000-pixel plot)
+expect_exit "the validation job with debloating off and on exits 0" 0 "$bin" compare \
+    reports/validation/checkpointing-time-aligned.yaml --seeds 1 --bootstrap 10 --out "$tmp/onoff"
+grep -q '^set xtics ("off" 0, "on" 1)$' "$tmp/onoff/plots.gp"; check "a swept on/off key's axis reads off and on" $?
+grep -q 'buffer-debloat 1:\\nheld for alignment and channel state' "$tmp/onoff/plots.gp"
+check "the held-over-time title wraps after its point label" $?
 
 if command -v gnuplot >/dev/null 2>&1; then
     expect_exit "a sweep of a key with a unit exits 0" 0 "$bin" compare "$scen" --strategies spill --seeds 1 \
