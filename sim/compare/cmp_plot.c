@@ -107,13 +107,14 @@ static void key_axis(const simscen_key *k, double max, unit *u, char *label, siz
 
 /* Tics at 1, 2 and 5 of every decade in [lo, hi] (lo > 0): gnuplot's default labels only
  * powers of ten, which leaves a range inside one decade with one number. Over more than
- * three decades 2 and 5 stay as unlabelled minor tics: labelled, they ran into each other
- * on a narrow panel (the timeout grid's 5 us .. 5 ms axis printed "0.0050.010.02"). */
+ * two decades of a horizontal axis (three of a vertical one, whose labels stack) 2 and 5
+ * stay as unlabelled minor tics: labelled, they ran into each other on a narrow panel (the
+ * timeout grid's 5 us .. 5 ms axis printed "0.0050.010.02", a CDF's 10 .. 2000 us "10002000"). */
 static void gp_log_tics(FILE *f, const char *axis, double lo, double hi)
 {
     assert(lo > 0 && hi > lo);
     static const double steps[] = {1, 2, 5};
-    bool wide = hi / lo > 1000;
+    bool wide = hi / lo > (axis[0] == 'x' ? 100 : 1000);
     fprintf(f, "set %stics (", axis);
     int n = 0;
     double decade = 1; /* the power of ten at or below lo, in bounded steps (no libm) */
