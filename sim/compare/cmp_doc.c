@@ -36,6 +36,15 @@ void cmp_human(double v, const char *unit, char *out, size_t len)
             snprintf(out, len, "%.3g KiB", v / 1024);
         else
             snprintf(out, len, "%.3g MiB", v / 1048576);
+    } else if (strcmp(unit, "bytes/s") == 0) { /* bandwidths: decimal, as the plots' axes */
+        if (a < 1e3)
+            snprintf(out, len, "%.3g B/s", v);
+        else if (a < 1e6)
+            snprintf(out, len, "%.3g kB/s", v / 1e3);
+        else if (a < 1e9)
+            snprintf(out, len, "%.3g MB/s", v / 1e6);
+        else
+            snprintf(out, len, "%.3g GB/s", v / 1e9);
     } else if (strcmp(unit, "share") == 0) {
         snprintf(out, len, "%.1f%%", v * 100);
     } else if (strcmp(unit, "records/s") == 0) {

@@ -258,6 +258,8 @@ claims:
 YAML
 expect_exit "a costs sweep exits 0" 0 "$bin" compare "$tmp/costs.yaml" --sweep storage-bytes-per-s=200000000,2000000000 \
     --bootstrap 100 --out "$tmp/co"
+grep -q 'title "storage-bytes-per-s 200 MB/s"' "$tmp/co/plots.gp" && ! grep -q 'storage-bytes-per-s 200000000' "$tmp/co/plots.gp"
+check "plot panels name a swept bandwidth in MB/s, not raw bytes per second" $?
 for m in start_delay_ns sync_duration_ns async_duration_ns checkpointed_size_bytes persisted_in_flight_bytes \
          processed_in_flight_bytes operator_state_bytes metadata_write_ns; do
     head -1 "$tmp/co/runs.csv" | grep -q ",n_$m,median_$m,p99_$m"; check "runs.csv has $m" $?
