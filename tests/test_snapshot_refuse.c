@@ -384,3 +384,42 @@ BS_TEST(snapshot_refuse, relabel_refuses_every_prefix_of_a_canonical_snapshot)
         bs_io_mem_close(&mem);
     }
 }
+
+static uint64_t get_u64_at(const uint8_t *p, size_t at)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[at + (size_t)i] << (8 * i);
+    return v;
+}
+
+/* spill's renaming of a corrupt snapshot: a blocked bit past the channel count is no channel:
+ * renaming reads no perm entry for it (perm is exactly `channels` long, so AddressSanitizer
+ * sees a read past it) and drops it (the mutant 7cf10974515c2910 survived every suite). */
+BS_TEST(snapshot_refuse, spill_relabel_reads_no_channel_past_the_count)
+{
+    const state *st = &states[0]; /* spill, 3 channels, 0:d in a spill file */
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    list_gate g;
+    lg_events ev = {""};
+    bs_handler *h = state_make(st, &g, &io, &ev);
+    const bs_strategy *s = bs_strategy_find("spill");
+    bs_buf snap = {0}, out = {0};
+    cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
+    uint32_t *perm = malloc(3 * sizeof *perm);
+    cr_assert_not_null(perm);
+    perm[0] = 0, perm[1] = 1, perm[2] = 2;
+    uint8_t *q = exact_copy(snap.p, snap.len, 0);
+    uint64_t blocked = get_u64_at(q, 64);
+    put_u64_at(q, 64, blocked | 1u << 5); /* channel 5 of 3 */
+    cr_assert_eq(s->relabel(q, snap.len, 3, perm, no_payload, NULL, &out), 0);
+    cr_assert_eq(get_u64_at(out.p, 64), blocked, "a bit past the channel count became a channel");
+    free(q);
+    free(perm);
+    bs_buf_free(&snap);
+    bs_buf_free(&out);
+    bs_handler_close(h, NULL, 0);
+    bs_io_mem_close(&mem);
+}
