@@ -14,6 +14,7 @@
 #include "alloc_fail.h"
 #include "list_gate.h"
 #include "../core/bs_strategy.h"
+#include "../core/bs_spill.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,8 +396,9 @@ static uint64_t get_u64_at(const uint8_t *p, size_t at)
 
 /* spill's renaming of a corrupt snapshot: a blocked bit past the channel count is no channel:
  * renaming reads no perm entry for it (perm is exactly `channels` long, so AddressSanitizer
- * sees a read past it) and drops it (the mutant 7cf10974515c2910 survived every suite). */
-BS_TEST(snapshot_refuse, spill_relabel_reads_no_channel_past_the_count)
+ * sees a read past it) and refuses the snapshot, as restoring it does (the shared
+ * bs_chanset_relabel; the mutant 7cf10974515c2910 survived every suite). */
+BS_TEST(snapshot_refuse, spill_relabel_refuses_a_channel_past_the_count)
 {
     const state *st = &states[0]; /* spill, 3 channels, 0:d in a spill file */
     bs_io io;
@@ -414,10 +416,54 @@ BS_TEST(snapshot_refuse, spill_relabel_reads_no_channel_past_the_count)
     uint8_t *q = exact_copy(snap.p, snap.len, 0);
     uint64_t blocked = get_u64_at(q, 64);
     put_u64_at(q, 64, blocked | 1u << 5); /* channel 5 of 3 */
+    cr_assert_eq(s->relabel(q, snap.len, 3, perm, no_payload, NULL, &out), BS_ESTATE,
+                 "a bit past the channel count was taken for a channel");
+    put_u64_at(q, 64, blocked);
+    bs_buf_free(&out);
     cr_assert_eq(s->relabel(q, snap.len, 3, perm, no_payload, NULL, &out), 0);
-    cr_assert_eq(get_u64_at(out.p, 64), blocked, "a bit past the channel count became a channel");
+    cr_assert_eq(get_u64_at(out.p, 64), blocked);
     free(q);
     free(perm);
+    bs_buf_free(&snap);
+    bs_buf_free(&out);
+    bs_handler_close(h, NULL, 0);
+    bs_io_mem_close(&mem);
+}
+
+/* spill's renaming of a corrupt snapshot: a spill record's channel is all four bytes of its
+ * header's first field, so a record naming channel 1 + 2^24 of 3 is refused as restoring it
+ * is (the mutant 6590e23b5a540cf3 read byte 2 where byte 3 belongs and took it for channel 1).
+ * Layout (spill_snapshot.c): 8 head words, the blocked set, then the written file's section:
+ * its count, then per file (no, size, offset, n) and n bytes of whole records. */
+BS_TEST(snapshot_refuse, spill_relabel_reads_a_record_channel_whole)
+{
+    const state *st = &states[0]; /* spill, 3 channels, 0:d in a spill file */
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    list_gate g;
+    lg_events ev = {""};
+    bs_handler *h = state_make(st, &g, &io, &ev);
+    const bs_strategy *s = bs_strategy_find("spill");
+    bs_buf snap = {0}, out = {0};
+    cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
+    uint32_t perm[3] = {0, 1, 2};
+    size_t section = 64 + 8 * bs_chanset_words(3);
+    cr_assert_eq(get_u64_at(snap.p, section), 1, "one written spill file");
+    size_t records = section + 8 + 32, n = (size_t)get_u64_at(snap.p, section + 8 + 24);
+    cr_assert_geq(n, BS_SPILL_HEADER_BYTES);
+    cr_assert_leq(records + n, snap.len);
+    cr_assert_eq(get_u64_at(snap.p, records) & 0xffffffffu, 0, "the record is 0:d");
+    uint8_t *q = exact_copy(snap.p, snap.len, 0);
+    q[records] = 1, q[records + 3] = 1; /* channel 1 + 2^24 */
+    cr_assert_eq(s->relabel(q, snap.len, 3, perm, no_payload, NULL, &out), BS_ESTATE,
+                 "channel 2^24 + 1 of 3 was renamed");
+    q[records + 3] = 0; /* channel 1: a channel, renamed */
+    bs_buf_free(&out);
+    perm[1] = 2, perm[2] = 1;
+    cr_assert_eq(s->relabel(q, snap.len, 3, perm, no_payload, NULL, &out), 0);
+    cr_assert_eq(get_u64_at(out.p, records) & 0xffffffffu, 2);
+    free(q);
     bs_buf_free(&snap);
     bs_buf_free(&out);
     bs_handler_close(h, NULL, 0);

@@ -228,20 +228,7 @@ int spill_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint
     if (head[0] != SPILL_SNAP_MAGIC || !(head[1] & BS_SNAP_CANONICAL) || head[2] != channels)
         return BS_ESTATE;
     int rc = bs_buf_put(out, snap, sizeof head);
-    size_t words = bs_chanset_words(channels);
-    uint64_t blocked[BS_CHANSET_RELABEL_WORDS] = {0};
-    if (words > BS_CHANSET_RELABEL_WORDS)
-        return BS_ESTATE;
-    for (size_t w = 0; w < words; w++) {
-        uint64_t v;
-        if (!bs_cursor_get_u64(&c, &v))
-            return BS_ESTATE;
-        for (uint32_t k = (uint32_t)(64 * w); k < channels && k < 64 * (w + 1); k++)
-            if ((v >> (k % 64)) & 1)
-                bs_chanset_add(blocked, perm[k]);
-    }
-    for (size_t w = 0; w < words && !rc; w++)
-        rc = bs_buf_put_u64(out, blocked[w]);
+    rc = rc ? rc : bs_chanset_relabel(&c, channels, perm, out); /* blocked */
     for (int section = 0; section < 3 && !rc; section++) { /* written file, replay, stack */
         uint64_t count;
         if (!bs_cursor_get_u64(&c, &count) || (section < 2 && count > 1) || count > len)
