@@ -60,7 +60,9 @@ typedef struct check_result {
     uint64_t revisits;               /* transitions that reached a stored state */
     uint64_t slept;                  /* transitions not executed thanks to sleep sets */
     uint32_t depth;                  /* greatest breadth-first depth reached */
-    double seconds;
+    double seconds;                  /* wall time of the search (monotonic clock) */
+    double cpu_seconds;              /* CPU time of the process over the same span (all
+                                        threads: with --jobs J up to J times seconds) */
     uint64_t memory_bytes;           /* peak resident set */
     bool complete;                   /* the space was exhausted: no bound hit, not bitstate */
     char incomplete[160];            /* why not complete ("" when complete): "bitstate",

@@ -365,9 +365,9 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     }
     printf("}");
     printf(", \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, \"slept\": %llu, \"depth\": %u, "
-           "\"seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
+           "\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,
-           (unsigned long long)r->slept, r->depth, r->seconds, r->seconds > 0 ? (double)r->states / r->seconds : 0.0,
+           (unsigned long long)r->slept, r->depth, r->seconds, r->cpu_seconds, r->seconds > 0 ? (double)r->states / r->seconds : 0.0,
            (unsigned long long)r->memory_bytes);
     if (r->violation) {
         sim_json_string(stdout, r->message);
@@ -404,13 +404,16 @@ int cmd_check(int argc, char **argv)
     resolve(&o);
     o.cfg.progress_line = !o.json && isatty(STDERR_FILENO);
     check_result r;
-    struct timespec t0, t1;
+    struct timespec t0, t1, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     int rc = check_run(&o.cfg, &r);
     if (rc)
         die("check: %s", bs_strerror(rc));
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    r.cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
     char cx_path[1024];
     snprintf(cx_path, sizeof cx_path, "%s", o.out ? o.out : "");
     if (!o.out)

@@ -23,11 +23,13 @@
 #   --keep         keep the temporary directory (its path goes to standard error)
 #
 # Prints one line on standard output:
-#   spin strategy=S n=N k=K d=D eop=0/1 cancel=0/1 skip=0/1 violation=yes|no states=S transitions=T seconds=X memory_mb=M
+#   spin strategy=S n=N k=K d=D eop=0/1 cancel=0/1 skip=0/1 violation=yes|no states=S transitions=T seconds=X cpu_seconds=C memory_mb=M
 # states = pan's "states, stored", transitions = "transitions (= stored+matched)", seconds =
 # memory_mb = pan's "total actual memory usage"; seconds = pan's "elapsed time" (the search alone; pan.c is patched to read CLOCK_MONOTONIC instead of
 # its 10 ms times() ticks; should the patch not apply to another pan version, and pan print
-# less than one tick, the monotonic wall time around ./pan is given instead).
+# less than one tick, the monotonic wall time around ./pan is given instead); cpu_seconds =
+# the CPU time of pan's process over the same span (CLOCK_PROCESS_CPUTIME_ID, patched in
+# likewise; "-" without the patch).
 # Exit: 0 no violation, 1 violation, 2 usage or tool error (violation=error), 3 timeout.
 set -u
 
@@ -109,12 +111,15 @@ cflags=(-O2 -w -DSAFETY -DNOFAIR -DMEMLIM="$memlim")
 # so that small searches get a real duration. Without the patch, the wall time is used.
 perl -0pi -e '
     s/^/#include <time.h>\n/;
-    s/(clock_t start_time;)/$1\nstruct timespec bs_mono0;/ and $n++;
-    s/(start_time = times\(&start_tm\);)/$1 clock_gettime(CLOCK_MONOTONIC, &bs_mono0);/ and $n++;
+    s/(clock_t start_time;)/$1\nstruct timespec bs_mono0, bs_cpu0;/ and $n++;
+    s/(start_time = times\(&start_tm\);)/$1 clock_gettime(CLOCK_MONOTONIC, &bs_mono0); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &bs_cpu0);/ and $n++;
     s{(delta_time = \(\(double\) \(stop_time - start_time\)\) / \(\(double\) sysconf\(_SC_CLK_TCK\)\);)}
-     {$1 { struct timespec bs_t1; clock_gettime(CLOCK_MONOTONIC, &bs_t1);
+     {$1 { struct timespec bs_t1, bs_c1; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &bs_c1);
+           clock_gettime(CLOCK_MONOTONIC, &bs_t1);
            delta_time = (double) (bs_t1.tv_sec - bs_mono0.tv_sec)
-                      + (double) (bs_t1.tv_nsec - bs_mono0.tv_nsec) / 1e9; }} and $n++;
+                      + (double) (bs_t1.tv_nsec - bs_mono0.tv_nsec) / 1e9;
+           printf("pan: cpu time %.6f seconds\\n", (double) (bs_c1.tv_sec - bs_cpu0.tv_sec)
+                  + (double) (bs_c1.tv_nsec - bs_cpu0.tv_nsec) / 1e9); }} and $n++;
     END { exit($n == 3 ? 0 : 1) }' pan.c && patched=1 || patched=0
 "${CC:-gcc}" "${cflags[@]}" -o pan pan.c >cc.out 2>&1 || { cat cc.out >&2; fail "compiling pan.c failed"; }
 
@@ -137,6 +142,7 @@ rc=$?
 states=$(awk '/states, stored/ {printf "%.0f", $1; exit}' pan.out)
 trans=$(awk '/transitions \(= stored\+matched\)/ {printf "%.0f", $1; exit}' pan.out)
 secs=$(awk '/pan: elapsed time/ {print $4; exit}' pan.out)
+cpu=$(awk '/pan: cpu time/ {print $4; exit}' pan.out)
 mem=$(awk '/total actual memory usage/ {print $1; exit}' pan.out)
 wall=$(cat pan.wall 2>/dev/null || echo "")
 
@@ -174,6 +180,6 @@ if [ "$violation" = yes ]; then
     fi
 fi
 
-echo "$line_head violation=$violation states=$states transitions=$trans seconds=$secs memory_mb=${mem:-0}"
+echo "$line_head violation=$violation states=$states transitions=$trans seconds=$secs cpu_seconds=${cpu:--} memory_mb=${mem:-0}"
 [ "$violation" = yes ] && exit 1
 exit 0
