@@ -266,24 +266,6 @@ static int tracker_restore(bs_handler *h, const uint8_t *snap, size_t len)
     return 0;
 }
 
-/* One channel set of a tracker snapshot, renamed. */
-static bool relabel_set(bs_cursor *c, size_t words, uint32_t channels, const uint32_t *perm, bs_buf *out)
-{
-    uint64_t set[BS_CHANSET_RELABEL_WORDS] = {0};
-    for (size_t w = 0; w < words; w++) {
-        uint64_t v;
-        if (!bs_cursor_get_u64(c, &v))
-            return false;
-        for (uint32_t k = (uint32_t)(64 * w); k < channels && k < 64 * (w + 1); k++)
-            if ((v >> (k % 64)) & 1)
-                bs_chanset_add(set, perm[k]);
-    }
-    for (size_t w = 0; w < words; w++)
-        if (bs_buf_put_u64(out, set[w]))
-            return false;
-    return true;
-}
-
 /* The tracker's state names channels only as members of sets (the open channels, each
  * pending checkpoint's delivered set), and tracker.c only tests, adds and compares set
  * members: renaming commutes with every step. Holds no payloads. */
@@ -297,19 +279,19 @@ static int tracker_relabel(const uint8_t *snap, size_t len, uint32_t channels, c
     for (size_t i = 0; i < 6; i++)
         if (!bs_cursor_get_u64(&c, &v[i]))
             return BS_ESTATE;
-    size_t words = bs_chanset_words(channels);
-    if (v[0] != TRACKER_SNAP_MAGIC || v[1] != channels || v[5] > BS_TRACKER_PENDING_MAX ||
-        words > BS_CHANSET_RELABEL_WORDS)
+    if (v[0] != TRACKER_SNAP_MAGIC || v[1] != channels || v[5] > BS_TRACKER_PENDING_MAX)
         return BS_ESTATE;
-    if (bs_buf_put(out, snap, sizeof v))
-        return BS_ENOMEM;
-    bool ok = relabel_set(&c, words, channels, perm, out);
-    for (uint64_t i = 0; i < v[5] && ok; i++) {
+    int rc = bs_buf_put(out, snap, sizeof v);
+    rc = rc ? rc : bs_chanset_relabel(&c, channels, perm, out); /* the open channels */
+    for (uint64_t i = 0; i < v[5] && !rc; i++) { /* each pending checkpoint's delivered set */
         uint64_t id, aborted;
-        ok = bs_cursor_get_u64(&c, &id) && bs_cursor_get_u64(&c, &aborted) && !bs_buf_put_u64(out, id) &&
-             !bs_buf_put_u64(out, aborted) && relabel_set(&c, words, channels, perm, out);
+        if (!bs_cursor_get_u64(&c, &id) || !bs_cursor_get_u64(&c, &aborted))
+            return BS_ESTATE;
+        rc = bs_buf_put_u64(out, id);
+        rc = rc ? rc : bs_buf_put_u64(out, aborted);
+        rc = rc ? rc : bs_chanset_relabel(&c, channels, perm, out);
     }
-    return ok && c.pos == c.len ? 0 : BS_ESTATE;
+    return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
 }
 
 const bs_strategy bs_strategy_tracker = {
