@@ -167,7 +167,9 @@ int align_restore_from(align_state *a, bs_cursor *c)
     for (size_t i = 0; i < 5; i++)
         if (!bs_cursor_get_u64(c, &v[i]))
             return BS_ESTATE;
-    if (v[0] != a->channels || v[2] > a->channels || v[3] > a->channels || v[2] + v[3] > a->channels || v[4] > 1)
+    /* An alignment in progress leaves some channel neither blocked nor closed: the moment
+     * barriers + closed reach the channel count, align_complete_check releases. */
+    if (v[0] != a->channels || v[3] > a->channels || (v[2] && v[2] >= a->channels - v[3]) || v[4] > 1)
         return BS_ESTATE;
     size_t words = bs_chanset_words(a->channels);
     bs_cursor probe = *c; /* checked first, so that a refused snapshot changes nothing */

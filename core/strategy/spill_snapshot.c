@@ -72,8 +72,10 @@ static int restore_head(spill_state *s, bs_cursor *c, uint64_t *next_file_no)
     for (size_t i = 0; i < 8; i++)
         if (!bs_cursor_get_u64(c, &v[i]))
             return BS_ESTATE;
+    /* barriers v[4], closed v[5]: as align_restore_from, an alignment in progress leaves
+     * some channel neither blocked nor closed */
     if (v[0] != SPILL_SNAP_MAGIC || (v[1] & BS_SNAP_CANONICAL) || v[2] != s->a.channels ||
-        v[4] > s->a.channels || v[5] > s->a.channels || v[4] + v[5] > s->a.channels || v[6] > 1)
+        v[5] > s->a.channels || (v[4] && v[4] >= s->a.channels - v[5]) || v[6] > 1)
         return BS_ESTATE;
     s->a.cur = v[3];
     s->a.barriers = (uint32_t)v[4];
