@@ -47,6 +47,8 @@ typedef struct check_config {
     bool no_compaction;              /* store each state's canonical bytes and compare them,
                                         not only its 128-bit hash (for comparison: slower) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
+    uint64_t max_memory_bytes;       /* 0: no bound; once the process's peak resident set
+                                        passes it the search stops, incomplete ("max-memory") */
     uint32_t max_depth;              /* 0: no bound */
     uint32_t bitstate_log2;          /* 0: exact hash set; else a bit array of 2^n bits */
     uint32_t shard, shards;          /* explore shard `shard` of `shards` (0 of 1: all) */
@@ -66,7 +68,8 @@ typedef struct check_result {
     uint64_t memory_bytes;           /* peak resident set */
     bool complete;                   /* the space was exhausted: no bound hit, not bitstate */
     char incomplete[160];            /* why not complete ("" when complete): "bitstate",
-                                        "max-states", "max-depth", "shard", "violation" */
+                                        "max-states", "max-memory", "max-depth", "shard",
+                                        "violation" */
     uint64_t bits_total, bits_set;   /* bitstate: the bit array's size and bits set */
     double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
     bool symmetry;                   /* the symmetry reduction was on */

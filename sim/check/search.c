@@ -165,6 +165,7 @@ typedef struct worker {
     bool violation;
     bool cut_depth;               /* a node at max-depth had transitions left unexplored */
     bool cut_states;              /* nodes were left unexpanded at the max-states share */
+    bool cut_memory;              /* nodes were left unexpanded past max_memory_bytes */
     uint64_t v_parent;
     uint32_t v_via;
     char message[1024];
@@ -781,6 +782,18 @@ static void progress(search *s, uint64_t states, uint64_t transitions, uint32_t 
             (unsigned long long)states, (unsigned long long)transitions, now > 0 ? (double)states / now : 0.0);
 }
 
+/* The process's peak resident set has passed max_memory_bytes (read every MEMORY_EVERY
+ * expansions: a getrusage call is a system call). One limit for the process, so with J
+ * workers the first to see it stops its level and the others stop when the level ends. */
+#define MEMORY_EVERY 1024u
+static bool memory_over(const search *s, size_t i)
+{
+    struct rusage ru;
+    if (!s->cfg->max_memory_bytes || i % MEMORY_EVERY != 0 || getrusage(RUSAGE_SELF, &ru) != 0)
+        return false;
+    return (uint64_t)ru.ru_maxrss * 1024 >= s->cfg->max_memory_bytes;
+}
+
 /* Expansion phase: every node of this level (stops at its first violation or bound). */
 static void expand_level(worker *w)
 {
@@ -788,6 +801,10 @@ static void expand_level(worker *w)
     for (size_t i = 0; i < w->cur.len && !w->rc; i++) {
         if (s->states_each_max && w->states >= s->states_each_max) {
             w->cut_states = true;
+            break;
+        }
+        if (memory_over(s, i)) {
+            w->cut_memory = true;
             break;
         }
         w->rc = expand(w, w->cur.w[i]);
@@ -809,7 +826,7 @@ static void merge_level(worker *w)
     w->arena_cur = w->arena_next;
     w->arena_next = a;
     arena_empty(&w->arena_next);
-    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states, w->rc != 0};
+    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states || w->cut_memory, w->rc != 0};
 }
 
 /* After the level's last barrier: every worker reads the same figures, so all decide alike. */
@@ -973,7 +990,7 @@ static const worker *collect(search *s)
 {
     check_result *res = s->res;
     const worker *v = NULL;
-    bool cut_depth = false, cut_states = false;
+    bool cut_depth = false, cut_states = false, cut_memory = false;
     for (uint32_t j = 0; j < s->jobs; j++) {
         const worker *w = &s->w[j];
         res->states += w->states;
@@ -987,6 +1004,7 @@ static const worker *collect(search *s)
         res->depth = w->depth > res->depth ? w->depth : res->depth;
         cut_depth = cut_depth || w->cut_depth;
         cut_states = cut_states || w->cut_states;
+        cut_memory = cut_memory || w->cut_memory;
         if (w->violation && !v)
             v = w;
     }
@@ -1003,6 +1021,8 @@ static const worker *collect(search *s)
     }
     if ((cut_states || (s->cfg->max_states && res->states >= s->cfg->max_states && queued)) && !v)
         incomplete(res, "max-states");
+    if (cut_memory && !v)
+        incomplete(res, "max-memory");
     if (cut_depth && !v)
         incomplete(res, "max-depth");
     if (s->cfg->shards > 1)

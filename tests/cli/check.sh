@@ -20,6 +20,9 @@ grep -q '"complete": false, "incomplete": "bitstate", "bitstate": {"bits": 4096,
 check "check --bitstate --json says incomplete with coverage figures" $?
 expect_exit "check --max-states exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-states 50
 grep -q "INCOMPLETE: stopped at --max-states 50" "$tmp/out"; check "check --max-states says where it stopped" $?
+expect_exit "check --max-memory exits 3" 3 "$bin" check --channels 3 --checkpoints 3 --eop --cancel --max-memory 40
+grep -q "INCOMPLETE: stopped at --max-memory 40 MiB" "$tmp/out"; check "check --max-memory says where it stopped" $?
+expect_exit "check --max-memory 0 is a usage error" 2 "$bin" check --max-memory 0
 expect_exit "check --max-depth exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-depth 4 --json
 grep -q '"incomplete": "max-depth"' "$tmp/out"; check "check --max-depth --json names the bound" $?
 
