@@ -15,8 +15,9 @@
 #   for a safety search: -O2 -DSAFETY -DNOFAIR, partial-order reduction on (default), a
 #   hash table of 2^W slots sized to the configuration (W from 20 to 26, as pan's -w rule:
 #   at least as many slots as states), -DMEMLIM=BENCH_MEM_MB.
-# - barriersim runs one job (pan is single-threaded) under `ulimit -v` of the same
-#   BENCH_MEM_MB, its default reductions on (sleep sets, hash compaction).
+# - barriersim runs one job (pan is single-threaded) with --max-memory of the same
+#   BENCH_MEM_MB (its peak resident set; pan's MEMLIM counts what it allocates), its
+#   default reductions on (sleep sets, hash compaction, symmetry).
 # - Times are each tool's own report of its search (barriersim: JSON "seconds" and
 #   "cpu_seconds"; pan: its elapsed time on a monotonic clock and its process CPU time, both
 #   patched into pan.c by run.sh): neither includes process start or compiling pan. Both
@@ -67,13 +68,14 @@ run_bs() { # strategy n k skip
     [ "$4" = 1 ] && skipflag=--skip
     b_states=- b_secs= b_cpu=- b_mem=- b_note=ok
     for _ in $(seq "$repeat"); do
-        out=$(cd "$scratch" && ulimit -v $((mem_mb * 1024)) &&
+        out=$(cd "$scratch" &&
               timeout "$tmo" "$bin" check --strategy "$1" --channels "$2" --checkpoints "$3" --data 1 \
-                  --eop --cancel $skipflag --json 2>"$scratch/bs.err")
+                  --eop --cancel $skipflag --max-memory "$mem_mb" --json 2>"$scratch/bs.err")
         rc=$?
         case "$rc" in
         0) ;;
         1) b_note=VIOLATION ;;
+        3) b_note=memory; return ;; # stopped at --max-memory (incomplete)
         124|137) b_note=timeout; return ;;
         *) if grep -q "out of memory\|Cannot allocate" "$scratch/bs.err"; then b_note=memory; return; fi
            b_note=error; status=1; sed 's/^/  barriersim: /' "$scratch/bs.err" >&2; return ;;

@@ -150,7 +150,9 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "$line_head violation=timeout states=${states:-0} transitions=${trans:-0} seconds=$tmo"
     exit 3
 fi
-if grep -q "out of memory" pan.out; then
+# pan either fails an allocation ("out of memory") or, past -DMEMLIM, stops its search
+# early ("reached -DMEMLIM bound") and still reports errors: 0: neither is an exhausted space.
+if grep -q "out of memory\|reached -DMEMLIM bound" pan.out; then
     tail -n 20 pan.out >&2
     fail "pan ran out of memory (try --collapse, --hc4 or --bitstate, or a larger --memlim)"
 fi
