@@ -33,7 +33,11 @@ static int put(bs_buf *b, uint64_t v) { return bs_buf_put_u64(b, v); }
 /* A label equal to (channel << 32 | position), the model checker's, is implied (bit 9). */
 static uint64_t implied_label(uint32_t channel, size_t pos) { return (uint64_t)channel << 32 | pos; }
 
-static int snap_channel(const verify_channel *c, uint32_t k, bs_buf *out)
+static uint64_t relabel_label(uint64_t label, uint32_t channels, const uint32_t *perm);
+
+/* Channel k's section; with perm (not NULL), written labels name perm's channels (as
+ * verify_snapshot_relabel would rename them: an implied label stays implied). */
+static int snap_channel(const verify_channel *c, uint32_t k, uint32_t channels, const uint32_t *perm, bs_buf *out)
 {
     int rc = put(out, c->len);
     rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
@@ -43,7 +47,8 @@ static int snap_channel(const verify_channel *c, uint32_t k, bs_buf *out)
         rc = put(out, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
                           (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
         rc = rc ? rc : put(out, e->id);
-        rc = rc || implied || (e->pending && !e->cs_id) ? rc : put(out, e->label); /* pre-reported: its label */
+        if (!rc && !implied && (!e->pending || e->cs_id)) /* pre-reported: its label */
+            rc = put(out, perm ? relabel_label(e->label, channels, perm) : e->label);
         rc = rc || !e->cs_id ? rc : put(out, e->cs_id);
     }
     return rc;
@@ -55,7 +60,9 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int snap_ckpts(const verify *v, bs_buf *out)
+/* The checkpoints section; with inv (not NULL), each unaligned record's channel k is the
+ * old channel inv[k]. */
+static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
 {
     uint64_t *ids = malloc((v->ckpts_len + 1) * sizeof *ids);
     if (!ids)
@@ -74,7 +81,7 @@ static int snap_ckpts(const verify *v, bs_buf *out)
         const verify_unal *u = verify_unal_find(v, ck->id);
         rc = rc ? rc : put(out, u != NULL);
         for (uint32_t k = 0; u && k < v->cfg.channels && !rc; k++) {
-            const verify_unal_channel *uc = &u->ch[k];
+            const verify_unal_channel *uc = &u->ch[inv ? inv[k] : k];
             uint64_t w[] = {uc->count_at_trigger, uc->prefix_at_trigger, opt_size(uc->last_at_trigger),
                             uc->cs_count, opt_size(uc->cs_rank_max)};
             for (size_t j = 0; j < 5 && !rc; j++)
@@ -85,16 +92,34 @@ static int snap_ckpts(const verify *v, bs_buf *out)
     return rc;
 }
 
-int verify_snapshot(const verify *v, bs_buf *out)
+/* The snapshot, its channels renamed by perm (NULL: as they are). */
+static int snapshot_as(const verify *v, const uint32_t *perm, bs_buf *out)
 {
-    uint64_t head[] = {VERIFY_SNAP_MAGIC, v->cfg.channels, v->ended, v->have_trigger, v->last_trigger, v->failed,
-                       v->cs_pending == VERIFY_NONE ? 0 : v->cs_pending_channel, opt_size(v->cs_pending)};
+    uint32_t n = v->cfg.channels, inv[VERIFY_RELABEL_CHANNELS_MAX];
+    BS_ASSERT(!perm || n <= VERIFY_RELABEL_CHANNELS_MAX);
+    for (uint32_t k = 0; perm && k < n; k++)
+        inv[perm[k]] = k;
+    bool report = v->cs_pending != VERIFY_NONE;
+    uint64_t head[] = {VERIFY_SNAP_MAGIC, n, v->ended, v->have_trigger, v->last_trigger, v->failed,
+                       !report ? 0 : perm ? perm[v->cs_pending_channel] : v->cs_pending_channel,
+                       opt_size(v->cs_pending)};
     int rc = 0;
     for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
         rc = put(out, head[i]);
-    for (uint32_t k = 0; k < v->cfg.channels && !rc; k++)
-        rc = snap_channel(&v->ch[k], k, out);
-    return rc ? rc : snap_ckpts(v, out);
+    for (uint32_t k = 0; k < n && !rc; k++) { /* new channel k was channel inv[k] */
+        uint32_t from = perm ? inv[k] : k;
+        rc = snap_channel(&v->ch[from], from, n, perm, out);
+    }
+    return rc ? rc : snap_ckpts(v, perm ? inv : NULL, out);
+}
+
+int verify_snapshot(const verify *v, bs_buf *out) { return snapshot_as(v, NULL, out); }
+
+int verify_snapshot_renamed(const verify *v, const uint32_t *perm, bs_buf *out)
+{
+    if (v->cfg.channels > VERIFY_RELABEL_CHANNELS_MAX)
+        return BS_ESTATE;
+    return snapshot_as(v, perm, out);
 }
 
 /* Empties every table, keeping the configuration and the allocations' owners. */
@@ -476,6 +501,34 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
     }
     rc = rc ? rc : relabel_ckpts(&c, channels, inv, out);
     return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
+}
+
+/* verify_snapshot_channel_keys of verify_snapshot(v), from the live state: the same words
+ * hashed in the same order (each label with its channel half 0), without writing them. */
+int verify_channel_keys(const verify *v, uint64_t *keys)
+{
+    uint32_t n = v->cfg.channels;
+    if (n > VERIFY_RELABEL_CHANNELS_MAX)
+        return BS_ESTATE;
+    for (uint32_t k = 0; k < n; k++) {
+        const verify_channel *c = &v->ch[k];
+        uint64_t h = 0x9e3779b97f4a7c15ull ^ (v->cs_pending != VERIFY_NONE && v->cs_pending_channel == k);
+        hash_word(&h, c->len);
+        hash_word(&h, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
+        for (size_t p = 0; p < c->len; p++) {
+            const verify_entry *e = &c->items[p];
+            bool implied = !e->pending && e->label == implied_label(k, p);
+            hash_word(&h, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
+                              (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
+            hash_word(&h, e->id);
+            if (!implied && (!e->pending || e->cs_id))
+                hash_word(&h, e->label >> 32 < n ? e->label & 0xffffffffu : e->label);
+            if (e->cs_id)
+                hash_word(&h, e->cs_id);
+        }
+        keys[k] = h;
+    }
+    return 0;
 }
 
 /* A key per channel of a snapshot: a hash of its section with every label's channel half

@@ -100,6 +100,13 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
 /* A key per channel of a snapshot that does not depend on the channel's number: channels
  * whose keys differ are in different states (equal keys prove nothing). 0 or an error. */
 int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t channels, uint64_t *keys);
+/* The same two from the live checker, without a snapshot to read: verify_snapshot_renamed
+ * appends exactly verify_snapshot_relabel(verify_snapshot(v), perm); verify_channel_keys
+ * gives exactly verify_snapshot_channel_keys(verify_snapshot(v)). The model checker's
+ * symmetry reduction writes the checker's part of a canonical state in one pass with them.
+ * 0, BS_ENOMEM, or BS_ESTATE (more than VERIFY_RELABEL_CHANNELS_MAX channels). */
+int verify_snapshot_renamed(const verify *v, const uint32_t *perm, bs_buf *out);
+int verify_channel_keys(const verify *v, uint64_t *keys);
 
 bool verify_failed(const verify *v);
 /* "step 12: exactly-once: ..." or "" */

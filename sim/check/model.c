@@ -41,6 +41,7 @@ struct mc_model {
     bool returned_other;
     bool straight;                   /* replaying a path: label items by yield order */
     bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
+    bool verify_written;             /* snap_verify holds the live checker's snapshot */
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
     uint64_t now_ns;                 /* the gate's clock: 0, or MC_FIRE_NS in a timeout step */
@@ -313,8 +314,22 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
     return true;
 }
 
-/* One candidate: vars, handler and checker renamed by perm, into m->sym_cand. */
-static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, const bs_buf *vs)
+/* The live checker's snapshot in m->snap_verify (written once per state). */
+static int verify_written(mc_model *m)
+{
+    if (m->verify_written)
+        return 0;
+    m->snap_verify.len = 0;
+    int rc = verify_snapshot(m->v, &m->snap_verify);
+    m->verify_written = rc == 0;
+    return rc;
+}
+
+/* One candidate: vars, handler and checker renamed by perm, into m->sym_cand. The checker
+ * part is written from the live checker (verify_snapshot_renamed: one pass, nothing
+ * parsed) unless `from_bytes`: then it is renamed from m->snap_verify, which the caller
+ * wrote once for its several candidates. Both give the same bytes (verify.h). */
+static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bool from_bytes)
 {
     uint32_t perm[MC_CHANNELS_MAX];
     mc_vars nv = m->vars;
@@ -325,12 +340,15 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, co
         nv.ch[perm[c]] = m->vars.ch[c];
         nv.blocked |= (uint16_t)(((m->vars.blocked >> c) & 1u) << perm[c]);
     }
+    const bs_buf *vs = &m->snap_verify;
     m->sym_cand.len = 0;
     int rc = bs_buf_put(&m->sym_cand, &nv, sizeof nv);
     if (sym_identity(perm8, m->cfg.channels)) {
         /* The identity renaming: by the relabel contracts (core/bs_strategy.h, verify.h) the
          * renamed canonical snapshots are the snapshots themselves, so they are copied, not
-         * rewritten (about half the candidates of the bench's searches are the identity). */
+         * rewritten (about half the candidates of the bench's searches are the identity);
+         * the checker's snapshot is the one mc_full needs for a new state, so it is kept. */
+        rc = rc ? rc : verify_written(m);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, hc->p, hc->len);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, vs->p, vs->len);
 #ifdef MC_SYM_CHECK_IDENTITY
@@ -338,13 +356,26 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, co
         bs_buf t = {0};
         rc = rc ? rc : m->cfg.ops->relabel(hc->p, hc->len, m->cfg.channels, perm, sym_payload, m, &t);
         rc = rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &t);
-        MC_ASSERT(rc || (t.len == hc->len + vs->len && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
+        BS_ASSERT(rc || (t.len == hc->len + vs->len && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
         bs_buf_free(&t);
 #endif
         return rc;
     }
     rc = rc ? rc : m->cfg.ops->relabel(hc->p, hc->len, m->cfg.channels, perm, sym_payload, m, &m->sym_cand);
-    return rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &m->sym_cand);
+    if (from_bytes)
+        return rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &m->sym_cand);
+#ifdef MC_SYM_CHECK_IDENTITY
+    size_t at = m->sym_cand.len;
+#endif
+    rc = rc ? rc : verify_snapshot_renamed(m->v, perm, &m->sym_cand);
+#ifdef MC_SYM_CHECK_IDENTITY
+    bs_buf t = {0};
+    rc = rc ? rc : verify_written(m);
+    rc = rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &t);
+    BS_ASSERT(rc || (t.len == m->sym_cand.len - at && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
+    bs_buf_free(&t);
+#endif
+    return rc;
 }
 
 static bool next_perm(uint8_t *a, size_t n)
@@ -405,12 +436,12 @@ static uint64_t sym_sort(const mc_model *m, const sym_key *key, uint8_t *arr, ui
 
 /* The canonical form of the current state (vars, handler canonical hc, checker vs) into
  * out, and the permutation to it into perm8. See SYMMETRY REDUCTION. */
-static int sym_canon(mc_model *m, const bs_buf *hc, const bs_buf *vs, bs_buf *out, uint8_t *perm8)
+static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
 {
     uint32_t n = m->cfg.channels;
     sym_key key[MC_CHANNELS_MAX];
     uint64_t hist[MC_CHANNELS_MAX];
-    int rc = verify_snapshot_channel_keys(vs->p, vs->len, n, hist);
+    int rc = verify_channel_keys(m->v, hist);
     if (rc)
         return rc;
     for (uint32_t c = 0; c < n; c++)
@@ -423,11 +454,12 @@ static int sym_canon(mc_model *m, const bs_buf *hc, const bs_buf *vs, bs_buf *ou
         cands = 1;
         m->sym_inexact++;
     }
-    bool have = false;
+    bool have = false, from_bytes = cands > 1; /* several: write the checker once, rename it */
+    rc = from_bytes ? verify_written(m) : 0;
     for (uint64_t i = 0; i < cands && !rc; i++) {
         for (uint32_t k = 0; k < n; k++)
             cur[arr[k]] = posn[k];
-        rc = sym_candidate(m, cur, hc, vs);
+        rc = sym_candidate(m, cur, hc, from_bytes);
         if (!rc && (!have || m->sym_cand.len < m->sym_best.len ||
                     (m->sym_cand.len == m->sym_best.len && memcmp(m->sym_cand.p, m->sym_best.p, m->sym_cand.len) < 0))) {
             bs_buf t = m->sym_best;
@@ -529,21 +561,24 @@ static void io_resume(mc_model *m, const mc_io_pause *p)
 }
 
 /* The canonical form of the live state (handler, checker, explorer variables), renamed
- * when symmetry is on. Leaves the checker's snapshot in m->snap_verify for mc_full. */
+ * when symmetry is on. The checker's own snapshot (what mc_full stores) may be left
+ * unwritten: a renamed candidate is written from the live checker, and most successors
+ * are revisits, whose full blob is never written (LAZY FULL BLOBS). */
 static int blob_write_canon(mc_model *m, bs_buf *canon)
 {
     bs_buf *hc = &m->snap_canon, *vs = &m->snap_verify;
     canon->len = hc->len = vs->len = 0;
+    m->verify_written = false;
     mc_io_pause p;
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
     io_resume(m, &p);
-    rc = rc ? rc : verify_snapshot(m->v, vs);
     if (m->sym)
-        return rc ? rc : sym_canon(m, hc, vs, canon, m->perm);
+        return rc ? rc : sym_canon(m, hc, canon, m->perm);
+    rc = rc ? rc : verify_written(m);
     if (m->orbits) {
         uint8_t perm[MC_CHANNELS_MAX];
-        rc = rc ? rc : sym_canon(m, hc, vs, &m->orbit_canon, perm);
+        rc = rc ? rc : sym_canon(m, hc, &m->orbit_canon, perm);
     }
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
@@ -565,6 +600,7 @@ int mc_full(mc_model *m, bs_buf *full)
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, 0, hf);
     io_resume(m, &p);
+    rc = rc ? rc : verify_written(m);
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put_u64(full, hf->len);
     rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
