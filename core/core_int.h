@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct bs_handler {
     const bs_strategy *ops;
@@ -34,9 +35,11 @@ extern const bs_strategy *const bs_strategies[];
 static inline int bs_chanset_relabel(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_buf *out)
 {
     size_t words = bs_chanset_words(channels);
-    uint64_t set[BS_CHANSET_RELABEL_WORDS] = {0};
+    uint64_t set[BS_CHANSET_RELABEL_WORDS];
     if (words > BS_CHANSET_RELABEL_WORDS)
         return BS_ESTATE;
+    memset(set, 0, words * sizeof *set); /* the words in use only: the model checker calls
+                                            this for every set of every state it renames */
     for (size_t w = 0; w < words; w++) {
         uint64_t v;
         if (!bs_cursor_get_u64(c, &v))

@@ -64,7 +64,8 @@ static int cmp_u64(const void *a, const void *b)
  * old channel inv[k]. */
 static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
 {
-    uint64_t *ids = malloc((v->ckpts_len + 1) * sizeof *ids);
+    uint64_t local[32]; /* a model checker's state has a few checkpoints: no allocation */
+    uint64_t *ids = v->ckpts_len < 32 ? local : malloc((v->ckpts_len + 1) * sizeof *ids);
     if (!ids)
         return BS_ENOMEM;
     size_t n = 0;
@@ -88,7 +89,8 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
                 rc = put(out, w[j]);
         }
     }
-    free(ids);
+    if (ids != local)
+        free(ids);
     return rc;
 }
 

@@ -56,7 +56,8 @@ typedef struct mc_script_item {
     uint32_t len;
 } mc_script_item;
 
-typedef struct mc_step_info {        /* what one transition did */
+typedef struct mc_step_info {        /* what one transition did (mc_step sets each field:
+                                        a new one must be set there too) */
     bool pure;                       /* returned the data it yielded, nothing else */
     bool noop;                       /* a timeout transition that changed nothing: no successor */
     bool violation;
