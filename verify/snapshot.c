@@ -28,7 +28,29 @@
 static uint64_t opt_size(size_t v) { return v == VERIFY_NONE ? 0 : (uint64_t)v + 1; }
 static size_t opt_size_back(uint64_t v) { return v == 0 ? VERIFY_NONE : (size_t)(v - 1); }
 
-static int put(bs_buf *b, uint64_t v) { return bs_buf_put_u64(b, v); }
+static void st64(uint8_t *p, uint64_t v);
+
+static uint64_t ld64(const uint8_t *p);
+
+/* bs_cursor_get_u64, inline: the model checker restores a checker per state */
+static inline bool get(bs_cursor *c, uint64_t *v)
+{
+    if (c->len - c->pos < 8)
+        return false;
+    *v = ld64(c->p + c->pos);
+    c->pos += 8;
+    return true;
+}
+
+/* bs_buf_put_u64 with its common case inline: the model checker writes a snapshot per step */
+static inline int put(bs_buf *b, uint64_t v)
+{
+    if (b->cap - b->len < 8)
+        return bs_buf_put_u64(b, v);
+    st64(b->p + b->len, v);
+    b->len += 8;
+    return 0;
+}
 
 /* A label equal to (channel << 32 | position), the model checker's, is implied (bit 9). */
 static uint64_t implied_label(uint32_t channel, size_t pos) { return (uint64_t)channel << 32 | pos; }
@@ -149,7 +171,7 @@ static void reset(verify *v)
 static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
 {
     uint64_t word, id, label = UINT64_MAX, cs_id = 0;
-    if (!bs_cursor_get_u64(c, &word) || !bs_cursor_get_u64(c, &id))
+    if (!get(c, &word) || !get(c, &id))
         return BS_ESTATE;
     bool pending = word & SNAP_PENDING, implied = word & SNAP_IMPLIED;
     if ((word & 0xff) > BS_EOP || (word & 0xff00 & ~(uint64_t)SNAP_FLAGS) || (pending && implied) ||
@@ -157,9 +179,9 @@ static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
         return BS_ESTATE;
     if (implied)
         label = implied_label(k, (size_t)p);
-    else if ((!pending || (word & SNAP_CS)) && !bs_cursor_get_u64(c, &label))
+    else if ((!pending || (word & SNAP_CS)) && !get(c, &label))
         return BS_ESTATE;
-    if ((word & SNAP_CS) && (!bs_cursor_get_u64(c, &cs_id) || cs_id == 0))
+    if ((word & SNAP_CS) && (!get(c, &cs_id) || cs_id == 0))
         return BS_ESTATE;
     verify_channel *ch = &v->ch[k];
     verify_item it = {(bs_kind)(word & 0xff), k, id, (uint32_t)(word >> 16), label, 0};
@@ -181,7 +203,7 @@ static int restore_item(verify *v, uint32_t k, uint64_t p, bs_cursor *c)
 static int restore_channel(verify *v, uint32_t k, bs_cursor *c)
 {
     uint64_t len, last;
-    if (!bs_cursor_get_u64(c, &len) || !bs_cursor_get_u64(c, &last) || len > (c->len - c->pos) / 16 || last > len)
+    if (!get(c, &len) || !get(c, &last) || len > (c->len - c->pos) / 16 || last > len)
         return BS_ESTATE;
     for (uint64_t p = 0; p < len; p++)
         if (restore_item(v, k, p, c))
@@ -206,7 +228,7 @@ static int restore_unal(verify *v, uint64_t id, bs_cursor *c)
     for (uint32_t k = 0; k < v->cfg.channels; k++) {
         uint64_t w[5];
         for (size_t i = 0; i < 5; i++)
-            if (!bs_cursor_get_u64(c, &w[i]))
+            if (!get(c, &w[i]))
                 return BS_ESTATE;
         u->ch[k] = (verify_unal_channel){(size_t)w[0], (size_t)w[1], opt_size_back(w[2]), (size_t)w[3],
                                          opt_size_back(w[4])};
@@ -217,12 +239,12 @@ static int restore_unal(verify *v, uint64_t id, bs_cursor *c)
 static int restore_ckpts(verify *v, bs_cursor *c)
 {
     uint64_t n, id, flags;
-    if (!bs_cursor_get_u64(c, &n) || n > (c->len - c->pos) / 16)
+    if (!get(c, &n) || n > (c->len - c->pos) / 16)
         return BS_ESTATE;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t has_unal;
-        if (!bs_cursor_get_u64(c, &id) || !bs_cursor_get_u64(c, &flags) || flags > 15 ||
-            !bs_cursor_get_u64(c, &has_unal) || has_unal > 1)
+        if (!get(c, &id) || !get(c, &flags) || flags > 15 ||
+            !get(c, &has_unal) || has_unal > 1)
             return BS_ESTATE;
         verify_ckpt *ck = verify_ckpt_get(v, id);
         if (!ck)
@@ -253,7 +275,7 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len)
     bs_cursor c = {snap, len, 0};
     uint64_t head[8];
     for (size_t i = 0; i < 8; i++)
-        if (!bs_cursor_get_u64(&c, &head[i]))
+        if (!get(&c, &head[i]))
             return BS_ESTATE;
     if (head[0] != VERIFY_SNAP_MAGIC || head[1] != v->cfg.channels || head[2] > 1 || head[3] > 1 || head[5] > 1 ||
         (head[7] && head[6] >= v->cfg.channels))
@@ -444,13 +466,13 @@ static size_t walk_channel(const uint8_t *p, size_t n, uint32_t channels, const 
 static int relabel_ckpts(bs_cursor *c, uint32_t channels, const uint32_t *inv, bs_buf *out)
 {
     uint64_t n;
-    if (!bs_cursor_get_u64(c, &n) || n > (c->len - c->pos) / 16)
+    if (!get(c, &n) || n > (c->len - c->pos) / 16)
         return BS_ESTATE;
     int rc = put(out, n);
     for (uint64_t i = 0; i < n && !rc; i++) {
         uint64_t w[3]; /* id, flags, has_unal */
         for (size_t j = 0; j < 3; j++)
-            if (!bs_cursor_get_u64(c, &w[j]))
+            if (!get(c, &w[j]))
                 return BS_ESTATE;
         for (size_t j = 0; j < 3 && !rc; j++)
             rc = put(out, w[j]);
@@ -475,7 +497,7 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
     bs_cursor c = {snap, len, 0};
     uint64_t head[HEAD];
     for (size_t i = 0; i < HEAD; i++)
-        if (!bs_cursor_get_u64(&c, &head[i]))
+        if (!get(&c, &head[i]))
             return BS_ESTATE;
     if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX ||
         (head[7] && head[6] >= channels))
@@ -542,7 +564,7 @@ int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t chann
     bs_cursor c = {snap, len, 0};
     uint64_t head[8];
     for (size_t i = 0; i < 8; i++)
-        if (!bs_cursor_get_u64(&c, &head[i]))
+        if (!get(&c, &head[i]))
             return BS_ESTATE;
     if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX)
         return BS_ESTATE;
