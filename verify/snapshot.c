@@ -94,7 +94,17 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
     for (size_t i = 0; i < v->ckpts_cap; i++)
         if (v->ckpts[i].used && (v->ckpts[i].begun || v->ckpts[i].ended || v->ckpts[i].triggered))
             ids[n++] = v->ckpts[i].id;
-    qsort(ids, n, sizeof *ids, cmp_u64);
+    if (n > 16) {
+        qsort(ids, n, sizeof *ids, cmp_u64);
+    } else { /* a few: insertion sort, no calls through a pointer */
+        for (size_t i = 1; i < n; i++) {
+            uint64_t x = ids[i];
+            size_t j = i;
+            for (; j > 0 && ids[j - 1] > x; j--)
+                ids[j] = ids[j - 1];
+            ids[j] = x;
+        }
+    }
     int rc = put(out, n);
     for (size_t i = 0; i < n && !rc; i++) {
         const verify_ckpt *ck = verify_ckpt_find(v, ids[i]);
