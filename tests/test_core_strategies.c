@@ -92,6 +92,29 @@ BS_TEST(core_strategies, each_missing_callback_and_each_bad_option_is_a_problem)
     cr_assert_str_eq(bs_strategy_problem(&s), "an option without a name, unit or help text", "the second row");
 }
 
+/* The name: none at all, a NULL one or an empty one are problems (each on its own: the
+ * mutants that joined these tests with && survived); an option's range may be a single
+ * value (min = max), but not an empty one. */
+BS_TEST(core_strategies, a_missing_or_empty_name_is_a_problem_and_a_one_value_range_is_not)
+{
+    static const char unnamed[] = "a strategy without a name";
+    cr_assert_str_eq(bs_strategy_problem(NULL), unnamed);
+    bs_strategy s = good_strategy();
+    s.name = NULL;
+    cr_assert_str_eq(bs_strategy_problem(&s), unnamed, "a NULL name");
+    s.name = "";
+    cr_assert_str_eq(bs_strategy_problem(&s), unnamed, "an empty name");
+    bs_option one = good_opt;
+    one.min = one.max = 5;
+    one.def = 5;
+    s = good_strategy();
+    s.options = &one;
+    cr_assert_null(bs_strategy_problem(&s), "min = max = default 5: %s", bs_strategy_problem(&s));
+    one.max = 4;
+    one.def = 0;
+    cr_assert_str_eq(bs_strategy_problem(&s), "an option whose default or minimum is outside its range");
+}
+
 /* ---- spill and tracker: is_empty --------------------------------------------------- */
 
 /* A replay in progress is buffered data even when no spill file is being written. */

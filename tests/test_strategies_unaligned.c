@@ -80,6 +80,19 @@ BS_TEST(unaligned, every_write_fault_on_channel_state_stops_the_handler_and_leav
     }
 }
 
+/* A poll that found nothing to do leaves no error behind: the write fault that stops the
+ * handler later is the one its message names (a mutant that took poll's 0 for an error
+ * set the message to bs_strerror(0), and the real one was lost). */
+BS_TEST(unaligned, a_quiet_poll_first_leaves_the_later_write_fault_its_message)
+{
+    pg_run r = {.strategy = "unaligned", .channels = 2, .check = true, .priority = true,
+                .fail_write_nth = 1, .poll_first = true};
+    pg_run_input(&r, "0:d 0:d 1:d 0:b1 1:b1 0:eop 1:eop");
+    cr_assert(strstr(r.trace, "poll ") == r.trace, "%s", r.trace);
+    cr_assert(strstr(r.error, "No space left"), "%s | %s", r.error, r.trace);
+    cr_assert_eq(r.live_files, 0);
+}
+
 BS_TEST(unaligned, the_checker_catches_forgotten_overtaken_channel_state)
 {
     pg_run control = {.ops = planted_comparison_strategy(PLANT_UNALIGNED_FORGET_OVERTAKEN),
