@@ -185,3 +185,25 @@ BS_TEST(aligned_timeout, a_back_pressured_poll_takes_announcements_and_the_switc
     pg_run r = flink_run("0:d 0:b1u 1:b1 0:eop 1:eop", 1000000, true, true);
     cr_assert_str_eq(r.trace, "poll n1:0 w1000001@0 n1:1 t1 v1:0+1 c1:0 v1:1+0 d1 0 3 4 end");
 }
+
+/* 64 channels, a whole word of blocked bits: the switch to unaligned visits channels 0..63
+ * and no further (the mutant that visited channel 64 read past the blocked set: seen by
+ * AddressSanitizer in the ASan run). */
+BS_TEST(aligned_timeout, a_switch_with_64_channels_reads_no_channel_past_them)
+{
+    char input[1024];
+    size_t at = (size_t)snprintf(input, sizeof input, "0:b1 1:d 1:d 1:d");
+    for (int c = 1; c < 64; c++)
+        at += (size_t)snprintf(input + at, sizeof input - at, " %d:b1", c);
+    for (int c = 0; c < 64; c++)
+        at += (size_t)snprintf(input + at, sizeof input - at, " %d:eop", c);
+    cr_assert_lt(at, sizeof input);
+    pg_run r = {.strategy = "aligned-timeout", .channels = 64, .check = true, .timeout_ns = 1500};
+    pg_run_input(&r, input);
+    cr_assert_str_empty(r.violation, "%s", r.violation);
+    cr_assert_str_empty(r.error, "%s", r.error);
+    cr_assert(strstr(r.trace, "t1"), "%s", r.trace);
+    cr_assert(strstr(r.trace, "d1"), "the unaligned checkpoint ends: %s", r.trace);
+    cr_assert(strstr(r.trace, "t1 c1:3 3 d1"), "switched: item 3 is channel state: %s", r.trace);
+    cr_assert_eq(r.live_files, 0);
+}
