@@ -256,6 +256,27 @@ BS_TEST(core_io, posix_a_failed_unlink_keeps_the_file_in_the_cleanup_list)
     cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
 }
 
+/* A file that gets descriptor 0 (standard input closed) is a file like any other: it joins
+ * the signal-cleanup list (the mutant that took fd 0 for a failure survived every suite). */
+BS_TEST(core_io, posix_a_file_on_descriptor_0_is_in_the_cleanup_list)
+{
+    char dir[PATH_MAX];
+    make_dir(dir, sizeof dir);
+    bs_io io;
+    bs_io_posix px;
+    cr_assert_eq(bs_io_posix_init(&io, &px, dir), 0);
+    uint64_t live0 = bs_io_posix_live();
+    cr_assert_eq(close(0), 0); /* this test's own process (Criterion forks one a test) */
+    bs_file f = {0};
+    cr_assert_eq(io.open(io.ctx, 1, &f), 0);
+    cr_assert_eq(f.fd, 0, "the lowest free descriptor");
+    cr_assert_eq(bs_io_posix_live(), live0 + 1);
+    cr_assert_eq(io.close(io.ctx, &f), 0);
+    cr_assert_eq(io.unlink(io.ctx, &f), 0);
+    cr_assert_eq(bs_io_posix_live(), live0);
+    cr_assert_eq(rmdir(dir), 0, "files left in %s", dir);
+}
+
 /* Every trailing slash goes, down to the root's one. */
 BS_TEST(core_io, posix_directory_slashes_down_to_the_root)
 {
