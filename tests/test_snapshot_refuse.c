@@ -656,3 +656,62 @@ BS_TEST(snapshot_refuse, spill_relabel_walks_a_record_longer_than_255_bytes)
     bs_handler_close(h, NULL, 0);
     bs_io_mem_close(&mem);
 }
+
+/* A relabel hook renames a snapshot of exactly `channels` channels: told 4 for a snapshot
+ * of 3, every strategy refuses it (the tracker's mutant that joined the channel-count and
+ * pending-count tests with && survived). */
+BS_TEST(snapshot_refuse, relabel_refuses_a_snapshot_of_another_channel_count)
+{
+    static const uint32_t identity[4] = {0, 1, 2, 3};
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+        const state *st = &states[k];
+        const bs_strategy *s = bs_strategy_find(st->strategy);
+        bs_io io;
+        bs_io_mem mem;
+        bs_io_mem_init(&io, &mem);
+        list_gate g;
+        lg_events ev = {""};
+        bs_handler *h = state_make(st, &g, &io, &ev);
+        bs_buf snap = {0}, out = {0};
+        cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
+        cr_assert_eq(s->relabel(snap.p, snap.len, 4, identity, no_payload, NULL, &out), BS_ESTATE, "%s (%zu)",
+                     st->strategy, k);
+        bs_buf_free(&snap);
+        bs_buf_free(&out);
+        bs_handler_close(h, NULL, 0);
+        bs_io_mem_close(&mem);
+    }
+}
+
+/* A canonical spill snapshot's file records carry file number 0 (numbers are not part of
+ * a state): one that says 1 is refused, even when it holds no record bytes and is the
+ * last thing in the snapshot (the mutant that accepted it there survived every suite). */
+BS_TEST(snapshot_refuse, spill_relabel_refuses_a_file_number_in_a_canonical_snapshot)
+{
+    const state *st = &states[0]; /* for the magic */
+    bs_io io;
+    bs_io_mem mem;
+    bs_io_mem_init(&io, &mem);
+    list_gate g;
+    lg_events ev = {""};
+    bs_handler *h = state_make(st, &g, &io, &ev);
+    bs_buf snap = {0}, out = {0}, made = {0};
+    cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
+    /* head (magic, flags, channels, cur, barriers, closed, end, next file), blocked, then
+     * no written file, no replay, a stack of one empty file numbered `no` */
+    for (uint64_t no = 0; no <= 1; no++) {
+        made.len = out.len = 0;
+        const uint64_t w[] = {get_u64_at(snap.p, 0), get_u64_at(snap.p, 8), 3, 0, 0, 0, 0, 0, 0,
+                              0, 0, 1, no, 0, 0, 0};
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+            cr_assert_eq(bs_buf_put_u64(&made, w[i]), 0);
+        uint32_t perm[3] = {0, 1, 2};
+        cr_assert_eq(bs_strategy_find("spill")->relabel(made.p, made.len, 3, perm, no_payload, NULL, &out),
+                     no ? BS_ESTATE : 0, "file number %llu", (unsigned long long)no);
+    }
+    bs_buf_free(&snap);
+    bs_buf_free(&out);
+    bs_buf_free(&made);
+    bs_handler_close(h, NULL, 0);
+    bs_io_mem_close(&mem);
+}

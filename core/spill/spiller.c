@@ -142,10 +142,8 @@ int bs_spiller_roll_over(bs_spiller *sp, bs_spill_seq **out)
     seq->size_bytes = sp->bytes;
     seq->io = sp->io;
     seq->quiet = sp->quiet;
-    if (bs_spill_reader_init(&seq->reader, seq_read, seq, sp->page_size, sp->channels)) {
-        free(seq);
-        return BS_ENOMEM;
-    }
+    int rc = bs_spill_reader_init(&seq->reader, seq_read, seq, sp->page_size, sp->channels);
+    BS_ASSERT(rc == 0); /* it allocates nothing (the window comes with the first read) */
     bs_spill_reader_size_hint(&seq->reader, seq->size_bytes);
     sp->file_open = false;
     sp->bytes = sp->records = 0;
