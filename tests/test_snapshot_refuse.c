@@ -60,6 +60,29 @@ static bs_handler *state_make(const state *st, list_gate *g, const bs_io *io, lg
     return h;
 }
 
+/* A handler in state st over in-memory files; fx_close closes both. */
+typedef struct fixture {
+    bs_io io;
+    bs_io_mem mem;
+    list_gate g;
+    lg_events ev;
+    bs_handler *h;
+} fixture;
+
+static bs_handler *fx_open(fixture *f, const state *st)
+{
+    bs_io_mem_init(&f->io, &f->mem);
+    f->ev = (lg_events){""};
+    f->h = state_make(st, &f->g, &f->io, &f->ev);
+    return f->h;
+}
+
+static void fx_close(fixture *f)
+{
+    bs_handler_close(f->h, NULL, 0);
+    bs_io_mem_close(&f->mem);
+}
+
 static int restore_exact(bs_handler *h, const uint8_t *p, size_t n, size_t extra)
 {
     uint8_t *q = exact_copy(p, n, extra);
@@ -152,12 +175,8 @@ BS_TEST(snapshot_refuse, an_alignment_with_every_channel_blocked_or_closed_is_re
     };
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
         const state *st = &states[at[i].spec];
-        bs_io io;
-        bs_io_mem mem;
-        bs_io_mem_init(&io, &mem);
-        list_gate g;
-        lg_events ev = {""};
-        bs_handler *h = state_make(st, &g, &io, &ev);
+        fixture f;
+        bs_handler *h = fx_open(&f, st);
         bs_buf snap = {0};
         cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
         uint8_t *q = exact_copy(snap.p, snap.len, 0);
@@ -175,8 +194,7 @@ BS_TEST(snapshot_refuse, an_alignment_with_every_channel_blocked_or_closed_is_re
         }
         free(q);
         bs_buf_free(&snap);
-        bs_handler_close(h, NULL, 0);
-        bs_io_mem_close(&mem);
+        fx_close(&f);
     }
 }
 
@@ -408,12 +426,8 @@ BS_TEST(snapshot_refuse, relabel_refuses_every_prefix_of_a_canonical_snapshot)
         cr_assert_not_null(s);
         if (!s->relabel)
             continue;
-        bs_io io;
-        bs_io_mem mem;
-        bs_io_mem_init(&io, &mem);
-        list_gate g;
-        lg_events ev = {""};
-        bs_handler *h = state_make(st, &g, &io, &ev);
+        fixture f;
+        bs_handler *h = fx_open(&f, st);
         bs_buf snap = {0}, out = {0};
         cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
         cr_assert_eq(s->relabel(snap.p, snap.len, st->channels, identity, no_payload, NULL, &out), 0,
@@ -427,8 +441,7 @@ BS_TEST(snapshot_refuse, relabel_refuses_every_prefix_of_a_canonical_snapshot)
         }
         bs_buf_free(&snap);
         bs_buf_free(&out);
-        bs_handler_close(h, NULL, 0);
-        bs_io_mem_close(&mem);
+        fx_close(&f);
     }
 }
 
@@ -447,12 +460,8 @@ static uint64_t get_u64_at(const uint8_t *p, size_t at)
 BS_TEST(snapshot_refuse, spill_relabel_refuses_a_channel_past_the_count)
 {
     const state *st = &states[0]; /* spill, 3 channels, 0:d in a spill file */
-    bs_io io;
-    bs_io_mem mem;
-    bs_io_mem_init(&io, &mem);
-    list_gate g;
-    lg_events ev = {""};
-    bs_handler *h = state_make(st, &g, &io, &ev);
+    fixture f;
+    bs_handler *h = fx_open(&f, st);
     const bs_strategy *s = bs_strategy_find("spill");
     bs_buf snap = {0}, out = {0};
     cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
@@ -472,8 +481,7 @@ BS_TEST(snapshot_refuse, spill_relabel_refuses_a_channel_past_the_count)
     free(perm);
     bs_buf_free(&snap);
     bs_buf_free(&out);
-    bs_handler_close(h, NULL, 0);
-    bs_io_mem_close(&mem);
+    fx_close(&f);
 }
 
 /* spill's renaming of a corrupt snapshot: a spill record's channel is all four bytes of its
@@ -484,12 +492,8 @@ BS_TEST(snapshot_refuse, spill_relabel_refuses_a_channel_past_the_count)
 BS_TEST(snapshot_refuse, spill_relabel_reads_a_record_channel_whole)
 {
     const state *st = &states[0]; /* spill, 3 channels, 0:d in a spill file */
-    bs_io io;
-    bs_io_mem mem;
-    bs_io_mem_init(&io, &mem);
-    list_gate g;
-    lg_events ev = {""};
-    bs_handler *h = state_make(st, &g, &io, &ev);
+    fixture f;
+    bs_handler *h = fx_open(&f, st);
     const bs_strategy *s = bs_strategy_find("spill");
     bs_buf snap = {0}, out = {0};
     cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
@@ -512,8 +516,7 @@ BS_TEST(snapshot_refuse, spill_relabel_reads_a_record_channel_whole)
     free(q);
     bs_buf_free(&snap);
     bs_buf_free(&out);
-    bs_handler_close(h, NULL, 0);
-    bs_io_mem_close(&mem);
+    fx_close(&f);
 }
 
 /* Channel sets span words: renaming a state of 70 channels by the reversal k -> 69 - k
@@ -537,12 +540,8 @@ BS_TEST(snapshot_refuse, relabel_renames_channels_of_the_second_word_and_back)
         const state *st = &wide[k];
         const bs_strategy *s = bs_strategy_find(st->strategy);
         cr_assert(s && s->relabel, "%s", st->strategy);
-        bs_io io;
-        bs_io_mem mem;
-        bs_io_mem_init(&io, &mem);
-        list_gate g;
-        lg_events ev = {""};
-        bs_handler *h = state_make(st, &g, &io, &ev);
+        fixture f;
+        bs_handler *h = fx_open(&f, st);
         bs_buf snap = {0}, once = {0}, twice = {0};
         cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
         cr_assert_eq(s->relabel(snap.p, snap.len, 70, perm, no_payload, NULL, &once), 0, "%s", st->strategy);
@@ -554,8 +553,7 @@ BS_TEST(snapshot_refuse, relabel_renames_channels_of_the_second_word_and_back)
         bs_buf_free(&snap);
         bs_buf_free(&once);
         bs_buf_free(&twice);
-        bs_handler_close(h, NULL, 0);
-        bs_io_mem_close(&mem);
+        fx_close(&f);
     }
 }
 
@@ -567,12 +565,8 @@ BS_TEST(snapshot_refuse, relabel_renames_channels_of_the_second_word_and_back)
 BS_TEST(snapshot_refuse, aligned_timeout_flags_restore_as_0_or_1_and_an_adopted_announcement_is_0)
 {
     const state *st = &states[5]; /* aligned-timeout: aligned, channel 0 blocked */
-    bs_io io;
-    bs_io_mem mem;
-    bs_io_mem_init(&io, &mem);
-    list_gate g;
-    lg_events ev = {""};
-    bs_handler *h = state_make(st, &g, &io, &ev);
+    fixture f;
+    bs_handler *h = fx_open(&f, st);
     bs_buf snap = {0};
     cr_assert_eq(bs_handler_snapshot(h, 0, &snap), 0);
     cr_assert_eq(get_u64_at(snap.p, 24), 0, "b1 started: no announced checkpoint left");
@@ -588,8 +582,7 @@ BS_TEST(snapshot_refuse, aligned_timeout_flags_restore_as_0_or_1_and_an_adopted_
     }
     free(q);
     bs_buf_free(&snap);
-    bs_handler_close(h, NULL, 0);
-    bs_io_mem_close(&mem);
+    fx_close(&f);
 }
 
 /* unaligned's next file number survives a restore when no file is open: a checkpoint whose
@@ -666,20 +659,15 @@ BS_TEST(snapshot_refuse, relabel_refuses_a_snapshot_of_another_channel_count)
     for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
         const state *st = &states[k];
         const bs_strategy *s = bs_strategy_find(st->strategy);
-        bs_io io;
-        bs_io_mem mem;
-        bs_io_mem_init(&io, &mem);
-        list_gate g;
-        lg_events ev = {""};
-        bs_handler *h = state_make(st, &g, &io, &ev);
+        fixture f;
+        bs_handler *h = fx_open(&f, st);
         bs_buf snap = {0}, out = {0};
         cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
         cr_assert_eq(s->relabel(snap.p, snap.len, 4, identity, no_payload, NULL, &out), BS_ESTATE, "%s (%zu)",
                      st->strategy, k);
         bs_buf_free(&snap);
         bs_buf_free(&out);
-        bs_handler_close(h, NULL, 0);
-        bs_io_mem_close(&mem);
+        fx_close(&f);
     }
 }
 
@@ -689,12 +677,8 @@ BS_TEST(snapshot_refuse, relabel_refuses_a_snapshot_of_another_channel_count)
 BS_TEST(snapshot_refuse, spill_relabel_refuses_a_file_number_in_a_canonical_snapshot)
 {
     const state *st = &states[0]; /* for the magic */
-    bs_io io;
-    bs_io_mem mem;
-    bs_io_mem_init(&io, &mem);
-    list_gate g;
-    lg_events ev = {""};
-    bs_handler *h = state_make(st, &g, &io, &ev);
+    fixture f;
+    bs_handler *h = fx_open(&f, st);
     bs_buf snap = {0}, out = {0}, made = {0};
     cr_assert_eq(bs_handler_snapshot(h, BS_SNAP_CANONICAL, &snap), 0);
     /* head (magic, flags, channels, cur, barriers, closed, end, next file), blocked, then
@@ -712,6 +696,5 @@ BS_TEST(snapshot_refuse, spill_relabel_refuses_a_file_number_in_a_canonical_snap
     bs_buf_free(&snap);
     bs_buf_free(&out);
     bs_buf_free(&made);
-    bs_handler_close(h, NULL, 0);
-    bs_io_mem_close(&mem);
+    fx_close(&f);
 }

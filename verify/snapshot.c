@@ -57,6 +57,22 @@ static uint64_t implied_label(uint32_t channel, size_t pos) { return (uint64_t)c
 
 static uint64_t relabel_label(uint64_t label, uint32_t channels, const uint32_t *perm);
 
+/* The words of item p of channel k, as snap_channel writes them and verify_channel_keys
+ * hashes them: its flags word, its id, its label unless implied or pending without a
+ * report, and the checkpoint it was reported for. */
+static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
+{
+    return !e->pending && e->label == implied_label(k, p);
+}
+
+static uint64_t item_flags_word(const verify_entry *e, bool implied)
+{
+    return (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
+           (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16;
+}
+
+static bool item_label_written(const verify_entry *e, bool implied) { return !implied && (!e->pending || e->cs_id); }
+
 /* Channel k's section; with perm (not NULL), written labels name perm's channels (as
  * verify_snapshot_relabel would rename them: an implied label stays implied). */
 static int snap_channel(const verify_channel *c, uint32_t k, uint32_t channels, const uint32_t *perm, bs_buf *out)
@@ -65,11 +81,10 @@ static int snap_channel(const verify_channel *c, uint32_t k, uint32_t channels, 
     rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
     for (size_t p = 0; p < c->len && !rc; p++) {
         const verify_entry *e = &c->items[p];
-        bool implied = !e->pending && e->label == implied_label(k, p);
-        rc = put(out, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
-                          (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
+        bool implied = item_implied(e, k, p);
+        rc = put(out, item_flags_word(e, implied));
         rc = rc ? rc : put(out, e->id);
-        if (!rc && !implied && (!e->pending || e->cs_id)) /* pre-reported: its label */
+        if (!rc && item_label_written(e, implied)) /* pre-reported: its label */
             rc = put(out, perm ? relabel_label(e->label, channels, perm) : e->label);
         rc = rc || !e->cs_id ? rc : put(out, e->cs_id);
     }
@@ -539,6 +554,8 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
 
 /* verify_snapshot_channel_keys of verify_snapshot(v), from the live state: the same words
  * hashed in the same order (each label with its channel half 0), without writing them. */
+static const uint32_t no_channel[VERIFY_RELABEL_CHANNELS_MAX]; /* every channel half becomes 0 */
+
 int verify_channel_keys(const verify *v, uint64_t *keys)
 {
     uint32_t n = v->cfg.channels;
@@ -551,12 +568,11 @@ int verify_channel_keys(const verify *v, uint64_t *keys)
         hash_word(&h, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
         for (size_t p = 0; p < c->len; p++) {
             const verify_entry *e = &c->items[p];
-            bool implied = !e->pending && e->label == implied_label(k, p);
-            hash_word(&h, (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
-                              (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16);
+            bool implied = item_implied(e, k, p);
+            hash_word(&h, item_flags_word(e, implied));
             hash_word(&h, e->id);
-            if (!implied && (!e->pending || e->cs_id))
-                hash_word(&h, e->label >> 32 < n ? e->label & 0xffffffffu : e->label);
+            if (item_label_written(e, implied))
+                hash_word(&h, relabel_label(e->label, n, no_channel));
             if (e->cs_id)
                 hash_word(&h, e->cs_id);
         }
@@ -570,7 +586,6 @@ int verify_channel_keys(const verify *v, uint64_t *keys)
  * channels by key before renaming them). 0, BS_ENOMEM or BS_ESTATE. */
 int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t channels, uint64_t *keys)
 {
-    static const uint32_t zero[VERIFY_RELABEL_CHANNELS_MAX]; /* every channel half becomes 0 */
     bs_cursor c = {snap, len, 0};
     uint64_t head[8];
     for (size_t i = 0; i < 8; i++)
@@ -580,7 +595,7 @@ int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t chann
         return BS_ESTATE;
     for (uint32_t k = 0; k < channels; k++) {
         uint64_t h = 0x9e3779b97f4a7c15ull ^ (head[7] && head[6] == k); /* holds the pending report */
-        size_t n = walk_channel(snap + c.pos, len - c.pos, channels, zero, NULL, &h);
+        size_t n = walk_channel(snap + c.pos, len - c.pos, channels, no_channel, NULL, &h);
         if (!n)
             return BS_ESTATE;
         c.pos += n;

@@ -315,7 +315,7 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
 }
 
 /* The live checker's snapshot in m->snap_verify (written once per state). */
-static int verify_written(mc_model *m)
+static int checker_snapshot_once(mc_model *m)
 {
     if (m->verify_written)
         return 0;
@@ -348,7 +348,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
          * renamed canonical snapshots are the snapshots themselves, so they are copied, not
          * rewritten (about half the candidates of the bench's searches are the identity);
          * the checker's snapshot is the one mc_full needs for a new state, so it is kept. */
-        rc = rc ? rc : verify_written(m);
+        rc = rc ? rc : checker_snapshot_once(m);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, hc->p, hc->len);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, vs->p, vs->len);
 #ifdef MC_SYM_CHECK_IDENTITY
@@ -370,7 +370,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
     rc = rc ? rc : verify_snapshot_renamed(m->v, perm, &m->sym_cand);
 #ifdef MC_SYM_CHECK_IDENTITY
     bs_buf t = {0};
-    rc = rc ? rc : verify_written(m);
+    rc = rc ? rc : checker_snapshot_once(m);
     rc = rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &t);
     BS_ASSERT(rc || (t.len == m->sym_cand.len - at && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
     bs_buf_free(&t);
@@ -455,7 +455,7 @@ static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
         m->sym_inexact++;
     }
     bool have = false, from_bytes = cands > 1; /* several: write the checker once, rename it */
-    rc = from_bytes ? verify_written(m) : 0;
+    rc = from_bytes ? checker_snapshot_once(m) : 0;
     for (uint64_t i = 0; i < cands && !rc; i++) {
         for (uint32_t k = 0; k < n; k++)
             cur[arr[k]] = posn[k];
@@ -575,7 +575,7 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
     io_resume(m, &p);
     if (m->sym)
         return rc ? rc : sym_canon(m, hc, canon, m->perm);
-    rc = rc ? rc : verify_written(m);
+    rc = rc ? rc : checker_snapshot_once(m);
     if (m->orbits) {
         uint8_t perm[MC_CHANNELS_MAX];
         rc = rc ? rc : sym_canon(m, hc, &m->orbit_canon, perm);
@@ -600,7 +600,7 @@ int mc_full(mc_model *m, bs_buf *full)
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, 0, hf);
     io_resume(m, &p);
-    rc = rc ? rc : verify_written(m);
+    rc = rc ? rc : checker_snapshot_once(m);
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put_u64(full, hf->len);
     rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);
