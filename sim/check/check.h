@@ -46,6 +46,8 @@ typedef struct check_config {
                                         stored (check_result.orbits) */
     bool no_compaction;              /* store each state's canonical bytes and compare them,
                                         not only its 128-bit hash (for comparison: slower) */
+    uint64_t pack_from_bytes;        /* test aid: pack a level's blobs once its arena holds
+                                        this many bytes (0: the default, 16 MiB; 1: all) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
     uint64_t max_memory_bytes;       /* 0: no bound; once the process's peak resident set
                                         passes it the search stops, incomplete ("max-memory") */

@@ -28,14 +28,16 @@
  * drives its own model (handler, checker, in-memory files).
  *
  * COMPACT STATES (hash compaction) AND WHY IT IS SOUND HERE
- * A stored state is its 128-bit hash, its parent link, the transition that reached it and
- * its sleep set (node, 56 bytes); its full blob (handler snapshot, checker snapshot,
- * explorer variables), needed only to expand it, lives in the level's arena until its
- * level is expanded and is then dropped. Parent links suffice for the counterexample: the
- * path is replayed from the initial state (cx.c). The only later use of a blob is a
- * re-exploration woken by a smaller sleep set, and only a node whose sleep set is not
- * empty can be woken (woke = sleep & ~new): such nodes keep a private copy (rare: tens in
- * a million). So the search visits the same states as one storing every blob, as long as
+ * A stored state is its 128-bit hash, its parent link, the transition that reached it, its
+ * depth and its sleep set (node, 40 bytes, plus 8 to 16 bytes of hash-table slot); its
+ * full blob (handler snapshot, checker snapshot, explorer variables), needed only to
+ * expand it, lives in the level's arena until its level is expanded and is then dropped
+ * (large levels store it packed: LEVEL BLOBS, pack.h). Parent links suffice for the
+ * counterexample: the path is replayed from the initial state (cx.c). The only later use
+ * of a blob is a re-exploration woken by a smaller sleep set, and only a node whose sleep
+ * set is not empty can be woken (woke = sleep & ~new): such nodes keep a private copy in
+ * the kept table (rare: tens in a million). So the search visits the same states as one
+ * storing every blob, as long as
  * no two distinct reachable states share a 128-bit hash: for n states the odds of any such
  * collision are below n^2 / 2^129 (10^-26 for 10^6 states). Unlike SPIN's HC4 (32-bit
  * compaction) this is not a heuristic in practice, but it is not a proof either:
@@ -70,6 +72,7 @@
  */
 #include "check.h"
 #include "model.h"
+#include "pack.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -95,21 +98,36 @@ typedef struct node {             /* a stored state: its hash and how it was rea
     uint64_t h1, h2;
     uint64_t parent;              /* worker << 32 | index, or REF_NONE */
     uint64_t sleep;               /* sleeping transitions (bit = base transition id) */
-    uint8_t *blob;                /* kept past its expansion only while sleep != 0 (it may
-                                     be re-explored); NULL otherwise: see COMPACT STATES */
-    uint32_t blob_len;
-    uint32_t via, depth;
-    uint32_t explored;
+    uint32_t via;
+    unsigned depth : 31;
+    unsigned explored : 1;        /* its blob, if sleep != 0, is in the kept table */
 } node;
+_Static_assert(sizeof(node) == 40, "a stored state costs 40 bytes (COMPACT STATES)");
+#define DEPTH_MAX ((1u << 31) - 1)
 
 typedef struct work {             /* a node to expand, and which transitions to run */
     uint32_t node;
-    uint32_t len;                 /* the node's full blob: `len` bytes at `blob`, in the */
-    const uint8_t *blob;          /* level's arena (re-exploration: the node's own copy) */
+    uint32_t full_len;            /* the node's full blob: that many bytes, */
+    uint32_t stored_len;          /* stored as this many at `blob` (packed or not), in the */
+    bool packed;                  /* level's arena (re-exploration: the kept copy) */
+    const uint8_t *blob;
     uint64_t only;                /* 0: every enabled one; else only these (re-exploration,
                                      in canonical names) */
     uint8_t perm[MC_CHANNELS_MAX]; /* the blob's channels -> its canonical form's names */
 } work;
+
+/* A blob kept past its node's expansion (COMPACT STATES): full, then its permutation. */
+typedef struct kept_blob {
+    uint32_t node;                /* node index + 1; 0: an empty slot */
+    uint32_t len;
+    uint8_t *blob;
+} kept_blob;
+
+/* LEVEL BLOBS: once a level's arena holds PACK_FROM bytes, the rest of its blobs are
+ * stored packed (pack.h: ~3 of 4 bytes of a blob are zero; spill 3x3 with skip peaked at
+ * 805 MB packed against 1,357 MB). Small searches never pack: packing every blob costs
+ * ~18% of the time of one that fits anyway. */
+#define PACK_FROM ((size_t)16 << 20)
 
 /* A level's blobs: fixed chunks that are never moved (no realloc copies), emptied when the
  * level ends and reused by the level after next (no fresh pages once the search is warm).
@@ -124,6 +142,7 @@ typedef struct arena {
     size_t *size;                 /* each chunk's size (ARENA_CHUNK, or one large blob) */
     size_t n, cap;                /* chunks allocated, slots in the arrays */
     size_t cur, used;             /* the chunk being filled and the bytes used in it */
+    size_t bytes;                 /* put since the arena was last emptied */
 } arena;
 
 typedef struct workq {
@@ -152,6 +171,9 @@ typedef struct worker {
     workq cur, next;
     arena arena_cur, arena_next;  /* the full blobs of this level's and the next level's
                                      nodes to expand (COMPACT STATES) */
+    kept_blob *kept;              /* open addressing by node index (COMPACT STATES) */
+    size_t kept_len, kept_cap;
+    bs_buf packed, unpacked;      /* a blob being packed; the blob being expanded */
     uint8_t **canon;              /* --no-compaction: each node's canonical bytes */
     uint32_t *canon_len;
     bs_buf *out;                  /* out[j]: successors owned by worker j */
@@ -299,6 +321,7 @@ static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
     if (a->n && a->used + len <= a->size[a->cur]) {
         uint8_t *to = a->chunk[a->cur] + a->used;
         a->used += len;
+        a->bytes += len;
         memcpy(to, p, len);
         return to;
     }
@@ -342,6 +365,7 @@ static void arena_empty(arena *a)
 {
     a->cur = 0;
     a->used = 0;
+    a->bytes = 0;
     if (!a->n)
         return;
     /* the first chunk is reused from its start: the next put fills it, then the next one */
@@ -357,8 +381,10 @@ static void arena_free(arena *a)
 }
 
 /* ---- nodes and the queues ------------------------------------------------------------ */
-static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, uint64_t only, const uint8_t *perm)
+static int push_work(workq *q, work job, const uint8_t *perm)
 {
+    BS_ASSERT(job.blob && (job.packed ? job.stored_len <= MC_PACK_BOUND(job.full_len)
+                                      : job.stored_len == job.full_len));
     if (q->len == q->cap) {
         size_t cap = q->cap ? 2 * q->cap : 1024;
         work *p = realloc(q->w, cap * sizeof *p);
@@ -367,8 +393,55 @@ static int push_work(workq *q, uint32_t n, const uint8_t *blob, uint32_t len, ui
         q->w = p;
         q->cap = cap;
     }
-    q->w[q->len] = (work){.node = n, .len = len, .blob = blob, .only = only};
-    memcpy(q->w[q->len++].perm, perm, MC_CHANNELS_MAX);
+    memcpy(job.perm, perm, MC_CHANNELS_MAX);
+    q->w[q->len++] = job;
+    return 0;
+}
+
+/* The kept blob of node k, or NULL. */
+static const kept_blob *kept_find(const worker *w, uint32_t k)
+{
+    if (!w->kept_cap)
+        return NULL;
+    for (size_t j = (k * 0x9e3779b1u) & (w->kept_cap - 1);; j = (j + 1) & (w->kept_cap - 1)) {
+        if (!w->kept[j].node)
+            return NULL;
+        if (w->kept[j].node == k + 1)
+            return &w->kept[j];
+    }
+}
+
+/* Keeps a copy of node k's full blob and its permutation; 0 or BS_ENOMEM. */
+static int kept_add(worker *w, uint32_t k, const uint8_t *blob, uint32_t len, const uint8_t *perm)
+{
+    BS_ASSERT(!kept_find(w, k));
+    if (2 * (w->kept_len + 1) > w->kept_cap) {
+        size_t cap = w->kept_cap ? 2 * w->kept_cap : 256;
+        kept_blob *t = calloc(cap, sizeof *t);
+        if (!t)
+            return BS_ENOMEM;
+        for (size_t i = 0; i < w->kept_cap; i++) {
+            if (!w->kept[i].node)
+                continue;
+            size_t j = ((w->kept[i].node - 1) * 0x9e3779b1u) & (cap - 1);
+            while (t[j].node)
+                j = (j + 1) & (cap - 1);
+            t[j] = w->kept[i];
+        }
+        free(w->kept);
+        w->kept = t;
+        w->kept_cap = cap;
+    }
+    uint8_t *copy = malloc((size_t)len + MC_CHANNELS_MAX);
+    if (!copy)
+        return BS_ENOMEM;
+    memcpy(copy, blob, len);
+    memcpy(copy + len, perm, MC_CHANNELS_MAX);
+    size_t j = (k * 0x9e3779b1u) & (w->kept_cap - 1);
+    while (w->kept[j].node)
+        j = (j + 1) & (w->kept_cap - 1);
+    w->kept[j] = (kept_blob){k + 1, len, copy};
+    w->kept_len++;
     return 0;
 }
 
@@ -392,16 +465,40 @@ static int nodes_grow(worker *w)
     return 0;
 }
 
-/* A new node; its blob goes to the next level's arena (*copy). */
+/* A copy of a new node's full blob in the next level's arena, packed once the level holds
+ * PACK_FROM bytes (LEVEL BLOBS): fills the job's blob, lengths and packed flag. */
+static int arena_blob(worker *w, const uint8_t *blob, size_t len, work *job)
+{
+    size_t from = w->s->cfg->pack_from_bytes ? w->s->cfg->pack_from_bytes : PACK_FROM;
+    job->full_len = (uint32_t)len;
+    job->packed = w->arena_next.bytes >= from;
+    if (job->packed) {
+        if (w->packed.cap < MC_PACK_BOUND(len)) {
+            uint8_t *p = realloc(w->packed.p, MC_PACK_BOUND(len));
+            if (!p)
+                return BS_ENOMEM;
+            w->packed.p = p;
+            w->packed.cap = MC_PACK_BOUND(len);
+        }
+        size_t n = mc_pack(blob, len, w->packed.p);
+        blob = w->packed.p;
+        len = n;
+    }
+    job->stored_len = (uint32_t)len;
+    job->blob = arena_put(&w->arena_next, blob, len);
+    return job->blob ? 0 : BS_ENOMEM;
+}
+
+/* A new node; its blob goes to the next level's arena (job). */
 static long add_node(worker *w, const uint8_t *blob, size_t len, const uint8_t *canon, size_t canon_len,
                      uint64_t h1, uint64_t h2, uint64_t parent, uint32_t via, uint32_t depth, uint64_t sleep,
-                     const uint8_t **copy)
+                     work *job)
 {
     BS_ASSERT(len >= sizeof(mc_vars));
     BS_ASSERT(parent == REF_NONE ? depth == 0 && via == VIA_NONE : depth > 0);
     if (w->nodes_len == w->nodes_cap && nodes_grow(w))
         return -1;
-    if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX || canon_len > UINT32_MAX)
+    if (w->nodes_len >= UINT32_MAX - 1 || len > UINT32_MAX || canon_len > UINT32_MAX || depth > DEPTH_MAX)
         return -1;
     if (w->canon) {
         w->canon[w->nodes_len] = malloc(canon_len ? canon_len : 1);
@@ -410,11 +507,11 @@ static long add_node(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         memcpy(w->canon[w->nodes_len], canon, canon_len);
         w->canon_len[w->nodes_len] = (uint32_t)canon_len;
     }
-    *copy = arena_put(&w->arena_next, blob, len);
-    if (!*copy)
+    *job = (work){.node = (uint32_t)w->nodes_len};
+    if (arena_blob(w, blob, len, job))
         return -1;
     node *n = &w->nodes[w->nodes_len];
-    *n = (node){h1, h2, parent, sleep, NULL, (uint32_t)len, via, depth, 0};
+    *n = (node){h1, h2, parent, sleep, via, depth, 0};
     w->states++;
     if (depth > w->depth)
         w->depth = depth;
@@ -427,12 +524,12 @@ static const node *node_at(const search *s, uint64_t ref)
 }
 
 /* A new node's work item for the next level: its blob is in the next level's arena. */
-static int push_new(worker *w, long k, const uint8_t *copy, const uint8_t *perm)
+static int push_new(worker *w, long k, work job, const uint8_t *perm)
 {
     if (k < 0)
         return BS_ENOMEM;
-    BS_ASSERT(copy);
-    return push_work(&w->next, (uint32_t)k, copy, w->nodes[k].blob_len, 0, perm);
+    BS_ASSERT(job.node == (uint32_t)k);
+    return push_work(&w->next, job, perm);
 }
 
 /* The full blob of a new node: the one given (a message, the root), or NULL: written now
@@ -462,9 +559,9 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         int rc = full_blob(w, &blob, &len);
         if (rc)
             return rc;
-        const uint8_t *copy = NULL;
-        long k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, 0, &copy);
-        return push_new(w, k, copy, perm);
+        work job;
+        long k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, 0, &job);
+        return push_new(w, k, job, perm);
     }
     if (2 * (w->nodes_len + 1) > w->table_cap && table_grow(w))
         return BS_ENOMEM;
@@ -475,21 +572,23 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         node *n = &w->nodes[k];
         uint64_t woke = n->sleep & ~sleep_next;
         n->sleep &= sleep_next;
-        /* only a node whose sleep set was not empty can wake: its blob was kept */
-        BS_ASSERT(!woke || !n->explored || n->blob);
-        /* the kept copy holds the blob's permutation after its bytes (after_expansion) */
-        return woke && n->explored ? push_work(&w->next, (uint32_t)k, n->blob, n->blob_len, woke,
-                                               n->blob + n->blob_len)
-                                   : 0;
+        if (!woke || !n->explored)
+            return 0;
+        /* only a node whose sleep set was not empty can wake: its blob was kept, with the
+         * blob's permutation after its bytes (after_expansion) */
+        const kept_blob *kb = kept_find(w, (uint32_t)k);
+        BS_ASSERT(kb);
+        work job = {.node = (uint32_t)k, .full_len = kb->len, .stored_len = kb->len, .blob = kb->blob, .only = woke};
+        return push_work(&w->next, job, kb->blob + kb->len);
     }
     int rc = full_blob(w, &blob, &len);
     if (rc)
         return rc;
-    const uint8_t *copy = NULL;
-    k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, sleep_next, &copy);
+    work job;
+    k = add_node(w, blob, len, canon, canon_len, h1, h2, parent, via, depth, sleep_next, &job);
     if (k >= 0)
         w->table[slot] = (uint32_t)k + 1;
-    return push_new(w, k, copy, perm);
+    return push_new(w, k, job, perm);
 }
 
 /* ---- messages between workers ---------------------------------------------------------- */
@@ -641,10 +740,10 @@ static int visit(worker *w, uint32_t from, uint32_t t, const mc_step_info *info,
 }
 
 /* Runs transition t from node idx (its full blob) and visits its successor. */
-static int run_one(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uint64_t sleep_next_if_pure,
-                   mc_step_info *info)
+static int run_one(worker *w, uint32_t idx, const uint8_t *blob, uint32_t len, uint32_t t,
+                   uint64_t sleep_next_if_pure, mc_step_info *info)
 {
-    int rc = mc_step(w->m, blob, w->nodes[idx].blob_len, w->same_source, t, info, &w->canon_buf);
+    int rc = mc_step(w->m, blob, len, w->same_source, t, info, &w->canon_buf);
     if (rc)
         return rc;
     w->same_source = true;
@@ -654,17 +753,17 @@ static int run_one(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uin
 }
 
 /* One transition and, with disk faults, its variants failing each I/O call it makes. */
-static int run_with_faults(worker *w, uint32_t idx, const uint8_t *blob, uint32_t t, uint64_t z,
+static int run_with_faults(worker *w, uint32_t idx, const uint8_t *blob, uint32_t len, uint32_t t, uint64_t z,
                            const mc_vars *vars, mc_step_info *info)
 {
-    int rc = run_one(w, idx, blob, t, z, info);
+    int rc = run_one(w, idx, blob, len, t, z, info);
     if (rc || !w->s->cfg->disk_fault || vars->fault_used)
         return rc;
     uint64_t calls = info->io_calls;
     bool pure = independent_kind(w, t, info);
     for (uint64_t j = 1; j <= calls && j < (1u << (32 - MC_FAULT_SHIFT)); j++) {
         mc_step_info fi;
-        rc = run_one(w, idx, blob, t | (uint32_t)j << MC_FAULT_SHIFT, 0, &fi);
+        rc = run_one(w, idx, blob, len, t | (uint32_t)j << MC_FAULT_SHIFT, 0, &fi);
         if (rc)
             return rc;
     }
@@ -708,22 +807,36 @@ static int after_expansion(worker *w, work job, const uint8_t *blob)
 {
     node *done = &w->nodes[job.node];
     done->explored = 1;
-    if (job.only || !done->sleep || done->blob)
+    if (job.only || !done->sleep)
         return 0;
-    done->blob = malloc(done->blob_len + MC_CHANNELS_MAX); /* then its permutation */
-    if (!done->blob)
-        return BS_ENOMEM;
-    memcpy(done->blob, blob, done->blob_len);
-    memcpy(done->blob + done->blob_len, job.perm, MC_CHANNELS_MAX);
-    return 0;
+    return kept_add(w, job.node, blob, job.full_len, job.perm);
+}
+
+/* The job's full blob: in the arena as it is, or unpacked into w->unpacked. */
+static const uint8_t *job_blob(worker *w, const work *job)
+{
+    if (!job->packed)
+        return job->blob;
+    if (w->unpacked.cap < job->full_len) {
+        uint8_t *p = realloc(w->unpacked.p, job->full_len);
+        if (!p)
+            return NULL;
+        w->unpacked.p = p;
+        w->unpacked.cap = job->full_len;
+    }
+    int rc = mc_unpack(job->blob, job->stored_len, w->unpacked.p, job->full_len);
+    BS_ASSERT(rc == 0); /* the search packed it: not input */
+    (void)rc;
+    return w->unpacked.p;
 }
 
 static int expand(worker *w, work job)
 {
     const node *n = &w->nodes[job.node];
-    const uint8_t *blob = job.blob;
-    BS_ASSERT(blob && job.len == n->blob_len);
-    BS_ASSERT(job.only ? n->explored && blob == n->blob : !n->explored);
+    const uint8_t *blob = job_blob(w, &job);
+    if (!blob)
+        return BS_ENOMEM;
+    BS_ASSERT(job.only ? n->explored && !job.packed && kept_find(w, job.node)->blob == job.blob : !n->explored);
     mc_vars vars;
     mc_vars_of(blob, &vars);
     uint32_t t[ENABLED_MAX];
@@ -746,7 +859,7 @@ static int expand(worker *w, work job)
             continue;
         uint64_t z = por ? sleep | (job.only ? 0 : done_pure) : 0;
         mc_step_info info;
-        int rc = run_with_faults(w, job.node, blob, t[i], z, &vars, &info);
+        int rc = run_with_faults(w, job.node, blob, job.full_len, t[i], z, &vars, &info);
         if (rc)
             return rc;
         progressed = progressed || !info.noop;
@@ -891,11 +1004,13 @@ static int worker_open(search *s, worker *w, uint32_t id)
 
 static void worker_close(worker *w)
 {
-    for (size_t i = 0; i < w->nodes_len; i++) {
-        free(w->nodes[i].blob);
-        if (w->canon)
-            free(w->canon[i]);
-    }
+    for (size_t i = 0; w->canon && i < w->nodes_len; i++)
+        free(w->canon[i]);
+    for (size_t i = 0; i < w->kept_cap; i++)
+        free(w->kept[i].blob);
+    free(w->kept);
+    bs_buf_free(&w->packed);
+    bs_buf_free(&w->unpacked);
     free(w->canon);
     free(w->canon_len);
     arena_free(&w->arena_cur);
