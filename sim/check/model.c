@@ -471,8 +471,12 @@ static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
         for (size_t g = 0; g < ngrp && !next_perm(arr + grp[g], (size_t)(grp[g + 1] - grp[g])); g++)
             ; /* odometer: a group that wrapped around carries to the next */
     }
-    out->len = 0;
-    return rc ? rc : bs_buf_put(out, m->sym_best.p, m->sym_best.len);
+    if (rc)
+        return rc;
+    bs_buf t = *out; /* handed over, not copied: the next call's first candidate replaces it */
+    *out = m->sym_best;
+    m->sym_best = t;
+    return 0;
 }
 
 int mc_model_open(mc_model **out, const check_config *cfg)
