@@ -48,6 +48,9 @@ typedef struct check_config {
                                         not only its 128-bit hash (for comparison: slower) */
     uint64_t pack_from_bytes;        /* test aid: pack a level's blobs once its arena holds
                                         this many bytes (0: the default, 16 MiB; 1: all) */
+    uint32_t arena_chunk_bytes;      /* test aid: the size of a level arena's recycled
+                                        chunks (0: the default, 4 MiB; else a multiple of
+                                        64 KiB) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
     uint64_t max_memory_bytes;       /* 0: no bound; once the process's peak resident set
                                         passes it the search stops, incomplete ("max-memory") */

@@ -138,12 +138,25 @@ typedef struct kept_blob {
 #define ARENA_FIRST (64u << 10)
 _Static_assert(ARENA_CHUNK % ARENA_FIRST == 0, "chunk sizes double from ARENA_FIRST to ARENA_CHUNK");
 typedef struct arena {
-    uint8_t **chunk;
+    uint8_t **chunk;              /* NULL: handed back to the pool (ARENA RECYCLING) */
     size_t *size;                 /* each chunk's size (ARENA_CHUNK, or one large blob) */
     size_t n, cap;                /* chunks allocated, slots in the arrays */
     size_t cur, used;             /* the chunk being filled and the bytes used in it */
     size_t bytes;                 /* put since the arena was last emptied */
+    size_t read;                  /* expanding: chunks before this one are handed back */
 } arena;
+
+/* ARENA RECYCLING: a level's blobs are read in the order they were put, so once the
+ * expansion reads a blob in chunk c every chunk before c is done with; a full-size chunk
+ * then goes to the worker's pool, where the next level's arena, filling meanwhile, takes
+ * it before allocating. The two levels' arenas so peak near the larger level's blobs, not
+ * at the sum of both (spill 4x3: the blobs are most of the memory). Pooled chunks keep
+ * their pages: nothing is zeroed again. */
+typedef struct chunk_pool {
+    uint8_t **chunk;              /* chunk_bytes each */
+    size_t len, cap;
+    size_t chunk_bytes;           /* ARENA_CHUNK, or check_config.arena_chunk_bytes */
+} chunk_pool;
 
 typedef struct workq {
     work *w;
@@ -171,6 +184,7 @@ typedef struct worker {
     workq cur, next;
     arena arena_cur, arena_next;  /* the full blobs of this level's and the next level's
                                      nodes to expand (COMPACT STATES) */
+    chunk_pool pool;              /* chunks the expansion is done with (ARENA RECYCLING) */
     kept_blob *kept;              /* open addressing by node index (COMPACT STATES) */
     size_t kept_len, kept_cap;
     bs_buf packed, unpacked;      /* a blob being packed; the blob being expanded */
@@ -329,7 +343,7 @@ static uint8_t *arena_chunk_alloc(size_t size)
 }
 
 /* A copy of `len` bytes in the arena, or NULL (out of memory). */
-static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
+static const uint8_t *arena_put(arena *a, chunk_pool *pool, const uint8_t *p, size_t len)
 {
     if (a->n && a->used + len <= a->size[a->cur]) {
         uint8_t *to = a->chunk[a->cur] + a->used;
@@ -360,10 +374,11 @@ static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
         a->size[a->n++] = 0;
     }
     if (!a->chunk[next]) {
-        size_t step = next < 6 ? (size_t)ARENA_FIRST << next : ARENA_CHUNK;
-        step = step < ARENA_CHUNK ? step : ARENA_CHUNK;
+        size_t step = next < 6 ? (size_t)ARENA_FIRST << next : pool->chunk_bytes;
+        step = step < pool->chunk_bytes ? step : pool->chunk_bytes;
         size_t size = len > step ? len : step;
-        a->chunk[next] = arena_chunk_alloc(size);
+        bool pooled = size == pool->chunk_bytes && pool->len;
+        a->chunk[next] = pooled ? pool->chunk[--pool->len] : arena_chunk_alloc(size);
         if (!a->chunk[next])
             return NULL;
         a->size[next] = size;
@@ -371,7 +386,32 @@ static const uint8_t *arena_put(arena *a, const uint8_t *p, size_t len)
     a->cur = next;
     a->used = 0;
     BS_ASSERT(len <= a->size[next]);
-    return arena_put(a, p, len);
+    return arena_put(a, pool, p, len);
+}
+
+/* Expanding: the blob at p is being read, so every full-size chunk before its chunk goes
+ * to the pool (ARENA RECYCLING). 0, or BS_ENOMEM (the pool could not grow: nothing moved). */
+static int arena_reading(arena *a, chunk_pool *pool, const uint8_t *p)
+{
+    for (; a->read < a->n; a->read++) {
+        uint8_t *c = a->chunk[a->read];
+        if (c && p >= c && p < c + a->size[a->read])
+            return 0;
+        if (!c || a->size[a->read] != pool->chunk_bytes)
+            continue;
+        if (pool->len == pool->cap) {
+            size_t cap = pool->cap ? 2 * pool->cap : 64;
+            uint8_t **q = realloc(pool->chunk, cap * sizeof *q);
+            if (!q)
+                return BS_ENOMEM;
+            pool->chunk = q;
+            pool->cap = cap;
+        }
+        pool->chunk[pool->len++] = c;
+        a->chunk[a->read] = NULL;
+        a->size[a->read] = 0;
+    }
+    BS_BUG("a blob being expanded is in no chunk of its level's arena");
 }
 
 static void arena_empty(arena *a)
@@ -379,6 +419,7 @@ static void arena_empty(arena *a)
     a->cur = 0;
     a->used = 0;
     a->bytes = 0;
+    a->read = 0;
     if (!a->n)
         return;
     /* the first chunk is reused from its start: the next put fills it, then the next one */
@@ -498,7 +539,7 @@ static int arena_blob(worker *w, const uint8_t *blob, size_t len, work *job)
         len = n;
     }
     job->stored_len = (uint32_t)len;
-    job->blob = arena_put(&w->arena_next, blob, len);
+    job->blob = arena_put(&w->arena_next, &w->pool, blob, len);
     return job->blob ? 0 : BS_ENOMEM;
 }
 
@@ -933,7 +974,9 @@ static void expand_level(worker *w)
             w->cut_memory = true;
             break;
         }
-        w->rc = expand(w, w->cur.w[i]);
+        const work *job = &w->cur.w[i];
+        w->rc = job->only ? 0 : arena_reading(&w->arena_cur, &w->pool, job->blob);
+        w->rc = w->rc ? w->rc : expand(w, *job);
         if (w->id == 0 && s->jobs == 1)
             progress(s, w->states, w->transitions, w->depth, false);
     }
@@ -994,6 +1037,8 @@ static int worker_open(search *s, worker *w, uint32_t id)
 {
     w->s = s;
     w->id = id;
+    w->pool.chunk_bytes = s->cfg->arena_chunk_bytes ? s->cfg->arena_chunk_bytes : ARENA_CHUNK;
+    BS_ASSERT(w->pool.chunk_bytes % ARENA_FIRST == 0);
     w->out = calloc(s->jobs, sizeof *w->out);
     int rc = w->out ? mc_model_open(&w->m, s->cfg) : BS_ENOMEM;
     if (!rc && s->cfg->bitstate_log2) {
@@ -1028,6 +1073,9 @@ static void worker_close(worker *w)
     free(w->canon_len);
     arena_free(&w->arena_cur);
     arena_free(&w->arena_next);
+    for (size_t i = 0; i < w->pool.len; i++)
+        free(w->pool.chunk[i]);
+    free(w->pool.chunk);
     free(w->nodes);
     free(w->table);
     free(w->bits);
