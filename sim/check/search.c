@@ -230,37 +230,46 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int r) { return x << r | x >> (64 - r); }
+/* 64 x 64 -> 128-bit multiply, folded: the mixing step of xxHash3 and wyhash. */
+static uint64_t mul_fold(uint64_t a, uint64_t b)
+{
+    unsigned __int128 m = (unsigned __int128)a * b;
+    return (uint64_t)m ^ (uint64_t)(m >> 64);
+}
 
-/* Two independent 64-bit lanes, one multiply per word each, then a full mix: 128 bits
- * of state identity (a collision between two of n states has odds near n^2 / 2^129).
- * Each lane runs as two chains over alternate words, folded at the end: a chain's
- * rotate-multiply is its latency (~4 cycles per word), so two chains per lane halve the
- * time of the few hundred bytes hashed per transition (perf: hash128 was 9% of a tracker
- * 3x2 search). */
+/* Two independent 64-bit hashes of the canonical bytes, 128 bits of state identity (a
+ * collision between two of n states has odds near n^2 / 2^129), in xxHash3's shape: each
+ * 16-byte block is keyed by its position and multiplied out in 128 bits, and the blocks'
+ * products are summed, so no block waits on the one before (the old rotate-multiply
+ * chains were latency-bound: 12% of a tracker 3x2 search, perf). Each hash has its own
+ * keys; each block's words also enter the other hash's sum raw, so a word equal to its key
+ * (a zero product) still changes both. */
 static void hash128(const uint8_t *p, size_t n, uint64_t *h1, uint64_t *h2)
 {
     uint64_t a = 0x9e3779b97f4a7c15ull ^ n, b = 0xc2b2ae3d27d4eb4full + n;
-    uint64_t c = 0x165667b19e3779f9ull, d = 0x27d4eb2f165667c5ull;
+    uint64_t ka = 0x165667b19e3779f9ull, kb = 0x27d4eb2f165667c5ull;
+    uint64_t kc = 0x87c37b91114253d5ull, kd = 0x4cf5ad432745937full;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         uint64_t w, x;
         memcpy(&w, p + i, 8);
         memcpy(&x, p + i + 8, 8);
-        a = rotl(a ^ w, 31) * 0x87c37b91114253d5ull;
-        b = rotl(b + w, 27) * 0x4cf5ad432745937full;
-        c = rotl(c ^ x, 29) * 0x9fb21c651e98df25ull;
-        d = rotl(d + x, 33) * 0xff51afd7ed558ccdull;
+        a += mul_fold(w ^ ka, x ^ kb) + x;
+        b += mul_fold(w ^ kc, x ^ kd) + w;
+        ka += 0x9fb21c651e98df25ull; /* each block its own keys */
+        kb += 0xff51afd7ed558ccdull;
+        kc += 0xc4ceb9fe1a85ec53ull;
+        kd += 0xd6e8feb86659fd93ull;
     }
-    uint64_t tail = 0, tail2 = 0;
+    uint64_t w = 0, x = 0;
     size_t left = n - i;
-    memcpy(&tail, p + i, left < 8 ? left : 8);
+    memcpy(&w, p + i, left < 8 ? left : 8);
     if (left > 8)
-        memcpy(&tail2, p + i + 8, left - 8);
-    a ^= mix(c + tail2);
-    b += mix(d ^ tail2);
-    *h1 = mix(a ^ tail ^ 0x1234567ull);
-    *h2 = mix(b + tail + (a >> 7));
+        memcpy(&x, p + i + 8, left - 8);
+    a += mul_fold(w ^ ka ^ left, x ^ kb);
+    b += mul_fold(w ^ kc, x ^ kd ^ left);
+    *h1 = mix(a);
+    *h2 = mix(b ^ (a >> 29));
 }
 
 static uint32_t owner_of(const search *s, uint64_t h2) { return (uint32_t)((h2 >> 17) % s->jobs); }
