@@ -334,6 +334,46 @@ BS_TEST(check, recycling_arena_chunks_visits_the_same_states)
     }
 }
 
+/* DEPTH-FIRST ORDER: the same states as breadth-first (sleep sets, symmetry and compaction
+ * on; without sleep sets the same transitions too), and every planted bug found with a
+ * counterexample that replays and is no shorter than the shortest. */
+BS_TEST(check, depth_first_visits_the_same_states_and_finds_every_planted_bug)
+{
+    for (size_t i = 0; i < 5; i++) {
+        check_config bfs = config(every_strategy[i], 3, 1), dfs = bfs;
+        bfs.skip = dfs.skip = true;
+        dfs.depth_first = true;
+        check_result a, b;
+        run_check(&bfs, &a);
+        run_check(&dfs, &b);
+        cr_assert_eq(a.states, b.states, "%s: %llu states, %llu depth-first", every_strategy[i],
+                     (unsigned long long)a.states, (unsigned long long)b.states);
+        cr_assert(b.complete && !b.violation);
+        bfs.sleep_sets = dfs.sleep_sets = false;
+        check_result c, d;
+        run_check(&bfs, &c);
+        run_check(&dfs, &d);
+        cr_assert_eq(c.states, d.states);
+        cr_assert_eq(c.transitions, d.transitions);
+        check_result_free(&a);
+        check_result_free(&b);
+        check_result_free(&c);
+        check_result_free(&d);
+    }
+    for (plant_bug p = PLANT_NONE + 1; p < PLANT_COUNT; p++) {
+        check_config bfs = config(planted_name(p), 3, 2), dfs = bfs;
+        dfs.depth_first = true;
+        check_result a, b;
+        run_check(&bfs, &a);
+        run_check(&dfs, &b);
+        cr_assert(a.violation && b.violation, "%s", planted_name(p));
+        cr_assert_geq(b.counterexample_steps, a.counterexample_steps);
+        expect_replays(&dfs, &b);
+        check_result_free(&a);
+        check_result_free(&b);
+    }
+}
+
 BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
 {
     check_config c = config("planted-replay-order", 3, 2);

@@ -51,6 +51,8 @@ typedef struct check_config {
     uint32_t arena_chunk_bytes;      /* test aid: the size of a level arena's recycled
                                         chunks (0: the default, 4 MiB; else a multiple of
                                         64 KiB) */
+    bool depth_first;                /* one job: expand the state stored last first (memory:
+                                        the visited set only; counterexamples not shortest) */
     uint64_t max_states;             /* 0: no bound; past it the search stops, incomplete */
     uint64_t max_memory_bytes;       /* 0: no bound; once the process's peak resident set
                                         passes it the search stops, incomplete ("max-memory") */
@@ -66,7 +68,7 @@ typedef struct check_result {
     uint64_t transitions;            /* transitions executed */
     uint64_t revisits;               /* transitions that reached a stored state */
     uint64_t slept;                  /* transitions not executed thanks to sleep sets */
-    uint32_t depth;                  /* greatest breadth-first depth reached */
+    uint32_t depth;                  /* greatest depth reached (breadth-first: shortest) */
     double seconds;                  /* wall time of the search (monotonic clock) */
     double cpu_seconds;              /* CPU time of the process over the same span (all
                                         threads: with --jobs J up to J times seconds) */

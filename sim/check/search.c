@@ -532,6 +532,14 @@ static int nodes_grow(worker *w)
  * PACK_FROM bytes (LEVEL BLOBS): fills the job's blob, lengths and packed flag. */
 static int arena_blob(worker *w, const uint8_t *blob, size_t len, work *job)
 {
+    if (w->s->cfg->depth_first) { /* DEPTH-FIRST ORDER: each stacked blob on its own */
+        uint8_t *copy = malloc(len);
+        if (!copy)
+            return BS_ENOMEM;
+        memcpy(copy, blob, len);
+        *job = (work){.node = job->node, .full_len = (uint32_t)len, .stored_len = (uint32_t)len, .blob = copy};
+        return 0;
+    }
     size_t from = w->s->cfg->pack_from_bytes ? w->s->cfg->pack_from_bytes : PACK_FROM;
     job->full_len = (uint32_t)len;
     job->packed = w->arena_next.bytes >= from;
@@ -1024,10 +1032,48 @@ static bool level_last(search *s)
     return stop || queued == 0;
 }
 
+/* DEPTH-FIRST ORDER (--depth-first, one job). The queue `next` is a stack: the node
+ * stored last is expanded first, and its successors go on top. Every path of the model is
+ * finite (docs/check.md, Properties), so the stack holds at most depth x branching nodes,
+ * each with a blob of its own, freed once it is expanded; the memory is the visited set
+ * (COMPACT STATES: 40 bytes and a table slot per state) where breadth-first also holds two
+ * levels' blobs (spill 4x3: two thirds of 18 GiB at depth 19 of the search). What is
+ * visited is the same set: the visited set, symmetry and hash compaction do not depend on
+ * the order; sleep sets are sound in any order that re-explores a node whose sleep set
+ * shrinks (own_state does, from the kept blob), which holds here as breadth-first. What
+ * is lost: a node's parent link is the path that found it first, so a counterexample is a
+ * path that `run` replays but not a shortest one, and a --max-depth bound counts that
+ * path's length. The search stops at its first violation. */
+static void search_depth_first(worker *w)
+{
+    search *s = w->s;
+    BS_ASSERT(s->jobs == 1 && s->cfg->depth_first);
+    for (uint64_t i = 0; w->next.len && !w->rc && !w->violation; i++) {
+        if (s->states_each_max && w->states >= s->states_each_max) {
+            w->cut_states = true;
+            break;
+        }
+        if (memory_over(s, (size_t)i)) {
+            w->cut_memory = true;
+            break;
+        }
+        work job = w->next.w[--w->next.len];
+        w->rc = expand(w, job);
+        if (!job.only) /* a re-exploration's blob is the kept copy */
+            free((void *)(uintptr_t)job.blob);
+        progress(s, w->states, w->transitions, w->depth, false);
+    }
+    w->pub = (published){w->next.len, w->states, w->violation, w->cut_states || w->cut_memory, w->rc != 0};
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     search *s = w->s;
+    if (s->cfg->depth_first) {
+        search_depth_first(w);
+        return NULL;
+    }
     for (uint32_t level = 0; level < UINT32_MAX; level++) {
         expand_level(w);
         pthread_barrier_wait(&s->bar);
@@ -1075,6 +1121,9 @@ static void worker_close(worker *w)
         free(w->canon[i]);
     for (size_t i = 0; i < w->kept_cap; i++)
         free(w->kept[i].blob);
+    for (size_t i = 0; w->s->cfg->depth_first && i < w->next.len; i++)
+        if (!w->next.w[i].only) /* DEPTH-FIRST ORDER: stacked blobs are the stack's own */
+            free((void *)(uintptr_t)w->next.w[i].blob);
     free(w->kept);
     bs_buf_free(&w->packed);
     bs_buf_free(&w->unpacked);
@@ -1112,7 +1161,7 @@ static int search_root(search *s)
     rc = own_state(o, w0->full.p, w0->full.len, w0->canon_buf.p, w0->canon_buf.len, h1, h2, REF_NONE, VIA_NONE,
                    0, 0, mc_perm(w0->m));
     rc = rc ? rc : o == w0 ? orbit_note(w0) : 0;
-    if (rc)
+    if (rc || s->cfg->depth_first) /* DEPTH-FIRST ORDER: `next` is the stack */
         return rc;
     o->cur = o->next;
     o->next = (workq){0};
@@ -1221,7 +1270,7 @@ static int search_open(search *s, const check_config *cfg, check_result *res)
 {
     *s = (search){.cfg = cfg, .res = res};
     s->jobs = cfg->jobs > 1 ? cfg->jobs : 1;
-    if (s->jobs > JOBS_MAX || (cfg->count_orbits && s->jobs > 1))
+    if (s->jobs > JOBS_MAX || (cfg->count_orbits && s->jobs > 1) || (cfg->depth_first && s->jobs > 1))
         return BS_EINVAL;
     if (cfg->max_states && s->jobs > 1)
         s->states_each_max = (cfg->max_states + s->jobs - 1) / s->jobs;

@@ -1,7 +1,7 @@
 /*
  * cmd_check.c: `barriersim check` explores every interleaving of a small configuration
  * (see sim/check/check.h) and reports states, transitions, depth, time and memory. On a
- * violation it writes the shortest counterexample as a scenario file, prints the command
+ * violation it writes the shortest counterexample (--depth-first: a counterexample) as a scenario file, prints the command
  * that replays it, and exits 1. A search that did not cover every state (bitstate,
  * --max-states, --max-depth) never says it did: it exits 3 and says why. --jobs J runs J
  * threads that share one visited set (sim/check/search.c), so they store what one would.
@@ -52,6 +52,9 @@ static const char check_usage[] =
     "                     (never complete: reports bits set and SPIN's hash factor)\n"
     "  --shard K/N        explore shard K of N (shards split the space at depth 4)\n"
     "  --jobs J           J threads sharing one visited set (each state stored once)\n"
+    "  --depth-first      one job, depth-first: memory for the visited set only (no\n"
+    "                     frontier of blobs), for configurations breadth-first cannot hold;\n"
+    "                     a counterexample then replays but is not a shortest one\n"
     "  --out FILE         where to write a counterexample (default: check-<strategy>.yaml)\n"
     "  --json             print the result as one JSON object\n"
     "\n"
@@ -110,6 +113,10 @@ static bool parse_flag(check_opts *o, const char *a)
     }
     if (strcmp(a, "--no-compaction") == 0) {
         o->cfg.no_compaction = true;
+        return true;
+    }
+    if (strcmp(a, "--depth-first") == 0) {
+        o->cfg.depth_first = true;
         return true;
     }
     return false;
@@ -280,6 +287,8 @@ static void resolve(check_opts *o)
     o->cfg.check_progress = st.check_progress;
     if (o->cfg.bitstate_log2)
         o->cfg.sleep_sets = false;
+    if (o->cfg.depth_first && o->cfg.jobs > 1)
+        die("check: --depth-first runs one job; --jobs %u needs the breadth-first levels", o->cfg.jobs);
     uint64_t script = check_script_len_max(&o->cfg); /* a channel's position is 16 bits (model.h) */
     if (script > CHECK_SCRIPT_MAX)
         die("check: %s makes %llu items on one channel; the checker handles at most %u",
@@ -333,17 +342,20 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
         printf(", %u jobs", c->jobs);
     if (c->shards > 1)
         printf(", shard %u/%u", c->shard, c->shards);
+    if (c->depth_first)
+        printf(", depth-first");
     printf("\n");
     if (r->violation) {
         printf("VIOLATION: %s\n", r->message);
         char q[1200];
         sim_shell_quote(cx_path, q, sizeof q);
         if (cx_written) {
-            printf("  shortest counterexample (%u steps) written to %s\n", r->counterexample_steps, cx_path);
+            printf("  %s counterexample (%u steps) written to %s\n", c->depth_first ? "a" : "shortest",
+                   r->counterexample_steps, cx_path);
             printf("  reproduce: %s run --trace %s\n", cli_argv0, q);
         } else { /* nothing found is lost: the counterexample goes to stdout instead */
-            printf("  shortest counterexample (%u steps), which could not be written to %s:\n%s",
-                   r->counterexample_steps, cx_path, r->counterexample);
+            printf("  %s counterexample (%u steps), which could not be written to %s:\n%s",
+                   c->depth_first ? "a" : "shortest", r->counterexample_steps, cx_path, r->counterexample);
             printf("  reproduce: save the counterexample above as %s, then %s run --trace %s\n", q, cli_argv0, q);
         }
     } else if (r->complete) {
@@ -363,9 +375,10 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
     printf("{\"strategy\": ");
     sim_json_string(stdout, c->strategy);
     printf(", \"channels\": %u, \"checkpoints\": %u, \"data\": %u, \"eop\": %s, \"cancel\": %s, \"skip\": %s, "
-           "\"disk_fault\": %s, \"jobs\": %u, \"complete\": %s, \"incomplete\": ",
+           "\"disk_fault\": %s, \"jobs\": %u, \"order\": \"%s\", \"complete\": %s, \"incomplete\": ",
            c->channels, c->checkpoints, c->data, c->eop ? "true" : "false", c->cancel ? "true" : "false",
-           c->skip ? "true" : "false", c->disk_fault ? "true" : "false", c->jobs, r->complete ? "true" : "false");
+           c->skip ? "true" : "false", c->disk_fault ? "true" : "false", c->jobs,
+           c->depth_first ? "depth-first" : "breadth-first", r->complete ? "true" : "false");
     if (r->complete)
         printf("null");
     else

@@ -33,6 +33,13 @@ s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/one"); s2=$(sed -n 's/.*"sta
 [ -n "$s1" ] && [ "$s1" = "$s2" ]; check "check --jobs 2 stores as many states as one job ($s1 vs $s2)" $?
 grep -q '"complete": true' "$tmp/two"; check "check --jobs 2 is complete" $?
 
+# --depth-first: one job, the same states as breadth-first, and said in the JSON
+"$bin" check --channels 3 --checkpoints 2 --eop --cancel --depth-first --json >"$tmp/dfs" 2>&1
+s3=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/dfs")
+[ -n "$s3" ] && [ "$s1" = "$s3" ]; check "check --depth-first stores as many states as breadth-first ($s1 vs $s3)" $?
+grep -q '"order": "depth-first", "complete": true' "$tmp/dfs"; check "check --depth-first --json names the order, complete" $?
+expect_exit "check --depth-first --jobs 2 is a usage error" 2 "$bin" check --depth-first --jobs 2
+
 # symmetry: on by default where the strategy can rename channels, named in the output
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --json >"$tmp/sym" 2>&1
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --no-symmetry --json >"$tmp/nosym" 2>&1
