@@ -2,8 +2,12 @@
  * mem.c: spill files kept in memory, for tests and the model checker (no system calls, so
  * exploring millions of states stays fast and leaves nothing on disk).
  *
- * A file lives from open until unlink; close only ends the handle. bs_io_mem_close frees
- * whatever is left, and bs_io_mem_live tells how many files were never unlinked.
+ * A file lives from open until unlink; close only ends the handle. Unlink frees the file
+ * and forgets the handle (f->impl = NULL, as posix.c does), so the files held are the
+ * files not yet unlinked: a model checker restoring spill files millions of times kept
+ * every unlinked file's record before (65 bytes a restore, 3/4 of a depth-first spill 4x3
+ * search's memory). bs_io_mem_close frees whatever is left, and bs_io_mem_live tells how
+ * many files were never unlinked.
  */
 #include "../core_int.h"
 
@@ -11,9 +15,9 @@
 #include <string.h>
 
 struct bs_io_mem_file {
+    size_t slot;                  /* its index in bs_io_mem.files */
     uint8_t *data;
     size_t len, cap;
-    bool exists;
 };
 
 static int mem_open(void *ctx, uint64_t no, bs_file *f)
@@ -30,7 +34,7 @@ static int mem_open(void *ctx, uint64_t no, bs_file *f)
     struct bs_io_mem_file *mf = calloc(1, sizeof *mf);
     if (!mf)
         return -ENOMEM;
-    mf->exists = true;
+    mf->slot = m->files_len;
     m->files[m->files_len++] = mf;
     m->live++;
     f->impl = mf;
@@ -81,13 +85,17 @@ static int mem_unlink(void *ctx, bs_file *f)
 {
     bs_io_mem *m = ctx;
     struct bs_io_mem_file *mf = f->impl;
-    if (!mf || !mf->exists)
+    if (!mf) /* unlinked already: the handle was forgotten */
         return -ENOENT;
-    mf->exists = false;
+    BS_ASSERT(mf->slot < m->files_len && m->files[mf->slot] == mf);
+    struct bs_io_mem_file *last = m->files[--m->files_len];
+    m->files[mf->slot] = last;
+    last->slot = mf->slot;
     free(mf->data);
-    mf->data = NULL;
-    mf->len = mf->cap = 0;
+    free(mf);
+    f->impl = NULL;
     m->live--;
+    BS_ASSERT(m->live == m->files_len);
     return 0;
 }
 

@@ -188,6 +188,8 @@ typedef struct worker {
     kept_blob *kept;              /* open addressing by node index (COMPACT STATES) */
     size_t kept_len, kept_cap;
     bs_buf packed, unpacked;      /* a blob being packed; the blob being expanded */
+    bs_buf root;                  /* depth-first: the initial state's full blob (WAKING BY
+                                     REPLAY) */
     uint8_t **canon;              /* --no-compaction: each node's canonical bytes */
     uint32_t *canon_len;
     bs_buf *out;                  /* out[j]: successors owned by worker j */
@@ -446,8 +448,9 @@ static void arena_free(arena *a)
 /* ---- nodes and the queues ------------------------------------------------------------ */
 static int push_work(workq *q, work job, const uint8_t *perm)
 {
-    BS_ASSERT(job.blob && (job.packed ? job.stored_len <= MC_PACK_BOUND(job.full_len)
-                                      : job.stored_len == job.full_len));
+    BS_ASSERT(job.blob ? (job.packed ? job.stored_len <= MC_PACK_BOUND(job.full_len)
+                                     : job.stored_len == job.full_len)
+                       : job.only && !job.full_len); /* WAKING BY REPLAY */
     if (q->len == q->cap) {
         size_t cap = q->cap ? 2 * q->cap : 1024;
         work *p = realloc(q->w, cap * sizeof *p);
@@ -645,6 +648,10 @@ static int own_state(worker *w, const uint8_t *blob, size_t len, const uint8_t *
         n->sleep &= sleep_next;
         if (!woke || !n->explored)
             return 0;
+        if (w->s->cfg->depth_first) { /* WAKING BY REPLAY: the blob is rebuilt when popped */
+            work job = {.node = (uint32_t)k, .only = woke};
+            return push_work(&w->next, job, perm);
+        }
         /* only a node whose sleep set was not empty can wake: its blob was kept, with the
          * blob's permutation after its bytes (after_expansion) */
         const kept_blob *kb = kept_find(w, (uint32_t)k);
@@ -878,7 +885,7 @@ static int after_expansion(worker *w, work job, const uint8_t *blob)
 {
     node *done = &w->nodes[job.node];
     done->explored = 1;
-    if (job.only || !done->sleep)
+    if (job.only || !done->sleep || w->s->cfg->depth_first) /* WAKING BY REPLAY: none kept */
         return 0;
     return kept_add(w, job.node, blob, job.full_len, job.perm);
 }
@@ -907,7 +914,9 @@ static int expand(worker *w, work job)
     const uint8_t *blob = job_blob(w, &job);
     if (!blob)
         return BS_ENOMEM;
-    BS_ASSERT(job.only ? n->explored && !job.packed && kept_find(w, job.node)->blob == job.blob : !n->explored);
+    BS_ASSERT(job.only ? n->explored && !job.packed &&
+                             (w->s->cfg->depth_first || kept_find(w, job.node)->blob == job.blob)
+                       : !n->explored);
     mc_vars vars;
     mc_vars_of(blob, &vars);
     uint32_t t[ENABLED_MAX];
@@ -1044,6 +1053,49 @@ static bool level_last(search *s)
  * is lost: a node's parent link is the path that found it first, so a counterexample is a
  * path that `run` replays but not a shortest one, and a --max-depth bound counts that
  * path's length. The search stops at its first violation. */
+/* WAKING BY REPLAY (depth-first). Breadth-first keeps the blob of every expanded node
+ * whose sleep set is not empty, for the rare re-exploration when a smaller sleep set
+ * wakes some of its transitions (COMPACT STATES); depth-first expands a node as soon as it
+ * is found, with its first sleep set, so most nodes would keep one (spill 4x3: 265 bytes a
+ * state against 40). Instead the woken node's blob is rebuilt from the initial state along
+ * its parent links, as a counterexample is (the model is deterministic, so each step
+ * reaches the concrete state that was stored, and the hashes are checked to agree).
+ * Fills job's blob (malloc'd), lengths and permutation. */
+static int replay_to(worker *w, work *job)
+{
+    uint32_t len = w->nodes[job->node].depth, k = len;
+    uint32_t *path = malloc((len ? len : 1) * sizeof *path);
+    if (!path)
+        return BS_ENOMEM;
+    for (uint64_t r = job->node; w->nodes[r].parent != REF_NONE; r = w->nodes[r].parent & 0xffffffffu)
+        path[--k] = w->nodes[r].via;
+    BS_ASSERT(k == 0); /* one job: a parent link is a node index */
+    const uint8_t *blob = w->root.p;
+    size_t blob_len = w->root.len;
+    int rc = 0;
+    for (uint32_t i = 0; i < len && !rc; i++) {
+        mc_step_info info;
+        rc = mc_step(w->m, blob, blob_len, false, path[i], &info, &w->canon_buf);
+        BS_ASSERT(rc || (!info.violation && !info.noop)); /* it was stored, so it was neither */
+        rc = rc ? rc : mc_full(w->m, &w->full);
+        blob = w->full.p;
+        blob_len = w->full.len;
+    }
+    free(path);
+    uint64_t h1, h2;
+    hash128(w->canon_buf.p, w->canon_buf.len, &h1, &h2);
+    BS_ASSERT(rc || len == 0 || (h1 == w->nodes[job->node].h1 && h2 == w->nodes[job->node].h2));
+    uint8_t *copy = rc ? NULL : malloc(blob_len);
+    if (!copy)
+        return rc ? rc : BS_ENOMEM;
+    memcpy(copy, blob, blob_len);
+    job->blob = copy;
+    job->full_len = job->stored_len = (uint32_t)blob_len;
+    if (len)
+        memcpy(job->perm, mc_perm(w->m), MC_CHANNELS_MAX);
+    return 0;
+}
+
 static void search_depth_first(worker *w)
 {
     search *s = w->s;
@@ -1058,9 +1110,9 @@ static void search_depth_first(worker *w)
             break;
         }
         work job = w->next.w[--w->next.len];
-        w->rc = expand(w, job);
-        if (!job.only) /* a re-exploration's blob is the kept copy */
-            free((void *)(uintptr_t)job.blob);
+        w->rc = job.blob ? 0 : replay_to(w, &job);
+        w->rc = w->rc ? w->rc : expand(w, job);
+        free((void *)(uintptr_t)job.blob); /* the stack's own (WAKING BY REPLAY too) */
         progress(s, w->states, w->transitions, w->depth, false);
     }
     w->pub = (published){w->next.len, w->states, w->violation, w->cut_states || w->cut_memory, w->rc != 0};
@@ -1122,8 +1174,8 @@ static void worker_close(worker *w)
     for (size_t i = 0; i < w->kept_cap; i++)
         free(w->kept[i].blob);
     for (size_t i = 0; w->s->cfg->depth_first && i < w->next.len; i++)
-        if (!w->next.w[i].only) /* DEPTH-FIRST ORDER: stacked blobs are the stack's own */
-            free((void *)(uintptr_t)w->next.w[i].blob);
+        free((void *)(uintptr_t)w->next.w[i].blob); /* DEPTH-FIRST ORDER: the stack's own */
+    bs_buf_free(&w->root);
     free(w->kept);
     bs_buf_free(&w->packed);
     bs_buf_free(&w->unpacked);
@@ -1161,6 +1213,8 @@ static int search_root(search *s)
     rc = own_state(o, w0->full.p, w0->full.len, w0->canon_buf.p, w0->canon_buf.len, h1, h2, REF_NONE, VIA_NONE,
                    0, 0, mc_perm(w0->m));
     rc = rc ? rc : o == w0 ? orbit_note(w0) : 0;
+    if (!rc && s->cfg->depth_first) /* WAKING BY REPLAY starts here */
+        rc = bs_buf_put(&w0->root, w0->full.p, w0->full.len);
     if (rc || s->cfg->depth_first) /* DEPTH-FIRST ORDER: `next` is the stack */
         return rc;
     o->cur = o->next;
