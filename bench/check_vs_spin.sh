@@ -5,10 +5,12 @@
 #   bench/check_vs_spin.sh [BARRIERSIM_BINARY]     (default build/barriersim)
 #
 # Rows: strategies spill and tracker; choices eop+cancel, then eop+cancel+skip; channels x
-# checkpoints 2x1 2x2 3x1 3x2 3x3 4x3, 1 data item. Per row and tool: time to exhaust the
-# state space (wall and CPU), states, states/s, peak memory; then the ratios barriersim time
-# / pan time, by wall time and by CPU time (below 1.0: barriersim is faster). Last, for each
-# tool and row group, the largest configuration it exhausted within the time limit.
+# checkpoints 2x1 2x2 3x1 3x2 3x3 4x3, 1 data item. Per row: states, then barriersim's CPU
+# time to exhaust the state space and peak memory in its two orders (breadth-first, the
+# default, whose counterexamples are shortest; --depth-first, which holds only the visited
+# set, as pan's default search), then pan's; states/s; and the ratios barriersim CPU time /
+# pan CPU time for each order (below 1.0: barriersim is faster). Last, for each tool and
+# row group, the largest configuration it exhausted within the time limit.
 #
 # Fairness:
 # - pan is built by sim/check/spin/run.sh from sim/check/spin/model.pml as SPIN recommends
@@ -62,15 +64,15 @@ hashw() { # pan -w: 2^W slots, at least the states expected (from the channel co
     case "$1:$2" in 2:*|3:1|3:2) echo 20 ;; 3:*) echo 22 ;; *) echo 26 ;; esac
 }
 
-# barriersim: sets b_states b_secs b_mem b_note
-run_bs() { # strategy n k skip
+# barriersim: sets b_states b_secs b_cpu b_mem b_note
+run_bs() { # strategy n k skip [--depth-first]
     local skipflag="" out rc s
     [ "$4" = 1 ] && skipflag=--skip
     b_states=- b_secs= b_cpu=- b_mem=- b_note=ok
     for _ in $(seq "$repeat"); do
         out=$(cd "$scratch" &&
               timeout "$tmo" "$bin" check --strategy "$1" --channels "$2" --checkpoints "$3" --data 1 \
-                  --eop --cancel $skipflag --max-memory "$mem_mb" --json 2>"$scratch/bs.err")
+                  --eop --cancel $skipflag ${5:-} --max-memory "$mem_mb" --json 2>"$scratch/bs.err")
         rc=$?
         case "$rc" in
         0) ;;
@@ -111,38 +113,49 @@ run_pan() { # strategy n k skip
 
 done_ok() { [ "$1" = ok ] || [ "$1" = VIOLATION ]; }
 
+# The ratio column for one barriersim order: CPU time against pan's when both finished;
+# "<x" when only barriersim did within the limit (its wall time / the limit pan ran out);
+# ">x" the other way; "p:mem" / "b:mem" when only one finished and the other ran out of
+# memory; "-" when neither finished.
+ratio_of() { # bs_note bs_cpu bs_secs
+    if done_ok "$1" && done_ok "$p_note"; then quot "$2" "$p_cpu" ""
+    elif done_ok "$1" && [ "$p_note" = timeout ]; then quot "$3" "$tmo" "<"
+    elif done_ok "$p_note" && [ "$1" = timeout ]; then quot "$tmo" "$p_secs" ">"
+    elif done_ok "$1" && [ "$p_note" = memory ]; then printf 'p:mem'
+    elif done_ok "$p_note" && [ "$1" = memory ]; then printf 'b:mem'
+    else printf -- '-'
+    fi
+}
+
 status=0
-fmt="%-7s %-4s %3s | %9s %8s %8s %9s %6s %-7s | %9s %7s %7s %9s %6s %-7s | %6s %6s\n"
+fmt="%-7s %-4s %3s | %10s | %8s %6s %-7s | %8s %6s %-7s %8s | %10s %8s %6s %-7s %8s | %7s %7s\n"
 echo "check vs pan: 1 data item; best of $repeat (by CPU time); limit ${tmo}s and ${mem_mb} MiB per run; one barriersim job"
-printf "$fmt" strat skip NxK "bs states" "bs s" "bs cpu" "bs st/s" "bs MiB" "bs" "pan st" "pan s" "pan cpu" "pan st/s" \
-    "pan MiB" "pan" "wall" "cpu"
-printf "$fmt" "" "" "" "" "" "" "(cpu)" "" "" "" "" "" "(cpu)" "" "" "bs/pan" "bs/pan"
-printf '%s\n' "-------------------------------------------------------------------------------------------------------------------------------------"
+echo "barriersim breadth-first (bfs: shortest counterexamples) and --depth-first (dfs: as pan searches)"
+printf "$fmt" strat skip NxK "bs states" "bfs cpu" "MiB" "bfs" "dfs cpu" "MiB" "dfs" "dfs st/s" "pan states" "pan cpu" \
+    "MiB" "pan" "pan st/s" "bfs/pan" "dfs/pan"
+printf '%s\n' "---------------------------------------------------------------------------------------------------------------------------------------------"
 summary=""
 for strat in $strategies; do
     for skip in 0 1; do
-        b_best=none p_best=none
+        bfs_best=none dfs_best=none p_best=none
         for nk in $configs; do
             n=${nk%:*} k=${nk#*:}
             run_bs "$strat" "$n" "$k" "$skip"
+            f_states=$b_states f_cpu=$b_cpu f_secs=$b_secs f_mem=$b_mem f_note=$b_note
+            run_bs "$strat" "$n" "$k" "$skip" --depth-first
             run_pan "$strat" "$n" "$k" "$skip"
-            b_rate=- p_rate=- ratio=- cratio=-
-            done_ok "$b_note" && { b_rate=$(rate "$b_states" "$b_cpu"); b_best="${n}x$k"; }
+            b_rate=- p_rate=-
+            done_ok "$f_note" && bfs_best="${n}x$k"
+            done_ok "$b_note" && { b_rate=$(rate "$b_states" "$b_cpu"); dfs_best="${n}x$k"; }
             done_ok "$p_note" && { p_rate=$(rate "$p_states" "$p_cpu"); p_best="${n}x$k"; }
-            [ "$b_note" = timeout ] && b_secs=">$tmo"
-            [ "$p_note" = timeout ] && p_secs=">$tmo"
-            if done_ok "$b_note" && done_ok "$p_note"; then
-                ratio=$(quot "$b_secs" "$p_secs" "")
-                cratio=$(quot "$b_cpu" "$p_cpu" "")
-            elif done_ok "$b_note" && [ "$p_note" = timeout ]; then
-                ratio=$(quot "$b_secs" "$tmo" "<") # pan used at least the limit in wall time
-            elif done_ok "$p_note" && [ "$b_note" = timeout ]; then
-                ratio=$(quot "$tmo" "$p_secs" ">")
-            fi
-            printf "$fmt" "$strat" "$skip" "${n}x$k" "$b_states" "${b_secs:--}" "$b_cpu" "$b_rate" "$b_mem" "$b_note" \
-                "$p_states" "${p_secs:--}" "$p_cpu" "$p_rate" "$p_mem" "$p_note" "$ratio" "$cratio"
+            [ "$f_states" = - ] && f_states=$b_states
+            fr=$(ratio_of "$f_note" "$f_cpu" "${f_secs:-0}")
+            dr=$(ratio_of "$b_note" "$b_cpu" "${b_secs:-0}")
+            printf "$fmt" "$strat" "$skip" "${n}x$k" "$f_states" "$f_cpu" "$f_mem" "$f_note" "$b_cpu" "$b_mem" "$b_note" \
+                "$b_rate" "$p_states" "$p_cpu" "$p_mem" "$p_note" "$p_rate" "$fr" "$dr"
         done
-        summary="$summary$(printf '%-7s skip=%s: barriersim %-5s pan %s' "$strat" "$skip" "$b_best" "$p_best")
+        summary="$summary$(printf '%-7s skip=%s: barriersim bfs %-5s dfs %-5s pan %s' "$strat" "$skip" "$bfs_best" \
+            "$dfs_best" "$p_best")
 "
     done
 done
