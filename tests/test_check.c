@@ -374,6 +374,25 @@ BS_TEST(check, depth_first_visits_the_same_states_and_finds_every_planted_bug)
     }
 }
 
+/* A set stop flag (what check's signal handler sets) ends the search, breadth-first with
+ * one and two jobs and depth-first, as incomplete "interrupted", never complete. */
+BS_TEST(check, a_stop_flag_ends_the_search_incomplete)
+{
+    static volatile sig_atomic_t stop = 1;
+    for (int i = 0; i < 3; i++) {
+        check_config c = config("spill", 3, 2);
+        c.jobs = i == 1 ? 2 : 1;
+        c.depth_first = i == 2;
+        c.stop = &stop;
+        check_result r;
+        run_check(&c, &r);
+        cr_assert(!r.complete && !r.violation);
+        cr_assert_str_eq(r.incomplete, "interrupted");
+        cr_assert_lt(r.states, 8230); /* the whole space: 8,230 (check.md) */
+        check_result_free(&r);
+    }
+}
+
 BS_TEST(check, bitstate_and_shards_find_what_the_exact_search_finds)
 {
     check_config c = config("planted-replay-order", 3, 2);

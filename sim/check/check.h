@@ -18,6 +18,8 @@
 #include "../../verify/verify.h"
 #include "../scenario/scenario.h"
 
+#include <signal.h>
+
 /* The checker's limits: the command line refuses more (exit 2), and the model's state
  * layout relies on them (model.h ties each to its field with a _Static_assert). */
 #define CHECK_CHANNELS_MAX 16u       /* channels: transitions and masks are 64-bit */
@@ -61,6 +63,9 @@ typedef struct check_config {
     uint32_t shard, shards;          /* explore shard `shard` of `shards` (0 of 1: all) */
     uint32_t jobs;                   /* worker threads sharing one visited set (0 or 1: one) */
     bool progress_line;              /* a progress line on stderr */
+    const volatile sig_atomic_t *stop; /* NULL, or a flag that, once non-zero, ends the
+                                        search at its next expansion, incomplete
+                                        ("interrupted"): a signal handler sets it */
 } check_config;
 
 typedef struct check_result {
@@ -76,7 +81,7 @@ typedef struct check_result {
     bool complete;                   /* the space was exhausted: no bound hit, not bitstate */
     char incomplete[160];            /* why not complete ("" when complete): "bitstate",
                                         "max-states", "max-memory", "max-depth", "shard",
-                                        "violation" */
+                                        "violation", "interrupted" */
     uint64_t bits_total, bits_set;   /* bitstate: the bit array's size and bits set */
     double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
     bool symmetry;                   /* the symmetry reduction was on */

@@ -204,6 +204,7 @@ typedef struct worker {
     bool cut_depth;               /* a node at max-depth had transitions left unexplored */
     bool cut_states;              /* nodes were left unexpanded at the max-states share */
     bool cut_memory;              /* nodes were left unexpanded past max_memory_bytes */
+    bool cut_stop;                /* nodes were left unexpanded: check_config.stop was set */
     uint64_t v_parent;
     uint32_t v_via;
     char message[1024];
@@ -987,6 +988,9 @@ static bool memory_over(const search *s, size_t i)
     return (uint64_t)ru.ru_maxrss * 1024 >= s->cfg->max_memory_bytes;
 }
 
+/* check_config.stop was set (a signal): the search ends at the next expansion. */
+static bool stopped(const search *s) { return s->cfg->stop && *s->cfg->stop; }
+
 /* Expansion phase: every node of this level (stops at its first violation or bound). */
 static void expand_level(worker *w)
 {
@@ -998,6 +1002,10 @@ static void expand_level(worker *w)
         }
         if (memory_over(s, i)) {
             w->cut_memory = true;
+            break;
+        }
+        if (stopped(s)) {
+            w->cut_stop = true;
             break;
         }
         const work *job = &w->cur.w[i];
@@ -1021,7 +1029,8 @@ static void merge_level(worker *w)
     w->arena_cur = w->arena_next;
     w->arena_next = a;
     arena_empty(&w->arena_next);
-    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states || w->cut_memory, w->rc != 0};
+    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states || w->cut_memory || w->cut_stop,
+                         w->rc != 0};
 }
 
 /* After the level's last barrier: every worker reads the same figures, so all decide alike. */
@@ -1109,13 +1118,18 @@ static void search_depth_first(worker *w)
             w->cut_memory = true;
             break;
         }
+        if (stopped(s)) {
+            w->cut_stop = true;
+            break;
+        }
         work job = w->next.w[--w->next.len];
         w->rc = job.blob ? 0 : replay_to(w, &job);
         w->rc = w->rc ? w->rc : expand(w, job);
         free((void *)(uintptr_t)job.blob); /* the stack's own (WAKING BY REPLAY too) */
         progress(s, w->states, w->transitions, w->depth, false);
     }
-    w->pub = (published){w->next.len, w->states, w->violation, w->cut_states || w->cut_memory, w->rc != 0};
+    w->pub = (published){w->next.len, w->states, w->violation, w->cut_states || w->cut_memory || w->cut_stop,
+                         w->rc != 0};
 }
 
 static void *worker_main(void *arg)
@@ -1278,7 +1292,7 @@ static const worker *collect(search *s)
 {
     check_result *res = s->res;
     const worker *v = NULL;
-    bool cut_depth = false, cut_states = false, cut_memory = false;
+    bool cut_depth = false, cut_states = false, cut_memory = false, cut_stop = false;
     for (uint32_t j = 0; j < s->jobs; j++) {
         const worker *w = &s->w[j];
         res->states += w->states;
@@ -1293,6 +1307,7 @@ static const worker *collect(search *s)
         cut_depth = cut_depth || w->cut_depth;
         cut_states = cut_states || w->cut_states;
         cut_memory = cut_memory || w->cut_memory;
+        cut_stop = cut_stop || w->cut_stop;
         if (w->violation && !v)
             v = w;
     }
@@ -1309,6 +1324,8 @@ static const worker *collect(search *s)
     }
     if ((cut_states || (s->cfg->max_states && res->states >= s->cfg->max_states && queued)) && !v)
         incomplete(res, "max-states");
+    if (cut_stop && !v)
+        incomplete(res, "interrupted");
     if (cut_memory && !v)
         incomplete(res, "max-memory");
     if (cut_depth && !v)

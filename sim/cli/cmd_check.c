@@ -3,7 +3,8 @@
  * (see sim/check/check.h) and reports states, transitions, depth, time and memory. On a
  * violation it writes the shortest counterexample (--depth-first: a counterexample) as a scenario file, prints the command
  * that replays it, and exits 1. A search that did not cover every state (bitstate,
- * --max-states, --max-depth) never says it did: it exits 3 and says why. --jobs J runs J
+ * --max-states, --max-depth) never says it did: it exits 3 and says why; nor does an
+ * interrupted one, which prints what it found and then dies of the signal. --jobs J runs J
  * threads that share one visited set (sim/check/search.c), so they store what one would.
  */
 #include "cli.h"
@@ -15,6 +16,7 @@
 #include "../strategies.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -296,6 +298,49 @@ static void resolve(check_opts *o)
             CHECK_SCRIPT_MAX);
 }
 
+/* ---- interruption ---------------------------------------------------------------------- */
+/* A long search interrupted (SIGINT, SIGTERM, SIGHUP) still says what it found: the first
+ * signal sets the flag the search polls at every expansion (check_config.stop), the result
+ * is printed as incomplete ("interrupted"), and then the process dies of that signal, as
+ * every verb does (cli.c), so the parent sees 128 + its number. A second signal ends it at
+ * once. The search leaves no file behind (its spill files are in memory). */
+static volatile sig_atomic_t check_stop_sig;
+
+static void check_on_signal(int sig)
+{
+    if (check_stop_sig) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    check_stop_sig = sig;
+}
+
+static void check_signals_install(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue; /* nohup and friends: an ignored signal stays ignored */
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = check_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* After the result is printed: an interrupted search dies of its signal. */
+static void check_die_if_interrupted(void)
+{
+    int sig = check_stop_sig;
+    if (!sig)
+        return;
+    fflush(stdout);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* ---- output --------------------------------------------------------------------------- */
 /* Why the search is incomplete, in words (r->incomplete names the reason). */
 static void print_incomplete(const check_opts *o, const check_result *r)
@@ -314,6 +359,9 @@ static void print_incomplete(const check_opts *o, const check_result *r)
                (unsigned long long)(c->max_memory_bytes >> 20));
     } else if (strcmp(r->incomplete, "max-depth") == 0) {
         printf("  INCOMPLETE: states at --max-depth %u had transitions left unexplored\n", c->max_depth);
+    } else if (strcmp(r->incomplete, "interrupted") == 0) {
+        printf("  INCOMPLETE: interrupted (%s) with states left to explore\n",
+               check_stop_sig ? strsignal(check_stop_sig) : "a signal");
     }
 }
 
@@ -432,6 +480,8 @@ int cmd_check(int argc, char **argv)
         cli_check_output("check", "--out", o.out); /* before exploring, not after */
     resolve(&o);
     o.cfg.progress_line = !o.json && isatty(STDERR_FILENO);
+    o.cfg.stop = &check_stop_sig;
+    check_signals_install();
     check_result r;
     struct timespec t0, t1, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -454,8 +504,11 @@ int cmd_check(int argc, char **argv)
         print_text(&o, &r, cx_path, cx_written);
     int status = r.violation ? EXIT_VIOLATION
                  : r.complete || strcmp(r.incomplete, "shard") == 0 ? EXIT_PASS : EXIT_INCOMPLETE;
+    bool interrupted = strcmp(r.incomplete, "interrupted") == 0;
     check_result_free(&r);
     if (o.scenario_path)
         scenario_free(&o.sc);
+    if (interrupted)
+        check_die_if_interrupted();
     return status;
 }

@@ -40,6 +40,18 @@ s3=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/dfs")
 grep -q '"order": "depth-first", "complete": true' "$tmp/dfs"; check "check --depth-first --json names the order, complete" $?
 expect_exit "check --depth-first --jobs 2 is a usage error" 2 "$bin" check --depth-first --jobs 2
 
+# interrupted: prints what it found as incomplete, then dies of the signal (128 + 15 for
+# SIGTERM; SIGINT alike, but a background job of a script ignores SIGINT, so it stays
+# ignored)
+"$bin" check --channels 4 --checkpoints 3 --eop --cancel --max-memory 1024 --json >"$tmp/int" 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+st=$?
+[ "$st" = 143 ]; check "check interrupted by SIGTERM dies of it, status 143 ($st)" $?
+grep -q '"incomplete": "interrupted"' "$tmp/int"; check "check interrupted says so in its JSON, with what it found" $?
+
 # symmetry: on by default where the strategy can rename channels, named in the output
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --json >"$tmp/sym" 2>&1
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --no-symmetry --json >"$tmp/nosym" 2>&1
