@@ -67,6 +67,7 @@ static const char check_usage_exit[] =
     "Exit: 0 every state explored (with --shard: every state of the shard), no violation;\n"
     "1 a violation (counterexample written); 2 usage error; 3 no violation found but the\n"
     "search was incomplete (--bitstate, --max-states, --max-memory, --max-depth).\n"
+    "Interrupted (SIGINT, SIGTERM, SIGHUP): prints what it found, then dies of the signal.\n"
     "Reference: docs/cli.md (check), docs/handler-scenarios.md (--scenario files).\n";
 
 typedef struct check_opts {
