@@ -1055,7 +1055,7 @@ static bool level_last(search *s)
  * finite (docs/check.md, Properties), so the stack holds at most depth x branching nodes,
  * each with a blob of its own, freed once it is expanded; the memory is the visited set
  * (COMPACT STATES: 40 bytes and a table slot per state) where breadth-first also holds two
- * levels' blobs (spill 4x3: two thirds of 18 GiB at depth 19 of the search). What is
+ * levels' blobs (spill 4x3: 11.8 of 18 GiB at depth 19 of the search). What is
  * visited is the same set: the visited set, symmetry and hash compaction do not depend on
  * the order; sleep sets are sound in any order that re-explores a node whose sleep set
  * shrinks (own_state does, from the kept blob), which holds here as breadth-first. What
