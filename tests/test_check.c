@@ -283,27 +283,36 @@ BS_TEST(check, packed_blobs_unpack_to_the_same_bytes)
     cr_assert_eq(mc_unpack(last, sizeof last, out, 4), -1);
 }
 
+/* Every strategy and one planted bug, for the tests of how states are held. */
+static const char *const strategies_and_a_bug[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout",
+                                                   "planted-replay-order"};
+
+/* Two configurations that differ only in how states are held search alike: the same states
+ * and transitions, the same verdict and counterexample length. */
+static void expect_same_search(const check_config *x, const check_config *y, const char *what)
+{
+    check_result a, b;
+    run_check(x, &a);
+    run_check(y, &b);
+    cr_assert_eq(a.states, b.states, "%s: %llu states, %llu %s", x->strategy, (unsigned long long)a.states,
+                 (unsigned long long)b.states, what);
+    cr_assert_eq(a.transitions, b.transitions);
+    cr_assert_eq(a.violation, b.violation);
+    cr_assert_eq(a.counterexample_steps, b.counterexample_steps);
+    check_result_free(&a);
+    check_result_free(&b);
+}
+
 /* A search that packs every blob (LEVEL BLOBS) visits the same states and transitions,
  * and finds the same violations, as one that packs none; with one job and with two. */
 BS_TEST(check, packing_every_blob_visits_the_same_states)
 {
-    static const char *const strategies[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout",
-                                             "planted-replay-order"};
     for (size_t i = 0; i < 6; i++) {
-        check_config plain = config(strategies[i], 3, 1), packed = plain;
+        check_config plain = config(strategies_and_a_bug[i], 3, 1), packed = plain;
         plain.skip = packed.skip = true;
         plain.jobs = packed.jobs = 1 + (uint32_t)(i % 2);
         packed.pack_from_bytes = 1;
-        check_result a, b;
-        run_check(&plain, &a);
-        run_check(&packed, &b);
-        cr_assert_eq(a.states, b.states, "%s: %llu states, %llu packed", strategies[i],
-                     (unsigned long long)a.states, (unsigned long long)b.states);
-        cr_assert_eq(a.transitions, b.transitions);
-        cr_assert_eq(a.violation, b.violation);
-        cr_assert_eq(a.counterexample_steps, b.counterexample_steps);
-        check_result_free(&a);
-        check_result_free(&b);
+        expect_same_search(&plain, &packed, "packed");
     }
 }
 
@@ -313,24 +322,13 @@ BS_TEST(check, packing_every_blob_visits_the_same_states)
  * searches never recycle); packed and not, with one job and with two. */
 BS_TEST(check, recycling_arena_chunks_visits_the_same_states)
 {
-    static const char *const strategies[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout",
-                                             "planted-replay-order"};
     for (size_t i = 0; i < 6; i++) {
-        check_config plain = config(strategies[i], 3, 1), small = plain;
+        check_config plain = config(strategies_and_a_bug[i], 3, 1), small = plain;
         plain.skip = small.skip = true;
         plain.jobs = small.jobs = 1 + (uint32_t)(i % 2);
         plain.pack_from_bytes = small.pack_from_bytes = i % 3 == 0 ? 1 : 0;
         small.arena_chunk_bytes = 64u << 10;
-        check_result a, b;
-        run_check(&plain, &a);
-        run_check(&small, &b);
-        cr_assert_eq(a.states, b.states, "%s: %llu states, %llu recycling", strategies[i],
-                     (unsigned long long)a.states, (unsigned long long)b.states);
-        cr_assert_eq(a.transitions, b.transitions);
-        cr_assert_eq(a.violation, b.violation);
-        cr_assert_eq(a.counterexample_steps, b.counterexample_steps);
-        check_result_free(&a);
-        check_result_free(&b);
+        expect_same_search(&plain, &small, "recycling");
     }
 }
 

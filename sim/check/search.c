@@ -988,26 +988,34 @@ static bool memory_over(const search *s, size_t i)
     return (uint64_t)ru.ru_maxrss * 1024 >= s->cfg->max_memory_bytes;
 }
 
-/* check_config.stop was set (a signal): the search ends at the next expansion. */
-static bool stopped(const search *s) { return s->cfg->stop && *s->cfg->stop; }
+/* True when the search must stop before its i-th expansion of this worker: its max-states
+ * share, --max-memory, or check_config.stop (a signal); sets the matching cut flag. */
+static bool cut_before(worker *w, size_t i)
+{
+    const search *s = w->s;
+    if (s->states_each_max && w->states >= s->states_each_max)
+        w->cut_states = true;
+    else if (memory_over(s, i))
+        w->cut_memory = true;
+    else if (s->cfg->stop && *s->cfg->stop)
+        w->cut_stop = true;
+    else
+        return false;
+    return true;
+}
+
+/* The figures every worker reads after the level's last barrier (level_last, collect). */
+static void publish(worker *w, size_t queued)
+{
+    w->pub = (published){queued, w->states, w->violation, w->cut_states || w->cut_memory || w->cut_stop,
+                         w->rc != 0};
+}
 
 /* Expansion phase: every node of this level (stops at its first violation or bound). */
 static void expand_level(worker *w)
 {
     search *s = w->s;
-    for (size_t i = 0; i < w->cur.len && !w->rc; i++) {
-        if (s->states_each_max && w->states >= s->states_each_max) {
-            w->cut_states = true;
-            break;
-        }
-        if (memory_over(s, i)) {
-            w->cut_memory = true;
-            break;
-        }
-        if (stopped(s)) {
-            w->cut_stop = true;
-            break;
-        }
+    for (size_t i = 0; i < w->cur.len && !w->rc && !cut_before(w, i); i++) {
         const work *job = &w->cur.w[i];
         w->rc = job->only ? 0 : arena_reading(&w->arena_cur, &w->pool, job->blob);
         w->rc = w->rc ? w->rc : expand(w, *job);
@@ -1029,8 +1037,7 @@ static void merge_level(worker *w)
     w->arena_cur = w->arena_next;
     w->arena_next = a;
     arena_empty(&w->arena_next);
-    w->pub = (published){w->cur.len, w->states, w->violation, w->cut_states || w->cut_memory || w->cut_stop,
-                         w->rc != 0};
+    publish(w, w->cur.len);
 }
 
 /* After the level's last barrier: every worker reads the same figures, so all decide alike. */
@@ -1109,27 +1116,14 @@ static void search_depth_first(worker *w)
 {
     search *s = w->s;
     BS_ASSERT(s->jobs == 1 && s->cfg->depth_first);
-    for (uint64_t i = 0; w->next.len && !w->rc && !w->violation; i++) {
-        if (s->states_each_max && w->states >= s->states_each_max) {
-            w->cut_states = true;
-            break;
-        }
-        if (memory_over(s, (size_t)i)) {
-            w->cut_memory = true;
-            break;
-        }
-        if (stopped(s)) {
-            w->cut_stop = true;
-            break;
-        }
+    for (size_t i = 0; w->next.len && !w->rc && !w->violation && !cut_before(w, i); i++) {
         work job = w->next.w[--w->next.len];
         w->rc = job.blob ? 0 : replay_to(w, &job);
         w->rc = w->rc ? w->rc : expand(w, job);
         free((void *)(uintptr_t)job.blob); /* the stack's own (WAKING BY REPLAY too) */
         progress(s, w->states, w->transitions, w->depth, false);
     }
-    w->pub = (published){w->next.len, w->states, w->violation, w->cut_states || w->cut_memory || w->cut_stop,
-                         w->rc != 0};
+    publish(w, w->next.len);
 }
 
 static void *worker_main(void *arg)

@@ -294,7 +294,7 @@ static void cli_on_signal(int sig)
     raise(sig);
 }
 
-void cli_signals_install(void)
+void cli_signals_handle(void (*handler)(int))
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
@@ -302,11 +302,13 @@ void cli_signals_install(void)
         if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
             continue; /* nohup and friends: an ignored signal stays ignored */
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = cli_on_signal;
+        sa.sa_handler = handler;
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
 }
+
+void cli_signals_install(void) { cli_signals_handle(cli_on_signal); }
 
 void cli_strategy_names(char *out, size_t out_len, bool model_checkable)
 {

@@ -103,6 +103,9 @@ int cli_output_writable(const char *path);
  * spill and channel-state files the run created, then end the process by the same signal
  * (exit status 128 + signal in a shell). Output already written stays as it is. */
 void cli_signals_install(void);
+/* The same signals (those not ignored) to another handler: a verb that ends its own way
+ * (check prints what it found, then dies of the signal). */
+void cli_signals_handle(void (*handler)(int));
 
 /* The known strategies' names, read from the strategy table (sim/strategies.h), comma
  * separated into out: every one, or (model_checkable) only those with state capture

@@ -1,8 +1,8 @@
 /*
  * cmd_check.c: `barriersim check` explores every interleaving of a small configuration
  * (see sim/check/check.h) and reports states, transitions, depth, time and memory. On a
- * violation it writes the shortest counterexample (--depth-first: a counterexample) as a scenario file, prints the command
- * that replays it, and exits 1. A search that did not cover every state (bitstate,
+ * violation it writes the shortest counterexample (--depth-first: a counterexample) as a
+ * scenario file, prints the command that replays it, and exits 1. A search that did not cover every state (bitstate,
  * --max-states, --max-depth) never says it did: it exits 3 and says why; nor does an
  * interrupted one, which prints what it found and then dies of the signal. --jobs J runs J
  * threads that share one visited set (sim/check/search.c), so they store what one would.
@@ -317,21 +317,7 @@ static void check_on_signal(int sig)
     check_stop_sig = sig;
 }
 
-static void check_signals_install(void)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction old, sa;
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-            continue; /* nohup and friends: an ignored signal stays ignored */
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = check_on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
-}
-
-/* After the result is printed: an interrupted search dies of its signal. */
+/* After the result is printed: a signal received meanwhile ends the process with it. */
 static void check_die_if_interrupted(void)
 {
     int sig = check_stop_sig;
@@ -482,7 +468,7 @@ int cmd_check(int argc, char **argv)
     resolve(&o);
     o.cfg.progress_line = !o.json && isatty(STDERR_FILENO);
     o.cfg.stop = &check_stop_sig;
-    check_signals_install();
+    cli_signals_handle(check_on_signal);
     check_result r;
     struct timespec t0, t1, c0, c1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -505,11 +491,9 @@ int cmd_check(int argc, char **argv)
         print_text(&o, &r, cx_path, cx_written);
     int status = r.violation ? EXIT_VIOLATION
                  : r.complete || strcmp(r.incomplete, "shard") == 0 ? EXIT_PASS : EXIT_INCOMPLETE;
-    bool interrupted = strcmp(r.incomplete, "interrupted") == 0;
     check_result_free(&r);
     if (o.scenario_path)
         scenario_free(&o.sc);
-    if (interrupted)
-        check_die_if_interrupted();
+    check_die_if_interrupted();
     return status;
 }
