@@ -4,7 +4,8 @@
  * violation and that is shortest (no violation within one step less); the partial-order
  * reduction visits exactly the states of the unreduced search; the symmetry reduction
  * visits exactly one state per orbit of the unreduced search's states and finds the same
- * violations; bitstate and shards find what the exact search finds; packed level blobs
+ * violations; forgetting ended checkpoints visits exactly the images of the states a
+ * search keeping them visits; bitstate and shards find what the exact search finds; packed level blobs
  * unpack to the same bytes and visit the same states.
  */
 #include "bs_test.h"
@@ -130,6 +131,42 @@ BS_TEST(check, every_planted_bug_is_found_with_a_shortest_counterexample_that_re
     expect_found_shortest(planted_comparison_strategy(PLANT_UNALIGNED_FORGET_CHANNEL)->name, 2, 2, false);
     /* keeping channels blocked after a timeout shows when a barrier is lost (skip) */
     expect_found_shortest(planted_comparison_strategy(PLANT_TIMEOUT_KEEPS_BLOCKING)->name, 2, 1, true);
+}
+
+/* Forgetting ended checkpoints: the search stores exactly the images of the states that a
+ * search keeping them stores (count_orbits: images under symmetry and forgetting, so the
+ * reference runs with neither), with the same verdict; and it stores fewer. */
+BS_TEST(check, forgetting_ended_checkpoints_visits_the_images_of_the_unreduced_search)
+{
+    static const char *const strategies[] = {"spill", "tracker", "block", "unaligned", "aligned-timeout",
+                                             "planted-replay-order", "planted-lose-on-rollover"};
+    for (size_t i = 0; i < 7; i++) {
+        for (uint32_t n = 2; n <= 3; n++) {
+            check_config reduced = config(strategies[i], n, n == 2 ? 2 : 1), full = reduced, alone = reduced;
+            reduced.skip = full.skip = alone.skip = strcmp(strategies[i], "block") != 0;
+            full.keep_ended = true;
+            full.symmetry = alone.symmetry = false;
+            full.count_orbits = true;
+            check_result a, b, c;
+            run_check(&reduced, &a);
+            run_check(&full, &b);
+            run_check(&alone, &c);
+            cr_assert_eq(a.states, b.orbits, "%s %ux: %llu states forgetting, %llu images of %llu states kept",
+                         strategies[i], n, (unsigned long long)a.states, (unsigned long long)b.orbits,
+                         (unsigned long long)b.states);
+            cr_assert_eq(a.violation, b.violation);
+            cr_assert_eq(c.violation, b.violation);
+            cr_assert(a.violation || (a.complete && b.complete && c.complete));
+            if (!a.violation)
+                cr_assert_lt(c.states, b.states, "%s %ux: forgetting alone stored no fewer states", strategies[i], n);
+            cr_log_info("%s %ux%u: %llu states kept, %llu forgetting, %llu with symmetry too", strategies[i], n,
+                        n == 2 ? 2 : 1, (unsigned long long)b.states, (unsigned long long)c.states,
+                        (unsigned long long)a.states);
+            check_result_free(&a);
+            check_result_free(&b);
+            check_result_free(&c);
+        }
+    }
 }
 
 BS_TEST(check, sleep_sets_visit_every_state_of_the_unreduced_search)

@@ -88,6 +88,53 @@ BS_TEST(verify, a_restored_checker_decides_as_the_original)
     verify_close(w);
 }
 
+/* FORGETTING ENDED CHECKPOINTS (verify/snapshot.c): two checkers that differ only in the
+ * marker channel 1 delivered for checkpoint 1, aborted (x1 before the abort, or b1 after
+ * it), have different full snapshots and the same identity; every later observation naming checkpoint 1 is a
+ * violation in both, every other one decides alike; the identity cannot be restored. */
+static verify *ended_one_way(bool cancelled)
+{
+    verify *v = open_checker(2, VERIFY_EXACTLY_ONCE);
+    yield(v, BS_DATA, 0, 0, (uint64_t)0 << 32 | 0);
+    cr_assert_eq(give_back(v, 0, (uint64_t)0 << 32 | 0), 0);
+    yield(v, BS_BARRIER, 0, 1, (uint64_t)0 << 32 | 1);
+    cr_assert_eq(verify_begin(v, 1), 0);
+    if (cancelled)
+        yield(v, BS_CANCEL, 1, 1, (uint64_t)1 << 32 | 0);
+    cr_assert_eq(verify_abort(v, 1, cancelled ? BS_ABORT_CANCELLED : BS_ABORT_LIMIT), 0, "%s", verify_message(v));
+    if (!cancelled)
+        yield(v, BS_BARRIER, 1, 1, (uint64_t)1 << 32 | 0);
+    return v;
+}
+
+BS_TEST(verify, how_an_ended_checkpoint_ended_is_left_out_of_the_identity)
+{
+    verify *a = ended_one_way(false), *b = ended_one_way(true);
+    bs_buf fa = {0}, fb = {0}, ia = {0}, ib = {0};
+    snap(a, &fa);
+    snap(b, &fb);
+    cr_assert(fa.len != fb.len || memcmp(fa.p, fb.p, fa.len) != 0, "the full snapshots tell them apart");
+    cr_assert_eq(verify_snapshot_identity(a, VERIFY_SNAP_FORGETTING, &ia), 0);
+    cr_assert_eq(verify_snapshot_identity(b, VERIFY_SNAP_FORGETTING, &ib), 0);
+    cr_assert(ia.len == ib.len && memcmp(ia.p, ib.p, ia.len) == 0, "the identities are equal");
+    verify *w = open_checker(2, VERIFY_EXACTLY_ONCE);
+    cr_assert_eq(verify_restore(w, ia.p, ia.len), BS_ESTATE, "an identity is not a snapshot");
+    cr_assert_eq(verify_restore(w, fb.p, fb.len), 0);
+    verify *both[3] = {a, b, w};
+    for (int i = 0; i < 3; i++) { /* the same continuation, the same verdicts */
+        yield(both[i], BS_DATA, 0, 0, (uint64_t)0 << 32 | 2);
+        cr_assert_eq(give_back(both[i], 0, (uint64_t)0 << 32 | 2), 0, "%s", verify_message(both[i]));
+        cr_assert_eq(verify_trigger(both[i], 1), VERIFY_VIOLATION, "checker %d: t1 after a1", i);
+    }
+    bs_buf_free(&fa);
+    bs_buf_free(&fb);
+    bs_buf_free(&ia);
+    bs_buf_free(&ib);
+    verify_close(a);
+    verify_close(b);
+    verify_close(w);
+}
+
 BS_TEST(verify, progress_flags_a_checkpoint_left_open_after_it_is_resolved)
 {
     verify *v = open_checker(2, VERIFY_EXACTLY_ONCE);

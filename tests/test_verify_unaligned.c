@@ -368,20 +368,24 @@ BS_TEST(verify_unaligned, a_state_renamed_live_is_the_snapshot_renamed)
     cr_assert_eq(verify_trigger(v, 1), 0, "%s", verify_message(v));
     cr_assert_eq(state(v, 1, 1, (uint64_t)2 << 32 | 7), 0, "%s", verify_message(v));
     bs_buf snap = {0}, bytes = {0}, live = {0};
-    cr_assert_eq(verify_snapshot(v, &snap), 0);
-    uint64_t kb[3], kl[3];
-    cr_assert_eq(verify_snapshot_channel_keys(snap.p, snap.len, 3, kb), 0);
-    cr_assert_eq(verify_channel_keys(v, kl), 0);
-    for (int k = 0; k < 3; k++)
-        cr_assert_eq(kb[k], kl[k], "channel %d's key", k);
-    cr_assert(kl[0] != kl[1] && kl[1] != kl[2] && kl[0] != kl[2]);
-    static const uint32_t perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
-    for (int i = 0; i < 6; i++) {
-        bytes.len = live.len = 0;
-        cr_assert_eq(verify_snapshot_relabel(snap.p, snap.len, 3, perms[i], &bytes), 0);
-        cr_assert_eq(verify_snapshot_renamed(v, perms[i], &live), 0);
-        cr_assert(bytes.len == live.len && memcmp(bytes.p, live.p, live.len) == 0, "renaming %d", i);
-        cr_assert(i == 0 || memcmp(live.p, snap.p, snap.len) != 0, "renaming %d changed nothing", i);
+    static const unsigned flags[] = {0, VERIFY_SNAP_FORGETTING}; /* the full snapshot and the identity */
+    for (size_t f = 0; f < 2; f++) {
+        snap.len = 0;
+        cr_assert_eq(verify_snapshot_identity(v, flags[f], &snap), 0);
+        uint64_t kb[3], kl[3];
+        cr_assert_eq(verify_snapshot_channel_keys(snap.p, snap.len, 3, kb), 0);
+        cr_assert_eq(verify_channel_keys(v, flags[f], kl), 0);
+        for (int k = 0; k < 3; k++)
+            cr_assert_eq(kb[k], kl[k], "channel %d's key (flags %u)", k, flags[f]);
+        cr_assert(kl[0] != kl[1] && kl[1] != kl[2] && kl[0] != kl[2]);
+        static const uint32_t perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+        for (int i = 0; i < 6; i++) {
+            bytes.len = live.len = 0;
+            cr_assert_eq(verify_snapshot_relabel(snap.p, snap.len, 3, perms[i], &bytes), 0);
+            cr_assert_eq(verify_snapshot_renamed(v, perms[i], flags[f], &live), 0);
+            cr_assert(bytes.len == live.len && memcmp(bytes.p, live.p, live.len) == 0, "renaming %d", i);
+            cr_assert(i == 0 || memcmp(live.p, snap.p, snap.len) != 0, "renaming %d changed nothing", i);
+        }
     }
     bs_buf_free(&snap);
     bs_buf_free(&bytes);

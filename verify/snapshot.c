@@ -16,6 +16,8 @@
 #include <string.h>
 
 #define VERIFY_SNAP_MAGIC 0x3276796669726576ull /* "verifyv2" */
+#define VERIFY_SNAP_MAGIC_FORGETTING 0x3266796669726576ull /* "verify2f": an identity, not
+                                                                restorable */
 
 /* Flags of an item's word, above its kind (bits 0-7) and below its length (bits 16-47). */
 #define SNAP_RETURNED (1u << 8)
@@ -65,24 +67,50 @@ static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
     return !e->pending && e->label == implied_label(k, p);
 }
 
-static uint64_t item_flags_word(const verify_entry *e, bool implied)
+/* FORGETTING ENDED CHECKPOINTS (VERIFY_SNAP_FORGETTING). Once checkpoint k has ended
+ * (triggered and done, or aborted), every later observation that names k is a violation
+ * whatever else the checker holds: a begin (checkpoint-once: began twice), a trigger, an
+ * abort or a done (ends a second time), an unaligned declaration (after it ended), a
+ * channel-state report for k (not declared unaligned, or after the checkpoint ended). No
+ * other check reads k's record: progress and resolution look at open checkpoints only
+ * (begun, not ended), trigger order at last_trigger (kept in the head), and the first
+ * b<k> or x<k> of a channel (verify_first_marker) is looked up only for the checkpoint an
+ * observation names. So two checker states that differ only in how ended checkpoints
+ * ended (triggered or not, unaligned or not) and in whether a channel delivered b<k> or
+ * x<k> for an ended k decide every continuation alike, and they stay so related after
+ * any observation that is not a violation (an ended record changes only by violating
+ * observations; a marker of k yielded later is written alike in both). The identity
+ * writes an ended checkpoint as (id, ended) and each marker of one as b<id>; everything
+ * else as the full snapshot does. Data, eop, positions and returned flags are kept. */
+static bool forgotten_marker(const verify *v, const verify_entry *e, unsigned flags)
 {
-    return (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
-           (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16;
+    if (!(flags & VERIFY_SNAP_FORGETTING) || (e->kind != BS_BARRIER && e->kind != BS_CANCEL))
+        return false;
+    const verify_ckpt *ck = verify_ckpt_find(v, e->id);
+    return ck && ck->ended;
+}
+
+static uint64_t item_flags_word(const verify *v, const verify_entry *e, bool implied, unsigned flags)
+{
+    uint64_t kind = forgotten_marker(v, e, flags) ? BS_BARRIER : (uint64_t)e->kind;
+    return kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) | (e->pending ? SNAP_PENDING : 0) |
+           (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16;
 }
 
 static bool item_label_written(const verify_entry *e, bool implied) { return !implied && (!e->pending || e->cs_id); }
 
 /* Channel k's section; with perm (not NULL), written labels name perm's channels (as
  * verify_snapshot_relabel would rename them: an implied label stays implied). */
-static int snap_channel(const verify_channel *c, uint32_t k, uint32_t channels, const uint32_t *perm, bs_buf *out)
+static int snap_channel(const verify *v, uint32_t k, const uint32_t *perm, unsigned flags, bs_buf *out)
 {
+    const verify_channel *c = &v->ch[k];
+    uint32_t channels = v->cfg.channels;
     int rc = put(out, c->len);
     rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
     for (size_t p = 0; p < c->len && !rc; p++) {
         const verify_entry *e = &c->items[p];
         bool implied = item_implied(e, k, p);
-        rc = put(out, item_flags_word(e, implied));
+        rc = put(out, item_flags_word(v, e, implied, flags));
         rc = rc ? rc : put(out, e->id);
         if (!rc && item_label_written(e, implied)) /* pre-reported: its label */
             rc = put(out, perm ? relabel_label(e->label, channels, perm) : e->label);
@@ -99,7 +127,7 @@ static int cmp_u64(const void *a, const void *b)
 
 /* The checkpoints section; with inv (not NULL), each unaligned record's channel k is the
  * old channel inv[k]. */
-static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
+static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_buf *out)
 {
     uint64_t local[32]; /* a model checker's state has a few checkpoints: no allocation */
     uint64_t *ids = v->ckpts_len < 32 ? local : malloc((v->ckpts_len + 1) * sizeof *ids);
@@ -124,9 +152,13 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
     for (size_t i = 0; i < n && !rc; i++) {
         const verify_ckpt *ck = verify_ckpt_find(v, ids[i]);
         rc = put(out, ck->id);
-        rc = rc ? rc : put(out, (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2 |
-                                    (uint64_t)ck->unaligned << 3);
+        bool forget = (flags & VERIFY_SNAP_FORGETTING) && ck->ended;
+        rc = rc ? rc
+                : put(out, forget ? (uint64_t)1 << 1
+                                  : (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2 |
+                                        (uint64_t)ck->unaligned << 3);
         const verify_unal *u = verify_unal_find(v, ck->id);
+        BS_ASSERT(!(ck->ended && u)); /* an ended checkpoint's record is gone */
         rc = rc ? rc : put(out, u != NULL);
         for (uint32_t k = 0; u && k < v->cfg.channels && !rc; k++) {
             const verify_unal_channel *uc = &u->ch[inv ? inv[k] : k];
@@ -142,14 +174,16 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, bs_buf *out)
 }
 
 /* The snapshot, its channels renamed by perm (NULL: as they are). */
-static int snapshot_as(const verify *v, const uint32_t *perm, bs_buf *out)
+static int snapshot_as(const verify *v, const uint32_t *perm, unsigned flags, bs_buf *out)
 {
     uint32_t n = v->cfg.channels, inv[VERIFY_RELABEL_CHANNELS_MAX];
     BS_ASSERT(!perm || n <= VERIFY_RELABEL_CHANNELS_MAX);
     for (uint32_t k = 0; perm && k < n; k++)
         inv[perm[k]] = k;
     bool report = v->cs_pending != VERIFY_NONE;
-    uint64_t head[] = {VERIFY_SNAP_MAGIC, n, v->ended, v->have_trigger, v->last_trigger, v->failed,
+    BS_ASSERT((flags & ~(unsigned)VERIFY_SNAP_FORGETTING) == 0);
+    uint64_t magic = flags & VERIFY_SNAP_FORGETTING ? VERIFY_SNAP_MAGIC_FORGETTING : VERIFY_SNAP_MAGIC;
+    uint64_t head[] = {magic, n, v->ended, v->have_trigger, v->last_trigger, v->failed,
                        !report ? 0 : perm ? perm[v->cs_pending_channel] : v->cs_pending_channel,
                        opt_size(v->cs_pending)};
     int rc = 0;
@@ -157,18 +191,20 @@ static int snapshot_as(const verify *v, const uint32_t *perm, bs_buf *out)
         rc = put(out, head[i]);
     for (uint32_t k = 0; k < n && !rc; k++) { /* new channel k was channel inv[k] */
         uint32_t from = perm ? inv[k] : k;
-        rc = snap_channel(&v->ch[from], from, n, perm, out);
+        rc = snap_channel(v, from, perm, flags, out);
     }
-    return rc ? rc : snap_ckpts(v, perm ? inv : NULL, out);
+    return rc ? rc : snap_ckpts(v, perm ? inv : NULL, flags, out);
 }
 
-int verify_snapshot(const verify *v, bs_buf *out) { return snapshot_as(v, NULL, out); }
+int verify_snapshot(const verify *v, bs_buf *out) { return snapshot_as(v, NULL, 0, out); }
 
-int verify_snapshot_renamed(const verify *v, const uint32_t *perm, bs_buf *out)
+int verify_snapshot_identity(const verify *v, unsigned flags, bs_buf *out) { return snapshot_as(v, NULL, flags, out); }
+
+int verify_snapshot_renamed(const verify *v, const uint32_t *perm, unsigned flags, bs_buf *out)
 {
     if (v->cfg.channels > VERIFY_RELABEL_CHANNELS_MAX)
         return BS_ESTATE;
-    return snapshot_as(v, perm, out);
+    return snapshot_as(v, perm, flags, out);
 }
 
 /* Empties every table, keeping the configuration and the allocations' owners. */
@@ -524,8 +560,8 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
     for (size_t i = 0; i < HEAD; i++)
         if (!get(&c, &head[i]))
             return BS_ESTATE;
-    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX ||
-        (head[7] && head[6] >= channels))
+    if ((head[0] != VERIFY_SNAP_MAGIC && head[0] != VERIFY_SNAP_MAGIC_FORGETTING) || head[1] != channels ||
+        channels > VERIFY_RELABEL_CHANNELS_MAX || (head[7] && head[6] >= channels))
         return BS_ESTATE;
     for (uint32_t k = 0; k < channels; k++)
         inv[perm[k]] = k;
@@ -556,7 +592,7 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
  * hashed in the same order (each label with its channel half 0), without writing them. */
 static const uint32_t no_channel[VERIFY_RELABEL_CHANNELS_MAX]; /* every channel half becomes 0 */
 
-int verify_channel_keys(const verify *v, uint64_t *keys)
+int verify_channel_keys(const verify *v, unsigned flags, uint64_t *keys)
 {
     uint32_t n = v->cfg.channels;
     if (n > VERIFY_RELABEL_CHANNELS_MAX)
@@ -569,7 +605,7 @@ int verify_channel_keys(const verify *v, uint64_t *keys)
         for (size_t p = 0; p < c->len; p++) {
             const verify_entry *e = &c->items[p];
             bool implied = item_implied(e, k, p);
-            hash_word(&h, item_flags_word(e, implied));
+            hash_word(&h, item_flags_word(v, e, implied, flags));
             hash_word(&h, e->id);
             if (item_label_written(e, implied))
                 hash_word(&h, relabel_label(e->label, n, no_channel));
@@ -591,7 +627,8 @@ int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t chann
     for (size_t i = 0; i < 8; i++)
         if (!get(&c, &head[i]))
             return BS_ESTATE;
-    if (head[0] != VERIFY_SNAP_MAGIC || head[1] != channels || channels > VERIFY_RELABEL_CHANNELS_MAX)
+    if ((head[0] != VERIFY_SNAP_MAGIC && head[0] != VERIFY_SNAP_MAGIC_FORGETTING) || head[1] != channels ||
+        channels > VERIFY_RELABEL_CHANNELS_MAX)
         return BS_ESTATE;
     for (uint32_t k = 0; k < channels; k++) {
         uint64_t h = 0x9e3779b97f4a7c15ull ^ (head[7] && head[6] == k); /* holds the pending report */

@@ -88,7 +88,15 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len);
  * from one restored state and copies it back instead of restoring it again. 0, or
  * BS_ENOMEM with dst reset to an empty checker. */
 int verify_copy(verify *dst, const verify *src);
-/* Appends to out the snapshot `snap` (verify_snapshot's, `channels` channels) with every
+/* The model checker's identity of the checker's state: as verify_snapshot, or with
+ * VERIFY_SNAP_FORGETTING what ended checkpoints leave behind is left out (how each ended:
+ * triggered or aborted, aligned or not; which of b<k> and x<k> each channel delivered for
+ * an ended k), which no continuation can tell apart (snapshot.c, FORGETTING ENDED
+ * CHECKPOINTS). Such a snapshot names a state; verify_restore refuses it (BS_ESTATE).
+ * 0 or BS_ENOMEM. */
+#define VERIFY_SNAP_FORGETTING 1u
+int verify_snapshot_identity(const verify *v, unsigned flags, bs_buf *out);
+/* Appends to out the snapshot `snap` (verify_snapshot_identity's, `channels` channels) with every
  * channel c renamed perm[c]: the checker's state had every item of channel c been yielded
  * on channel perm[c] (labels naming channel c in their high half name perm[c]). The
  * checker's decisions depend on which channel an item came from, never on its number, so
@@ -101,12 +109,13 @@ int verify_snapshot_relabel(const uint8_t *snap, size_t len, uint32_t channels, 
  * whose keys differ are in different states (equal keys prove nothing). 0 or an error. */
 int verify_snapshot_channel_keys(const uint8_t *snap, size_t len, uint32_t channels, uint64_t *keys);
 /* The same two from the live checker, without a snapshot to read: verify_snapshot_renamed
- * appends exactly verify_snapshot_relabel(verify_snapshot(v), perm); verify_channel_keys
- * gives exactly verify_snapshot_channel_keys(verify_snapshot(v)). The model checker's
+ * appends exactly verify_snapshot_relabel(verify_snapshot_identity(v, flags), perm);
+ * verify_channel_keys gives exactly
+ * verify_snapshot_channel_keys(verify_snapshot_identity(v, flags)). The model checker's
  * symmetry reduction writes the checker's part of a canonical state in one pass with them.
  * 0, BS_ENOMEM, or BS_ESTATE (more than VERIFY_RELABEL_CHANNELS_MAX channels). */
-int verify_snapshot_renamed(const verify *v, const uint32_t *perm, bs_buf *out);
-int verify_channel_keys(const verify *v, uint64_t *keys);
+int verify_snapshot_renamed(const verify *v, const uint32_t *perm, unsigned flags, bs_buf *out);
+int verify_channel_keys(const verify *v, unsigned flags, uint64_t *keys);
 
 bool verify_failed(const verify *v);
 /* "step 12: exactly-once: ..." or "" */

@@ -43,9 +43,12 @@ typedef struct check_config {
     bool symmetry;                   /* symmetry reduction over channels with identical
                                         scripts, when the strategy can rename channels
                                         (its relabel hook); default on */
+    bool keep_ended;                 /* no forgetting of ended checkpoints in a state's
+                                        identity (model.c, FORGETTING ENDED CHECKPOINTS):
+                                        for comparison, larger searches */
     bool count_orbits;               /* test aid (one job, symmetry off): also count the
-                                        distinct symmetric canonical forms of the states
-                                        stored (check_result.orbits) */
+                                        distinct images of the states stored under symmetry
+                                        and forgetting (check_result.orbits) */
     bool no_compaction;              /* store each state's canonical bytes and compare them,
                                         not only its 128-bit hash (for comparison: slower) */
     uint64_t pack_from_bytes;        /* test aid: pack a level's blobs once its arena holds

@@ -41,7 +41,11 @@ struct mc_model {
     bool returned_other;
     bool straight;                   /* replaying a path: label items by yield order */
     bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
-    bool verify_written;             /* snap_verify holds the live checker's snapshot */
+    bs_buf snap_verify_full;         /* with forgetting: the checker's full snapshot */
+    bs_buf snap_verify_alt;          /* count_orbits with keep_ended: the image's checker */
+    bool verify_written;             /* snap_verify holds the live checker's identity */
+    unsigned vflags;                 /* the checker's identity: VERIFY_SNAP_FORGETTING, or 0
+                                        (keep_ended): see FORGETTING ENDED CHECKPOINTS */
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
     uint64_t now_ns;                 /* the gate's clock: 0, or MC_FIRE_NS in a timeout step */
@@ -274,6 +278,7 @@ static void sym_setup(mc_model *m)
                                        : "";
     m->sym = m->cfg.symmetry && !*m->sym_off;
     m->orbits = m->cfg.count_orbits && !m->sym && !*m->sym_off;
+    m->vflags = m->cfg.keep_ended ? 0 : VERIFY_SNAP_FORGETTING;
     if (!m->cfg.symmetry && !*m->sym_off)
         m->sym_off = "--no-symmetry";
 }
@@ -314,13 +319,23 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
     return true;
 }
 
-/* The live checker's snapshot in m->snap_verify (written once per state). */
+/* FORGETTING ENDED CHECKPOINTS. A state's identity (its canonical form) holds the
+ * checker's identity snapshot (verify_snapshot_identity with VERIFY_SNAP_FORGETTING): how
+ * an ended checkpoint ended, and whether a channel delivered b<k> or x<k> for an ended k,
+ * are left out, because no continuation can tell such states apart (the argument is in
+ * verify/snapshot.c, beside the writer). Two states the identity merges give the same
+ * verdict on every path from them, so exploring one of them loses no violation, deadlock
+ * or open checkpoint; the full blob keeps the checker's full snapshot, so restores and
+ * counterexamples are exact. A test (test_check.c) shows the search stores exactly the
+ * images of the states a search that keeps them (keep_ended) stores. */
+
+/* The live checker's identity in m->snap_verify (written once per state). */
 static int checker_snapshot_once(mc_model *m)
 {
     if (m->verify_written)
         return 0;
     m->snap_verify.len = 0;
-    int rc = verify_snapshot(m->v, &m->snap_verify);
+    int rc = verify_snapshot_identity(m->v, m->vflags, &m->snap_verify);
     m->verify_written = rc == 0;
     return rc;
 }
@@ -367,7 +382,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
 #ifdef MC_SYM_CHECK_IDENTITY
     size_t at = m->sym_cand.len;
 #endif
-    rc = rc ? rc : verify_snapshot_renamed(m->v, perm, &m->sym_cand);
+    rc = rc ? rc : verify_snapshot_renamed(m->v, perm, m->vflags, &m->sym_cand);
 #ifdef MC_SYM_CHECK_IDENTITY
     bs_buf t = {0};
     rc = rc ? rc : checker_snapshot_once(m);
@@ -441,7 +456,7 @@ static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
     uint32_t n = m->cfg.channels;
     sym_key key[MC_CHANNELS_MAX];
     uint64_t hist[MC_CHANNELS_MAX];
-    int rc = verify_channel_keys(m->v, hist);
+    int rc = verify_channel_keys(m->v, m->vflags, hist);
     if (rc)
         return rc;
     for (uint32_t c = 0; c < n; c++)
@@ -529,6 +544,8 @@ void mc_model_close(mc_model *m)
     bs_buf_free(&m->snap_full);
     bs_buf_free(&m->snap_canon);
     bs_buf_free(&m->snap_verify);
+    bs_buf_free(&m->snap_verify_full);
+    bs_buf_free(&m->snap_verify_alt);
     bs_buf_free(&m->sym_best);
     bs_buf_free(&m->sym_cand);
     bs_buf_free(&m->orbit_canon);
@@ -564,6 +581,27 @@ static void io_resume(mc_model *m, const mc_io_pause *p)
     m->faults.rules_len = p->rules_len;
 }
 
+/* count_orbits: the state's image under every reduction of its identity (symmetry and
+ * forgetting), into m->orbit_canon, also when this search keeps ended checkpoints: the
+ * identity buffers are swapped for the image's while it is written. */
+static int orbit_image(mc_model *m, const bs_buf *hc)
+{
+    uint8_t perm[MC_CHANNELS_MAX];
+    if (m->vflags == VERIFY_SNAP_FORGETTING)
+        return sym_canon(m, hc, &m->orbit_canon, perm);
+    bs_buf own = m->snap_verify;
+    bool written = m->verify_written;
+    m->snap_verify = m->snap_verify_alt;
+    m->verify_written = false;
+    m->vflags = VERIFY_SNAP_FORGETTING;
+    int rc = sym_canon(m, hc, &m->orbit_canon, perm);
+    m->vflags = 0;
+    m->snap_verify_alt = m->snap_verify;
+    m->snap_verify = own;
+    m->verify_written = written;
+    return rc;
+}
+
 /* The canonical form of the live state (handler, checker, explorer variables), renamed
  * when symmetry is on. The checker's own snapshot (what mc_full stores) may be left
  * unwritten: a renamed candidate is written from the live checker, and most successors
@@ -580,10 +618,8 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
     if (m->sym)
         return rc ? rc : sym_canon(m, hc, canon, m->perm);
     rc = rc ? rc : checker_snapshot_once(m);
-    if (m->orbits) {
-        uint8_t perm[MC_CHANNELS_MAX];
-        rc = rc ? rc : sym_canon(m, hc, &m->orbit_canon, perm);
-    }
+    if (m->orbits)
+        rc = rc ? rc : orbit_image(m, hc);
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);
@@ -598,13 +634,18 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
  * states stored and the order of exploration do not change. */
 int mc_full(mc_model *m, bs_buf *full)
 {
-    bs_buf *hf = &m->snap_full, *vs = &m->snap_verify;
+    bs_buf *hf = &m->snap_full, *vs = m->vflags ? &m->snap_verify_full : &m->snap_verify;
     full->len = hf->len = 0;
     mc_io_pause p;
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, 0, hf);
     io_resume(m, &p);
-    rc = rc ? rc : checker_snapshot_once(m);
+    if (m->vflags) { /* the identity forgets: the blob needs the full snapshot */
+        vs->len = 0;
+        rc = rc ? rc : verify_snapshot(m->v, vs);
+    } else {
+        rc = rc ? rc : checker_snapshot_once(m);
+    }
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put_u64(full, hf->len);
     rc = rc ? rc : bs_buf_put(full, hf->p, hf->len);

@@ -44,6 +44,8 @@ static const char check_usage[] =
     "  --no-por           no partial-order reduction (sleep sets)\n"
     "  --no-symmetry      no symmetry reduction (channels with identical scripts are\n"
     "                     otherwise explored up to renaming, when the strategy can rename)\n"
+    "  --keep-ended       keep how each ended checkpoint ended in a state's identity (by\n"
+    "                     default it is forgotten: no continuation can tell; for comparison)\n"
     "  --no-compaction    store every state's canonical bytes and compare them, not only\n"
     "                     its 128-bit hash (slower, more memory; for comparison)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
@@ -112,6 +114,10 @@ static bool parse_flag(check_opts *o, const char *a)
     }
     if (strcmp(a, "--no-symmetry") == 0) {
         o->cfg.symmetry = false;
+        return true;
+    }
+    if (strcmp(a, "--keep-ended") == 0) {
+        o->cfg.keep_ended = true;
         return true;
     }
     if (strcmp(a, "--no-compaction") == 0) {
@@ -368,9 +374,10 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
     printf("  reductions: sleep sets %s, hash compaction %s, symmetry ", c->sleep_sets ? "on" : "off",
            c->no_compaction || c->bitstate_log2 ? "off" : "on");
     if (r->symmetry)
-        printf("on%s\n", r->symmetry_inexact ? " (some states canonicalised inexactly)" : "");
+        printf("on%s", r->symmetry_inexact ? " (some states canonicalised inexactly)" : "");
     else
-        printf("off (%s)\n", r->symmetry_off);
+        printf("off (%s)", r->symmetry_off);
+    printf(", ended checkpoints %s\n", c->keep_ended ? "kept (--keep-ended)" : "forgotten");
     printf("  %.3f s, %.0f states/s, peak memory %.1f MiB", r->seconds,
            r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0);
     if (c->jobs > 1)
@@ -427,7 +434,7 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
         printf(", \"symmetry_off\": ");
         sim_json_string(stdout, r->symmetry_off);
     }
-    printf("}");
+    printf(", \"forget_ended\": %s}", c->keep_ended ? "false" : "true");
     printf(", \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, \"slept\": %llu, \"depth\": %u, "
            "\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,

@@ -55,11 +55,19 @@ grep -q '"incomplete": "interrupted"' "$tmp/int"; check "check interrupted says 
 # symmetry: on by default where the strategy can rename channels, named in the output
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --json >"$tmp/sym" 2>&1
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --no-symmetry --json >"$tmp/nosym" 2>&1
-grep -q '"reductions": {"sleep_sets": true, "hash_compaction": true, "symmetry": true}' "$tmp/sym"
+grep -q '"reductions": {"sleep_sets": true, "hash_compaction": true, "symmetry": true, "forget_ended": true}' "$tmp/sym"
 check "check --json says which reductions were on" $?
 grep -q '"symmetry": false, "symmetry_off": "--no-symmetry"' "$tmp/nosym"; check "check --no-symmetry turns it off and says so" $?
 s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/sym"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/nosym")
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "symmetry stores fewer states ($s1 vs $s2)" $?
+# forgetting ended checkpoints: on by default, --keep-ended turns it off and says so
+"$bin" check --strategy tracker --channels 3 --checkpoints 2 --eop --cancel --keep-ended --json >"$tmp/keep" 2>&1
+"$bin" check --strategy tracker --channels 3 --checkpoints 2 --eop --cancel --json >"$tmp/forget" 2>&1
+grep -q '"forget_ended": false' "$tmp/keep"; check "check --keep-ended turns forgetting off and says so" $?
+s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/forget"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/keep")
+[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "forgetting ended checkpoints stores fewer states ($s1 vs $s2)" $?
+"$bin" check --strategy tracker --channels 2 --checkpoints 1 --keep-ended >"$tmp/keeptxt" 2>&1
+grep -q "ended checkpoints kept (--keep-ended)" "$tmp/keeptxt"; check "check --keep-ended is named in the text output" $?
 for s in block unaligned aligned-timeout; do
     expect_exit "check of $s exits 0" 0 "$bin" check --strategy $s --channels 3 --checkpoints 1 --eop --cancel
     grep -q "symmetry on" "$tmp/out"; check "$s is explored with symmetry (its relabel hook)" $?
