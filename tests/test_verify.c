@@ -135,6 +135,47 @@ BS_TEST(verify, how_an_ended_checkpoint_ended_is_left_out_of_the_identity)
     verify_close(w);
 }
 
+/* The last trigger: t1 then a2, or t1 then t2, leave last triggers 1 and 2 with both
+ * checkpoints ended; no trigger can tell them apart (t1 and t2 fail in both, t3 passes in
+ * both), so their identities are equal, and t2 and t3 decide alike. */
+static verify *two_ended(bool second_triggers)
+{
+    verify *v = open_checker(1, VERIFY_EXACTLY_ONCE);
+    for (uint64_t k = 1; k <= 2; k++) {
+        yield(v, BS_BARRIER, 0, k, k);
+        cr_assert_eq(verify_begin(v, k), 0);
+        cr_assert_eq(k == 2 && !second_triggers ? verify_abort(v, k, BS_ABORT_LIMIT) : verify_trigger(v, k), 0, "%s",
+                     verify_message(v));
+    }
+    return v;
+}
+
+BS_TEST(verify, a_last_trigger_below_ended_checkpoints_only_is_one_identity)
+{
+    verify *a = two_ended(false), *b = two_ended(true);
+    bs_buf ia = {0}, ib = {0};
+    cr_assert_eq(verify_snapshot_identity(a, VERIFY_SNAP_FORGETTING, &ia), 0);
+    cr_assert_eq(verify_snapshot_identity(b, VERIFY_SNAP_FORGETTING, &ib), 0);
+    cr_assert(ia.len == ib.len && memcmp(ia.p, ib.p, ia.len) == 0, "the identities are equal");
+    verify *both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(verify_trigger(both[i], 2), VERIFY_VIOLATION, "checker %d: t2 again", i);
+    }
+    verify *c = two_ended(false), *d = two_ended(true);
+    both[0] = c, both[1] = d;
+    for (int i = 0; i < 2; i++) {
+        yield(both[i], BS_BARRIER, 0, 3, 3);
+        cr_assert_eq(verify_begin(both[i], 3), 0);
+        cr_assert_eq(verify_trigger(both[i], 3), 0, "checker %d: %s", i, verify_message(both[i]));
+    }
+    bs_buf_free(&ia);
+    bs_buf_free(&ib);
+    verify_close(a);
+    verify_close(b);
+    verify_close(c);
+    verify_close(d);
+}
+
 BS_TEST(verify, progress_flags_a_checkpoint_left_open_after_it_is_resolved)
 {
     verify *v = open_checker(2, VERIFY_EXACTLY_ONCE);

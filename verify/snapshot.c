@@ -73,7 +73,7 @@ static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
  * abort or a done (ends a second time), an unaligned declaration (after it ended), a
  * channel-state report for k (not declared unaligned, or after the checkpoint ended). No
  * other check reads k's record: progress and resolution look at open checkpoints only
- * (begun, not ended), trigger order at last_trigger (kept in the head), and the first
+ * (begun, not ended), trigger order at the last trigger (see trigger_identity), and the first
  * b<k> or x<k> of a channel (verify_first_marker) is looked up only for the checkpoint an
  * observation names. So two checker states that differ only in how ended checkpoints
  * ended (triggered or not, unaligned or not) and in whether a channel delivered b<k> or
@@ -81,7 +81,8 @@ static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
  * any observation that is not a violation (an ended record changes only by violating
  * observations; a marker of k yielded later is written alike in both). The identity
  * writes an ended checkpoint as (id, ended) and each marker of one as b<id>; everything
- * else as the full snapshot does. Data, eop, positions and returned flags are kept. */
+ * else as the full snapshot does, but the last trigger (trigger_identity). Data, eop,
+ * positions and returned flags are kept. */
 static bool forgotten_marker(const verify *v, const verify_entry *e, unsigned flags)
 {
     if (!(flags & VERIFY_SNAP_FORGETTING) || (e->kind != BS_BARRIER && e->kind != BS_CANCEL))
@@ -173,6 +174,30 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_b
     return rc;
 }
 
+/* The last trigger as the identity writes it (FORGETTING ENDED CHECKPOINTS). Trigger order
+ * fails t<k> for k <= last_trigger; for an ended k, t<k> fails anyway (checkpoint-once),
+ * and an ended record never changes without a violation. So a last trigger L and the
+ * largest L' <= L such that every id in (L', L] has ended decide every trigger alike, and
+ * both become the new trigger's id after any trigger that is no violation; when every id
+ * from 0 to L has ended, no trigger at all decides alike too. Bounded: each step down
+ * passes an ended record. */
+static void trigger_identity(const verify *v, uint64_t *have, uint64_t *last)
+{
+    if (!*have)
+        return;
+    for (size_t i = 0; i <= v->ckpts_len; i++) {
+        const verify_ckpt *ck = verify_ckpt_find(v, *last);
+        if (!ck || !ck->ended)
+            return;
+        if (*last == 0) {
+            *have = 0;
+            return;
+        }
+        --*last;
+    }
+    BS_ASSERT(!"more ended checkpoints below the last trigger than records");
+}
+
 /* The snapshot, its channels renamed by perm (NULL: as they are). */
 static int snapshot_as(const verify *v, const uint32_t *perm, unsigned flags, bs_buf *out)
 {
@@ -183,7 +208,10 @@ static int snapshot_as(const verify *v, const uint32_t *perm, unsigned flags, bs
     bool report = v->cs_pending != VERIFY_NONE;
     BS_ASSERT((flags & ~(unsigned)VERIFY_SNAP_FORGETTING) == 0);
     uint64_t magic = flags & VERIFY_SNAP_FORGETTING ? VERIFY_SNAP_MAGIC_FORGETTING : VERIFY_SNAP_MAGIC;
-    uint64_t head[] = {magic, n, v->ended, v->have_trigger, v->last_trigger, v->failed,
+    uint64_t have_trigger = v->have_trigger, last_trigger = v->last_trigger;
+    if (flags & VERIFY_SNAP_FORGETTING)
+        trigger_identity(v, &have_trigger, &last_trigger);
+    uint64_t head[] = {magic, n, v->ended, have_trigger, last_trigger, v->failed,
                        !report ? 0 : perm ? perm[v->cs_pending_channel] : v->cs_pending_channel,
                        opt_size(v->cs_pending)};
     int rc = 0;
