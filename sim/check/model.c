@@ -606,11 +606,31 @@ static int orbit_image(mc_model *m, const bs_buf *hc)
  * when symmetry is on. The checker's own snapshot (what mc_full stores) may be left
  * unwritten: a renamed candidate is written from the live checker, and most successors
  * are revisits, whose full blob is never written (LAZY FULL BLOBS). */
+/* THE END STATE. A terminal state (the handler ended, or stopped with an error a fault
+ * explains) has no transition (mc_enabled), is no deadlock (mc_deadlock), and everything
+ * checked about it was checked by the step into it (the end, cleanup, spill files). No
+ * continuation tells two of them apart, so with forgetting they are one state, whose
+ * identity is this tag alone (and the identity renaming). */
+#define MC_TERMINAL_TAG 0x6c616e696d726574ull /* "terminal" */
+static int terminal_identity(mc_model *m, bs_buf *out)
+{
+    BS_ASSERT(m->vars.terminal);
+    for (uint32_t c = 0; c < m->cfg.channels; c++)
+        m->perm[c] = (uint8_t)c;
+    out->len = 0;
+    return bs_buf_put_u64(out, MC_TERMINAL_TAG);
+}
+
 static int blob_write_canon(mc_model *m, bs_buf *canon)
 {
     bs_buf *hc = &m->snap_canon, *vs = &m->snap_verify;
     canon->len = hc->len = vs->len = 0;
     m->verify_written = false;
+    bool end_image = m->vars.terminal && m->orbits; /* count_orbits: its image is the tag */
+    if (m->vars.terminal && m->vflags) {
+        int rc = end_image ? terminal_identity(m, &m->orbit_canon) : 0;
+        return rc ? rc : terminal_identity(m, canon);
+    }
     mc_io_pause p;
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
@@ -619,7 +639,7 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
         return rc ? rc : sym_canon(m, hc, canon, m->perm);
     rc = rc ? rc : checker_snapshot_once(m);
     if (m->orbits)
-        rc = rc ? rc : orbit_image(m, hc);
+        rc = rc ? rc : end_image ? terminal_identity(m, &m->orbit_canon) : orbit_image(m, hc);
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);
