@@ -79,23 +79,43 @@ static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
  * ended (triggered or not, unaligned or not) and in whether a channel delivered b<k> or
  * x<k> for an ended k decide every continuation alike, and they stay so related after
  * any observation that is not a violation (an ended record changes only by violating
- * observations; a marker of k yielded later is written alike in both). The identity
- * writes an ended checkpoint as (id, ended) and each marker of one as b<id>; everything
- * else as the full snapshot does, but the last trigger (trigger_identity). Data, eop,
- * positions and returned flags are kept. */
+ * observations; a marker of k yielded later is left out alike in both). Nor does the
+ * marker's presence matter: the checker compares positions only within one channel and
+ * one state (FIFO against the last returned item, progress against the first pending
+ * entry, channel state against the last item returned at a trigger), and counts data by
+ * rank, so leaving out markers of ended checkpoints and numbering the remaining items
+ * 0, 1, ... keeps every comparison; this also makes one state of channels that differ only
+ * in having lost (--skip) or delivered the marker of an ended checkpoint. The identity
+ * writes an ended checkpoint as (id, ended), leaves out each marker of one that was not
+ * returned, numbers positions without them (the length, the last returned item, a pending
+ * channel-state report, the last item returned at an unaligned trigger), and writes the
+ * last trigger as trigger_identity says; all else as the full snapshot does. */
 static bool forgotten_marker(const verify *v, const verify_entry *e, unsigned flags)
 {
-    if (!(flags & VERIFY_SNAP_FORGETTING) || (e->kind != BS_BARRIER && e->kind != BS_CANCEL))
+    if (!(flags & VERIFY_SNAP_FORGETTING) || (e->kind != BS_BARRIER && e->kind != BS_CANCEL) || e->returned)
         return false;
     const verify_ckpt *ck = verify_ckpt_find(v, e->id);
     return ck && ck->ended;
 }
 
-static uint64_t item_flags_word(const verify *v, const verify_entry *e, bool implied, unsigned flags)
+/* Position pos of channel k as the identity numbers it (forgotten markers left out);
+ * VERIFY_NONE stays. A forgotten marker itself is never asked for. */
+static size_t identity_pos(const verify *v, uint32_t k, size_t pos, unsigned flags)
 {
-    uint64_t kind = forgotten_marker(v, e, flags) ? BS_BARRIER : (uint64_t)e->kind;
-    return kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) | (e->pending ? SNAP_PENDING : 0) |
-           (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16;
+    if (!(flags & VERIFY_SNAP_FORGETTING) || pos == VERIFY_NONE)
+        return pos;
+    const verify_channel *c = &v->ch[k];
+    BS_ASSERT(pos <= c->len && (pos == c->len || !forgotten_marker(v, &c->items[pos], flags)));
+    size_t out = pos;
+    for (size_t p = 0; p < pos; p++)
+        out -= forgotten_marker(v, &c->items[p], flags);
+    return out;
+}
+
+static uint64_t item_flags_word(const verify_entry *e, bool implied)
+{
+    return (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
+           (e->pending ? SNAP_PENDING : 0) | (e->cs_id ? SNAP_CS : 0) | (uint64_t)e->len << 16;
 }
 
 static bool item_label_written(const verify_entry *e, bool implied) { return !implied && (!e->pending || e->cs_id); }
@@ -106,12 +126,15 @@ static int snap_channel(const verify *v, uint32_t k, const uint32_t *perm, unsig
 {
     const verify_channel *c = &v->ch[k];
     uint32_t channels = v->cfg.channels;
-    int rc = put(out, c->len);
-    rc = rc ? rc : put(out, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
-    for (size_t p = 0; p < c->len && !rc; p++) {
+    size_t last = identity_pos(v, k, c->last_returned, flags);
+    int rc = put(out, identity_pos(v, k, c->len, flags));
+    rc = rc ? rc : put(out, last == VERIFY_NONE ? 0 : last + 1);
+    for (size_t p = 0, q = 0; p < c->len && !rc; p++) { /* q: p as the identity numbers it */
         const verify_entry *e = &c->items[p];
-        bool implied = item_implied(e, k, p);
-        rc = put(out, item_flags_word(v, e, implied, flags));
+        if (forgotten_marker(v, e, flags))
+            continue;
+        bool implied = item_implied(e, k, q++);
+        rc = put(out, item_flags_word(e, implied));
         rc = rc ? rc : put(out, e->id);
         if (!rc && item_label_written(e, implied)) /* pre-reported: its label */
             rc = put(out, perm ? relabel_label(e->label, channels, perm) : e->label);
@@ -163,8 +186,9 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_b
         rc = rc ? rc : put(out, u != NULL);
         for (uint32_t k = 0; u && k < v->cfg.channels && !rc; k++) {
             const verify_unal_channel *uc = &u->ch[inv ? inv[k] : k];
-            uint64_t w[] = {uc->count_at_trigger, uc->prefix_at_trigger, opt_size(uc->last_at_trigger),
-                            uc->cs_count, opt_size(uc->cs_rank_max)};
+            uint64_t w[] = {uc->count_at_trigger, uc->prefix_at_trigger,
+                            opt_size(identity_pos(v, inv ? inv[k] : k, uc->last_at_trigger, flags)), uc->cs_count,
+                            opt_size(uc->cs_rank_max)};
             for (size_t j = 0; j < 5 && !rc; j++)
                 rc = put(out, w[j]);
         }
@@ -213,7 +237,7 @@ static int snapshot_as(const verify *v, const uint32_t *perm, unsigned flags, bs
         trigger_identity(v, &have_trigger, &last_trigger);
     uint64_t head[] = {magic, n, v->ended, have_trigger, last_trigger, v->failed,
                        !report ? 0 : perm ? perm[v->cs_pending_channel] : v->cs_pending_channel,
-                       opt_size(v->cs_pending)};
+                       !report ? 0 : opt_size(identity_pos(v, v->cs_pending_channel, v->cs_pending, flags))};
     int rc = 0;
     for (size_t i = 0; i < sizeof head / sizeof head[0] && !rc; i++)
         rc = put(out, head[i]);
@@ -628,12 +652,15 @@ int verify_channel_keys(const verify *v, unsigned flags, uint64_t *keys)
     for (uint32_t k = 0; k < n; k++) {
         const verify_channel *c = &v->ch[k];
         uint64_t h = 0x9e3779b97f4a7c15ull ^ (v->cs_pending != VERIFY_NONE && v->cs_pending_channel == k);
-        hash_word(&h, c->len);
-        hash_word(&h, c->last_returned == VERIFY_NONE ? 0 : c->last_returned + 1);
-        for (size_t p = 0; p < c->len; p++) {
+        size_t last = identity_pos(v, k, c->last_returned, flags);
+        hash_word(&h, identity_pos(v, k, c->len, flags));
+        hash_word(&h, last == VERIFY_NONE ? 0 : last + 1);
+        for (size_t p = 0, q = 0; p < c->len; p++) { /* as snap_channel */
             const verify_entry *e = &c->items[p];
-            bool implied = item_implied(e, k, p);
-            hash_word(&h, item_flags_word(v, e, implied, flags));
+            if (forgotten_marker(v, e, flags))
+                continue;
+            bool implied = item_implied(e, k, q++);
+            hash_word(&h, item_flags_word(e, implied));
             hash_word(&h, e->id);
             if (item_label_written(e, implied))
                 hash_word(&h, relabel_label(e->label, n, no_channel));
