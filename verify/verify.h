@@ -90,10 +90,10 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len);
 int verify_copy(verify *dst, const verify *src);
 /* The model checker's identity of the checker's state: as verify_snapshot, or with
  * VERIFY_SNAP_FORGETTING what ended checkpoints leave behind is left out (how each ended:
- * triggered or aborted, aligned or not; which of b<k> and x<k> each channel delivered for
- * an ended k), which no continuation can tell apart (snapshot.c, FORGETTING ENDED
- * CHECKPOINTS). Such a snapshot names a state; verify_restore refuses it (BS_ESTATE).
- * 0 or BS_ENOMEM. */
+ * triggered or aborted, aligned or not; the markers b<k> and x<k> of an ended k, with the
+ * other items' positions numbered without them; a last trigger above ended checkpoints
+ * only), which no continuation can tell apart (snapshot.c, FORGETTING ENDED CHECKPOINTS).
+ * Such a snapshot names a state; verify_restore refuses it (BS_ESTATE). 0 or BS_ENOMEM. */
 #define VERIFY_SNAP_FORGETTING 1u
 int verify_snapshot_identity(const verify *v, unsigned flags, bs_buf *out);
 /* Appends to out the snapshot `snap` (verify_snapshot_identity's, `channels` channels) with every

@@ -321,9 +321,10 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
 
 /* FORGETTING ENDED CHECKPOINTS. A state's identity (its canonical form) holds the
  * checker's identity snapshot (verify_snapshot_identity with VERIFY_SNAP_FORGETTING): how
- * an ended checkpoint ended, and whether a channel delivered b<k> or x<k> for an ended k,
+ * an ended checkpoint ended, and the markers a channel delivered (or lost) for an ended k,
  * are left out, because no continuation can tell such states apart (the argument is in
- * verify/snapshot.c, beside the writer). Two states the identity merges give the same
+ * verify/snapshot.c, beside the writer); so is everything about an end state (THE END
+ * STATE below). Two states the identity merges give the same
  * verdict on every path from them, so exploring one of them loses no violation, deadlock
  * or open checkpoint; the full blob keeps the checker's full snapshot, so restores and
  * counterexamples are exact. A test (test_check.c) shows the search stores exactly the
