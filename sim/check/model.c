@@ -16,6 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct checker_id {          /* one identity of the live checker (FORGETTING ENDED
+                                        CHECKPOINTS), written at most once per state */
+    unsigned flags;                  /* VERIFY_SNAP_FORGETTING, or 0 (keep_ended) */
+    bs_buf snap;
+    bool written;                    /* snap holds it for the live state */
+} checker_id;
+
 struct mc_model {
     check_config cfg;
     mc_script_item *script[MC_CHANNELS_MAX];
@@ -40,12 +47,10 @@ struct mc_model {
     bs_kind last_kind;
     bool returned_other;
     bool straight;                   /* replaying a path: label items by yield order */
-    bs_buf snap_full, snap_canon, snap_verify; /* reused across steps */
+    bs_buf snap_full, snap_canon;    /* reused across steps */
+    checker_id id;                   /* the checker's part of a state's identity */
+    checker_id image;                /* count_orbits: of its image (always forgetting) */
     bs_buf snap_verify_full;         /* with forgetting: the checker's full snapshot */
-    bs_buf snap_verify_alt;          /* count_orbits with keep_ended: the image's checker */
-    bool verify_written;             /* snap_verify holds the live checker's identity */
-    unsigned vflags;                 /* the checker's identity: VERIFY_SNAP_FORGETTING, or 0
-                                        (keep_ended): see FORGETTING ENDED CHECKPOINTS */
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
     uint64_t now_ns;                 /* the gate's clock: 0, or MC_FIRE_NS in a timeout step */
@@ -278,7 +283,8 @@ static void sym_setup(mc_model *m)
                                        : "";
     m->sym = m->cfg.symmetry && !*m->sym_off;
     m->orbits = m->cfg.count_orbits && !m->sym && !*m->sym_off;
-    m->vflags = m->cfg.keep_ended ? 0 : VERIFY_SNAP_FORGETTING;
+    m->id.flags = m->cfg.keep_ended ? 0 : VERIFY_SNAP_FORGETTING;
+    m->image.flags = VERIFY_SNAP_FORGETTING;
     if (!m->cfg.symmetry && !*m->sym_off)
         m->sym_off = "--no-symmetry";
 }
@@ -330,22 +336,22 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
  * counterexamples are exact. A test (test_check.c) shows the search stores exactly the
  * images of the states a search that keeps them (keep_ended) stores. */
 
-/* The live checker's identity in m->snap_verify (written once per state). */
-static int checker_snapshot_once(mc_model *m)
+/* The live checker's identity ci (written once per state). */
+static int checker_snapshot_once(mc_model *m, checker_id *ci)
 {
-    if (m->verify_written)
+    if (ci->written)
         return 0;
-    m->snap_verify.len = 0;
-    int rc = verify_snapshot_identity(m->v, m->vflags, &m->snap_verify);
-    m->verify_written = rc == 0;
+    ci->snap.len = 0;
+    int rc = verify_snapshot_identity(m->v, ci->flags, &ci->snap);
+    ci->written = rc == 0;
     return rc;
 }
 
 /* One candidate: vars, handler and checker renamed by perm, into m->sym_cand. The checker
  * part is written from the live checker (verify_snapshot_renamed: one pass, nothing
- * parsed) unless `from_bytes`: then it is renamed from m->snap_verify, which the caller
+ * parsed) unless `from_bytes`: then it is renamed from ci->snap, which the caller
  * wrote once for its several candidates. Both give the same bytes (verify.h). */
-static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bool from_bytes)
+static int sym_candidate(mc_model *m, checker_id *ci, const uint8_t *perm8, const bs_buf *hc, bool from_bytes)
 {
     uint32_t perm[MC_CHANNELS_MAX];
     mc_vars nv = m->vars;
@@ -356,7 +362,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
         nv.ch[perm[c]] = m->vars.ch[c];
         nv.blocked |= (uint16_t)(((m->vars.blocked >> c) & 1u) << perm[c]);
     }
-    const bs_buf *vs = &m->snap_verify;
+    const bs_buf *vs = &ci->snap;
     m->sym_cand.len = 0;
     int rc = bs_buf_put(&m->sym_cand, &nv, sizeof nv);
     if (sym_identity(perm8, m->cfg.channels)) {
@@ -364,7 +370,7 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
          * renamed canonical snapshots are the snapshots themselves, so they are copied, not
          * rewritten (about half the candidates of the bench's searches are the identity);
          * the checker's snapshot is the one mc_full needs for a new state, so it is kept. */
-        rc = rc ? rc : checker_snapshot_once(m);
+        rc = rc ? rc : checker_snapshot_once(m, ci);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, hc->p, hc->len);
         rc = rc ? rc : bs_buf_put(&m->sym_cand, vs->p, vs->len);
 #ifdef MC_SYM_CHECK_IDENTITY
@@ -383,10 +389,10 @@ static int sym_candidate(mc_model *m, const uint8_t *perm8, const bs_buf *hc, bo
 #ifdef MC_SYM_CHECK_IDENTITY
     size_t at = m->sym_cand.len;
 #endif
-    rc = rc ? rc : verify_snapshot_renamed(m->v, perm, m->vflags, &m->sym_cand);
+    rc = rc ? rc : verify_snapshot_renamed(m->v, perm, ci->flags, &m->sym_cand);
 #ifdef MC_SYM_CHECK_IDENTITY
     bs_buf t = {0};
-    rc = rc ? rc : checker_snapshot_once(m);
+    rc = rc ? rc : checker_snapshot_once(m, ci);
     rc = rc ? rc : verify_snapshot_relabel(vs->p, vs->len, m->cfg.channels, perm, &t);
     BS_ASSERT(rc || (t.len == m->sym_cand.len - at && memcmp(t.p, m->sym_cand.p + at, t.len) == 0));
     bs_buf_free(&t);
@@ -452,12 +458,12 @@ static uint64_t sym_sort(const mc_model *m, const sym_key *key, uint8_t *arr, ui
 
 /* The canonical form of the current state (vars, handler canonical hc, checker vs) into
  * out, and the permutation to it into perm8. See SYMMETRY REDUCTION. */
-static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
+static int sym_canon(mc_model *m, checker_id *ci, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
 {
     uint32_t n = m->cfg.channels;
     sym_key key[MC_CHANNELS_MAX];
     uint64_t hist[MC_CHANNELS_MAX];
-    int rc = verify_channel_keys(m->v, m->vflags, hist);
+    int rc = verify_channel_keys(m->v, ci->flags, hist);
     if (rc)
         return rc;
     for (uint32_t c = 0; c < n; c++)
@@ -471,11 +477,11 @@ static int sym_canon(mc_model *m, const bs_buf *hc, bs_buf *out, uint8_t *perm8)
         m->sym_inexact++;
     }
     bool have = false, from_bytes = cands > 1; /* several: write the checker once, rename it */
-    rc = from_bytes ? checker_snapshot_once(m) : 0;
+    rc = from_bytes ? checker_snapshot_once(m, ci) : 0;
     for (uint64_t i = 0; i < cands && !rc; i++) {
         for (uint32_t k = 0; k < n; k++)
             cur[arr[k]] = posn[k];
-        rc = sym_candidate(m, cur, hc, from_bytes);
+        rc = sym_candidate(m, ci, cur, hc, from_bytes);
         if (!rc && (!have || m->sym_cand.len < m->sym_best.len ||
                     (m->sym_cand.len == m->sym_best.len && memcmp(m->sym_cand.p, m->sym_best.p, m->sym_cand.len) < 0))) {
             bs_buf t = m->sym_best;
@@ -544,9 +550,9 @@ void mc_model_close(mc_model *m)
     bs_io_mem_close(&m->mem_ctx);
     bs_buf_free(&m->snap_full);
     bs_buf_free(&m->snap_canon);
-    bs_buf_free(&m->snap_verify);
+    bs_buf_free(&m->id.snap);
+    bs_buf_free(&m->image.snap);
     bs_buf_free(&m->snap_verify_full);
-    bs_buf_free(&m->snap_verify_alt);
     bs_buf_free(&m->sym_best);
     bs_buf_free(&m->sym_cand);
     bs_buf_free(&m->orbit_canon);
@@ -582,65 +588,45 @@ static void io_resume(mc_model *m, const mc_io_pause *p)
     m->faults.rules_len = p->rules_len;
 }
 
-/* count_orbits: the state's image under every reduction of its identity (symmetry and
- * forgetting), into m->orbit_canon, also when this search keeps ended checkpoints: the
- * identity buffers are swapped for the image's while it is written. */
-static int orbit_image(mc_model *m, const bs_buf *hc)
-{
-    uint8_t perm[MC_CHANNELS_MAX];
-    if (m->vflags == VERIFY_SNAP_FORGETTING)
-        return sym_canon(m, hc, &m->orbit_canon, perm);
-    bs_buf own = m->snap_verify;
-    bool written = m->verify_written;
-    m->snap_verify = m->snap_verify_alt;
-    m->verify_written = false;
-    m->vflags = VERIFY_SNAP_FORGETTING;
-    int rc = sym_canon(m, hc, &m->orbit_canon, perm);
-    m->vflags = 0;
-    m->snap_verify_alt = m->snap_verify;
-    m->snap_verify = own;
-    m->verify_written = written;
-    return rc;
-}
-
-/* The canonical form of the live state (handler, checker, explorer variables), renamed
- * when symmetry is on. The checker's own snapshot (what mc_full stores) may be left
- * unwritten: a renamed candidate is written from the live checker, and most successors
- * are revisits, whose full blob is never written (LAZY FULL BLOBS). */
 /* THE END STATE. A terminal state (the handler ended, or stopped with an error a fault
  * explains) has no transition (mc_enabled), is no deadlock (mc_deadlock), and everything
  * checked about it was checked by the step into it (the end, cleanup, spill files). No
  * continuation tells two of them apart, so with forgetting they are one state, whose
- * identity is this tag alone (and the identity renaming). */
+ * identity is this tag alone (named by the identity renaming). */
 #define MC_TERMINAL_TAG 0x6c616e696d726574ull /* "terminal" */
-static int terminal_identity(mc_model *m, bs_buf *out)
+static int terminal_identity(bs_buf *out)
 {
-    BS_ASSERT(m->vars.terminal);
-    for (uint32_t c = 0; c < m->cfg.channels; c++)
-        m->perm[c] = (uint8_t)c;
     out->len = 0;
     return bs_buf_put_u64(out, MC_TERMINAL_TAG);
 }
 
+/* The canonical form of the live state (handler, checker, explorer variables), renamed
+ * when symmetry is on; with count_orbits, also its image under symmetry and forgetting
+ * (m->orbit_canon). The checker's own snapshot (what mc_full stores) may be left
+ * unwritten: a renamed candidate is written from the live checker, and most successors
+ * are revisits, whose full blob is never written (LAZY FULL BLOBS). */
 static int blob_write_canon(mc_model *m, bs_buf *canon)
 {
-    bs_buf *hc = &m->snap_canon, *vs = &m->snap_verify;
-    canon->len = hc->len = vs->len = 0;
-    m->verify_written = false;
-    bool end_image = m->vars.terminal && m->orbits; /* count_orbits: its image is the tag */
-    if (m->vars.terminal && m->vflags) {
-        int rc = end_image ? terminal_identity(m, &m->orbit_canon) : 0;
-        return rc ? rc : terminal_identity(m, canon);
+    bs_buf *hc = &m->snap_canon, *vs = &m->id.snap;
+    canon->len = hc->len = 0;
+    m->id.written = m->image.written = false;
+    bool end = m->vars.terminal;
+    uint8_t perm[MC_CHANNELS_MAX];
+    int rc = end && m->orbits ? terminal_identity(&m->orbit_canon) : 0;
+    if (end && m->id.flags) {
+        for (uint32_t c = 0; c < m->cfg.channels; c++)
+            m->perm[c] = (uint8_t)c;
+        return rc ? rc : terminal_identity(canon);
     }
     mc_io_pause p;
     io_pause(m, &p);
-    int rc = bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
+    rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
     io_resume(m, &p);
     if (m->sym)
-        return rc ? rc : sym_canon(m, hc, canon, m->perm);
-    rc = rc ? rc : checker_snapshot_once(m);
-    if (m->orbits)
-        rc = rc ? rc : end_image ? terminal_identity(m, &m->orbit_canon) : orbit_image(m, hc);
+        return rc ? rc : sym_canon(m, &m->id, hc, canon, m->perm);
+    rc = rc ? rc : checker_snapshot_once(m, &m->id);
+    if (m->orbits && !end)
+        rc = rc ? rc : sym_canon(m, &m->image, hc, &m->orbit_canon, perm);
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);
@@ -655,17 +641,17 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
  * states stored and the order of exploration do not change. */
 int mc_full(mc_model *m, bs_buf *full)
 {
-    bs_buf *hf = &m->snap_full, *vs = m->vflags ? &m->snap_verify_full : &m->snap_verify;
+    bs_buf *hf = &m->snap_full, *vs = m->id.flags ? &m->snap_verify_full : &m->id.snap;
     full->len = hf->len = 0;
     mc_io_pause p;
     io_pause(m, &p);
     int rc = bs_handler_snapshot(m->h, 0, hf);
     io_resume(m, &p);
-    if (m->vflags) { /* the identity forgets: the blob needs the full snapshot */
+    if (m->id.flags) { /* the identity forgets: the blob needs the full snapshot */
         vs->len = 0;
         rc = rc ? rc : verify_snapshot(m->v, vs);
     } else {
-        rc = rc ? rc : checker_snapshot_once(m);
+        rc = rc ? rc : checker_snapshot_once(m, &m->id);
     }
     rc = rc ? rc : bs_buf_put(full, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put_u64(full, hf->len);
