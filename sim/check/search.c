@@ -598,6 +598,25 @@ static const node *node_at(const search *s, uint64_t ref)
     return &s->w[ref >> 32].nodes[ref & 0xffffffffu];
 }
 
+/* The transitions from the root to node `ref`, in order, along the parent links, into a
+ * malloc'd array with room for one more (a counterexample's last step); NULL when out of
+ * memory. */
+static uint32_t *path_to(const search *s, uint64_t ref, size_t *len)
+{
+    size_t n = 0;
+    for (uint64_t r = ref; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
+        n++;
+    uint32_t *path = malloc((n + 1) * sizeof *path);
+    if (!path)
+        return NULL;
+    size_t k = n;
+    for (uint64_t r = ref; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
+        path[--k] = node_at(s, r)->via;
+    BS_ASSERT(k == 0);
+    *len = n;
+    return path;
+}
+
 /* A new node's work item for the next level: its blob is in the next level's arena. */
 static int push_new(worker *w, long k, work job, const uint8_t *perm)
 {
@@ -1079,13 +1098,11 @@ static bool level_last(search *s)
  * Fills job's blob (malloc'd), lengths and permutation. */
 static int replay_to(worker *w, work *job)
 {
-    uint32_t len = w->nodes[job->node].depth, k = len;
-    uint32_t *path = malloc((len ? len : 1) * sizeof *path);
+    size_t len;
+    uint32_t *path = path_to(w->s, (uint64_t)w->id << 32 | job->node, &len);
     if (!path)
         return BS_ENOMEM;
-    for (uint64_t r = job->node; w->nodes[r].parent != REF_NONE; r = w->nodes[r].parent & 0xffffffffu)
-        path[--k] = w->nodes[r].via;
-    BS_ASSERT(k == 0); /* one job: a parent link is a node index */
+    BS_ASSERT(len == w->nodes[job->node].depth);
     const uint8_t *blob = w->root.p;
     size_t blob_len = w->root.len;
     int rc = 0;
@@ -1258,19 +1275,9 @@ static int run_workers(search *s)
 /* The transitions from the root to the violation, in order (VIA_NONE: none). */
 static uint32_t *violation_path(const search *s, const worker *v, size_t *len)
 {
-    size_t n = v->v_via == VIA_NONE ? 0 : 1;
-    for (uint64_t r = v->v_parent; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
-        n++;
-    uint32_t *path = malloc((n + 1) * sizeof *path);
-    if (!path)
-        return NULL;
-    size_t k = n;
-    if (v->v_via != VIA_NONE)
-        path[--k] = v->v_via;
-    for (uint64_t r = v->v_parent; node_at(s, r)->parent != REF_NONE; r = node_at(s, r)->parent)
-        path[--k] = node_at(s, r)->via;
-    BS_ASSERT(k == 0);
-    *len = n;
+    uint32_t *path = path_to(s, v->v_parent, len);
+    if (path && v->v_via != VIA_NONE)
+        path[(*len)++] = v->v_via;
     return path;
 }
 
