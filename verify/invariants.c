@@ -10,6 +10,7 @@ extern const verify_invariant verify_conservation;
 extern const verify_invariant verify_fifo;
 extern const verify_invariant verify_checkpoint_once;
 extern const verify_invariant verify_trigger_order;
+extern const verify_invariant verify_begin_order;
 extern const verify_invariant verify_channel_state_inv;
 extern const verify_invariant verify_exactly_once;
 extern const verify_invariant verify_at_least_once;
@@ -22,6 +23,7 @@ const verify_invariant *const verify_invariants[] = {
     &verify_fifo,
     &verify_checkpoint_once,
     &verify_trigger_order,
+    &verify_begin_order,
     &verify_channel_state_inv,
     &verify_exactly_once,
     &verify_at_least_once,

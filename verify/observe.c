@@ -99,6 +99,8 @@ int verify_begin(verify *v, uint64_t id)
     if (!ck)
         return verify_fail(v, "verify", "out of memory");
     ck->begun = true;
+    if (id > v->begun_max)
+        v->begun_max = id;
     return open_add(v, id);
 }
 

@@ -67,35 +67,49 @@ static bool item_implied(const verify_entry *e, uint32_t k, size_t p)
     return !e->pending && e->label == implied_label(k, p);
 }
 
-/* FORGETTING ENDED CHECKPOINTS (VERIFY_SNAP_FORGETTING). Once checkpoint k has ended
- * (triggered and done, or aborted), every later observation that names k is a violation
- * whatever else the checker holds: a begin (checkpoint-once: began twice), a trigger, an
- * abort or a done (ends a second time), an unaligned declaration (after it ended), a
+/* FORGETTING ENDED CHECKPOINTS (VERIFY_SNAP_FORGETTING). Call checkpoint k settled once
+ * it has ended (triggered and done, or aborted), or once k is below the largest id begun
+ * (begun_max) without having begun. From then on every observation that names k is a
+ * violation whatever else the checker holds: a begin (checkpoint-once: began twice; or
+ * begin-order: below begun_max), a trigger, an abort or a done (ends a second time, or
+ * ends what never began), an unaligned declaration (after it ended, or never began), a
  * channel-state report for k (not declared unaligned, or after the checkpoint ended). No
  * other check reads k's record: progress and resolution look at open checkpoints only
- * (begun, not ended), trigger order at the last trigger (see trigger_identity), and the first
- * b<k> or x<k> of a channel (verify_first_marker) is looked up only for the checkpoint an
- * observation names. So two checker states that differ only in how ended checkpoints
- * ended (triggered or not, unaligned or not) and in whether a channel delivered b<k> or
- * x<k> for an ended k decide every continuation alike, and they stay so related after
- * any observation that is not a violation (an ended record changes only by violating
- * observations; a marker of k yielded later is left out alike in both). Nor does the
- * marker's presence matter: the checker compares positions only within one channel and
- * one state (FIFO against the last returned item, progress against the first pending
- * entry, channel state against the last item returned at a trigger), and counts data by
- * rank, so leaving out markers of ended checkpoints and numbering the remaining items
- * 0, 1, ... keeps every comparison; this also makes one state of channels that differ only
- * in having lost (--skip) or delivered the marker of an ended checkpoint. The identity
- * writes an ended checkpoint as (id, ended), leaves out each marker of one that was not
- * returned, numbers positions without them (the length, the last returned item, a pending
- * channel-state report, the last item returned at an unaligned trigger), and writes the
- * last trigger as trigger_identity says; all else as the full snapshot does. */
+ * (begun, not ended), trigger order at the last trigger (see trigger_identity), begin
+ * order at begun_max, and the first b<k> or x<k> of a channel (verify_first_marker) is
+ * looked up only for the checkpoint an observation names. So two checker states that
+ * differ only in their settled checkpoints below begun_max (ended or never begun, and
+ * how they ended: triggered or not, unaligned or not), in how begun_max ended if it did,
+ * and in whether a channel delivered b<k> or x<k> for a settled k decide every
+ * continuation alike, and they stay so related after any observation that is not a
+ * violation (a settled record changes only by violating observations; a begin raises
+ * begun_max alike in both, settling the same ids; a marker of k yielded later is left
+ * out alike in both). Nor does the marker's presence matter: the checker compares
+ * positions only within one channel and one state (FIFO against the last returned item,
+ * progress against the first pending entry, channel state against the last item
+ * returned at a trigger), and counts data by rank, so leaving out markers of settled
+ * checkpoints and numbering the remaining items 0, 1, ... keeps every comparison; this
+ * also makes one state of channels that differ only in having lost (--skip) or delivered
+ * the marker of a settled checkpoint. The identity writes of the settled records only
+ * begun_max's, an ended one as (id, ended) (begun_max is then the largest id written),
+ * leaves out each marker of a settled checkpoint that was not returned, numbers
+ * positions without them (the length, the last returned item, a pending channel-state
+ * report, the last item returned at an unaligned trigger), and writes the last trigger
+ * as trigger_identity says; all else as the full snapshot does. */
+/* Checkpoint k is settled: every observation naming it is a violation from now on. */
+static bool settled(const verify *v, uint64_t k)
+{
+    if (k > v->begun_max)
+        return false;
+    const verify_ckpt *ck = verify_ckpt_find(v, k);
+    return !ck || !ck->begun || ck->ended;
+}
+
 static bool forgotten_marker(const verify *v, const verify_entry *e, unsigned flags)
 {
     if (!(flags & VERIFY_SNAP_FORGETTING) || (e->kind != BS_BARRIER && e->kind != BS_CANCEL) || e->returned)
         return false;
-    const verify_ckpt *ck = verify_ckpt_find(v, e->id);
-    return ck && ck->ended;
+    return settled(v, e->id);
 }
 
 /* Position pos of channel k as the identity numbers it (forgotten markers left out);
@@ -158,9 +172,14 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_b
     if (!ids)
         return BS_ENOMEM;
     size_t n = 0;
-    for (size_t i = 0; i < v->ckpts_cap; i++)
-        if (v->ckpts[i].used && (v->ckpts[i].begun || v->ckpts[i].ended || v->ckpts[i].triggered))
-            ids[n++] = v->ckpts[i].id;
+    bool forgetting = flags & VERIFY_SNAP_FORGETTING;
+    for (size_t i = 0; i < v->ckpts_cap; i++) {
+        const verify_ckpt *ck = &v->ckpts[i];
+        /* forgetting: of the settled records only the largest id begun's (begin order) */
+        if (ck->used && (ck->begun || ck->ended || ck->triggered) &&
+            !(forgetting && ck->id != v->begun_max && settled(v, ck->id)))
+            ids[n++] = ck->id;
+    }
     if (n > 16) {
         qsort(ids, n, sizeof *ids, cmp_u64);
     } else { /* a few: insertion sort, no calls through a pointer */
@@ -199,27 +218,22 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_b
 }
 
 /* The last trigger as the identity writes it (FORGETTING ENDED CHECKPOINTS). Trigger order
- * fails t<k> for k <= last_trigger; for an ended k, t<k> fails anyway (checkpoint-once),
- * and an ended record never changes without a violation. So a last trigger L and the
- * largest L' <= L such that every id in (L', L] has ended decide every trigger alike, and
- * both become the new trigger's id after any trigger that is no violation; when every id
- * from 0 to L has ended, no trigger at all decides alike too. Bounded: each step down
- * passes an ended record. */
+ * fails t<k> for k <= last_trigger; for a k that is not open (begun, not ended), t<k>
+ * fails anyway (checkpoint-once: ends twice, or never began). So a last trigger L and the
+ * largest open id L' <= L decide every trigger alike, and both become the new trigger's
+ * id after any trigger that is no violation; a begin that is no violation opens an id
+ * above begun_max >= L, so no open id enters (L', L]; when no open id is at or below L, no
+ * trigger at all decides alike (ids start at 1, so "every k <= 0 fails" fails nothing). */
 static void trigger_identity(const verify *v, uint64_t *have, uint64_t *last)
 {
     if (!*have)
         return;
-    for (size_t i = 0; i <= v->ckpts_len; i++) {
-        const verify_ckpt *ck = verify_ckpt_find(v, *last);
-        if (!ck || !ck->ended)
-            return;
-        if (*last == 0) {
-            *have = 0;
-            return;
-        }
-        --*last;
-    }
-    BS_ASSERT(!"more ended checkpoints below the last trigger than records");
+    uint64_t open_max = 0; /* the largest open id at or below the last trigger */
+    for (size_t i = 0; i < v->open_len; i++)
+        if (v->open_ids[i] <= *last && v->open_ids[i] > open_max)
+            open_max = v->open_ids[i];
+    *have = open_max != 0; /* ids start at 1 (the core and the loaders): no t<0> comes */
+    *last = open_max;
 }
 
 /* The snapshot, its channels renamed by perm (NULL: as they are). */
@@ -275,6 +289,7 @@ static void reset(verify *v)
     v->cs_pending = VERIFY_NONE;
     memset(v->ckpts, 0, v->ckpts_cap * sizeof *v->ckpts);
     v->ckpts_len = v->open_len = 0;
+    v->begun_max = 0;
     v->channels_closed = 0;
     v->failed = false;
     v->msg[0] = '\0';
@@ -364,6 +379,8 @@ static int restore_ckpts(verify *v, bs_cursor *c)
             return BS_ENOMEM;
         ck->begun = flags & 1;
         ck->ended = flags & 2;
+        if (ck->begun && id > v->begun_max)
+            v->begun_max = id;
         ck->triggered = flags & 4;
         ck->unaligned = flags & 8;
         if (has_unal && restore_unal(v, id, c))

@@ -95,6 +95,7 @@ struct verify {
     bool ended;
     bool have_trigger;
     uint64_t last_trigger;
+    uint64_t begun_max;         /* the largest id begun (0: none; ids start at 1) */
     const struct verify_invariant *active[32];
     size_t active_len;
     bool failed;

@@ -64,7 +64,8 @@
  *     channel: delivered bK => want = K*D data (those before slot K); else delivered eop
  *     => want = all its data; else violation. spill family: rcnt == want (exactly-once);
  *     tracker: rcnt >= want (at-least-once).
- *   - aK: begun and open. begin K: never begun before.
+ *   - aK: begun and open. begin K: never begun before (checkpoint-once), and no id
+ *     above K begun (begin-order).
  *   - progress (spill family and tracker), at every gate request (including the one
  *     answered "exhausted"): no open checkpoint K has every channel with bK, xK or eop.
  *   - end: every delivered data item and eop returned; no checkpoint open.
@@ -187,6 +188,11 @@ inline pr_item() {
 inline ob_begin(k) {
     printf("  begin %d\n", k);
     assert(ck[k] == 0);                 /* checkpoint-once: began twice */
+    oc = k + 1;
+    do
+    :: oc <= K -> assert(ck[oc] == 0); oc++   /* begin-order: nothing above k began */
+    :: else -> break
+    od;
     ck[k] = 1
 }
 
