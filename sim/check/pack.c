@@ -10,6 +10,7 @@
 
 #include "../../core/bs_assert.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* Bit i of the result: byte i of w (little-endian order) is not zero. */
@@ -29,14 +30,31 @@ static uint64_t load_le(const uint8_t *p, size_t n)
     return w;
 }
 
+/* A whole group of 8 bytes as load_le reads it (one load on a little-endian host). */
+static uint64_t load8(const uint8_t *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+#else
+    return load_le(p, 8);
+#endif
+}
+
 size_t mc_pack(const uint8_t *in, size_t len, uint8_t *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i += 8) {
         size_t n = len - i < 8 ? len - i : 8;
-        unsigned mask = nonzero_mask(load_le(in + i, n));
+        unsigned mask = nonzero_mask(n == 8 ? load8(in + i) : load_le(in + i, n));
         out[o++] = (uint8_t)mask;
-        for (size_t b = 0; b < n; b++)
+        if (mask == 0xff) { /* the common cases first: a group all zero or none zero */
+            memcpy(out + o, in + i, 8);
+            o += 8;
+            continue;
+        }
+        for (size_t b = 0; mask && b < n; b++)
             if (mask >> b & 1)
                 out[o++] = in[i + b];
     }
@@ -54,10 +72,21 @@ int mc_unpack(const uint8_t *packed, size_t packed_len, uint8_t *out, size_t len
         unsigned mask = packed[p++];
         if (mask >> n)
             return -1; /* a byte past the blob's end */
-        if ((size_t)__builtin_popcount(mask) > packed_len - p)
-            return -1;
-        for (size_t b = 0; b < n; b++)
-            out[i + b] = mask >> b & 1 ? packed[p++] : 0;
+        if (mask == 0xff && packed_len - p >= 8) { /* the common cases first */
+            memcpy(out + i, packed + p, 8);
+            p += 8;
+            continue;
+        }
+        if (!mask) {
+            memset(out + i, 0, n);
+            continue;
+        }
+        for (size_t b = 0; b < n; b++) {
+            bool set = mask >> b & 1;
+            if (set && p == packed_len)
+                return -1;
+            out[i + b] = set ? packed[p++] : 0;
+        }
     }
     return p == packed_len ? 0 : -1;
 }
