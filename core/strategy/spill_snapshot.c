@@ -6,6 +6,8 @@
  * the sequence being replayed and the interrupted ones, each as (present,) file number,
  * size, read offset and bytes. A canonical snapshot leaves out file numbers and the bytes
  * already read, so states that behave alike compare equal; only a full one restores.
+ * With BS_SNAP_BY_CHANNEL too, the file being written is put in a normal form (MERGING
+ * ARRIVAL ORDERS, below).
  */
 #include "spill_int.h"
 
@@ -24,10 +26,209 @@ static int snap_file(bs_buf *out, const bs_io *io, bs_file *f, uint64_t size, ui
     return rc ? rc : bs_spill_file_copy(io, f, from, size, out);
 }
 
+typedef struct spill_rec {
+    size_t at, len;
+    uint32_t channel;
+    bool data, taken;           /* taken: pick_order_pairs' */
+} spill_rec;
+
+#define SPILL_RECS_LOCAL 64 /* a model checker's file holds a few records: no allocation */
+
+/* The records of bytes[0, n) of a file of `channels` channels, into recs (room for
+ * `cap`) or, when more, a malloc'd array (*heap, which the caller frees); their count,
+ * or a negative code (BS_ESTATE: not whole records). *one_channel: all of one channel. */
+static ptrdiff_t parse_records(const uint8_t *bytes, size_t n, uint32_t channels, spill_rec *recs, size_t cap,
+                               spill_rec **heap, bool *one_channel)
+{
+    size_t count = 0;
+    *heap = NULL;
+    *one_channel = true;
+    for (size_t pos = 0; pos < n; count++) {
+        const uint8_t *h = bytes + pos;
+        if (n - pos < BS_SPILL_HEADER_BYTES)
+            return BS_ESTATE;
+        uint32_t ch = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+        if (ch >= channels || len > n - pos - BS_SPILL_HEADER_BYTES)
+            return BS_ESTATE;
+        if (count == cap) { /* more than fit: the rest on the heap, bounded by the bytes */
+            size_t big = n / BS_SPILL_HEADER_BYTES + 1;
+            spill_rec *q = *heap ? NULL : malloc(big * sizeof *q);
+            if (!q)
+                return BS_ENOMEM;
+            memcpy(q, recs, count * sizeof *q);
+            *heap = recs = q;
+            cap = big;
+        }
+        recs[count] = (spill_rec){pos, BS_SPILL_HEADER_BYTES + len, ch, h[8] == BS_SPILL_KIND_DATA, false};
+        *one_channel = *one_channel && ch == recs[0].channel;
+        pos += BS_SPILL_HEADER_BYTES + len;
+    }
+    return (ptrdiff_t)count;
+}
+
+/* MERGING ARRIVAL ORDERS (BS_SNAP_BY_CHANNEL, asked for by `check` for a state's identity).
+ * Between calls of next, where the model checker takes its states, spill holds one thing
+ * whose order is not a count: the file being written, F, the items of blocked channels in
+ * arrival order (a replay runs to its end inside one call: spill_pull reads it before the
+ * gate). F is read only at a release, which rolls it over and replays it item by item
+ * through spill_process before the gate is read again: an item of a blocked channel is
+ * appended to the new file F', any other goes through the decision table (align.c).
+ * Claim: swapping two neighbours x (channel A) and y (channel B != A) of F, where one is
+ * data or both are the same event, changes neither the table nor the notifications the
+ * replay makes (begin, trigger, abort name checkpoints, not channels), nor each channel's
+ * sequence of returned items, and changes F' at most by such swaps.
+ * - y data: processing y reads B's blocked bit only, and returns y or appends it to F';
+ *   it changes no bit or count. If x does not release, y meets the same bit either way.
+ *   If x releases (all bits cleared, F' rolled over and replayed next): y first is
+ *   appended to F' as its last item and replayed right after the rest of F'; y second
+ *   comes right after F' is replayed: the same sequence of processing from then on. Two
+ *   returns of different channels in the other order leave the checker as it was: it keeps
+ *   items per channel (verify/verify_int.h), and a return reads its own channel's record
+ *   and the checkpoints' records, which returns do not change.
+ * - the same event: eop and eop close both channels, and whichever comes first aborts an
+ *   alignment in progress (release); the other finds the same table after F' is replayed.
+ *   b<k> and b<k>: the first begins k if it is new (subsuming cur), both block their
+ *   channel, and the alignment completes at whichever comes second (the first cannot:
+ *   the other channel is neither blocked nor closed). x<k> and x<k>: the first aborts k
+ *   (or adopts and aborts it), the second finds k <= cur and is ignored.
+ * Other pairs do not commute: b<k> then eop aborts k, eop then b<k> begins it; a barrier
+ * or cancel of another id may subsume or be ignored; an eop and a cancel differ when F'
+ * begins a new alignment between them (4 channels, 3 checkpoints). So a state's identity
+ * writes F in the normal form of its class (normal_order) and states whose files are in
+ * one class are one state: every gate answer leads both to successors whose identities
+ * are equal, with the same verdicts. A test (tests/test_check_order.c) steps every
+ * transition of every state of four configurations from rewrites of its file within the
+ * class and finds equal successors and verdicts; another (tests/test_check.c) shows the
+ * search stores exactly the images of the states a search keeping the order stores.
+ * Two things count order, and the merge is off with them: the byte limit (y appended to
+ * F' or not: the spilled bytes differ; spill_snapshot ignores the flag then) and I/O
+ * faults (the number of calls differs; `check` does not ask then). */
+
+/* Whether two records of a file may trade places in a state's identity (MERGING ARRIVAL
+ * ORDERS): they come from different channels, and one is data or both are the same event
+ * (eop and eop, b<k> and b<k>, x<k> and x<k>: equal payloads). */
+static bool independent(const uint8_t *bytes, const spill_rec *x, const spill_rec *y)
+{
+    if (x->channel == y->channel)
+        return false;
+    if (x->data || y->data)
+        return true;
+    return x->len == y->len && memcmp(bytes + x->at + BS_SPILL_HEADER_BYTES, bytes + y->at + BS_SPILL_HEADER_BYTES,
+                                      x->len - BS_SPILL_HEADER_BYTES) == 0;
+}
+
+/* The records of bytes[0, n) in place in the normal form of their class (the
+ * lexicographic normal form of the trace, Anisimov and Knuth 1979): repeatedly the
+ * record of the lowest channel among those every earlier remaining record is
+ * independent of. Members of a class (the same records, reordered by swaps of adjacent
+ * independent ones) get the same bytes; each channel's records keep their order.
+ * BS_ESTATE when the bytes are not whole records of `channels` channels. */
+/* The pick order of normal_order for up to SPILL_RECS_LOCAL records, into order[]: each
+ * record's earlier dependent records as a mask, each channel's records as a queue, and
+ * at every pick the head of the lowest channel whose mask has nothing left. */
+static void pick_order_masks(const uint8_t *bytes, const spill_rec *r, size_t count, size_t *order)
+{
+    BS_ASSERT(count <= SPILL_RECS_LOCAL);
+    uint64_t before[SPILL_RECS_LOCAL];
+    size_t next[SPILL_RECS_LOCAL], head[SPILL_RECS_LOCAL], tail[SPILL_RECS_LOCAL], nch = 0;
+    uint32_t chan[SPILL_RECS_LOCAL]; /* the channels present, ascending */
+    for (size_t i = 0; i < count; i++) {
+        before[i] = 0;
+        next[i] = SIZE_MAX;
+        for (size_t j = 0; j < i; j++)
+            if (!independent(bytes, &r[j], &r[i]))
+                before[i] |= (uint64_t)1 << j;
+        size_t k = 0;
+        while (k < nch && chan[k] < r[i].channel)
+            k++;
+        if (k < nch && chan[k] == r[i].channel) {
+            next[tail[k]] = i;
+            tail[k] = i;
+            continue;
+        }
+        for (size_t m = nch++; m > k; m--) {
+            chan[m] = chan[m - 1];
+            head[m] = head[m - 1];
+            tail[m] = tail[m - 1];
+        }
+        chan[k] = r[i].channel;
+        head[k] = tail[k] = i;
+    }
+    uint64_t left = count == 64 ? UINT64_MAX : ((uint64_t)1 << count) - 1;
+    for (size_t out = 0; out < count; out++) {
+        size_t k = 0;
+        while (k < nch && (head[k] == SIZE_MAX || (before[head[k]] & left)))
+            k++;
+        BS_ASSERT(k < nch); /* the first remaining record is always minimal */
+        order[out] = head[k];
+        left &= ~((uint64_t)1 << head[k]);
+        head[k] = next[head[k]];
+    }
+}
+
+/* The same order for any count: every pair compared at every pick (cubic; only for files
+ * larger than a model checker makes). */
+static void pick_order_pairs(const uint8_t *bytes, spill_rec *r, size_t count, size_t *order)
+{
+    for (size_t out = 0; out < count; out++) {
+        size_t pick = SIZE_MAX;
+        for (size_t i = 0; i < count; i++) {
+            if (r[i].taken || (pick != SIZE_MAX && r[i].channel >= r[pick].channel))
+                continue;
+            bool minimal = true;
+            for (size_t j = 0; j < i && minimal; j++)
+                minimal = r[j].taken || independent(bytes, &r[j], &r[i]);
+            if (minimal)
+                pick = i;
+        }
+        BS_ASSERT(pick != SIZE_MAX); /* the first remaining record is always minimal */
+        order[out] = pick;
+        r[pick].taken = true;
+    }
+}
+
+static int normal_order(uint8_t *bytes, size_t n, uint32_t channels)
+{
+    spill_rec local[SPILL_RECS_LOCAL], *heap;
+    bool one_channel;
+    ptrdiff_t count = parse_records(bytes, n, channels, local, SPILL_RECS_LOCAL, &heap, &one_channel);
+    spill_rec *r = heap ? heap : local;
+    if (count < 0 || one_channel) { /* one channel's records are in their only order */
+        free(heap);
+        return count < 0 ? (int)count : 0;
+    }
+    size_t order_local[SPILL_RECS_LOCAL], *order = heap ? malloc((size_t)count * sizeof *order) : order_local;
+    uint8_t small[2048], *tmp = n <= sizeof small ? small : malloc(n);
+    int rc = order && tmp ? 0 : BS_ENOMEM;
+    if (!rc && !heap)
+        pick_order_masks(bytes, r, (size_t)count, order);
+    else if (!rc)
+        pick_order_pairs(bytes, r, (size_t)count, order);
+    size_t at = 0;
+    for (ptrdiff_t i = 0; i < count && !rc; i++) {
+        memcpy(tmp + at, bytes + r[order[i]].at, r[order[i]].len);
+        at += r[order[i]].len;
+    }
+    BS_ASSERT(rc || at == n); /* every record once */
+    if (!rc)
+        memcpy(bytes, tmp, n);
+    if (tmp != small)
+        free(tmp);
+    if (order != order_local)
+        free(order);
+    free(heap);
+    return rc;
+}
+
 int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
 {
     spill_state *s = bs_handler_state(h); /* files are read through the I/O interface */
     bool canonical = flags & BS_SNAP_CANONICAL;
+    /* MERGING ARRIVAL ORDERS holds between calls (no replay) and without a byte limit;
+     * the head's flags say whether it was done (spill_relabel reads them) */
+    if (!canonical || s->replay || bs_handler_cfg(h)->max_buffered_bytes)
+        flags &= ~BS_SNAP_BY_CHANNEL;
     const bs_io *io = bs_handler_io(h);
     uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->a.channels, s->a.cur, s->a.barriers, s->a.closed,
                        s->a.end_of_input, canonical ? 0 : s->spiller.next_file_no};
@@ -38,8 +239,11 @@ int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
         rc = bs_buf_put_u64(out, s->a.blocked[w]);
     bs_file *wf = &s->spiller.file;
     rc = rc ? rc : bs_buf_put_u64(out, s->spiller.file_open);
-    if (!rc && s->spiller.file_open)
+    if (!rc && s->spiller.file_open) {
         rc = snap_file(out, io, wf, s->spiller.bytes, 0, canonical);
+        if (!rc && (flags & BS_SNAP_BY_CHANNEL))
+            rc = normal_order(out->p + out->len - s->spiller.bytes, s->spiller.bytes, s->a.channels);
+    }
     rc = rc ? rc : bs_buf_put_u64(out, s->replay != NULL);
     if (!rc && s->replay)
         rc = snap_file(out, io, &s->replay->file, s->replay->size_bytes, s->replay->reader.offset, canonical);
@@ -179,7 +383,7 @@ int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
  * and each data payload handed to `payload`; the bytes must be whole records (a canonical
  * snapshot starts at the reader's offset, which is a record boundary). */
 static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_payload_relabel payload,
-                           void *ctx, bs_buf *out)
+                           void *ctx, bool by_channel, bs_buf *out)
 {
     uint64_t w[4]; /* no (0 when canonical), size, offset, n */
     for (size_t i = 0; i < 4; i++)
@@ -196,6 +400,8 @@ static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm
         return rc;
     c->pos += n;
     uint8_t *q = out->p + at; /* out is not grown again below: q stays valid */
+    uint64_t present = 0;     /* of the first 64 channels */
+    bool over_64 = false;
     for (size_t pos = 0; pos < n;) {
         if (n - pos < BS_SPILL_HEADER_BYTES)
             return BS_ESTATE;
@@ -204,6 +410,8 @@ static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm
         uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
         if (ch >= channels || len > n - pos - BS_SPILL_HEADER_BYTES)
             return BS_ESTATE;
+        over_64 = over_64 || ch >= 64;
+        present |= ch < 64 ? (uint64_t)1 << ch : 0;
         uint32_t to = perm[ch];
         for (int i = 0; i < 4; i++)
             h[i] = (uint8_t)(to >> (8 * i));
@@ -211,7 +419,17 @@ static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm
             payload(ctx, h + BS_SPILL_HEADER_BYTES, len, perm);
         pos += BS_SPILL_HEADER_BYTES + len;
     }
-    return 0;
+    /* the normal form picks by channel number only to break ties: a renaming that keeps
+     * the order of the channels present keeps the picks, and the form */
+    bool monotone = !over_64;
+    for (uint32_t ch = 0, last = 0, any = 0; monotone && ch < 64 && present >> ch; ch++) {
+        if (!(present >> ch & 1))
+            continue;
+        monotone = !any || perm[ch] > last;
+        last = perm[ch];
+        any = 1;
+    }
+    return by_channel && !monotone ? normal_order(q, n, channels) : 0;
 }
 
 /* The spill strategy's state names channels in two places only: the blocked set and the
@@ -237,7 +455,7 @@ int spill_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint
             return BS_ESTATE;
         rc = bs_buf_put_u64(out, count);
         for (uint64_t i = 0; i < count && !rc; i++)
-            rc = relabel_records(&c, channels, perm, payload, ctx, out);
+            rc = relabel_records(&c, channels, perm, payload, ctx, section == 0 && (head[1] & BS_SNAP_BY_CHANNEL), out);
     }
     return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
 }

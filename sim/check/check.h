@@ -46,9 +46,13 @@ typedef struct check_config {
     bool keep_ended;                 /* no forgetting of ended checkpoints in a state's
                                         identity (model.c, FORGETTING ENDED CHECKPOINTS):
                                         for comparison, larger searches */
+    bool keep_order;                 /* keep the arrival order of the items a handler
+                                        holds (spill files) in a state's identity (model.c,
+                                        MERGING ARRIVAL ORDERS): for comparison */
     bool count_orbits;               /* test aid (one job, symmetry off): also count the
-                                        distinct images of the states stored under symmetry
-                                        and forgetting (check_result.orbits) */
+                                        distinct images of the states stored under symmetry,
+                                        forgetting and merged arrival orders (unless
+                                        faults keep them) (check_result.orbits) */
     bool no_compaction;              /* store each state's canonical bytes and compare them,
                                         not only its 128-bit hash (for comparison: slower) */
     uint64_t pack_from_bytes;        /* test aid: pack a level's blobs once its arena holds
@@ -89,6 +93,7 @@ typedef struct check_result {
     double hash_factor;              /* bitstate: bits_total / states (SPIN's hash factor) */
     bool symmetry;                   /* the symmetry reduction was on */
     char symmetry_off[96];           /* why not ("" when on) */
+    char order_off[96];              /* why arrival orders were kept ("" when merged) */
     uint64_t symmetry_inexact;       /* states canonicalised from a subset of their tied
                                         renamings (sound; an orbit may then be stored twice) */
     uint64_t orbits;                 /* count_orbits: distinct canonical forms of the states */

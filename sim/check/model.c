@@ -48,8 +48,14 @@ struct mc_model {
     bool returned_other;
     bool straight;                   /* replaying a path: label items by yield order */
     bs_buf snap_full, snap_canon;    /* reused across steps */
+    bs_buf snap_image;               /* count_orbits with order kept: the handler's
+                                        snapshot with arrival orders merged */
+    unsigned snap_flags;             /* of the handler's part of a state's identity */
+    unsigned image_snap_flags;       /* of its part of an image (count_orbits) */
+    const char *order_off;           /* why arrival orders are kept ("" when merged) */
     checker_id id;                   /* the checker's part of a state's identity */
-    checker_id image;                /* count_orbits: of its image (always forgetting) */
+    checker_id image;                /* count_orbits: of its image (always forgetting, and
+                                        arrival orders merged unless faults forbid it) */
     bs_buf snap_verify_full;         /* with forgetting: the checker's full snapshot */
     uint64_t next_label;
     uint16_t calls_cap[IO_CALLS];    /* the largest nth of a scenario fault, by kind */
@@ -81,6 +87,7 @@ uint32_t mc_channels(const mc_model *m) { return m->cfg.channels; }
 const uint8_t *mc_perm(const mc_model *m) { return m->perm; }
 bool mc_symmetric(const mc_model *m) { return m->sym; }
 const char *mc_symmetry_off(const mc_model *m) { return m->sym_off; }
+const char *mc_order_off(const mc_model *m) { return m->order_off; }
 uint64_t mc_symmetry_inexact(const mc_model *m) { return m->sym_inexact; }
 const bs_buf *mc_orbit_canon(const mc_model *m) { return &m->orbit_canon; }
 uint32_t mc_exhaust_transition(const mc_model *m) { return m->cfg.channels * MC_ALTS; }
@@ -215,6 +222,29 @@ static int mc_handler_open(mc_model *m)
                             .page_size = m->cfg.page_size, .quiet = true};
     memcpy(hc.options, m->cfg.options, sizeof hc.options);
     return bs_handler_open(&m->h, &hc, &m->gate, &m->io, &m->listener);
+}
+
+/* MERGING ARRIVAL ORDERS. A state's identity asks the handler for BS_SNAP_BY_CHANNEL: a
+ * strategy that can show that no continuation tells apart two states differing only in
+ * how the channels of the items it holds interleaved writes them grouped by channel
+ * (spill: the file being written; its argument is in core/strategy/spill_snapshot.c);
+ * the others ignore the flag. The argument counts what a continuation does, and an I/O
+ * fault does not fit it: a fault names a call by its number, and how many calls a replay
+ * makes depends on the order (an item re-spilled in one order is returned at once in the
+ * other), so with fault choices or a scenario's faults the orders are kept. The full blob
+ * keeps the file as written (restores and counterexamples exact). A test (test_check.c)
+ * steps every transition from each state and from other interleavings of its file and
+ * finds the same successors' identities and verdicts; another shows the search stores
+ * exactly the images of the states a search that keeps the orders stores. */
+static void order_setup(mc_model *m)
+{
+    m->order_off = m->cfg.keep_order   ? "--keep-order"
+                   : m->cfg.disk_fault ? "fault choices (--disk-fault)"
+                   : m->faults.rules_len ? "the scenario has faults"
+                                         : "";
+    bool faults = m->cfg.disk_fault || m->faults.rules_len;
+    m->snap_flags = BS_SNAP_CANONICAL | (*m->order_off ? 0 : BS_SNAP_BY_CHANNEL);
+    m->image_snap_flags = BS_SNAP_CANONICAL | (faults ? 0 : BS_SNAP_BY_CHANNEL);
 }
 
 /* A scenario's faults: the same rules `run` applies (hrun.c), counted along each path. */
@@ -526,8 +556,10 @@ int mc_model_open(mc_model **out, const check_config *cfg)
     rc = rc ? rc : verify_open(&m->v, &vc);
     rc = rc ? rc : verify_open(&m->v_base, &vc);
     rc = rc ? rc : mc_handler_open(m);
-    if (!rc)
+    if (!rc) {
         sym_setup(m);
+        order_setup(m);
+    }
     BS_ASSERT(rc || (m->sym ? !*m->sym_off : *m->sym_off)); /* on, or off with a reason */
     if (rc) {
         mc_model_close(m);
@@ -550,6 +582,7 @@ void mc_model_close(mc_model *m)
     bs_io_mem_close(&m->mem_ctx);
     bs_buf_free(&m->snap_full);
     bs_buf_free(&m->snap_canon);
+    bs_buf_free(&m->snap_image);
     bs_buf_free(&m->id.snap);
     bs_buf_free(&m->image.snap);
     bs_buf_free(&m->snap_verify_full);
@@ -601,8 +634,8 @@ static int terminal_identity(bs_buf *out)
 }
 
 /* The canonical form of the live state (handler, checker, explorer variables), renamed
- * when symmetry is on; with count_orbits, also its image under symmetry and forgetting
- * (m->orbit_canon). The checker's own snapshot (what mc_full stores) may be left
+ * when symmetry is on; with count_orbits, also its image under symmetry, forgetting and
+ * merged arrival orders (m->orbit_canon). The checker's own snapshot (what mc_full stores) may be left
  * unwritten: a renamed candidate is written from the live checker, and most successors
  * are revisits, whose full blob is never written (LAZY FULL BLOBS). */
 static int blob_write_canon(mc_model *m, bs_buf *canon)
@@ -620,13 +653,19 @@ static int blob_write_canon(mc_model *m, bs_buf *canon)
     }
     mc_io_pause p;
     io_pause(m, &p);
-    rc = rc ? rc : bs_handler_snapshot(m->h, BS_SNAP_CANONICAL, hc);
+    rc = rc ? rc : bs_handler_snapshot(m->h, m->snap_flags, hc);
+    bs_buf *hi = hc; /* the handler's part of the image */
+    if (m->orbits && !end && m->image_snap_flags != m->snap_flags) {
+        hi = &m->snap_image;
+        hi->len = 0;
+        rc = rc ? rc : bs_handler_snapshot(m->h, m->image_snap_flags, hi);
+    }
     io_resume(m, &p);
     if (m->sym)
         return rc ? rc : sym_canon(m, &m->id, hc, canon, m->perm);
     rc = rc ? rc : checker_snapshot_once(m, &m->id);
     if (m->orbits && !end)
-        rc = rc ? rc : sym_canon(m, &m->image, hc, &m->orbit_canon, perm);
+        rc = rc ? rc : sym_canon(m, &m->image, hi, &m->orbit_canon, perm);
     rc = rc ? rc : bs_buf_put(canon, &m->vars, sizeof m->vars);
     rc = rc ? rc : bs_buf_put(canon, hc->p, hc->len);
     return rc ? rc : bs_buf_put(canon, vs->p, vs->len);

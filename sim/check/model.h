@@ -128,6 +128,9 @@ uint32_t mc_channels(const mc_model *m);
  * count_orbits, the last state's symmetric canonical form. */
 bool mc_symmetric(const mc_model *m);
 const char *mc_symmetry_off(const mc_model *m);
+/* Why arrival orders are kept in a state's identity ("" when merged: model.c, MERGING
+ * ARRIVAL ORDERS). */
+const char *mc_order_off(const mc_model *m);
 const uint8_t *mc_perm(const mc_model *m);
 uint64_t mc_symmetry_inexact(const mc_model *m);
 const bs_buf *mc_orbit_canon(const mc_model *m);

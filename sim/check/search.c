@@ -1317,6 +1317,7 @@ static const worker *collect(search *s)
         queued += s->w[j].pub.queued;
     res->symmetry = mc_symmetric(s->w[0].m);
     snprintf(res->symmetry_off, sizeof res->symmetry_off, "%s", mc_symmetry_off(s->w[0].m));
+    snprintf(res->order_off, sizeof res->order_off, "%s", mc_order_off(s->w[0].m));
     if (v)
         incomplete(res, "violation");
     if (s->cfg->bitstate_log2) {

@@ -46,6 +46,9 @@ static const char check_usage[] =
     "                     otherwise explored up to renaming, when the strategy can rename)\n"
     "  --keep-ended       keep how each ended checkpoint ended in a state's identity (by\n"
     "                     default it is forgotten: no continuation can tell; for comparison)\n"
+    "  --keep-order       keep the arrival order of the items a spill file holds in a state's\n"
+    "                     identity (by default states differing only in how channels\n"
+    "                     interleaved there are one: no continuation can tell; for comparison)\n"
     "  --no-compaction    store every state's canonical bytes and compare them, not only\n"
     "                     its 128-bit hash (slower, more memory; for comparison)\n"
     "  --max-states N     stop after N states (the result is then incomplete)\n"
@@ -118,6 +121,10 @@ static bool parse_flag(check_opts *o, const char *a)
     }
     if (strcmp(a, "--keep-ended") == 0) {
         o->cfg.keep_ended = true;
+        return true;
+    }
+    if (strcmp(a, "--keep-order") == 0) {
+        o->cfg.keep_order = true;
         return true;
     }
     if (strcmp(a, "--no-compaction") == 0) {
@@ -377,7 +384,11 @@ static void print_text(const check_opts *o, const check_result *r, const char *c
         printf("on%s", r->symmetry_inexact ? " (some states canonicalised inexactly)" : "");
     else
         printf("off (%s)", r->symmetry_off);
-    printf(", ended checkpoints %s\n", c->keep_ended ? "kept (--keep-ended)" : "forgotten");
+    printf(", ended checkpoints %s", c->keep_ended ? "kept (--keep-ended)" : "forgotten");
+    if (*r->order_off)
+        printf(", arrival orders kept (%s)\n", r->order_off);
+    else
+        printf(", arrival orders merged\n");
     printf("  %.3f s, %.0f states/s, peak memory %.1f MiB", r->seconds,
            r->seconds > 0 ? (double)r->states / r->seconds : 0.0, (double)r->memory_bytes / 1048576.0);
     if (c->jobs > 1)
@@ -434,7 +445,13 @@ static void print_json(const check_opts *o, const check_result *r, const char *c
         printf(", \"symmetry_off\": ");
         sim_json_string(stdout, r->symmetry_off);
     }
-    printf(", \"forget_ended\": %s}", c->keep_ended ? "false" : "true");
+    printf(", \"forget_ended\": %s, \"merge_order\": %s", c->keep_ended ? "false" : "true",
+           *r->order_off ? "false" : "true");
+    if (*r->order_off) {
+        printf(", \"order_off\": ");
+        sim_json_string(stdout, r->order_off);
+    }
+    printf("}");
     printf(", \"states\": %llu, \"transitions\": %llu, \"revisits\": %llu, \"slept\": %llu, \"depth\": %u, "
            "\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"states_per_second\": %.1f, \"memory_bytes\": %llu, \"violation\": ",
            (unsigned long long)r->states, (unsigned long long)r->transitions, (unsigned long long)r->revisits,

@@ -20,7 +20,7 @@ grep -q '"complete": false, "incomplete": "bitstate", "bitstate": {"bits": 4096,
 check "check --bitstate --json says incomplete with coverage figures" $?
 expect_exit "check --max-states exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-states 50
 grep -q "INCOMPLETE: stopped at --max-states 50" "$tmp/out"; check "check --max-states says where it stopped" $?
-expect_exit "check --max-memory exits 3" 3 "$bin" check --channels 3 --checkpoints 3 --eop --cancel --max-memory 40
+expect_exit "check --max-memory exits 3" 3 "$bin" check --channels 4 --checkpoints 3 --eop --cancel --skip --max-memory 40
 grep -q "INCOMPLETE: stopped at --max-memory 40 MiB" "$tmp/out"; check "check --max-memory says where it stopped" $?
 expect_exit "check --max-memory 0 is a usage error" 2 "$bin" check --max-memory 0
 expect_exit "check --max-depth exits 3" 3 "$bin" check --channels 3 --checkpoints 2 --max-depth 4 --json
@@ -43,7 +43,7 @@ expect_exit "check --depth-first --jobs 2 is a usage error" 2 "$bin" check --dep
 # interrupted: prints what it found as incomplete, then dies of the signal (128 + 15 for
 # SIGTERM; SIGINT alike, but a background job of a script ignores SIGINT, so it stays
 # ignored)
-"$bin" check --channels 4 --checkpoints 3 --eop --cancel --max-memory 1024 --json >"$tmp/int" 2>&1 &
+"$bin" check --channels 4 --checkpoints 3 --eop --cancel --skip --max-memory 1024 --json >"$tmp/int" 2>&1 &
 pid=$!
 sleep 1
 kill -TERM "$pid"
@@ -55,7 +55,7 @@ grep -q '"incomplete": "interrupted"' "$tmp/int"; check "check interrupted says 
 # symmetry: on by default where the strategy can rename channels, named in the output
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --json >"$tmp/sym" 2>&1
 "$bin" check --channels 3 --checkpoints 1 --eop --cancel --no-symmetry --json >"$tmp/nosym" 2>&1
-grep -q '"reductions": {"sleep_sets": true, "hash_compaction": true, "symmetry": true, "forget_ended": true}' "$tmp/sym"
+grep -q '"reductions": {"sleep_sets": true, "hash_compaction": true, "symmetry": true, "forget_ended": true, "merge_order": true}' "$tmp/sym"
 check "check --json says which reductions were on" $?
 grep -q '"symmetry": false, "symmetry_off": "--no-symmetry"' "$tmp/nosym"; check "check --no-symmetry turns it off and says so" $?
 s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/sym"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/nosym")
@@ -68,6 +68,14 @@ s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/forget"); s2=$(sed -n 's/.*"
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "forgetting ended checkpoints stores fewer states ($s1 vs $s2)" $?
 "$bin" check --strategy tracker --channels 2 --checkpoints 1 --keep-ended >"$tmp/keeptxt" 2>&1
 grep -q "ended checkpoints kept (--keep-ended)" "$tmp/keeptxt"; check "check --keep-ended is named in the text output" $?
+# merging arrival orders in spill files: on by default, --keep-order and fault choices keep them
+"$bin" check --channels 3 --checkpoints 2 --eop --cancel --keep-order --json >"$tmp/order" 2>&1
+"$bin" check --channels 3 --checkpoints 2 --eop --cancel --json >"$tmp/merged" 2>&1
+grep -q '"merge_order": false, "order_off": "--keep-order"' "$tmp/order"; check "check --keep-order keeps arrival orders and says so" $?
+s1=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/merged"); s2=$(sed -n 's/.*"states": \([0-9]*\).*/\1/p' "$tmp/order")
+[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ]; check "merging arrival orders stores fewer states ($s1 vs $s2)" $?
+"$bin" check --channels 2 --checkpoints 1 --disk-fault >"$tmp/ordertxt" 2>&1
+grep -q "arrival orders kept (fault choices (--disk-fault))" "$tmp/ordertxt"; check "with fault choices arrival orders are kept, and the text says why" $?
 for s in block unaligned aligned-timeout; do
     expect_exit "check of $s exits 0" 0 "$bin" check --strategy $s --channels 3 --checkpoints 1 --eop --cancel
     grep -q "symmetry on" "$tmp/out"; check "$s is explored with symmetry (its relabel hook)" $?
