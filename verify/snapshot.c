@@ -101,8 +101,10 @@ static bool settled(const verify *v, uint64_t k)
 {
     if (k > v->begun_max)
         return false;
-    const verify_ckpt *ck = verify_ckpt_find(v, k);
-    return !ck || !ck->begun || ck->ended;
+    for (size_t i = 0; i < v->open_len; i++) /* the open ones: begun, not ended (a few) */
+        if (v->open_ids[i] == k)
+            return false;
+    return true;
 }
 
 static bool forgotten_marker(const verify *v, const verify_entry *e, unsigned flags)
@@ -126,6 +128,24 @@ static size_t identity_pos(const verify *v, uint32_t k, size_t pos, unsigned fla
     return out;
 }
 
+/* identity_pos of channel k's length and of its last returned item, in one pass. */
+static void identity_len_last(const verify *v, uint32_t k, unsigned flags, size_t *len, size_t *last)
+{
+    const verify_channel *c = &v->ch[k];
+    *len = c->len;
+    *last = c->last_returned;
+    if (!(flags & VERIFY_SNAP_FORGETTING))
+        return;
+    BS_ASSERT(c->last_returned == VERIFY_NONE || c->last_returned < c->len);
+    for (size_t p = 0; p < c->len; p++) {
+        if (!forgotten_marker(v, &c->items[p], flags))
+            continue;
+        --*len;
+        BS_ASSERT(p != c->last_returned); /* a forgotten marker was never returned */
+        *last -= *last != VERIFY_NONE && p < c->last_returned;
+    }
+}
+
 static uint64_t item_flags_word(const verify_entry *e, bool implied)
 {
     return (uint64_t)e->kind | (e->returned ? SNAP_RETURNED : 0) | (implied ? SNAP_IMPLIED : 0) |
@@ -140,8 +160,9 @@ static int snap_channel(const verify *v, uint32_t k, const uint32_t *perm, unsig
 {
     const verify_channel *c = &v->ch[k];
     uint32_t channels = v->cfg.channels;
-    size_t last = identity_pos(v, k, c->last_returned, flags);
-    int rc = put(out, identity_pos(v, k, c->len, flags));
+    size_t len, last;
+    identity_len_last(v, k, flags, &len, &last);
+    int rc = put(out, len);
     rc = rc ? rc : put(out, last == VERIFY_NONE ? 0 : last + 1);
     for (size_t p = 0, q = 0; p < c->len && !rc; p++) { /* q: p as the identity numbers it */
         const verify_entry *e = &c->items[p];
@@ -669,8 +690,9 @@ int verify_channel_keys(const verify *v, unsigned flags, uint64_t *keys)
     for (uint32_t k = 0; k < n; k++) {
         const verify_channel *c = &v->ch[k];
         uint64_t h = 0x9e3779b97f4a7c15ull ^ (v->cs_pending != VERIFY_NONE && v->cs_pending_channel == k);
-        size_t last = identity_pos(v, k, c->last_returned, flags);
-        hash_word(&h, identity_pos(v, k, c->len, flags));
+        size_t len, last;
+        identity_len_last(v, k, flags, &len, &last);
+        hash_word(&h, len);
         hash_word(&h, last == VERIFY_NONE ? 0 : last + 1);
         for (size_t p = 0, q = 0; p < c->len; p++) { /* as snap_channel */
             const verify_entry *e = &c->items[p];
