@@ -28,6 +28,11 @@ static uint64_t get_u64(const uint8_t *p)
     return v;
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -141,7 +146,8 @@ static bool find_file(const uint8_t *blob, size_t len, uint32_t channels, spill_
 }
 
 /* Whether records x and y of the file may trade places (the class the identity merges):
- * different channels, and one is data or both are the same event (equal payloads). */
+ * different channels, and one is data, or both are the same event (equal payloads), or
+ * they are b<k> and x<k>. Written apart from the core's rule, from the argument. */
 static bool independent(const uint8_t *blob, const spill_file_view *f, size_t x, size_t y)
 {
     if (f->rec_ch[x] == f->rec_ch[y])
@@ -149,9 +155,13 @@ static bool independent(const uint8_t *blob, const spill_file_view *f, size_t x,
     if (f->rec_data[x] || f->rec_data[y])
         return true;
     const uint8_t *p = blob + f->at;
-    return f->rec_len[x] == f->rec_len[y] &&
-           memcmp(p + f->rec_at[x] + BS_SPILL_HEADER_BYTES, p + f->rec_at[y] + BS_SPILL_HEADER_BYTES,
-                  f->rec_len[x] - BS_SPILL_HEADER_BYTES) == 0;
+    const uint8_t *px = p + f->rec_at[x] + BS_SPILL_HEADER_BYTES, *py = p + f->rec_at[y] + BS_SPILL_HEADER_BYTES;
+    if (f->rec_len[x] == f->rec_len[y] && memcmp(px, py, f->rec_len[x] - BS_SPILL_HEADER_BYTES) == 0)
+        return true;
+    uint32_t tx = get_be32(px), ty = get_be32(py); /* b<k> and x<k>: the same id */
+    return ((tx == BS_SPILL_TAG_BARRIER && ty == BS_SPILL_TAG_CANCEL) ||
+            (tx == BS_SPILL_TAG_CANCEL && ty == BS_SPILL_TAG_BARRIER)) &&
+           memcmp(px + 4, py + 4, 8) == 0;
 }
 
 /* Writes into alt (a copy of blob) a random member of the file's class: a random order

@@ -1,8 +1,8 @@
 /*
  * test_spill_order.c: spill's canonical snapshot with BS_SNAP_BY_CHANNEL (MERGING ARRIVAL
  * ORDERS, core/strategy/spill_snapshot.c). Spill files whose records differ only by swaps
- * of independent neighbours (different channels, and one is data or both are the same
- * event) give equal bytes; files whose events of different channels came in another
+ * of independent neighbours (different channels, and one is data, or both are the same
+ * event, or they are bK and xK) give equal bytes; files whose events of different channels came in another
  * order do not; without the flag, or with a byte limit, arrival order is kept. Small files
  * and files past 64 records (the two ways the normal form is computed), and renamed
  * channels (the relabel hook) agree with the snapshot of the renamed input.
@@ -43,6 +43,7 @@ static int list_next(void *ctx, const uint64_t *blocked, bs_item *out)
 #define D(c) {.kind = BS_DATA, .channel = (c)}
 #define B(c, k) {.kind = BS_BARRIER, .channel = (c), .id = (k)}
 #define E(c) {.kind = BS_EOP, .channel = (c)}
+#define X(c, k) {.kind = BS_CANCEL, .channel = (c), .id = (k)}
 
 /* Feeds `body` after b1 on channels 0 and 1 (which blocks them, so the body is spilled),
  * then one data item of channel 2, which is returned; writes the canonical snapshot with
@@ -84,7 +85,13 @@ BS_TEST(spill_order, interleavings_of_one_class_have_one_canonical_snapshot)
      * during an alignment aborts it), so their order tells the files apart */
     static const bs_item w1[] = {D(0), D(1), B(0, 2), D(1), E(1)};
     static const bs_item w2[] = {D(0), D(1), D(1), E(1), B(0, 2)};
+    /* b2 of channel 0 and x2 of channel 1 commute too */
+    static const bs_item x1[] = {D(0), B(0, 2), D(1), X(1, 2), D(0)};
+    static const bs_item x2[] = {D(1), X(1, 2), D(0), B(0, 2), D(0)};
     bs_buf a = {0}, b = {0};
+    snapshot_after(x1, LEN(x1), BS_SNAP_BY_CHANNEL, 0, &a);
+    snapshot_after(x2, LEN(x2), BS_SNAP_BY_CHANNEL, 0, &b);
+    cr_assert(same(&a, &b), "b2 and x2 of two channels: one class");
     snapshot_after(v1, LEN(v1), BS_SNAP_BY_CHANNEL, 0, &a);
     snapshot_after(v2, LEN(v2), BS_SNAP_BY_CHANNEL, 0, &b);
     cr_assert(same(&a, &b), "one class, one snapshot");

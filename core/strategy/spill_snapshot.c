@@ -75,7 +75,8 @@ static ptrdiff_t parse_records(const uint8_t *bytes, size_t n, uint32_t channels
  * through spill_process before the gate is read again: an item of a blocked channel is
  * appended to the new file F', any other goes through the decision table (align.c).
  * Claim: swapping two neighbours x (channel A) and y (channel B != A) of F, where one is
- * data or both are the same event, changes neither the table nor the notifications the
+ * data, or both are the same event, or they are b<k> and x<k>, changes neither the table
+ * nor the notifications the
  * replay makes (begin, trigger, abort name checkpoints, not channels), nor each channel's
  * sequence of returned items, and changes F' at most by such swaps.
  * - y data: processing y reads B's blocked bit only, and returns y or appends it to F';
@@ -92,6 +93,13 @@ static ptrdiff_t parse_records(const uint8_t *bytes, size_t n, uint32_t channels
  *   channel, and the alignment completes at whichever comes second (the first cannot:
  *   the other channel is neither blocked nor closed). x<k> and x<k>: the first aborts k
  *   (or adopts and aborts it), the second finds k <= cur and is ignored.
+ * - b<k> (A) and x<k> (B): if k is being aligned, b first blocks A (it cannot complete: B
+ *   is neither blocked nor closed) and x releases and aborts k; x first releases and
+ *   aborts k, F' is replayed, and b finds k <= cur, not aligned, and is ignored. Both end
+ *   with nothing blocked by them, k aborted, and F' replayed after the abort (a release
+ *   only schedules F': it is read after the current item). If k > cur, b first subsumes
+ *   cur, begins k and blocks A, and x aborts k; x first subsumes cur, begins and aborts k,
+ *   and b is ignored: the same notifications, then F'.
  * Other pairs do not commute: b<k> then eop aborts k, eop then b<k> begins it; a barrier
  * or cancel of another id may subsume or be ignored; an eop and a cancel differ when F'
  * begins a new alignment between them (4 channels, 3 checkpoints). So a state's identity
@@ -106,16 +114,23 @@ static ptrdiff_t parse_records(const uint8_t *bytes, size_t n, uint32_t channels
  * faults (the number of calls differs; `check` does not ask then). */
 
 /* Whether two records of a file may trade places in a state's identity (MERGING ARRIVAL
- * ORDERS): they come from different channels, and one is data or both are the same event
- * (eop and eop, b<k> and b<k>, x<k> and x<k>: equal payloads). */
+ * ORDERS): they come from different channels, and one is data, or both are the same event
+ * (eop and eop, b<k> and b<k>, x<k> and x<k>: equal payloads), or they are b<k> and x<k>. */
 static bool independent(const uint8_t *bytes, const spill_rec *x, const spill_rec *y)
 {
     if (x->channel == y->channel)
         return false;
     if (x->data || y->data)
         return true;
-    return x->len == y->len && memcmp(bytes + x->at + BS_SPILL_HEADER_BYTES, bytes + y->at + BS_SPILL_HEADER_BYTES,
-                                      x->len - BS_SPILL_HEADER_BYTES) == 0;
+    const uint8_t *px = bytes + x->at + BS_SPILL_HEADER_BYTES, *py = bytes + y->at + BS_SPILL_HEADER_BYTES;
+    if (x->len == y->len && memcmp(px, py, x->len - BS_SPILL_HEADER_BYTES) == 0)
+        return true;
+    /* b<k> and x<k>: a big-endian tag (record.c: 4 bytes, the kind in the last), then the
+     * id (8 bytes) in both */
+    uint8_t tx = px[3], ty = py[3];
+    bool pair = (tx == BS_SPILL_TAG_BARRIER && ty == BS_SPILL_TAG_CANCEL) ||
+                (tx == BS_SPILL_TAG_CANCEL && ty == BS_SPILL_TAG_BARRIER);
+    return pair && memcmp(px, py, 3) == 0 && memcmp(px + 4, py + 4, 8) == 0;
 }
 
 /* The records of bytes[0, n) in place in the normal form of their class (the
