@@ -145,30 +145,39 @@ static bool independent(const uint8_t *bytes, const spill_rec *x, const spill_re
 static void pick_order_masks(const uint8_t *bytes, const spill_rec *r, size_t count, size_t *order)
 {
     BS_ASSERT(count <= SPILL_RECS_LOCAL);
-    uint64_t before[SPILL_RECS_LOCAL];
+    uint64_t before[SPILL_RECS_LOCAL], mine[SPILL_RECS_LOCAL], events = 0;
     size_t next[SPILL_RECS_LOCAL], head[SPILL_RECS_LOCAL], tail[SPILL_RECS_LOCAL], nch = 0;
-    uint32_t chan[SPILL_RECS_LOCAL]; /* the channels present, ascending */
+    uint32_t chan[SPILL_RECS_LOCAL]; /* the channels present, ascending; mine: their records */
     for (size_t i = 0; i < count; i++) {
-        before[i] = 0;
         next[i] = SIZE_MAX;
-        for (size_t j = 0; j < i; j++)
-            if (!independent(bytes, &r[j], &r[i]))
-                before[i] |= (uint64_t)1 << j;
         size_t k = 0;
         while (k < nch && chan[k] < r[i].channel)
             k++;
-        if (k < nch && chan[k] == r[i].channel) {
+        if (k == nch || chan[k] != r[i].channel) {
+            for (size_t m = nch++; m > k; m--) {
+                chan[m] = chan[m - 1];
+                head[m] = head[m - 1];
+                tail[m] = tail[m - 1];
+                mine[m] = mine[m - 1];
+            }
+            chan[k] = r[i].channel;
+            head[k] = i;
+            mine[k] = 0;
+        } else {
             next[tail[k]] = i;
-            tail[k] = i;
-            continue;
         }
-        for (size_t m = nch++; m > k; m--) {
-            chan[m] = chan[m - 1];
-            head[m] = head[m - 1];
-            tail[m] = tail[m - 1];
+        tail[k] = i;
+        /* a record depends on its channel's earlier records; data on nothing else (it is
+         * independent of every other channel's record), an event on the other channels'
+         * events it is not independent of */
+        before[i] = mine[k];
+        for (uint64_t e = r[i].data ? 0 : events & ~mine[k]; e; e &= e - 1) {
+            size_t j = (size_t)__builtin_ctzll(e);
+            if (!independent(bytes, &r[j], &r[i]))
+                before[i] |= (uint64_t)1 << j;
         }
-        chan[k] = r[i].channel;
-        head[k] = tail[k] = i;
+        mine[k] |= (uint64_t)1 << i;
+        events |= r[i].data ? 0 : (uint64_t)1 << i;
     }
     uint64_t left = count == 64 ? UINT64_MAX : ((uint64_t)1 << count) - 1;
     for (size_t out = 0; out < count; out++) {

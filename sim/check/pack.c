@@ -54,9 +54,8 @@ size_t mc_pack(const uint8_t *in, size_t len, uint8_t *out)
             o += 8;
             continue;
         }
-        for (size_t b = 0; mask && b < n; b++)
-            if (mask >> b & 1)
-                out[o++] = in[i + b];
+        for (unsigned m = mask; m; m &= m - 1) /* each non-zero byte, lowest first */
+            out[o++] = in[i + (size_t)__builtin_ctz(m)];
     }
     BS_ASSERT(o <= MC_PACK_BOUND(len));
     return o;
@@ -77,15 +76,11 @@ int mc_unpack(const uint8_t *packed, size_t packed_len, uint8_t *out, size_t len
             p += 8;
             continue;
         }
-        if (!mask) {
-            memset(out + i, 0, n);
-            continue;
-        }
-        for (size_t b = 0; b < n; b++) {
-            bool set = mask >> b & 1;
-            if (set && p == packed_len)
+        memset(out + i, 0, n);
+        for (unsigned m = mask; m; m &= m - 1) { /* each non-zero byte, lowest first */
+            if (p == packed_len)
                 return -1;
-            out[i + b] = set ? packed[p++] : 0;
+            out[i + (size_t)__builtin_ctz(m)] = packed[p++];
         }
     }
     return p == packed_len ? 0 : -1;
