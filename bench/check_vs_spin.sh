@@ -20,7 +20,7 @@
 # - barriersim runs one job (pan is single-threaded) with --max-memory of the same
 #   BENCH_MEM_MB (its peak resident set; pan's MEMLIM counts what it allocates), its
 #   default reductions on (sleep sets, hash compaction, symmetry, forgetting ended
-#   checkpoints).
+#   checkpoints, merging arrival orders in spill files).
 # - Times are each tool's own report of its search (barriersim: JSON "seconds" and
 #   "cpu_seconds"; pan: its elapsed time on a monotonic clock and its process CPU time, both
 #   patched into pan.c by run.sh): neither includes process start or compiling pan. Both
