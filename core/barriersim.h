@@ -328,10 +328,11 @@ bool bs_cursor_get(bs_cursor *c, void *p, size_t n);
 bool bs_cursor_get_u64(bs_cursor *c, uint64_t *v);
 
 #define BS_SNAP_CANONICAL 1u /* leave out file numbers and counters: equal states, equal bytes */
-/* With BS_SNAP_CANONICAL: a strategy may write items it holds for later grouped by channel
- * (each channel's in its order) instead of in arrival order, where its argument beside the
- * writer shows that no continuation can tell the orders apart (spill). For `check`. */
-#define BS_SNAP_BY_CHANNEL 2u
+/* With BS_SNAP_CANONICAL: a strategy may write the items it holds for later in one normal
+ * form for every arrival order that no continuation can tell apart, instead of as they
+ * arrived, where its argument beside the writer shows it (spill: MERGING ARRIVAL ORDERS).
+ * `check` asks for it in a state's identity; a strategy may ignore it. */
+#define BS_SNAP_MERGE_ORDERS 2u
 
 /*
  * Appends the handler's whole state, spill data included, to `out`. Two handlers of the

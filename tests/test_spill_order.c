@@ -1,5 +1,5 @@
 /*
- * test_spill_order.c: spill's canonical snapshot with BS_SNAP_BY_CHANNEL (MERGING ARRIVAL
+ * test_spill_order.c: spill's canonical snapshot with BS_SNAP_MERGE_ORDERS (MERGING ARRIVAL
  * ORDERS, core/strategy/spill_snapshot.c). Spill files whose records differ only by swaps
  * of independent neighbours (different channels, and one is data, or both are the same
  * event, or they are bK and xK) give equal bytes; files whose events of different channels came in another
@@ -89,20 +89,20 @@ BS_TEST(spill_order, interleavings_of_one_class_have_one_canonical_snapshot)
     static const bs_item x1[] = {D(0), B(0, 2), D(1), X(1, 2), D(0)};
     static const bs_item x2[] = {D(1), X(1, 2), D(0), B(0, 2), D(0)};
     bs_buf a = {0}, b = {0};
-    snapshot_after(x1, LEN(x1), BS_SNAP_BY_CHANNEL, 0, &a);
-    snapshot_after(x2, LEN(x2), BS_SNAP_BY_CHANNEL, 0, &b);
+    snapshot_after(x1, LEN(x1), BS_SNAP_MERGE_ORDERS, 0, &a);
+    snapshot_after(x2, LEN(x2), BS_SNAP_MERGE_ORDERS, 0, &b);
     cr_assert(same(&a, &b), "b2 and x2 of two channels: one class");
-    snapshot_after(v1, LEN(v1), BS_SNAP_BY_CHANNEL, 0, &a);
-    snapshot_after(v2, LEN(v2), BS_SNAP_BY_CHANNEL, 0, &b);
+    snapshot_after(v1, LEN(v1), BS_SNAP_MERGE_ORDERS, 0, &a);
+    snapshot_after(v2, LEN(v2), BS_SNAP_MERGE_ORDERS, 0, &b);
     cr_assert(same(&a, &b), "one class, one snapshot");
     snapshot_after(v1, LEN(v1), 0, 0, &a);
     snapshot_after(v2, LEN(v2), 0, 0, &b);
     cr_assert(!same(&a, &b), "without the flag the arrival order is kept");
-    snapshot_after(v1, LEN(v1), BS_SNAP_BY_CHANNEL, 1u << 20, &a);
-    snapshot_after(v2, LEN(v2), BS_SNAP_BY_CHANNEL, 1u << 20, &b);
+    snapshot_after(v1, LEN(v1), BS_SNAP_MERGE_ORDERS, 1u << 20, &a);
+    snapshot_after(v2, LEN(v2), BS_SNAP_MERGE_ORDERS, 1u << 20, &b);
     cr_assert(!same(&a, &b), "with a byte limit the arrival order is kept (the argument counts no limit)");
-    snapshot_after(w1, LEN(w1), BS_SNAP_BY_CHANNEL, 0, &a);
-    snapshot_after(w2, LEN(w2), BS_SNAP_BY_CHANNEL, 0, &b);
+    snapshot_after(w1, LEN(w1), BS_SNAP_MERGE_ORDERS, 0, &a);
+    snapshot_after(w2, LEN(w2), BS_SNAP_MERGE_ORDERS, 0, &b);
     cr_assert(!same(&a, &b), "events of different channels in another order: another class");
     bs_buf_free(&a);
     bs_buf_free(&b);
@@ -119,10 +119,10 @@ BS_TEST(spill_order, files_past_64_records_are_put_in_the_same_normal_form)
     alternating[88] = grouped[89] = (bs_item){.kind = BS_BARRIER, .channel = 0, .id = 2};
     alternating[89] = grouped[88] = (bs_item){.kind = BS_BARRIER, .channel = 1, .id = 2};
     bs_buf a = {0}, b = {0}, small = {0};
-    snapshot_after(alternating, 90, BS_SNAP_BY_CHANNEL, 0, &a);
-    snapshot_after(grouped, 90, BS_SNAP_BY_CHANNEL, 0, &b);
+    snapshot_after(alternating, 90, BS_SNAP_MERGE_ORDERS, 0, &a);
+    snapshot_after(grouped, 90, BS_SNAP_MERGE_ORDERS, 0, &b);
     cr_assert(same(&a, &b), "90 records, one class, one snapshot");
-    snapshot_after(alternating, 20, BS_SNAP_BY_CHANNEL, 0, &small);
+    snapshot_after(alternating, 20, BS_SNAP_MERGE_ORDERS, 0, &small);
     cr_assert_lt(small.len, a.len);
     bs_buf_free(&a);
     bs_buf_free(&b);
@@ -144,8 +144,8 @@ BS_TEST(spill_order, relabel_gives_the_normal_form_of_the_renamed_input)
     static const bs_item v[] = {D(1), D(0), D(0), B(1, 2), D(1), B(0, 2), D(0)};
     static const bs_item swapped[] = {D(0), D(1), D(1), B(0, 2), D(0), B(1, 2), D(1)};
     bs_buf a = {0}, b = {0}, renamed = {0};
-    snapshot_after(v, LEN(v), BS_SNAP_BY_CHANNEL, 0, &a);
-    snapshot_after(swapped, LEN(swapped), BS_SNAP_BY_CHANNEL, 0, &b);
+    snapshot_after(v, LEN(v), BS_SNAP_MERGE_ORDERS, 0, &a);
+    snapshot_after(swapped, LEN(swapped), BS_SNAP_MERGE_ORDERS, 0, &b);
     const bs_strategy *s = bs_strategy_find("spill");
     static const uint32_t perm[] = {1, 0, 2};
     cr_assert_eq(s->relabel(a.p, a.len, 3, perm, no_payload, NULL, &renamed), 0);

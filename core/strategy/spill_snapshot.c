@@ -6,7 +6,7 @@
  * the sequence being replayed and the interrupted ones, each as (present,) file number,
  * size, read offset and bytes. A canonical snapshot leaves out file numbers and the bytes
  * already read, so states that behave alike compare equal; only a full one restores.
- * With BS_SNAP_BY_CHANNEL too, the file being written is put in a normal form (MERGING
+ * With BS_SNAP_MERGE_ORDERS too, the file being written is put in a normal form (MERGING
  * ARRIVAL ORDERS, below).
  */
 #include "spill_int.h"
@@ -67,7 +67,7 @@ static ptrdiff_t parse_records(const uint8_t *bytes, size_t n, uint32_t channels
     return (ptrdiff_t)count;
 }
 
-/* MERGING ARRIVAL ORDERS (BS_SNAP_BY_CHANNEL, asked for by `check` for a state's identity).
+/* MERGING ARRIVAL ORDERS (BS_SNAP_MERGE_ORDERS, asked for by `check` for a state's identity).
  * Between calls of next, where the model checker takes its states, spill holds one thing
  * whose order is not a count: the file being written, F, the items of blocked channels in
  * arrival order (a replay runs to its end inside one call: spill_pull reads it before the
@@ -252,7 +252,7 @@ int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
     /* MERGING ARRIVAL ORDERS holds between calls (no replay) and without a byte limit;
      * the head's flags say whether it was done (spill_relabel reads them) */
     if (!canonical || s->replay || bs_handler_cfg(h)->max_buffered_bytes)
-        flags &= ~BS_SNAP_BY_CHANNEL;
+        flags &= ~BS_SNAP_MERGE_ORDERS;
     const bs_io *io = bs_handler_io(h);
     uint64_t head[] = {SPILL_SNAP_MAGIC, flags, s->a.channels, s->a.cur, s->a.barriers, s->a.closed,
                        s->a.end_of_input, canonical ? 0 : s->spiller.next_file_no};
@@ -265,7 +265,7 @@ int spill_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
     rc = rc ? rc : bs_buf_put_u64(out, s->spiller.file_open);
     if (!rc && s->spiller.file_open) {
         rc = snap_file(out, io, wf, s->spiller.bytes, 0, canonical);
-        if (!rc && (flags & BS_SNAP_BY_CHANNEL))
+        if (!rc && (flags & BS_SNAP_MERGE_ORDERS))
             rc = normal_order(out->p + out->len - s->spiller.bytes, s->spiller.bytes, s->a.channels);
     }
     rc = rc ? rc : bs_buf_put_u64(out, s->replay != NULL);
@@ -479,7 +479,7 @@ int spill_relabel(const uint8_t *snap, size_t len, uint32_t channels, const uint
             return BS_ESTATE;
         rc = bs_buf_put_u64(out, count);
         for (uint64_t i = 0; i < count && !rc; i++)
-            rc = relabel_records(&c, channels, perm, payload, ctx, section == 0 && (head[1] & BS_SNAP_BY_CHANNEL), out);
+            rc = relabel_records(&c, channels, perm, payload, ctx, section == 0 && (head[1] & BS_SNAP_MERGE_ORDERS), out);
     }
     return rc ? rc : c.pos == c.len ? 0 : BS_ESTATE;
 }

@@ -224,18 +224,19 @@ static int mc_handler_open(mc_model *m)
     return bs_handler_open(&m->h, &hc, &m->gate, &m->io, &m->listener);
 }
 
-/* MERGING ARRIVAL ORDERS. A state's identity asks the handler for BS_SNAP_BY_CHANNEL: a
+/* MERGING ARRIVAL ORDERS. A state's identity asks the handler for BS_SNAP_MERGE_ORDERS: a
  * strategy that can show that no continuation tells apart two states differing only in
- * how the channels of the items it holds interleaved writes them grouped by channel
- * (spill: the file being written; its argument is in core/strategy/spill_snapshot.c);
- * the others ignore the flag. The argument counts what a continuation does, and an I/O
- * fault does not fit it: a fault names a call by its number, and how many calls a replay
- * makes depends on the order (an item re-spilled in one order is returned at once in the
- * other), so with fault choices or a scenario's faults the orders are kept. The full blob
- * keeps the file as written (restores and counterexamples exact). A test (test_check.c)
- * steps every transition from each state and from other interleavings of its file and
- * finds the same successors' identities and verdicts; another shows the search stores
- * exactly the images of the states a search that keeps the orders stores. */
+ * the order in which the items it holds arrived (within a class of orders it defines)
+ * writes them in one normal form for the class (spill: the file being written; the
+ * argument and the class are in core/strategy/spill_snapshot.c); the others ignore the
+ * flag. The argument counts what a continuation does, and an I/O fault does not fit it: a
+ * fault names a call by its number, and how many calls a replay makes depends on the
+ * order (an item re-spilled in one order is returned at once in the other), so with fault
+ * choices or a scenario's faults the orders are kept. The full blob keeps the file as
+ * written (restores and counterexamples exact). A test (test_check_order.c) steps every
+ * transition from each state and from other members of its file's class and finds the
+ * same successors' identities and verdicts; another (test_check.c) shows the search
+ * stores exactly the images of the states a search that keeps the orders stores. */
 static void order_setup(mc_model *m)
 {
     m->order_off = m->cfg.keep_order   ? "--keep-order"
@@ -243,8 +244,8 @@ static void order_setup(mc_model *m)
                    : m->faults.rules_len ? "the scenario has faults"
                                          : "";
     bool faults = m->cfg.disk_fault || m->faults.rules_len;
-    m->snap_flags = BS_SNAP_CANONICAL | (*m->order_off ? 0 : BS_SNAP_BY_CHANNEL);
-    m->image_snap_flags = BS_SNAP_CANONICAL | (faults ? 0 : BS_SNAP_BY_CHANNEL);
+    m->snap_flags = BS_SNAP_CANONICAL | (*m->order_off ? 0 : BS_SNAP_MERGE_ORDERS);
+    m->image_snap_flags = BS_SNAP_CANONICAL | (faults ? 0 : BS_SNAP_MERGE_ORDERS);
 }
 
 /* A scenario's faults: the same rules `run` applies (hrun.c), counted along each path. */

@@ -230,8 +230,8 @@ static int shim_snapshot(const bs_handler *h, unsigned flags, bs_buf *out)
     for (size_t i = 0; i < 6 && !rc; i++)
         rc = bs_buf_put_u64(out, held[i]);
     /* the shim's own bugs are not covered by the inner strategy's argument for merging
-     * arrival orders (BS_SNAP_BY_CHANNEL): it does not pass that request on */
-    return rc ? rc : bs_handler_snapshot(s->inner, flags & ~BS_SNAP_BY_CHANNEL, out);
+     * arrival orders (BS_SNAP_MERGE_ORDERS): it does not pass that request on */
+    return rc ? rc : bs_handler_snapshot(s->inner, flags & ~BS_SNAP_MERGE_ORDERS, out);
 }
 
 static int shim_restore(bs_handler *h, const uint8_t *snap, size_t len)
