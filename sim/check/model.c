@@ -494,12 +494,20 @@ static int sym_canon(mc_model *m, checker_id *ci, const bs_buf *hc, bs_buf *out,
     uint32_t n = m->cfg.channels;
     sym_key key[MC_CHANNELS_MAX];
     uint64_t hist[MC_CHANNELS_MAX];
-    int rc = verify_channel_keys(m->v, ci->flags, hist);
+    bool tie = false; /* two channels of a class alike but for their histories */
+    for (uint32_t c = 0; c < n; c++) {
+        key[c] = (sym_key){m->cls[c], m->vars.ch[c].done, (uint8_t)((m->vars.blocked >> c) & 1u), 0,
+                           m->vars.ch[c].pos, 0};
+        for (uint32_t d = 0; d < c && !tie; d++)
+            tie = sym_key_cmp(&key[c], &key[d]) == 0;
+    }
+    /* the histories only break ties, so they are hashed only when there is one: the
+     * order, and so the candidates, are those of always hashing them */
+    int rc = tie ? verify_channel_keys(m->v, ci->flags, hist) : 0;
     if (rc)
         return rc;
-    for (uint32_t c = 0; c < n; c++)
-        key[c] = (sym_key){m->cls[c], m->vars.ch[c].done, (uint8_t)((m->vars.blocked >> c) & 1u), 0,
-                           m->vars.ch[c].pos, hist[c]};
+    for (uint32_t c = 0; tie && c < n; c++)
+        key[c].hist = hist[c];
     uint8_t arr[MC_CHANNELS_MAX], posn[MC_CHANNELS_MAX], grp[MC_CHANNELS_MAX + 1], cur[MC_CHANNELS_MAX];
     size_t ngrp;
     uint64_t cands = sym_sort(m, key, arr, posn, grp, &ngrp);
