@@ -133,6 +133,31 @@ BS_TEST(check, every_planted_bug_is_found_with_a_shortest_counterexample_that_re
     expect_found_shortest(planted_comparison_strategy(PLANT_TIMEOUT_KEEPS_BLOCKING)->name, 2, 1, true);
 }
 
+/* The three searches of a test that a reduction stores the images of the unreduced search:
+ * `reduced` as given (every reduction on); `keeping` (reduced with the reduction under test
+ * turned off) without symmetry, counting the images of its states under every reduction
+ * (count_orbits); and `alone`, reduced without symmetry. */
+typedef struct images_run {
+    check_result reduced, keeping, alone;
+} images_run;
+
+static void run_images(const check_config *reduced, const check_config *keeping, images_run *r)
+{
+    check_config full = *keeping, alone = *reduced;
+    full.symmetry = alone.symmetry = false;
+    full.count_orbits = true;
+    run_check(reduced, &r->reduced);
+    run_check(&full, &r->keeping);
+    run_check(&alone, &r->alone);
+}
+
+static void images_run_free(images_run *r)
+{
+    check_result_free(&r->reduced);
+    check_result_free(&r->keeping);
+    check_result_free(&r->alone);
+}
+
 /* Forgetting ended checkpoints: the search stores exactly the images of the states that a
  * search keeping them stores (count_orbits: images under symmetry and forgetting, so the
  * reference runs with neither), with the same verdict; and it stores fewer. */
@@ -142,29 +167,25 @@ BS_TEST(check, forgetting_ended_checkpoints_visits_the_images_of_the_unreduced_s
                                              "planted-replay-order", "planted-lose-on-rollover"};
     for (size_t i = 0; i < 7; i++) {
         for (uint32_t n = 2; n <= 3; n++) {
-            check_config reduced = config(strategies[i], n, n == 2 ? 2 : 1), full = reduced, alone = reduced;
-            reduced.skip = full.skip = alone.skip = strcmp(strategies[i], "block") != 0;
+            check_config reduced = config(strategies[i], n, n == 2 ? 2 : 1);
+            reduced.skip = strcmp(strategies[i], "block") != 0;
+            check_config full = reduced;
             full.keep_ended = true;
-            full.symmetry = alone.symmetry = false;
-            full.count_orbits = true;
-            check_result a, b, c;
-            run_check(&reduced, &a);
-            run_check(&full, &b);
-            run_check(&alone, &c);
-            cr_assert_eq(a.states, b.orbits, "%s %ux: %llu states forgetting, %llu images of %llu states kept",
-                         strategies[i], n, (unsigned long long)a.states, (unsigned long long)b.orbits,
-                         (unsigned long long)b.states);
-            cr_assert_eq(a.violation, b.violation);
-            cr_assert_eq(c.violation, b.violation);
-            cr_assert(a.violation || (a.complete && b.complete && c.complete));
-            if (!a.violation)
-                cr_assert_lt(c.states, b.states, "%s %ux: forgetting alone stored no fewer states", strategies[i], n);
+            images_run r;
+            run_images(&reduced, &full, &r);
+            const check_result *a = &r.reduced, *b = &r.keeping, *c = &r.alone;
+            cr_assert_eq(a->states, b->orbits, "%s %ux: %llu states forgetting, %llu images of %llu states kept",
+                         strategies[i], n, (unsigned long long)a->states, (unsigned long long)b->orbits,
+                         (unsigned long long)b->states);
+            cr_assert_eq(a->violation, b->violation);
+            cr_assert_eq(c->violation, b->violation);
+            cr_assert(a->violation || (a->complete && b->complete && c->complete));
+            if (!a->violation)
+                cr_assert_lt(c->states, b->states, "%s %ux: forgetting alone stored no fewer states", strategies[i], n);
             cr_log_info("%s %ux%u: %llu states kept, %llu forgetting, %llu with symmetry too", strategies[i], n,
-                        n == 2 ? 2 : 1, (unsigned long long)b.states, (unsigned long long)c.states,
-                        (unsigned long long)a.states);
-            check_result_free(&a);
-            check_result_free(&b);
-            check_result_free(&c);
+                        n == 2 ? 2 : 1, (unsigned long long)b->states, (unsigned long long)c->states,
+                        (unsigned long long)a->states);
+            images_run_free(&r);
         }
     }
 }
@@ -178,29 +199,25 @@ BS_TEST(check, merging_arrival_orders_visits_the_images_of_the_unreduced_search)
 {
     static const struct { uint32_t n, k; bool skip; } cfgs[] = {{3, 2, false}, {3, 2, true}, {4, 1, true}};
     for (size_t i = 0; i < sizeof cfgs / sizeof cfgs[0]; i++) {
-        check_config reduced = config("spill", cfgs[i].n, cfgs[i].k), full = reduced, alone = reduced;
-        reduced.skip = full.skip = alone.skip = cfgs[i].skip;
+        check_config reduced = config("spill", cfgs[i].n, cfgs[i].k);
+        reduced.skip = cfgs[i].skip;
+        check_config full = reduced;
         full.keep_order = true;
-        full.symmetry = alone.symmetry = false;
-        full.count_orbits = true;
-        check_result a, b, c;
-        run_check(&reduced, &a);
-        run_check(&full, &b);
-        run_check(&alone, &c);
-        cr_assert_str_eq(a.order_off, "");
-        cr_assert_str_eq(b.order_off, "--keep-order");
-        cr_assert_eq(a.states, b.orbits, "%ux%u: %llu states merged, %llu images of %llu states kept", cfgs[i].n,
-                     cfgs[i].k, (unsigned long long)a.states, (unsigned long long)b.orbits,
-                     (unsigned long long)b.states);
-        cr_assert(!a.violation && !b.violation && !c.violation);
-        cr_assert(a.complete && b.complete && c.complete);
-        cr_assert_lt(c.states, b.states, "%ux%u: merging alone stored no fewer states", cfgs[i].n, cfgs[i].k);
+        images_run r;
+        run_images(&reduced, &full, &r);
+        const check_result *a = &r.reduced, *b = &r.keeping, *c = &r.alone;
+        cr_assert_str_eq(a->order_off, "");
+        cr_assert_str_eq(b->order_off, "--keep-order");
+        cr_assert_eq(a->states, b->orbits, "%ux%u: %llu states merged, %llu images of %llu states kept", cfgs[i].n,
+                     cfgs[i].k, (unsigned long long)a->states, (unsigned long long)b->orbits,
+                     (unsigned long long)b->states);
+        cr_assert(!a->violation && !b->violation && !c->violation);
+        cr_assert(a->complete && b->complete && c->complete);
+        cr_assert_lt(c->states, b->states, "%ux%u: merging alone stored no fewer states", cfgs[i].n, cfgs[i].k);
         cr_log_info("spill %ux%u%s: %llu states kept, %llu merged, %llu with symmetry too", cfgs[i].n, cfgs[i].k,
-                    cfgs[i].skip ? " skip" : "", (unsigned long long)b.states, (unsigned long long)c.states,
-                    (unsigned long long)a.states);
-        check_result_free(&a);
-        check_result_free(&b);
-        check_result_free(&c);
+                    cfgs[i].skip ? " skip" : "", (unsigned long long)b->states, (unsigned long long)c->states,
+                    (unsigned long long)a->states);
+        images_run_free(&r);
     }
     /* with fault choices the orders are kept, and the summary says why */
     check_config f = config("spill", 2, 1);

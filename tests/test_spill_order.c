@@ -129,7 +129,7 @@ BS_TEST(spill_order, files_past_64_records_are_put_in_the_same_normal_form)
     bs_buf_free(&small);
 }
 
-static void no_payload(void *ctx, uint8_t *data, uint32_t len, const uint32_t *perm)
+static void relabel_payload(void *ctx, uint8_t *data, uint32_t len, const uint32_t *perm)
 {
     (void)ctx;
     uint64_t label;
@@ -148,7 +148,7 @@ BS_TEST(spill_order, relabel_gives_the_normal_form_of_the_renamed_input)
     snapshot_after(swapped, LEN(swapped), BS_SNAP_MERGE_ORDERS, 0, &b);
     const bs_strategy *s = bs_strategy_find("spill");
     static const uint32_t perm[] = {1, 0, 2};
-    cr_assert_eq(s->relabel(a.p, a.len, 3, perm, no_payload, NULL, &renamed), 0);
+    cr_assert_eq(s->relabel(a.p, a.len, 3, perm, relabel_payload, NULL, &renamed), 0);
     cr_assert(same(&renamed, &b), "relabel of the normal form = normal form of the renamed input");
     bs_buf_free(&a);
     bs_buf_free(&b);

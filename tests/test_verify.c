@@ -107,16 +107,34 @@ static verify *ended_one_way(bool cancelled)
     return v;
 }
 
+/* a and b have different full snapshots and one identity (VERIFY_SNAP_FORGETTING); b's
+ * full snapshot into *fb and the identity into *ia when they are not NULL. */
+static void expect_one_identity(const verify *a, const verify *b, bs_buf *fb, bs_buf *ia)
+{
+    bs_buf fa_ = {0}, fb_ = {0}, ia_ = {0}, ib_ = {0};
+    snap(a, &fa_);
+    snap(b, &fb_);
+    cr_assert(fa_.len != fb_.len || memcmp(fa_.p, fb_.p, fa_.len) != 0, "the full snapshots tell them apart");
+    cr_assert_eq(verify_snapshot_identity(a, VERIFY_SNAP_FORGETTING, &ia_), 0);
+    cr_assert_eq(verify_snapshot_identity(b, VERIFY_SNAP_FORGETTING, &ib_), 0);
+    cr_assert(ia_.len == ib_.len && memcmp(ia_.p, ib_.p, ia_.len) == 0, "the identities are equal");
+    bs_buf_free(&fa_);
+    bs_buf_free(&ib_);
+    if (fb)
+        *fb = fb_;
+    else
+        bs_buf_free(&fb_);
+    if (ia)
+        *ia = ia_;
+    else
+        bs_buf_free(&ia_);
+}
+
 BS_TEST(verify, how_an_ended_checkpoint_ended_is_left_out_of_the_identity)
 {
     verify *a = ended_one_way(false), *b = ended_one_way(true);
-    bs_buf fa = {0}, fb = {0}, ia = {0}, ib = {0};
-    snap(a, &fa);
-    snap(b, &fb);
-    cr_assert(fa.len != fb.len || memcmp(fa.p, fb.p, fa.len) != 0, "the full snapshots tell them apart");
-    cr_assert_eq(verify_snapshot_identity(a, VERIFY_SNAP_FORGETTING, &ia), 0);
-    cr_assert_eq(verify_snapshot_identity(b, VERIFY_SNAP_FORGETTING, &ib), 0);
-    cr_assert(ia.len == ib.len && memcmp(ia.p, ib.p, ia.len) == 0, "the identities are equal");
+    bs_buf fb, ia;
+    expect_one_identity(a, b, &fb, &ia);
     verify *w = open_checker(2, VERIFY_EXACTLY_ONCE);
     cr_assert_eq(verify_restore(w, ia.p, ia.len), BS_ESTATE, "an identity is not a snapshot");
     cr_assert_eq(verify_restore(w, fb.p, fb.len), 0);
@@ -126,10 +144,8 @@ BS_TEST(verify, how_an_ended_checkpoint_ended_is_left_out_of_the_identity)
         cr_assert_eq(give_back(both[i], 0, (uint64_t)0 << 32 | 2), 0, "%s", verify_message(both[i]));
         cr_assert_eq(verify_trigger(both[i], 1), VERIFY_VIOLATION, "checker %d: t1 after a1", i);
     }
-    bs_buf_free(&fa);
     bs_buf_free(&fb);
     bs_buf_free(&ia);
-    bs_buf_free(&ib);
     verify_close(a);
     verify_close(b);
     verify_close(w);
@@ -264,13 +280,7 @@ static verify *skipped_or_ended(bool skipped)
 BS_TEST(verify, a_checkpoint_skipped_below_the_largest_begun_is_settled_like_an_ended_one)
 {
     verify *a = skipped_or_ended(false), *b = skipped_or_ended(true);
-    bs_buf fa = {0}, fb = {0}, ia = {0}, ib = {0};
-    snap(a, &fa);
-    snap(b, &fb);
-    cr_assert(fa.len != fb.len || memcmp(fa.p, fb.p, fa.len) != 0, "the full snapshots tell them apart");
-    cr_assert_eq(verify_snapshot_identity(a, VERIFY_SNAP_FORGETTING, &ia), 0);
-    cr_assert_eq(verify_snapshot_identity(b, VERIFY_SNAP_FORGETTING, &ib), 0);
-    cr_assert(ia.len == ib.len && memcmp(ia.p, ib.p, ia.len) == 0, "the identities are equal");
+    expect_one_identity(a, b, NULL, NULL);
     int (*const fails[])(verify *, uint64_t) = {verify_trigger, verify_begin, verify_unaligned};
     for (size_t f = 0; f < 3; f++) {
         verify *x = skipped_or_ended(false), *y = skipped_or_ended(true);
@@ -289,10 +299,6 @@ BS_TEST(verify, a_checkpoint_skipped_below_the_largest_begun_is_settled_like_an_
         cr_assert_eq(verify_trigger(v, 3), 0, "checker %d: %s", i, verify_message(v));
         verify_close(v);
     }
-    bs_buf_free(&fa);
-    bs_buf_free(&fb);
-    bs_buf_free(&ia);
-    bs_buf_free(&ib);
     verify_close(a);
     verify_close(b);
 }

@@ -216,7 +216,7 @@ static int snap_ckpts(const verify *v, const uint32_t *inv, unsigned flags, bs_b
     for (size_t i = 0; i < n && !rc; i++) {
         const verify_ckpt *ck = verify_ckpt_find(v, ids[i]);
         rc = put(out, ck->id);
-        bool forget = (flags & VERIFY_SNAP_FORGETTING) && ck->ended;
+        bool forget = forgetting && ck->ended;
         rc = rc ? rc
                 : put(out, forget ? (uint64_t)1 << 1
                                   : (uint64_t)ck->begun | (uint64_t)ck->ended << 1 | (uint64_t)ck->triggered << 2 |

@@ -89,10 +89,11 @@ int verify_restore(verify *v, const uint8_t *snap, size_t len);
  * BS_ENOMEM with dst reset to an empty checker. */
 int verify_copy(verify *dst, const verify *src);
 /* The model checker's identity of the checker's state: as verify_snapshot, or with
- * VERIFY_SNAP_FORGETTING what ended checkpoints leave behind is left out (how each ended:
- * triggered or aborted, aligned or not; the markers b<k> and x<k> of an ended k, with the
- * other items' positions numbered without them; a last trigger above ended checkpoints
- * only), which no continuation can tell apart (snapshot.c, FORGETTING ENDED CHECKPOINTS).
+ * VERIFY_SNAP_FORGETTING what settled checkpoints (ended, or below the largest id begun
+ * without having begun) leave behind is left out (their records but the largest begun
+ * id's, how that one ended; their markers b<k> and x<k>, with the other items' positions
+ * numbered without them; a last trigger above no open checkpoint), which no continuation
+ * can tell apart (snapshot.c, FORGETTING ENDED CHECKPOINTS).
  * Such a snapshot names a state; verify_restore refuses it (BS_ESTATE). 0 or BS_ENOMEM. */
 #define VERIFY_SNAP_FORGETTING 1u
 int verify_snapshot_identity(const verify *v, unsigned flags, bs_buf *out);

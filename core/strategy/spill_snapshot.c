@@ -133,12 +133,6 @@ static bool independent(const uint8_t *bytes, const spill_rec *x, const spill_re
     return pair && memcmp(px, py, 3) == 0 && memcmp(px + 4, py + 4, 8) == 0;
 }
 
-/* The records of bytes[0, n) in place in the normal form of their class (the
- * lexicographic normal form of the trace, Anisimov and Knuth 1979): repeatedly the
- * record of the lowest channel among those every earlier remaining record is
- * independent of. Members of a class (the same records, reordered by swaps of adjacent
- * independent ones) get the same bytes; each channel's records keep their order.
- * BS_ESTATE when the bytes are not whole records of `channels` channels. */
 /* The pick order of normal_order for up to SPILL_RECS_LOCAL records, into order[]: each
  * record's earlier dependent records as a mask, each channel's records as a queue, and
  * at every pick the head of the lowest channel whose mask has nothing left. */
@@ -212,25 +206,24 @@ static void pick_order_pairs(const uint8_t *bytes, spill_rec *r, size_t count, s
     }
 }
 
-static int normal_order(uint8_t *bytes, size_t n, uint32_t channels)
+/* The records r[0, count) of bytes[0, n), parsed by parse_records, rewritten in place in
+ * the normal form of their class (the lexicographic normal form of the trace, Anisimov and
+ * Knuth 1979): repeatedly the record of the lowest channel among those every earlier
+ * remaining record is independent of. Members of a class (the same records, reordered by
+ * swaps of adjacent independent ones) get the same bytes; each channel's records keep
+ * their order. 0 or BS_ENOMEM. */
+static int order_records(uint8_t *bytes, size_t n, spill_rec *r, size_t count)
 {
-    spill_rec local[SPILL_RECS_LOCAL], *heap;
-    bool one_channel;
-    ptrdiff_t count = parse_records(bytes, n, channels, local, SPILL_RECS_LOCAL, &heap, &one_channel);
-    spill_rec *r = heap ? heap : local;
-    if (count < 0 || one_channel) { /* one channel's records are in their only order */
-        free(heap);
-        return count < 0 ? (int)count : 0;
-    }
-    size_t order_local[SPILL_RECS_LOCAL], *order = heap ? malloc((size_t)count * sizeof *order) : order_local;
+    bool small_count = count <= SPILL_RECS_LOCAL;
+    size_t order_local[SPILL_RECS_LOCAL], *order = small_count ? order_local : malloc(count * sizeof *order);
     uint8_t small[2048], *tmp = n <= sizeof small ? small : malloc(n);
     int rc = order && tmp ? 0 : BS_ENOMEM;
-    if (!rc && !heap)
-        pick_order_masks(bytes, r, (size_t)count, order);
+    if (!rc && small_count)
+        pick_order_masks(bytes, r, count, order);
     else if (!rc)
-        pick_order_pairs(bytes, r, (size_t)count, order);
+        pick_order_pairs(bytes, r, count, order);
     size_t at = 0;
-    for (ptrdiff_t i = 0; i < count && !rc; i++) {
+    for (size_t i = 0; i < count && !rc; i++) {
         memcpy(tmp + at, bytes + r[order[i]].at, r[order[i]].len);
         at += r[order[i]].len;
     }
@@ -241,6 +234,18 @@ static int normal_order(uint8_t *bytes, size_t n, uint32_t channels)
         free(tmp);
     if (order != order_local)
         free(order);
+    return rc;
+}
+
+/* bytes[0, n), records of a file of `channels` channels, in the normal form of their class
+ * (order_records); BS_ESTATE when they are not whole records. */
+static int normal_order(uint8_t *bytes, size_t n, uint32_t channels)
+{
+    spill_rec local[SPILL_RECS_LOCAL], *heap;
+    bool one_channel;
+    ptrdiff_t count = parse_records(bytes, n, channels, local, SPILL_RECS_LOCAL, &heap, &one_channel);
+    /* one channel's records are in their only order */
+    int rc = count < 0 ? (int)count : one_channel ? 0 : order_records(bytes, n, heap ? heap : local, (size_t)count);
     free(heap);
     return rc;
 }
@@ -407,7 +412,7 @@ int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
  * and each data payload handed to `payload`; the bytes must be whole records (a canonical
  * snapshot starts at the reader's offset, which is a record boundary). */
 static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_payload_relabel payload,
-                           void *ctx, bool by_channel, bs_buf *out)
+                           void *ctx, bool merge_orders, bs_buf *out)
 {
     uint64_t w[4]; /* no (0 when canonical), size, offset, n */
     for (size_t i = 0; i < 4; i++)
@@ -424,36 +429,35 @@ static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm
         return rc;
     c->pos += n;
     uint8_t *q = out->p + at; /* out is not grown again below: q stays valid */
-    uint64_t present = 0;     /* of the first 64 channels */
+    spill_rec local[SPILL_RECS_LOCAL], *heap;
+    bool one_channel;
+    ptrdiff_t count = parse_records(q, n, channels, local, SPILL_RECS_LOCAL, &heap, &one_channel);
+    spill_rec *r = heap ? heap : local;
+    uint64_t present = 0; /* of the first 64 channels */
     bool over_64 = false;
-    for (size_t pos = 0; pos < n;) {
-        if (n - pos < BS_SPILL_HEADER_BYTES)
-            return BS_ESTATE;
-        uint8_t *h = q + pos;
-        uint32_t ch = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
-        uint32_t len = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
-        if (ch >= channels || len > n - pos - BS_SPILL_HEADER_BYTES)
-            return BS_ESTATE;
-        over_64 = over_64 || ch >= 64;
-        present |= ch < 64 ? (uint64_t)1 << ch : 0;
-        uint32_t to = perm[ch];
-        for (int i = 0; i < 4; i++)
-            h[i] = (uint8_t)(to >> (8 * i));
-        if (h[8] == BS_SPILL_KIND_DATA && payload)
-            payload(ctx, h + BS_SPILL_HEADER_BYTES, len, perm);
-        pos += BS_SPILL_HEADER_BYTES + len;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        uint8_t *h = q + r[i].at;
+        over_64 = over_64 || r[i].channel >= 64;
+        present |= r[i].channel < 64 ? (uint64_t)1 << r[i].channel : 0;
+        r[i].channel = perm[r[i].channel];
+        for (int b = 0; b < 4; b++)
+            h[b] = (uint8_t)(r[i].channel >> (8 * b));
+        if (r[i].data && payload)
+            payload(ctx, h + BS_SPILL_HEADER_BYTES, (uint32_t)(r[i].len - BS_SPILL_HEADER_BYTES), perm);
     }
     /* the normal form picks by channel number only to break ties: a renaming that keeps
      * the order of the channels present keeps the picks, and the form */
     bool monotone = !over_64;
-    for (uint32_t ch = 0, last = 0, any = 0; monotone && ch < 64 && present >> ch; ch++) {
+    for (uint32_t ch = 0, last = 0, any = 0; merge_orders && monotone && ch < 64 && present >> ch; ch++) {
         if (!(present >> ch & 1))
             continue;
         monotone = !any || perm[ch] > last;
         last = perm[ch];
         any = 1;
     }
-    return by_channel && !monotone ? normal_order(q, n, channels) : 0;
+    rc = count < 0 ? (int)count : merge_orders && !one_channel && !monotone ? order_records(q, n, r, (size_t)count) : 0;
+    free(heap);
+    return rc;
 }
 
 /* The spill strategy's state names channels in two places only: the blocked set and the

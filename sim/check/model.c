@@ -239,11 +239,11 @@ static int mc_handler_open(mc_model *m)
  * stores exactly the images of the states a search that keeps the orders stores. */
 static void order_setup(mc_model *m)
 {
+    bool faults = m->cfg.disk_fault || m->faults.rules_len;
     m->order_off = m->cfg.keep_order   ? "--keep-order"
                    : m->cfg.disk_fault ? "fault choices (--disk-fault)"
-                   : m->faults.rules_len ? "the scenario has faults"
-                                         : "";
-    bool faults = m->cfg.disk_fault || m->faults.rules_len;
+                   : faults            ? "the scenario has faults"
+                                       : "";
     m->snap_flags = BS_SNAP_CANONICAL | (*m->order_off ? 0 : BS_SNAP_MERGE_ORDERS);
     m->image_snap_flags = BS_SNAP_CANONICAL | (faults ? 0 : BS_SNAP_MERGE_ORDERS);
 }
@@ -357,12 +357,12 @@ static bool sym_identity(const uint8_t *perm8, uint32_t n)
 }
 
 /* FORGETTING ENDED CHECKPOINTS. A state's identity (its canonical form) holds the
- * checker's identity snapshot (verify_snapshot_identity with VERIFY_SNAP_FORGETTING): how
- * an ended checkpoint ended, and the markers a channel delivered (or lost) for an ended k,
- * are left out, because no continuation can tell such states apart (the argument is in
- * verify/snapshot.c, beside the writer); so is everything about an end state (THE END
- * STATE below). Two states the identity merges give the same
- * verdict on every path from them, so exploring one of them loses no violation, deadlock
+ * checker's identity snapshot (verify_snapshot_identity with VERIFY_SNAP_FORGETTING): what
+ * a settled checkpoint (ended, or skipped below the largest id begun) leaves behind, and
+ * the markers a channel delivered (or lost) for it, are left out, because no continuation
+ * can tell such states apart (the argument is in verify/snapshot.c, beside the writer);
+ * so is everything about an end state (THE END STATE below). Two states the identity
+ * merges give the same verdict on every path from them, so exploring one of them loses no violation, deadlock
  * or open checkpoint; the full blob keeps the checker's full snapshot, so restores and
  * counterexamples are exact. A test (test_check.c) shows the search stores exactly the
  * images of the states a search that keeps them (keep_ended) stores. */

@@ -103,37 +103,28 @@ static void parse_shard(const char *v, check_config *cfg)
 
 static bool parse_flag(check_opts *o, const char *a)
 {
-    bool *flags[] = {&o->cfg.eop, &o->cfg.cancel, &o->cfg.skip, &o->cfg.disk_fault, &o->json};
-    const char *names[] = {"--eop", "--cancel", "--skip", "--disk-fault", "--json"};
+    const struct {
+        const char *name;
+        bool *flag;
+        bool value;
+    } flags[] = {
+        {"--eop", &o->cfg.eop, true},
+        {"--cancel", &o->cfg.cancel, true},
+        {"--skip", &o->cfg.skip, true},
+        {"--disk-fault", &o->cfg.disk_fault, true},
+        {"--json", &o->json, true},
+        {"--no-por", &o->cfg.sleep_sets, false},
+        {"--no-symmetry", &o->cfg.symmetry, false},
+        {"--keep-ended", &o->cfg.keep_ended, true},
+        {"--keep-order", &o->cfg.keep_order, true},
+        {"--no-compaction", &o->cfg.no_compaction, true},
+        {"--depth-first", &o->cfg.depth_first, true},
+    };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-        if (strcmp(a, names[i]) == 0) {
-            *flags[i] = true;
+        if (strcmp(a, flags[i].name) == 0) {
+            *flags[i].flag = flags[i].value;
             return true;
         }
-    }
-    if (strcmp(a, "--no-por") == 0) {
-        o->cfg.sleep_sets = false;
-        return true;
-    }
-    if (strcmp(a, "--no-symmetry") == 0) {
-        o->cfg.symmetry = false;
-        return true;
-    }
-    if (strcmp(a, "--keep-ended") == 0) {
-        o->cfg.keep_ended = true;
-        return true;
-    }
-    if (strcmp(a, "--keep-order") == 0) {
-        o->cfg.keep_order = true;
-        return true;
-    }
-    if (strcmp(a, "--no-compaction") == 0) {
-        o->cfg.no_compaction = true;
-        return true;
-    }
-    if (strcmp(a, "--depth-first") == 0) {
-        o->cfg.depth_first = true;
-        return true;
     }
     return false;
 }
