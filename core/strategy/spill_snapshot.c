@@ -133,7 +133,7 @@ static bool independent(const uint8_t *bytes, const spill_rec *x, const spill_re
     return pair && memcmp(px, py, 3) == 0 && memcmp(px + 4, py + 4, 8) == 0;
 }
 
-/* The pick order of normal_order for up to SPILL_RECS_LOCAL records, into order[]: each
+/* The pick order of order_records for up to SPILL_RECS_LOCAL records, into order[]: each
  * record's earlier dependent records as a mask, each channel's records as a queue, and
  * at every pick the head of the lowest channel whose mask has nothing left. */
 static void pick_order_masks(const uint8_t *bytes, const spill_rec *r, size_t count, size_t *order)
@@ -410,7 +410,8 @@ int spill_restore(bs_handler *h, const uint8_t *snap, size_t len)
 /* ---- channel renaming (bs_strategy.relabel) ------------------------------------------ */
 /* The spill records of one file section, copied to out with each header's channel renamed
  * and each data payload handed to `payload`; the bytes must be whole records (a canonical
- * snapshot starts at the reader's offset, which is a record boundary). */
+ * snapshot starts at the reader's offset, which is a record boundary). merge_orders: the
+ * section was written in its normal form, which the renamed records are put back in. */
 static int relabel_records(bs_cursor *c, uint32_t channels, const uint32_t *perm, bs_payload_relabel payload,
                            void *ctx, bool merge_orders, bs_buf *out)
 {
